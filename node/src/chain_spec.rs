@@ -1,0 +1,68 @@
+//! Chain specifications built from the runtime's genesis presets.
+
+use ims_runtime::{
+	currency::{TOKEN_DECIMALS, TOKEN_SYMBOL},
+	genesis_config_presets::{DEVELOPMENT, LOCAL_TESTNET},
+	SS58_PREFIX, WASM_BINARY,
+};
+use sc_service::{ChainType, Properties};
+
+/// The chain specification type of this node (no extensions).
+pub type ChainSpec = sc_service::GenericChainSpec;
+
+/// Token symbol, decimals and SS58 prefix, as wallets and polkadot.js read them.
+pub fn properties() -> Properties {
+	let mut properties = Properties::new();
+	properties.insert("tokenSymbol".into(), TOKEN_SYMBOL.into());
+	properties.insert("tokenDecimals".into(), TOKEN_DECIMALS.into());
+	properties.insert("ss58Format".into(), SS58_PREFIX.into());
+	properties
+}
+
+fn wasm_binary() -> Result<&'static [u8], String> {
+	WASM_BINARY.ok_or_else(|| {
+		"The runtime Wasm is not available: this node was built with SKIP_WASM_BUILD. \
+		 Rebuild it without that variable."
+			.to_string()
+	})
+}
+
+/// The `dev` chain: one validator (Alice), from the `development` preset.
+pub fn development() -> Result<ChainSpec, String> {
+	Ok(ChainSpec::builder(wasm_binary()?, None)
+		.with_name("IMS ledger development")
+		.with_id("ims_dev")
+		.with_protocol_id("ims")
+		.with_chain_type(ChainType::Development)
+		.with_genesis_config_preset_name(DEVELOPMENT)
+		.with_properties(properties())
+		.build())
+}
+
+/// The `local` chain: three validators (Alice, Bob, Charlie), from the
+/// `local_testnet` preset.
+pub fn local_testnet() -> Result<ChainSpec, String> {
+	Ok(ChainSpec::builder(wasm_binary()?, None)
+		.with_name("IMS ledger local testnet")
+		.with_id("ims_local_testnet")
+		.with_protocol_id("ims")
+		.with_chain_type(ChainType::Local)
+		.with_genesis_config_preset_name(LOCAL_TESTNET)
+		.with_properties(properties())
+		.build())
+}
+
+/// A chain specification read from a JSON file, with a message naming the
+/// file when it cannot be opened or parsed.
+pub fn from_file(path: &str) -> Result<ChainSpec, String> {
+	let path = std::path::PathBuf::from(path);
+	if !path.is_file() {
+		return Err(format!(
+			"Chain specification `{}` not found: pass `dev`, `local` or the path of a chain spec \
+			 JSON file (see `ims-node build-spec --help`).",
+			path.display()
+		));
+	}
+	ChainSpec::from_json_file(path.clone())
+		.map_err(|e| format!("Invalid chain specification `{}`: {e}", path.display()))
+}

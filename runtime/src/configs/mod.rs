@@ -1,0 +1,15 @@
+//! Pallet configurations, one module per domain.
+//!
+//! - [`system`]: `frame_system`, block limits, the SS58 prefix.
+//! - [`monetary`]: balances and transaction fees.
+//! - [`consensus`]: timestamp, session, Aura, GRANDPA.
+//! - [`governance`]: sudo (development presets only).
+
+pub mod consensus;
+pub mod governance;
+pub mod monetary;
+pub mod system;
+
+pub use consensus::*;
+pub use monetary::*;
+pub use system::*;

@@ -1,0 +1,124 @@
+//! Runtime-level tests: genesis presets build into a working state.
+
+use crate::{
+	genesis_config_presets::{self, DEVELOPMENT, LOCAL_TESTNET},
+	Aura, Balances, Grandpa, Runtime, RuntimeGenesisConfig, Session, System, SLOT_DURATION,
+};
+use frame_support::traits::{Get, Hooks};
+use sp_genesis_builder::PresetId;
+use sp_keyring::Sr25519Keyring;
+use sp_runtime::BuildStorage;
+
+/// Builds the storage of a preset exactly as the node's genesis builder does:
+/// the preset patch applied on top of the default genesis config.
+fn preset_ext(id: &str) -> sp_io::TestExternalities {
+	let patch = genesis_config_presets::get_preset(&PresetId::from(id))
+		.unwrap_or_else(|| panic!("preset {id} exists"));
+	patch_ext(serde_json::from_slice(&patch).expect("patch is JSON"))
+}
+
+/// Builds the storage of the default genesis config with `patch` applied.
+fn patch_ext(patch: serde_json::Value) -> sp_io::TestExternalities {
+	let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).expect("serialises");
+	json_merge(&mut config, patch);
+	let config: RuntimeGenesisConfig = serde_json::from_value(config).expect("a full config");
+	config.build_storage().expect("preset builds").into()
+}
+
+fn json_merge(base: &mut serde_json::Value, patch: serde_json::Value) {
+	match (base, patch) {
+		(serde_json::Value::Object(base), serde_json::Value::Object(patch)) => {
+			for (k, v) in patch {
+				json_merge(base.entry(k).or_insert(serde_json::Value::Null), v);
+			}
+		},
+		(base, patch) => *base = patch,
+	}
+}
+
+#[test]
+fn preset_names_are_development_and_local_testnet() {
+	let names = genesis_config_presets::preset_names();
+	assert_eq!(names, vec![PresetId::from(DEVELOPMENT), PresetId::from(LOCAL_TESTNET)]);
+	assert_eq!(DEVELOPMENT, "development");
+	assert_eq!(LOCAL_TESTNET, "local_testnet");
+	assert!(genesis_config_presets::get_preset(&PresetId::from("no-such-preset")).is_none());
+}
+
+#[test]
+fn development_preset_has_one_validator_and_a_sudo_key() {
+	preset_ext(DEVELOPMENT).execute_with(|| {
+		let alice = Sr25519Keyring::Alice;
+		assert_eq!(Session::validators(), vec![alice.to_account_id()]);
+		assert_eq!(
+			pallet_aura::Authorities::<Runtime>::get().into_inner(),
+			vec![alice.public().into()]
+		);
+		let grandpa = Grandpa::grandpa_authorities();
+		assert_eq!(grandpa.len(), 1);
+		assert_eq!(grandpa[0].1, 1);
+		assert_eq!(pallet_sudo::Key::<Runtime>::get(), Some(alice.to_account_id()));
+		assert_eq!(
+			Balances::free_balance(alice.to_account_id()),
+			genesis_config_presets::ENDOWMENT
+		);
+	});
+}
+
+#[test]
+fn local_testnet_preset_has_three_validators() {
+	preset_ext(LOCAL_TESTNET).execute_with(|| {
+		let expected: Vec<_> =
+			[Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie]
+				.iter()
+				.map(|k| k.to_account_id())
+				.collect();
+		assert_eq!(Session::validators(), expected);
+		assert_eq!(pallet_aura::Authorities::<Runtime>::get().len(), 3);
+		assert_eq!(Grandpa::grandpa_authorities().len(), 3);
+		assert!(pallet_sudo::Key::<Runtime>::get().is_some());
+	});
+}
+
+#[test]
+fn a_preset_without_sudo_key_builds() {
+	// The shape a production preset will take: no superuser at all.
+	let patch = genesis_config_presets::genesis(
+		vec![genesis_config_presets::GenesisValidator::dev(
+			Sr25519Keyring::Alice,
+			sp_keyring::Ed25519Keyring::Alice,
+		)],
+		vec![Sr25519Keyring::Alice.to_account_id()],
+		None,
+	);
+	patch_ext(patch).execute_with(|| {
+		assert_eq!(pallet_sudo::Key::<Runtime>::get(), None);
+		assert_eq!(Session::validators().len(), 1);
+	});
+}
+
+#[test]
+fn slot_is_two_seconds_and_aura_agrees() {
+	assert_eq!(SLOT_DURATION, 2_000);
+	preset_ext(DEVELOPMENT).execute_with(|| {
+		assert_eq!(Aura::slot_duration(), SLOT_DURATION);
+		assert_eq!(<Runtime as pallet_timestamp::Config>::MinimumPeriod::get(), SLOT_DURATION / 2);
+	});
+}
+
+#[test]
+fn blocks_initialize_and_finalize_on_the_development_preset() {
+	preset_ext(DEVELOPMENT).execute_with(|| {
+		System::set_block_number(1);
+		<crate::AllPalletsWithSystem as Hooks<u32>>::on_initialize(1);
+		<crate::AllPalletsWithSystem as Hooks<u32>>::on_finalize(1);
+		assert_eq!(System::block_number(), 1);
+	});
+}
+
+#[test]
+fn ss58_prefix_and_token_are_set() {
+	assert_eq!(<Runtime as frame_system::Config>::SS58Prefix::get(), crate::SS58_PREFIX);
+	assert_eq!(crate::currency::TOKEN_SYMBOL, "IMS");
+	assert_eq!(crate::currency::TOKEN_DECIMALS, 12);
+}
