@@ -1,7 +1,9 @@
 //! `frame_system`: block limits, hashing, accounts.
 
 use frame_support::{
-	derive_impl, parameter_types,
+	derive_impl,
+	dispatch::DispatchClass,
+	parameter_types,
 	traits::ConstU32,
 	weights::{constants::WEIGHT_REF_TIME_PER_SECOND, Weight},
 };
@@ -9,7 +11,10 @@ use frame_system::limits::{BlockLength, BlockWeights};
 use sp_runtime::Perbill;
 use sp_version::RuntimeVersion;
 
-use crate::{AccountId, Balance, Block, BlockNumber, Hash, Nonce, Runtime, SS58_PREFIX, VERSION};
+use crate::{
+	AccountId, Balance, Block, BlockNumber, Hash, Nonce, PalletInfo, Runtime, RuntimeCall,
+	RuntimeEvent, RuntimeOrigin, RuntimeTask, SS58_PREFIX, VERSION,
+};
 
 /// Share of the block (weight and length) that normal transactions may use;
 /// the rest is reserved for operational transactions and inherents.
@@ -27,8 +32,10 @@ parameter_types! {
 		NORMAL_DISPATCH_RATIO,
 	);
 	/// At most 5 MiB of extrinsics per block.
-	pub RuntimeBlockLength: BlockLength =
-		BlockLength::max_with_normal_ratio(5 * 1024 * 1024, NORMAL_DISPATCH_RATIO);
+	pub RuntimeBlockLength: BlockLength = BlockLength::builder()
+		.max_length(5 * 1024 * 1024)
+		.modify_max_length_for_class(DispatchClass::Normal, |max| *max = NORMAL_DISPATCH_RATIO * *max)
+		.build();
 	/// The SS58 prefix, see [`crate::SS58_PREFIX`].
 	pub const SS58Prefix: u16 = SS58_PREFIX;
 }

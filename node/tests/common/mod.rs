@@ -1,0 +1,183 @@
+//! Helpers shared by the node's integration tests: start the real
+//! `ims-node` binary on loopback ports with a temporary base path, talk to
+//! it over JSON-RPC, and stop it with SIGTERM.
+
+#![allow(dead_code)]
+
+use std::{
+	io::{BufRead, BufReader},
+	net::TcpListener,
+	path::Path,
+	process::{Child, Command, ExitStatus, Stdio},
+	sync::{Arc, Mutex},
+	thread,
+	time::{Duration, Instant},
+};
+
+use serde_json::{json, Value};
+
+/// The node binary built by Cargo for these tests.
+pub const NODE: &str = env!("CARGO_BIN_EXE_ims-node");
+
+/// A free TCP port on 127.0.0.1 (the OS picks it; the listener is dropped
+/// right away so the node can bind it).
+pub fn free_port() -> u16 {
+	TcpListener::bind("127.0.0.1:0")
+		.and_then(|l| l.local_addr())
+		.map(|a| a.port())
+		.expect("the OS hands out a loopback port")
+}
+
+/// A running `ims-node` process, killed on drop if still alive.
+pub struct Node {
+	child: Child,
+	/// JSON-RPC port on 127.0.0.1.
+	pub rpc_port: u16,
+	/// Prometheus port on 127.0.0.1.
+	pub prometheus_port: u16,
+	/// Everything the node wrote to stderr so far (its log).
+	pub log: Arc<Mutex<String>>,
+	_base: tempfile::TempDir,
+}
+
+impl Node {
+	/// Starts `ims-node` with `args` plus a temporary base path and free
+	/// loopback ports for p2p, RPC and Prometheus.
+	pub fn start(args: &[&str]) -> Node {
+		let base = tempfile::tempdir().expect("temporary base path");
+		let rpc_port = free_port();
+		let prometheus_port = free_port();
+		let p2p_port = free_port();
+		let mut child = Command::new(NODE)
+			.args(args)
+			.arg("--base-path")
+			.arg(base.path())
+			.args(["--rpc-port", &rpc_port.to_string()])
+			.args(["--prometheus-port", &prometheus_port.to_string()])
+			.args(["--listen-addr", &format!("/ip4/127.0.0.1/tcp/{p2p_port}")])
+			.args(["--no-telemetry", "--no-mdns", "--no-hardware-benchmarks"])
+			.stdout(Stdio::null())
+			.stderr(Stdio::piped())
+			.spawn()
+			.expect("ims-node starts");
+		let log = Arc::new(Mutex::new(String::new()));
+		let stderr = child.stderr.take().expect("stderr is piped");
+		let sink = log.clone();
+		thread::spawn(move || {
+			for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+				let mut log = sink.lock().expect("log lock");
+				log.push_str(&line);
+				log.push('\n');
+			}
+		});
+		Node { child, rpc_port, prometheus_port, log, _base: base }
+	}
+
+	/// One JSON-RPC call over HTTP; `Err` if the node does not answer or
+	/// answers with a JSON-RPC error.
+	pub fn rpc(&self, method: &str, params: Value) -> Result<Value, String> {
+		let body = json!({ "jsonrpc": "2.0", "id": 1, "method": method, "params": params });
+		let response: Value = ureq::post(&format!("http://127.0.0.1:{}", self.rpc_port))
+			.timeout(Duration::from_secs(5))
+			.send_json(body)
+			.map_err(|e| e.to_string())?
+			.into_json()
+			.map_err(|e| e.to_string())?;
+		match response.get("result") {
+			Some(result) => Ok(result.clone()),
+			None => Err(format!("{method}: {response}")),
+		}
+	}
+
+	/// Waits until the RPC server answers, or panics with the node's log.
+	pub fn wait_for_rpc(&mut self, timeout: Duration) {
+		let deadline = Instant::now() + timeout;
+		while Instant::now() < deadline {
+			if let Some(status) = self.child.try_wait().expect("child status") {
+				panic!("ims-node exited early ({status}):\n{}", self.log());
+			}
+			if self.rpc("system_health", json!([])).is_ok() {
+				return;
+			}
+			thread::sleep(Duration::from_millis(200));
+		}
+		panic!("ims-node did not answer RPC within {timeout:?}:\n{}", self.log());
+	}
+
+	/// Number of the best block.
+	pub fn best_number(&self) -> Result<u64, String> {
+		let header = self.rpc("chain_getHeader", json!([]))?;
+		block_number(&header)
+	}
+
+	/// Number of the last finalized block.
+	pub fn finalized_number(&self) -> Result<u64, String> {
+		let hash = self.rpc("chain_getFinalizedHead", json!([]))?;
+		let header = self.rpc("chain_getHeader", json!([hash]))?;
+		block_number(&header)
+	}
+
+	/// The Prometheus metrics page.
+	pub fn metrics(&self) -> Result<String, String> {
+		ureq::get(&format!("http://127.0.0.1:{}/metrics", self.prometheus_port))
+			.timeout(Duration::from_secs(5))
+			.call()
+			.map_err(|e| e.to_string())?
+			.into_string()
+			.map_err(|e| e.to_string())
+	}
+
+	/// A copy of the node's log so far.
+	pub fn log(&self) -> String {
+		self.log.lock().expect("log lock").clone()
+	}
+
+	/// Sends SIGTERM and waits for the process to exit.
+	pub fn stop(mut self, timeout: Duration) -> ExitStatus {
+		let pid = self.child.id().to_string();
+		let sent = Command::new("kill").args(["-TERM", &pid]).status().expect("kill runs");
+		assert!(sent.success(), "SIGTERM delivered to {pid}");
+		let deadline = Instant::now() + timeout;
+		loop {
+			if let Some(status) = self.child.try_wait().expect("child status") {
+				return status;
+			}
+			if Instant::now() > deadline {
+				panic!("ims-node did not stop within {timeout:?} of SIGTERM:\n{}", self.log());
+			}
+			thread::sleep(Duration::from_millis(100));
+		}
+	}
+}
+
+impl Drop for Node {
+	fn drop(&mut self) {
+		let _ = self.child.kill();
+		let _ = self.child.wait();
+	}
+}
+
+fn block_number(header: &Value) -> Result<u64, String> {
+	let hex = header
+		.get("number")
+		.and_then(Value::as_str)
+		.ok_or_else(|| format!("header without number: {header}"))?;
+	u64::from_str_radix(hex.trim_start_matches("0x"), 16).map_err(|e| e.to_string())
+}
+
+/// Runs `ims-node` with `args` to completion; returns (status, stdout, stderr).
+pub fn run(args: &[&str]) -> (ExitStatus, String, String) {
+	let output = Command::new(NODE).args(args).output().expect("ims-node runs");
+	(
+		output.status,
+		String::from_utf8_lossy(&output.stdout).into_owned(),
+		String::from_utf8_lossy(&output.stderr).into_owned(),
+	)
+}
+
+/// Writes `contents` to `dir/name` and returns the path as a string.
+pub fn write(dir: &Path, name: &str, contents: &str) -> String {
+	let path = dir.join(name);
+	std::fs::write(&path, contents).expect("write test file");
+	path.to_string_lossy().into_owned()
+}

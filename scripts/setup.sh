@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what a fresh Debian machine with only the Rust toolchain, gcc,
+# python3 and node lacks: the protobuf compiler (for the networking crates)
+# and the Wasm target of the runtime. Safe to run again: it installs only
+# what is missing.
+set -euo pipefail
+
+need_apt=()
+command -v protoc >/dev/null 2>&1 || need_apt+=(protobuf-compiler)
+command -v pkg-config >/dev/null 2>&1 || need_apt+=(pkg-config)
+command -v make >/dev/null 2>&1 || need_apt+=(make)
+
+if ((${#need_apt[@]})); then
+	echo "==> installing Debian packages: ${need_apt[*]}"
+	SUDO=""
+	if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+	$SUDO apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}"
+fi
+
+if ! rustup target list --installed | grep -qx wasm32v1-none; then
+	echo "==> adding the rustup target wasm32v1-none (the runtime's Wasm build)"
+	rustup target add wasm32v1-none
+fi

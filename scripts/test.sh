@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it (.ci/run calls this script):
+# formatting, clippy with warnings denied, the release build of the node and
+# every test of the workspace (runtime unit tests, node integration tests
+# that start the real ims-node binary).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+
+./scripts/setup.sh
+
+suite_start=$(date +%s)
+timed "cargo fmt --check" cargo fmt --all --check
+
+# Clippy needs no Wasm runtime: SKIP_WASM_BUILD keeps it from building one.
+# It runs in the release profile so that it shares build scripts and
+# proc-macros with the build below.
+SKIP_WASM_BUILD=1 timed "cargo clippy" \
+	cargo clippy --locked --release --workspace --all-targets -- -D warnings
+
+timed "cargo build (release)" cargo build --locked --release -p ims-node
+
+timed "cargo test (release)" cargo test --locked --release --workspace
+
+echo "==> test suite: $(($(date +%s) - suite_start))s"
