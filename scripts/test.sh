@@ -20,6 +20,6 @@ SKIP_WASM_BUILD=1 timed "cargo clippy" \
 
 timed "cargo build (release)" cargo build --locked --release -p ims-node
 
-timed "cargo test (release)" cargo test --locked --release --workspace
+timed "cargo test (release)" cargo test --locked --release --workspace --no-fail-fast
 
 echo "==> test suite: $(($(date +%s) - suite_start))s"

@@ -10,7 +10,8 @@ use serde_json::{json, Value};
 
 /// Builds the plain and raw chain specs of `chain` into `dir`.
 fn build_specs(chain: &str, dir: &std::path::Path) -> (Value, String) {
-	let (status, plain, stderr) = run(&["build-spec", "--chain", chain, "--disable-default-bootnode"]);
+	let (status, plain, stderr) =
+		run(&["build-spec", "--chain", chain, "--disable-default-bootnode"]);
 	assert!(status.success(), "build-spec --chain {chain}: {stderr}");
 	let plain_json: Value = serde_json::from_str(&plain).expect("build-spec prints JSON");
 	let plain_path = write(dir, &format!("{chain}.json"), &plain);
@@ -123,5 +124,8 @@ fn benchmark_command_explains_how_to_enable_it() {
 	if cfg!(feature = "runtime-benchmarks") {
 		return;
 	}
-	assert_clear_failure(&["benchmark", "pallet", "--pallet", "*"], "--features runtime-benchmarks");
+	assert_clear_failure(
+		&["benchmark", "pallet", "--pallet", "*"],
+		"--features runtime-benchmarks",
+	);
 }

@@ -57,18 +57,21 @@ fn dev_chain_produces_and_finalizes_blocks_then_stops_cleanly() {
 	);
 	assert!(finalized <= best);
 
-	// And Prometheus reports the heights too
-	let metrics = node.metrics().expect("Prometheus answers");
-	let height = |status: &str| -> Option<u64> {
-		metrics
-			.lines()
-			.filter(|l| l.starts_with("substrate_block_height{"))
-			.find(|l| l.contains(&format!("status=\"{status}\"")))
-			.and_then(|l| l.rsplit(' ').next())
-			.and_then(|v| v.parse().ok())
-	};
-	assert!(height("best").is_some_and(|h| h >= 3), "{metrics}");
-	assert!(height("finalized").is_some_and(|h| h >= 1), "{metrics}");
+	// And Prometheus reports the heights too (it samples them every few
+	// seconds, so it may trail the RPC answers for a moment)
+	let deadline = Instant::now() + Duration::from_secs(30);
+	let mut metrics = String::new();
+	while Instant::now() < deadline {
+		metrics = node.metrics().expect("Prometheus answers");
+		if prometheus_height(&metrics, "best") >= Some(3)
+			&& prometheus_height(&metrics, "finalized") >= Some(1)
+		{
+			break;
+		}
+		thread::sleep(Duration::from_millis(500));
+	}
+	assert!(prometheus_height(&metrics, "best") >= Some(3), "{metrics}");
+	assert!(prometheus_height(&metrics, "finalized") >= Some(1), "{metrics}");
 
 	// And the database is ParityDB
 	assert!(node.log().contains("Database: ParityDb"), "{}", node.log());
@@ -76,4 +79,14 @@ fn dev_chain_produces_and_finalizes_blocks_then_stops_cleanly() {
 	// When we ask it to stop, it exits cleanly
 	let status = node.stop(Duration::from_secs(30));
 	assert!(status.success(), "exit status {status}");
+}
+
+/// The `substrate_block_height` gauge with the given `status` label.
+fn prometheus_height(metrics: &str, status: &str) -> Option<u64> {
+	metrics
+		.lines()
+		.filter(|l| l.starts_with("substrate_block_height{"))
+		.find(|l| l.contains(&format!("status=\"{status}\"")))
+		.and_then(|l| l.rsplit(' ').next())
+		.and_then(|v| v.parse().ok())
 }

@@ -2,9 +2,11 @@
 
 use crate::{
 	genesis_config_presets::{self, DEVELOPMENT, LOCAL_TESTNET},
-	Aura, Balances, Grandpa, Runtime, RuntimeGenesisConfig, Session, System, SLOT_DURATION,
+	time::SESSION_PERIOD,
+	Aura, Balances, BlockNumber, Grandpa, Runtime, RuntimeGenesisConfig, Session, System,
+	SLOT_DURATION,
 };
-use frame_support::traits::{Get, Hooks};
+use frame_support::traits::{Get, OnInitialize};
 use sp_genesis_builder::PresetId;
 use sp_keyring::Sr25519Keyring;
 use sp_runtime::BuildStorage;
@@ -102,17 +104,32 @@ fn slot_is_two_seconds_and_aura_agrees() {
 	assert_eq!(SLOT_DURATION, 2_000);
 	preset_ext(DEVELOPMENT).execute_with(|| {
 		assert_eq!(Aura::slot_duration(), SLOT_DURATION);
-		assert_eq!(<Runtime as pallet_timestamp::Config>::MinimumPeriod::get(), SLOT_DURATION / 2);
+		assert_eq!(
+			<<Runtime as pallet_timestamp::Config>::MinimumPeriod as Get<u64>>::get(),
+			SLOT_DURATION / 2
+		);
 	});
 }
 
 #[test]
-fn blocks_initialize_and_finalize_on_the_development_preset() {
-	preset_ext(DEVELOPMENT).execute_with(|| {
-		System::set_block_number(1);
-		<crate::AllPalletsWithSystem as Hooks<u32>>::on_initialize(1);
-		<crate::AllPalletsWithSystem as Hooks<u32>>::on_finalize(1);
-		assert_eq!(System::block_number(), 1);
+fn sessions_rotate_and_keep_the_genesis_set_until_a_session_manager_exists() {
+	preset_ext(LOCAL_TESTNET).execute_with(|| {
+		// Given the three genesis validators in session 0
+		let validators = Session::validators();
+		let grandpa = Grandpa::grandpa_authorities();
+		assert_eq!(Session::current_index(), 0);
+
+		// When a full session period passes
+		for n in 1..=SESSION_PERIOD {
+			System::set_block_number(n);
+			<Session as OnInitialize<BlockNumber>>::on_initialize(n);
+		}
+
+		// Then the session rotated once, and Aura and GRANDPA keep the same set
+		assert_eq!(Session::current_index(), 1);
+		assert_eq!(Session::validators(), validators);
+		assert_eq!(pallet_aura::Authorities::<Runtime>::get().len(), 3);
+		assert_eq!(Grandpa::grandpa_authorities(), grandpa);
 	});
 }
 

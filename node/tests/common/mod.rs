@@ -55,7 +55,10 @@ impl Node {
 			.args(["--rpc-port", &rpc_port.to_string()])
 			.args(["--prometheus-port", &prometheus_port.to_string()])
 			.args(["--listen-addr", &format!("/ip4/127.0.0.1/tcp/{p2p_port}")])
-			.args(["--no-telemetry", "--no-mdns", "--no-hardware-benchmarks"])
+			.args(["--no-telemetry", "--no-mdns"])
+			// Validators of non-development chains refuse to invent a network
+			// key; these throwaway nodes may.
+			.arg("--unsafe-force-node-key-generation")
 			.stdout(Stdio::null())
 			.stderr(Stdio::piped())
 			.spawn()
