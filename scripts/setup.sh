@@ -7,8 +7,6 @@ set -euo pipefail
 
 need_apt=()
 command -v protoc >/dev/null 2>&1 || need_apt+=(protobuf-compiler)
-command -v pkg-config >/dev/null 2>&1 || need_apt+=(pkg-config)
-command -v make >/dev/null 2>&1 || need_apt+=(make)
 
 if ((${#need_apt[@]})); then
 	echo "==> installing Debian packages: ${need_apt[*]}"

@@ -145,9 +145,11 @@ impl Node {
 			if let Some(status) = self.child.try_wait().expect("child status") {
 				return status;
 			}
-			if Instant::now() > deadline {
-				panic!("ims-node did not stop within {timeout:?} of SIGTERM:\n{}", self.log());
-			}
+			assert!(
+				Instant::now() <= deadline,
+				"ims-node did not stop within {timeout:?} of SIGTERM:\n{}",
+				self.log()
+			);
 			thread::sleep(Duration::from_millis(100));
 		}
 	}
