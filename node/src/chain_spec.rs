@@ -27,29 +27,32 @@ fn wasm_binary() -> Result<&'static [u8], String> {
 	})
 }
 
-/// The `dev` chain: one validator (Alice), from the `development` preset.
-pub fn development() -> Result<ChainSpec, String> {
+/// A chain spec whose genesis is the runtime's genesis preset `preset`.
+fn from_preset(
+	name: &str,
+	id: &str,
+	chain_type: ChainType,
+	preset: &str,
+) -> Result<ChainSpec, String> {
 	Ok(ChainSpec::builder(wasm_binary()?, None)
-		.with_name("IMS ledger development")
-		.with_id("ims_dev")
+		.with_name(name)
+		.with_id(id)
 		.with_protocol_id("ims")
-		.with_chain_type(ChainType::Development)
-		.with_genesis_config_preset_name(DEVELOPMENT)
+		.with_chain_type(chain_type)
+		.with_genesis_config_preset_name(preset)
 		.with_properties(properties())
 		.build())
+}
+
+/// The `dev` chain: one validator (Alice), from the `development` preset.
+pub fn development() -> Result<ChainSpec, String> {
+	from_preset("IMS ledger development", "ims_dev", ChainType::Development, DEVELOPMENT)
 }
 
 /// The `local` chain: three validators (Alice, Bob, Charlie), from the
 /// `local_testnet` preset.
 pub fn local_testnet() -> Result<ChainSpec, String> {
-	Ok(ChainSpec::builder(wasm_binary()?, None)
-		.with_name("IMS ledger local testnet")
-		.with_id("ims_local_testnet")
-		.with_protocol_id("ims")
-		.with_chain_type(ChainType::Local)
-		.with_genesis_config_preset_name(LOCAL_TESTNET)
-		.with_properties(properties())
-		.build())
+	from_preset("IMS ledger local testnet", "ims_local_testnet", ChainType::Local, LOCAL_TESTNET)
 }
 
 /// A chain specification read from a JSON file, with a message naming the
