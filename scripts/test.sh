@@ -18,6 +18,12 @@ timed "cargo fmt --check" cargo fmt --all --check
 SKIP_WASM_BUILD=1 timed "cargo clippy" \
 	cargo clippy --locked --release --workspace --all-targets -- -D warnings
 
+# The benchmarking build (`--features runtime-benchmarks`, used to generate
+# weights) is not run here, but it must keep compiling.
+SKIP_WASM_BUILD=1 timed "cargo clippy (runtime-benchmarks)" \
+	cargo clippy --locked --release -p ims-node -p ims-runtime \
+	--features ims-node/runtime-benchmarks,ims-runtime/runtime-benchmarks --all-targets -- -D warnings
+
 timed "cargo build (release)" cargo build --locked --release -p ims-node
 
 timed "cargo test (release)" cargo test --locked --release --workspace --no-fail-fast

@@ -1,4 +1,7 @@
 //! The pallets whose benchmarks `ims-node benchmark pallet` runs.
+//!
+//! The macros defined here are expanded in `apis.rs`, where each name below
+//! is in scope.
 
 frame_benchmarking::define_benchmarks!(
 	[frame_benchmarking, BaselineBench::<Runtime>]
