@@ -26,6 +26,12 @@ SKIP_WASM_BUILD=1 timed "cargo clippy (runtime-benchmarks)" \
 
 timed "cargo build (release)" cargo build --locked --release -p ims-node
 
-timed "cargo test (release)" cargo test --locked --release --workspace --no-fail-fast
+test_log=$(mktemp)
+trap 'rm -f "$test_log"' EXIT
+timed "cargo test (release)" cargo test --locked --release --workspace --no-fail-fast 2>&1 |
+	tee "$test_log"
 
 echo "==> test suite: $(($(date +%s) - suite_start))s"
+# One closing line for the whole suite, summed over every test binary.
+awk '/^test result:/ { p += $4; f += $6 } END { printf "tests: %d passed, %d failed\n", p, f }' \
+	"$test_log"
