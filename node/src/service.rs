@@ -181,6 +181,7 @@ pub fn new_full<
 		Vec::default(),
 	));
 
+	// The bitswap (IPFS) handle is unused: this node serves no IPFS content.
 	let (network, system_rpc_tx, tx_handler_controller, sync_service, _bitswap) =
 		sc_service::build_network(sc_service::BuildNetworkParams {
 			config: &config,
