@@ -6,7 +6,8 @@
 # build scripts and proc-macros.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/ims-ledger/target}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
-# A node build peaks well under 24 GiB with the default job count on 2 cores.
+# Incremental compilation only costs disk and time for release builds of
+# dependencies that never change; CI and the scripts do not use it.
 export CARGO_INCREMENTAL=0
 IMS_NODE="$CARGO_TARGET_DIR/release/ims-node"
 export IMS_NODE
