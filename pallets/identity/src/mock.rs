@@ -1,0 +1,119 @@
+//! A test runtime: system + this pallet, with an authorizer and an audit sink
+//! that tests can inspect.
+
+use crate::{self as pallet_ims_identity, RealmOwner};
+use core::cell::RefCell;
+use frame_support::{derive_impl, traits::ConstU32};
+use frame_system::EnsureRoot;
+use ims_primitives::{AuditSink, Authorizer, Change, Permission, RealmId, Subject};
+use sp_runtime::BuildStorage;
+
+type Block = frame_system::mocking::MockBlock<Test>;
+
+frame_support::construct_runtime!(
+	pub enum Test {
+		System: frame_system,
+		Identity: pallet_ims_identity,
+	}
+);
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+}
+
+/// Owner of realm 0 (`ims.example.net`).
+pub const OWNER: u64 = 1;
+/// Holds `Provision` in realm 0 only.
+pub const PROVISIONER: u64 = 2;
+/// Holds `RecordRegistration` in realm 0 only.
+pub const FRONT: u64 = 3;
+/// Holds `RotateCredentials` in realm 0 only.
+pub const VAULT: u64 = 4;
+/// Owner of realm 1 (`ims.other.net`).
+pub const OTHER_OWNER: u64 = 5;
+/// Holds nothing.
+pub const STRANGER: u64 = 9;
+
+/// Audit records received: `(actor, realm, subject, change)`.
+pub type AuditRecord = (Option<u64>, RealmId, Subject, Change);
+
+thread_local! {
+	static GRANTS: RefCell<Vec<(u64, RealmId, Permission)>> = const { RefCell::new(Vec::new()) };
+	static AUDIT: RefCell<Vec<AuditRecord>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Realm owners hold everything (as in the runtime); other accounts hold
+/// what the test granted.
+pub struct TestAuthorizer;
+impl Authorizer<u64> for TestAuthorizer {
+	fn is_authorized(who: &u64, realm: RealmId, permission: Permission) -> bool {
+		RealmOwner::<Test>::is_authorized(who, realm, permission) ||
+			GRANTS.with(|grants| grants.borrow().contains(&(*who, realm, permission)))
+	}
+}
+
+/// Keeps every record for the test to read.
+pub struct TestAuditSink;
+impl AuditSink<u64> for TestAuditSink {
+	fn record(actor: Option<&u64>, realm: RealmId, subject: Subject, change: Change) {
+		AUDIT.with(|audit| audit.borrow_mut().push((actor.copied(), realm, subject, change)));
+	}
+}
+
+/// Take the audit records received so far.
+pub fn take_audit() -> Vec<AuditRecord> {
+	AUDIT.with(|audit| core::mem::take(&mut *audit.borrow_mut()))
+}
+
+impl pallet_ims_identity::Config for Test {
+	type RuntimeEvent = RuntimeEvent;
+	type AdminOrigin = EnsureRoot<u64>;
+	type Authorizer = TestAuthorizer;
+	type AuditSink = TestAuditSink;
+	type MaxImpisPerSubscription = ConstU32<2>;
+	type MaxImpusPerSubscription = ConstU32<4>;
+	type MaxBatchSize = ConstU32<8>;
+	type WeightInfo = ();
+}
+
+/// Genesis with two realms and the grants above.
+pub struct ExtBuilder;
+
+impl ExtBuilder {
+	pub fn build() -> sp_io::TestExternalities {
+		let storage = RuntimeGenesisConfig {
+			system: Default::default(),
+			identity: pallet_ims_identity::GenesisConfig {
+				realms: vec![
+					(b"ims.example.net".to_vec(), OWNER),
+					(b"ims.other.net".to_vec(), OTHER_OWNER),
+				],
+			},
+		}
+		.build_storage()
+		.unwrap();
+		GRANTS.with(|grants| {
+			*grants.borrow_mut() = vec![
+				(PROVISIONER, 0, Permission::Provision),
+				(FRONT, 0, Permission::RecordRegistration),
+				(VAULT, 0, Permission::RotateCredentials),
+			]
+		});
+		AUDIT.with(|audit| audit.borrow_mut().clear());
+		let mut ext = sp_io::TestExternalities::new(storage);
+		ext.execute_with(|| {
+			System::set_block_number(1);
+			take_audit();
+		});
+		ext
+	}
+
+	/// Run `test`, then check every invariant of the pallet.
+	pub fn build_and_execute(test: impl FnOnce()) {
+		Self::build().execute_with(|| {
+			test();
+			crate::Pallet::<Test>::do_try_state().expect("invariants hold after the test");
+		})
+	}
+}

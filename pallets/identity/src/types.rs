@@ -1,0 +1,194 @@
+//! Storage records of the subscriber model.
+
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use frame_support::{pallet_prelude::Get, BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound};
+use ims_primitives::{
+	AuthScheme, AuthSchemes, ChargingId, ImpiId, ImpuId, ImpuKind, ImplicitSetId, Name,
+	ProfileId, RealmId, RegistrationState, SubscriptionId, VisitedNetworks,
+};
+use scale_info::TypeInfo;
+
+/// A home network domain and who runs it.
+#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct RealmInfo<AccountId> {
+	/// The operator account that owns the realm.
+	pub owner: AccountId,
+	/// The domain, e.g. `ims.example.net`.
+	pub name: Name,
+	/// Subscriptions in the realm.
+	pub subscriptions: u32,
+	/// Service profiles, shared iFC sets, application servers and charging
+	/// records in the realm.
+	pub services: u32,
+}
+
+/// An IMS subscription (IMSU) and the identities that hang from it.
+#[derive(
+	Encode, Decode, MaxEncodedLen, TypeInfo, CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound,
+)]
+#[scale_info(skip_type_params(MaxImpis, MaxImpus))]
+#[codec(mel_bound())]
+pub struct Subscription<MaxImpis: Get<u32>, MaxImpus: Get<u32>> {
+	/// Its realm.
+	pub realm: RealmId,
+	/// Its private identities.
+	pub impis: BoundedVec<ImpiId, MaxImpis>,
+	/// Its public identities.
+	pub impus: BoundedVec<ImpuId, MaxImpus>,
+}
+
+/// A private identity (IMPI).
+#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct ImpiRecord {
+	/// Its subscription.
+	pub subscription: SubscriptionId,
+	/// Its realm (the subscription's).
+	pub realm: RealmId,
+	/// Schemes it may authenticate with.
+	pub schemes: AuthSchemes,
+	/// The scheme used when a request names none.
+	pub default_scheme: AuthScheme,
+	/// Bumped when its credentials rotate in the vault.
+	pub credential_epoch: u32,
+	/// Public identities linked to it.
+	pub impus: u32,
+}
+
+/// A public identity (IMPU) or public service identity.
+#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct ImpuRecord {
+	/// Its subscription.
+	pub subscription: SubscriptionId,
+	/// Its realm (the subscription's).
+	pub realm: RealmId,
+	/// Identity kind.
+	pub kind: ImpuKind,
+	/// Barred from originating and receiving sessions.
+	pub barred: bool,
+	/// May register.
+	pub can_register: bool,
+	/// Its implicit registration set.
+	pub implicit_set: Option<ImplicitSetId>,
+	/// Its service profile, in its realm.
+	pub service_profile: ProfileId,
+	/// Its charging information, in its realm.
+	pub charging: Option<ChargingId>,
+	/// Visited networks it may register from.
+	pub roaming: VisitedNetworks,
+	/// Private identities linked to it.
+	pub impis: u32,
+}
+
+/// Attributes of a new public identity.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
+)]
+pub struct ImpuAttributes {
+	/// Identity kind.
+	pub kind: ImpuKind,
+	/// Barred.
+	pub barred: bool,
+	/// May register.
+	pub can_register: bool,
+	/// Implicit registration set to join (created with this identity as its
+	/// default if it does not exist yet).
+	pub implicit_set: Option<ImplicitSetId>,
+	/// Service profile.
+	pub service_profile: ProfileId,
+	/// Charging information.
+	pub charging: Option<ChargingId>,
+	/// Roaming allow-list.
+	pub roaming: VisitedNetworks,
+}
+
+/// An implicit registration set: identities that register together. The
+/// first member is the default identity and is never barred.
+#[derive(
+	Encode, Decode, MaxEncodedLen, TypeInfo, CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound,
+)]
+#[scale_info(skip_type_params(MaxMembers))]
+#[codec(mel_bound())]
+pub struct ImplicitSet<MaxMembers: Get<u32>> {
+	/// The members, default first.
+	pub members: BoundedVec<ImpuId, MaxMembers>,
+}
+
+/// Registration state of a public identity as the HSS fronts recorded it.
+/// Absent from storage = not registered, no S-CSCF.
+#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct RegistrationRecord<BlockNumber> {
+	/// The state.
+	pub state: RegistrationState,
+	/// The assigned S-CSCF.
+	pub scscf: Option<Name>,
+	/// The block it was recorded in.
+	pub updated_at: BlockNumber,
+}
+
+/// Operator data shared by several records, with the number of records that
+/// refer to it (it can be removed only when none does).
+#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct Shared<V> {
+	/// The data.
+	pub value: V,
+	/// Records referring to it.
+	pub users: u32,
+}
+
+/// One item of a bulk import; each is applied exactly as the call of the
+/// same name would be.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
+)]
+pub enum ImportItem {
+	/// `create_subscription`.
+	Subscription {
+		/// Realm.
+		realm: RealmId,
+		/// Subscription pseudonym.
+		subscription: SubscriptionId,
+	},
+	/// `create_impi`.
+	Impi {
+		/// Subscription.
+		subscription: SubscriptionId,
+		/// IMPI pseudonym.
+		impi: ImpiId,
+		/// Allowed schemes.
+		schemes: AuthSchemes,
+		/// Default scheme.
+		default_scheme: AuthScheme,
+	},
+	/// `create_impu`.
+	Impu {
+		/// Subscription.
+		subscription: SubscriptionId,
+		/// IMPU pseudonym.
+		impu: ImpuId,
+		/// Attributes.
+		attributes: ImpuAttributes,
+	},
+	/// `link`.
+	Link {
+		/// IMPI.
+		impi: ImpiId,
+		/// IMPU.
+		impu: ImpuId,
+	},
+}
+
+/// One registration-state report of an HSS front.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
+)]
+pub struct RegistrationUpdate {
+	/// The public identity (its whole implicit set takes the state).
+	pub impu: ImpuId,
+	/// The new state.
+	pub state: RegistrationState,
+	/// The S-CSCF: required for `Registered` and `Unregistered`, absent for
+	/// `NotRegistered`.
+	pub scscf: Option<Name>,
+}
