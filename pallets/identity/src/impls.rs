@@ -14,10 +14,10 @@ use frame_support::{
 };
 use frame_system::pallet_prelude::*;
 use ims_primitives::{
-	ApplicationServer, ApplicationServerId, AuditSink, AuthScheme, AuthSchemes,
-	AuthenticationView, Authorizer, Change, ChargingId, ChargingInformation, IfcSetId, IfcView,
-	Ifcs, ImpiId, ImplicitSetId, ImpuId, ImpuKind, ImpuView, LookupError, Name, Permission,
-	ProfileId, ProfileView, PublicIdentityView, RealmId, RegistrationState, RegistrationView,
+	ApplicationServer, ApplicationServerId, AuditSink, AuthScheme, AuthSchemes, AuthenticationView,
+	Authorizer, Change, ChargingId, ChargingInformation, IfcSetId, IfcView, Ifcs, ImpiId,
+	ImplicitSetId, ImpuId, ImpuKind, ImpuView, LookupError, Name, Permission, ProfileId,
+	ProfileView, PublicIdentityView, RealmId, RegistrationState, RegistrationView,
 	ServerAssignmentView, ServiceProfile, Subject, SubscriptionId, VisitedNetworks,
 };
 
@@ -25,12 +25,9 @@ use ims_primitives::{
 pub(crate) type Actor<'a, T> = Option<&'a <T as frame_system::Config>::AccountId>;
 
 /// Operator data shared by reference, in a `(realm, number)` double map.
-trait SharedMap<V: FullCodec>:
-	DoubleMapT<RealmId, u32, Shared<V>, Query = Option<Shared<V>>>
-{
-}
-impl<V: FullCodec, M: DoubleMapT<RealmId, u32, Shared<V>, Query = Option<Shared<V>>>>
-	SharedMap<V> for M
+trait SharedMap<V: FullCodec>: DoubleMapT<RealmId, u32, Shared<V>, Query = Option<Shared<V>>> {}
+impl<V: FullCodec, M: DoubleMapT<RealmId, u32, Shared<V>, Query = Option<Shared<V>>>> SharedMap<V>
+	for M
 {
 }
 
@@ -128,7 +125,10 @@ impl<T: Config> Pallet<T> {
 
 	// --- realms ---
 
-	pub(crate) fn do_create_realm(name: Name, owner: T::AccountId) -> Result<RealmId, DispatchError> {
+	pub(crate) fn do_create_realm(
+		name: Name,
+		owner: T::AccountId,
+	) -> Result<RealmId, DispatchError> {
 		ensure!(!name.is_empty(), Error::<T>::EmptyName);
 		ensure!(!RealmByName::<T>::contains_key(&name), Error::<T>::RealmNameTaken);
 		let realm = NextRealmId::<T>::get();
@@ -201,7 +201,8 @@ impl<T: Config> Pallet<T> {
 		actor: Actor<T>,
 		subscription: SubscriptionId,
 	) -> Result<(u32, u32), DispatchError> {
-		let record = Subscriptions::<T>::get(subscription).ok_or(Error::<T>::SubscriptionNotFound)?;
+		let record =
+			Subscriptions::<T>::get(subscription).ok_or(Error::<T>::SubscriptionNotFound)?;
 		let realm = record.realm;
 		Self::permit(actor, realm, Permission::Provision)?;
 		for impi in &record.impis {
@@ -224,7 +225,8 @@ impl<T: Config> Pallet<T> {
 			}
 			Registrations::<T>::remove(impu);
 		}
-		let _ = ImplicitSets::<T>::clear_prefix(subscription, T::MaxImpusPerSubscription::get(), None);
+		let _ =
+			ImplicitSets::<T>::clear_prefix(subscription, T::MaxImpusPerSubscription::get(), None);
 		Subscriptions::<T>::remove(subscription);
 		Realms::<T>::mutate(realm, |info| {
 			if let Some(info) = info {
@@ -263,7 +265,14 @@ impl<T: Config> Pallet<T> {
 		Subscriptions::<T>::insert(subscription, record);
 		Impis::<T>::insert(
 			impi,
-			ImpiRecord { subscription, realm, schemes, default_scheme, credential_epoch: 0, impus: 0 },
+			ImpiRecord {
+				subscription,
+				realm,
+				schemes,
+				default_scheme,
+				credential_epoch: 0,
+				impus: 0,
+			},
 		);
 		Self::deposit_event(Event::ImpiCreated { subscription, impi });
 		Self::audit(actor, realm, Subject::Impi(impi), Change::Created);
@@ -346,12 +355,13 @@ impl<T: Config> Pallet<T> {
 	) -> DispatchResult {
 		ImplicitSets::<T>::try_mutate(subscription, set, |entry| {
 			match entry {
-				Some(existing) =>
-					existing.members.try_push(impu).map_err(|_| Error::<T>::TooManyImpus)?,
+				Some(existing) => {
+					existing.members.try_push(impu).map_err(|_| Error::<T>::TooManyImpus)?
+				},
 				None => {
 					ensure!(!barred, Error::<T>::BarredDefault);
-					let members = BoundedVec::try_from(vec![impu])
-						.map_err(|_| Error::<T>::TooManyImpus)?;
+					let members =
+						BoundedVec::try_from(vec![impu]).map_err(|_| Error::<T>::TooManyImpus)?;
 					*entry = Some(ImplicitSet { members });
 				},
 			}
@@ -479,7 +489,11 @@ impl<T: Config> Pallet<T> {
 			let realm = record.realm;
 			Self::acquire::<_, ServiceProfiles<T>>(realm, profile, Error::<T>::ProfileNotFound)?;
 			if let Some(charging) = charging {
-				Self::acquire::<_, ChargingInfos<T>>(realm, charging, Error::<T>::ChargingNotFound)?;
+				Self::acquire::<_, ChargingInfos<T>>(
+					realm,
+					charging,
+					Error::<T>::ChargingNotFound,
+				)?;
 			}
 			Self::release::<_, ServiceProfiles<T>>(realm, record.service_profile);
 			if let Some(old) = record.charging {
@@ -511,8 +525,9 @@ impl<T: Config> Pallet<T> {
 	) -> DispatchResult {
 		Self::edit_impu(actor, impu, |record| {
 			match (record.implicit_set, target) {
-				(current, Some(set)) if current == Some(set) =>
-					return Err(Error::<T>::AlreadyInImplicitSet.into()),
+				(current, Some(set)) if current == Some(set) => {
+					return Err(Error::<T>::AlreadyInImplicitSet.into())
+				},
 				(None, None) => return Err(Error::<T>::NotInImplicitSet.into()),
 				_ => {},
 			}
@@ -817,12 +832,15 @@ impl<T: Config> Pallet<T> {
 		let count = items.len() as u32;
 		for item in items {
 			match item {
-				ImportItem::Subscription { realm, subscription } =>
-					Self::do_create_subscription(actor, realm, subscription)?,
-				ImportItem::Impi { subscription, impi, schemes, default_scheme } =>
-					Self::do_create_impi(actor, subscription, impi, schemes, default_scheme)?,
-				ImportItem::Impu { subscription, impu, attributes } =>
-					Self::do_create_impu(actor, subscription, impu, attributes)?,
+				ImportItem::Subscription { realm, subscription } => {
+					Self::do_create_subscription(actor, realm, subscription)?
+				},
+				ImportItem::Impi { subscription, impi, schemes, default_scheme } => {
+					Self::do_create_impi(actor, subscription, impi, schemes, default_scheme)?
+				},
+				ImportItem::Impu { subscription, impu, attributes } => {
+					Self::do_create_impu(actor, subscription, impu, attributes)?
+				},
 				ImportItem::Link { impi, impu } => Self::do_link(actor, impi, impu)?,
 			}
 		}
@@ -847,10 +865,12 @@ impl<T: Config> Pallet<T> {
 		let now = frame_system::Pallet::<T>::block_number();
 		for update in updates {
 			match (update.state, &update.scscf) {
-				(RegistrationState::NotRegistered, Some(_)) =>
-					return Err(Error::<T>::UnexpectedScscf.into()),
-				(RegistrationState::Registered | RegistrationState::Unregistered, None) =>
-					return Err(Error::<T>::ScscfRequired.into()),
+				(RegistrationState::NotRegistered, Some(_)) => {
+					return Err(Error::<T>::UnexpectedScscf.into())
+				},
+				(RegistrationState::Registered | RegistrationState::Unregistered, None) => {
+					return Err(Error::<T>::ScscfRequired.into())
+				},
 				_ => {},
 			}
 			let Some(record) = Impus::<T>::get(update.impu) else {
@@ -970,8 +990,11 @@ impl<T: Config> Pallet<T> {
 		}
 		let mut profiles: Vec<ProfileView> = Vec::new();
 		for (member, member_record) in &members {
-			let identity =
-				PublicIdentityView { impu: *member, kind: member_record.kind, barred: member_record.barred };
+			let identity = PublicIdentityView {
+				impu: *member,
+				kind: member_record.kind,
+				barred: member_record.barred,
+			};
 			if let Some(view) =
 				profiles.iter_mut().find(|view| view.id == member_record.service_profile)
 			{

@@ -4,7 +4,7 @@
 extern crate alloc;
 
 #[cfg(feature = "runtime-benchmarks")]
-mod benchmarking;
+pub mod benchmarking;
 mod impls;
 #[cfg(test)]
 mod mock;
@@ -15,8 +15,8 @@ mod try_state;
 pub mod types;
 pub mod weights;
 
-pub use pallet::*;
 pub use impls::RealmOwner;
+pub use pallet::*;
 pub use types::*;
 pub use weights::WeightInfo;
 
@@ -74,11 +74,17 @@ pub mod pallet {
 
 		/// Weights of the calls, from the benchmarks.
 		type WeightInfo: WeightInfo;
+
+		/// Makes a benchmark account able to act in a realm.
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: benchmarking::BenchmarkHelper<Self::AccountId>;
 	}
 
 	/// A subscription record as stored.
-	pub type SubscriptionOf<T> =
-		Subscription<<T as Config>::MaxImpisPerSubscription, <T as Config>::MaxImpusPerSubscription>;
+	pub type SubscriptionOf<T> = Subscription<
+		<T as Config>::MaxImpisPerSubscription,
+		<T as Config>::MaxImpusPerSubscription,
+	>;
 	/// An implicit registration set as stored.
 	pub type ImplicitSetOf<T> = ImplicitSet<<T as Config>::MaxImpusPerSubscription>;
 	/// A batch of import items.
@@ -136,13 +142,8 @@ pub mod pallet {
 
 	/// Registration state and S-CSCF of public identities that have one.
 	#[pallet::storage]
-	pub type Registrations<T: Config> = StorageMap<
-		_,
-		Blake2_128Concat,
-		ImpuId,
-		RegistrationRecord<BlockNumberFor<T>>,
-		OptionQuery,
-	>;
+	pub type Registrations<T: Config> =
+		StorageMap<_, Blake2_128Concat, ImpuId, RegistrationRecord<BlockNumberFor<T>>, OptionQuery>;
 
 	/// Service profiles, by realm and number.
 	#[pallet::storage]
@@ -158,8 +159,15 @@ pub mod pallet {
 
 	/// Shared iFC sets, by realm and number.
 	#[pallet::storage]
-	pub type IfcSets<T: Config> =
-		StorageDoubleMap<_, Twox64Concat, RealmId, Twox64Concat, IfcSetId, Shared<Ifcs>, OptionQuery>;
+	pub type IfcSets<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		RealmId,
+		Twox64Concat,
+		IfcSetId,
+		Shared<Ifcs>,
+		OptionQuery,
+	>;
 
 	/// Application servers, by realm and number.
 	#[pallet::storage]
@@ -395,7 +403,11 @@ pub mod pallet {
 		/// Origin: `AdminOrigin`. Emits `RealmCreated`.
 		#[pallet::call_index(0)]
 		#[pallet::weight(T::WeightInfo::create_realm())]
-		pub fn create_realm(origin: OriginFor<T>, name: Name, owner: T::AccountId) -> DispatchResult {
+		pub fn create_realm(
+			origin: OriginFor<T>,
+			name: Name,
+			owner: T::AccountId,
+		) -> DispatchResult {
 			T::AdminOrigin::ensure_origin(origin)?;
 			Self::do_create_realm(name, owner).map(|_| ())
 		}
@@ -725,7 +737,11 @@ pub mod pallet {
 		/// Origin: `AdminOrigin` or `ManageServices`. Emits `IfcSetRemoved`.
 		#[pallet::call_index(24)]
 		#[pallet::weight(T::WeightInfo::remove_ifc_set())]
-		pub fn remove_ifc_set(origin: OriginFor<T>, realm: RealmId, id: IfcSetId) -> DispatchResult {
+		pub fn remove_ifc_set(
+			origin: OriginFor<T>,
+			realm: RealmId,
+			id: IfcSetId,
+		) -> DispatchResult {
 			let actor = Self::actor(origin)?;
 			Self::do_remove_ifc_set(actor.as_ref(), realm, id)
 		}

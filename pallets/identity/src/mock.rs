@@ -48,8 +48,8 @@ thread_local! {
 pub struct TestAuthorizer;
 impl Authorizer<u64> for TestAuthorizer {
 	fn is_authorized(who: &u64, realm: RealmId, permission: Permission) -> bool {
-		RealmOwner::<Test>::is_authorized(who, realm, permission) ||
-			GRANTS.with(|grants| grants.borrow().contains(&(*who, realm, permission)))
+		RealmOwner::<Test>::is_authorized(who, realm, permission)
+			|| GRANTS.with(|grants| grants.borrow().contains(&(*who, realm, permission)))
 	}
 }
 
@@ -75,6 +75,8 @@ impl pallet_ims_identity::Config for Test {
 	type MaxImpusPerSubscription = ConstU32<4>;
 	type MaxBatchSize = ConstU32<8>;
 	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = ();
 }
 
 /// Genesis with two realms and the grants above.

@@ -49,15 +49,17 @@ impl<T: Config> Pallet<T> {
 			ensure!(impus.len() == subscription.impus.len(), "IMPU listed twice");
 			for impi in &subscription.impis {
 				ensure!(
-					Impis::<T>::get(impi).is_some_and(|record| record.subscription == id &&
-						record.realm == subscription.realm),
+					Impis::<T>::get(impi)
+						.is_some_and(|record| record.subscription == id
+							&& record.realm == subscription.realm),
 					"subscription lists an IMPI that is not its own"
 				);
 			}
 			for impu in &subscription.impus {
 				ensure!(
-					Impus::<T>::get(impu).is_some_and(|record| record.subscription == id &&
-						record.realm == subscription.realm),
+					Impus::<T>::get(impu)
+						.is_some_and(|record| record.subscription == id
+							&& record.realm == subscription.realm),
 					"subscription lists an IMPU that is not its own"
 				);
 			}
@@ -70,9 +72,9 @@ impl<T: Config> Pallet<T> {
 				"orphan IMPI"
 			);
 			ensure!(
-				!record.schemes.is_empty() &&
-					record.schemes.is_known() &&
-					record.schemes.contains(record.default_scheme),
+				!record.schemes.is_empty()
+					&& record.schemes.is_known()
+					&& record.schemes.contains(record.default_scheme),
 				"invalid IMPI schemes"
 			);
 			let links = ImpusOfImpi::<T>::iter_prefix(impi).count();
@@ -123,8 +125,9 @@ impl<T: Config> Pallet<T> {
 			);
 			for member in &entry.members {
 				ensure!(
-					Impus::<T>::get(member).is_some_and(|record| record.subscription ==
-						subscription && record.implicit_set == Some(set)),
+					Impus::<T>::get(member)
+						.is_some_and(|record| record.subscription == subscription
+							&& record.implicit_set == Some(set)),
 					"implicit set lists an IMPU that is not in it"
 				);
 			}

@@ -3,10 +3,12 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
-use frame_support::{pallet_prelude::Get, BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound};
+use frame_support::{
+	pallet_prelude::Get, BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
+};
 use ims_primitives::{
-	AuthScheme, AuthSchemes, ChargingId, ImpiId, ImpuId, ImpuKind, ImplicitSetId, Name,
-	ProfileId, RealmId, RegistrationState, SubscriptionId, VisitedNetworks,
+	AuthScheme, AuthSchemes, ChargingId, ImpiId, ImplicitSetId, ImpuId, ImpuKind, Name, ProfileId,
+	RealmId, RegistrationState, SubscriptionId, VisitedNetworks,
 };
 use scale_info::TypeInfo;
 

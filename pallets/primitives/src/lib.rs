@@ -362,10 +362,10 @@ codec_type! {
 impl ChargingInformation {
 	/// Whether no function is named at all.
 	pub fn is_empty(&self) -> bool {
-		self.primary_ecf.is_none() &&
-			self.secondary_ecf.is_none() &&
-			self.primary_ccf.is_none() &&
-			self.secondary_ccf.is_none()
+		self.primary_ecf.is_none()
+			&& self.secondary_ecf.is_none()
+			&& self.primary_ccf.is_none()
+			&& self.secondary_ccf.is_none()
 	}
 }
 
