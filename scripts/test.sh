@@ -19,10 +19,13 @@ SKIP_WASM_BUILD=1 timed "cargo clippy" \
 	cargo clippy --locked --release --workspace --all-targets -- -D warnings
 
 # The benchmarking build (`--features runtime-benchmarks`, used to generate
-# weights) is not run here, but it must keep compiling.
-SKIP_WASM_BUILD=1 timed "cargo clippy (runtime-benchmarks)" \
-	cargo clippy --locked --release -p ims-node -p ims-runtime \
-	--features ims-node/runtime-benchmarks,ims-runtime/runtime-benchmarks --all-targets -- -D warnings
+# weights) and the try-runtime build (`try_state` hooks) are not run here,
+# but they must keep compiling.
+SKIP_WASM_BUILD=1 timed "cargo clippy (runtime-benchmarks, try-runtime)" \
+	cargo clippy --locked --release -p ims-node -p ims-runtime -p pallet-ims-identity \
+	--features ims-node/runtime-benchmarks,ims-runtime/runtime-benchmarks,ims-runtime/try-runtime \
+	--features pallet-ims-identity/runtime-benchmarks,pallet-ims-identity/try-runtime \
+	--all-targets -- -D warnings
 
 timed "cargo build (release)" cargo build --locked --release -p ims-node
 
@@ -30,6 +33,9 @@ test_log=$(mktemp)
 trap 'rm -f "$test_log"' EXIT
 timed "cargo test (release)" cargo test --locked --release --workspace --no-fail-fast 2>&1 |
 	tee "$test_log"
+# Every pallet benchmark, run once against the pallet's test runtime.
+timed "cargo test (pallet benchmarks)" cargo test --locked --release -p pallet-ims-identity \
+	--features runtime-benchmarks --no-fail-fast 2>&1 | tee -a "$test_log"
 
 echo "==> test suite: $(($(date +%s) - suite_start))s"
 # One closing line for the whole suite, summed over every test binary.

@@ -19,9 +19,9 @@ use sp_runtime::{
 use sp_version::RuntimeVersion;
 
 use crate::{
-	genesis_config_presets, AccountId, Aura, Balance, Block, Executive, Grandpa, InherentDataExt,
-	Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys, System, TransactionPayment,
-	VERSION,
+	genesis_config_presets, AccountId, Aura, Balance, Block, Executive, Grandpa, Identity,
+	InherentDataExt, Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys, System,
+	TransactionPayment, VERSION,
 };
 
 impl_runtime_apis! {
@@ -153,6 +153,35 @@ impl_runtime_apis! {
 	impl frame_system_rpc_runtime_api::AccountNonceApi<Block, AccountId, Nonce> for Runtime {
 		fn account_nonce(account: AccountId) -> Nonce {
 			System::account_nonce(account)
+		}
+	}
+
+	impl ims_primitives::IdentityApi<Block> for Runtime {
+		fn user_authorization(
+			impi: ims_primitives::ImpiId,
+			impu: ims_primitives::ImpuId,
+		) -> Result<ims_primitives::ImpuView, ims_primitives::LookupError> {
+			Identity::user_authorization(impi, impu)
+		}
+
+		fn authentication(
+			impi: ims_primitives::ImpiId,
+			impu: ims_primitives::ImpuId,
+		) -> Result<ims_primitives::AuthenticationView, ims_primitives::LookupError> {
+			Identity::authentication(impi, impu)
+		}
+
+		fn server_assignment(
+			impi: Option<ims_primitives::ImpiId>,
+			impu: ims_primitives::ImpuId,
+		) -> Result<ims_primitives::ServerAssignmentView, ims_primitives::LookupError> {
+			Identity::server_assignment(impi, impu)
+		}
+
+		fn location(
+			impu: ims_primitives::ImpuId,
+		) -> Result<ims_primitives::ImpuView, ims_primitives::LookupError> {
+			Identity::location(impu)
 		}
 	}
 

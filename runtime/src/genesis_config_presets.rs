@@ -1,14 +1,15 @@
 //! Genesis presets, built with the genesis builder.
 //!
-//! - `development`: one validator (Alice), funded development accounts, and
-//!   Alice as the sudo key.
+//! - `development`: one validator (Alice), funded development accounts,
+//!   Alice as the sudo key, and the IMS realm `ims.example.net` owned by
+//!   Alice.
 //! - `local_testnet`: three validators (Alice, Bob, Charlie), every
-//!   development account funded, Alice as the sudo key.
+//!   development account funded, Alice as the sudo key, the same realm.
 //!
 //! Both are development presets: they use publicly known keys and are the
 //! only places where a sudo key is set.
 
-use alloc::{vec, vec::Vec};
+use alloc::{string::String, vec, vec::Vec};
 use frame_support::build_struct_json_patch;
 use serde_json::Value;
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
@@ -17,14 +18,17 @@ use sp_genesis_builder::PresetId;
 use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 
 use crate::{
-	currency::UNIT, AccountId, Balance, BalancesConfig, RuntimeGenesisConfig, SessionConfig,
-	SessionKeys, SudoConfig,
+	currency::UNIT, AccountId, Balance, BalancesConfig, IdentityConfig, RuntimeGenesisConfig,
+	SessionConfig, SessionKeys, SudoConfig,
 };
 
 /// The `development` preset id.
 pub const DEVELOPMENT: &str = sp_genesis_builder::DEV_RUNTIME_PRESET;
 /// The `local_testnet` preset id.
 pub const LOCAL_TESTNET: &str = sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET;
+
+/// The IMS realm (home network domain) of the development presets.
+pub const DEV_REALM: &str = "ims.example.net";
 
 /// Balance given to every endowed development account.
 pub const ENDOWMENT: Balance = 1_000_000 * UNIT;
@@ -46,7 +50,8 @@ impl GenesisValidator {
 	}
 }
 
-/// A genesis state with the given validators, endowed accounts and sudo key.
+/// A genesis state with the given validators, endowed accounts, sudo key
+/// and IMS realms (`(domain, owner)`, numbered from 0).
 ///
 /// Aura's and GRANDPA's own genesis sets stay empty: `pallet-session` hands
 /// them the validators' keys when it builds the first session.
@@ -54,6 +59,7 @@ pub fn genesis(
 	validators: Vec<GenesisValidator>,
 	endowed: Vec<AccountId>,
 	sudo: Option<AccountId>,
+	realms: Vec<(String, AccountId)>,
 ) -> Value {
 	build_struct_json_patch!(RuntimeGenesisConfig {
 		balances: BalancesConfig {
@@ -68,6 +74,7 @@ pub fn genesis(
 				.collect::<Vec<_>>(),
 		},
 		sudo: SudoConfig { key: sudo },
+		identity: IdentityConfig { realms },
 	})
 }
 
@@ -82,6 +89,7 @@ pub fn development() -> Value {
 			Sr25519Keyring::BobStash.to_account_id(),
 		],
 		Some(Sr25519Keyring::Alice.to_account_id()),
+		dev_realms(),
 	)
 }
 
@@ -98,7 +106,13 @@ pub fn local_testnet() -> Value {
 			.map(|k| k.to_account_id())
 			.collect(),
 		Some(Sr25519Keyring::Alice.to_account_id()),
+		dev_realms(),
 	)
+}
+
+/// `ims.example.net`, owned by Alice.
+fn dev_realms() -> Vec<(String, AccountId)> {
+	vec![(DEV_REALM.into(), Sr25519Keyring::Alice.to_account_id())]
 }
 
 /// The JSON patch of a preset, or `None` for an unknown id.

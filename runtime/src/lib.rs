@@ -247,6 +247,10 @@ mod runtime {
 	/// Superuser, keyed only in the development presets.
 	#[runtime::pallet_index(7)]
 	pub type Sudo = pallet_sudo;
+
+	/// IMS subscribers: realms, IMPIs, IMPUs, service profiles, registrations.
+	#[runtime::pallet_index(8)]
+	pub type Identity = pallet_ims_identity;
 }
 
 #[cfg(test)]

@@ -92,6 +92,7 @@ fn a_preset_without_sudo_key_builds() {
 		)],
 		vec![Sr25519Keyring::Alice.to_account_id()],
 		None,
+		vec![],
 	);
 	patch_ext(patch).execute_with(|| {
 		assert_eq!(pallet_sudo::Key::<Runtime>::get(), None);
@@ -138,4 +139,66 @@ fn ss58_prefix_and_token_are_set() {
 	assert_eq!(<Runtime as frame_system::Config>::SS58Prefix::get(), crate::SS58_PREFIX);
 	assert_eq!(crate::currency::TOKEN_SYMBOL, "IMS");
 	assert_eq!(crate::currency::TOKEN_DECIMALS, 12);
+}
+
+#[test]
+fn development_realm_is_owned_by_alice_who_may_provision_it() {
+	use crate::{Identity, RuntimeCall, RuntimeOrigin};
+	use frame_support::{assert_noop, assert_ok, traits::UnfilteredDispatchable};
+	use ims_primitives::{LookupError, RegistrationState};
+	use sp_core::H256;
+
+	preset_ext(DEVELOPMENT).execute_with(|| {
+		// Given the development realm, owned by Alice,
+		let realm = pallet_ims_identity::Realms::<Runtime>::get(0).expect("realm 0 exists");
+		assert_eq!(realm.name.as_slice(), genesis_config_presets::DEV_REALM.as_bytes());
+		assert_eq!(realm.owner, Sr25519Keyring::Alice.to_account_id());
+
+		// when Bob, who holds nothing, tries to provision it, he is refused;
+		let subscription = H256::repeat_byte(1);
+		let create = pallet_ims_identity::Call::<Runtime>::create_subscription {
+			realm: 0,
+			subscription,
+		};
+		let bob = RuntimeOrigin::signed(Sr25519Keyring::Bob.to_account_id());
+		assert_noop!(
+			create.clone().dispatch_bypass_filter(bob),
+			pallet_ims_identity::Error::<Runtime>::NotAuthorized
+		);
+		// Alice (the owner, through `RealmOwner`) may.
+		let alice = RuntimeOrigin::signed(Sr25519Keyring::Alice.to_account_id());
+		assert_ok!(RuntimeCall::Identity(create).dispatch_bypass_filter(alice));
+		assert!(pallet_ims_identity::Subscriptions::<Runtime>::contains_key(subscription));
+
+		// The runtime API's lookups answer from the same state.
+		assert_eq!(Identity::location(H256::repeat_byte(2)), Err(LookupError::UnknownImpu));
+		assert_eq!(
+			Identity::user_authorization(H256::repeat_byte(3), H256::repeat_byte(2)),
+			Err(LookupError::UnknownImpi)
+		);
+		assert_eq!(RegistrationState::default(), RegistrationState::NotRegistered);
+		Identity::do_try_state().expect("invariants hold");
+	});
+}
+
+#[test]
+fn identity_bounds_fit_in_a_block() {
+	// The heaviest identity calls at their bounds must fit in a normal block.
+	use crate::configs::ims::MaxImpisPerSubscription;
+	use pallet_ims_identity::WeightInfo;
+	type Weights = pallet_ims_identity::weights::SubstrateWeight<Runtime>;
+	let max_block = <Runtime as frame_system::Config>::BlockWeights::get()
+		.get(frame_support::dispatch::DispatchClass::Normal)
+		.max_extrinsic
+		.expect("normal extrinsics are limited");
+	let impus = <Runtime as pallet_ims_identity::Config>::MaxImpusPerSubscription::get();
+	let batch = <Runtime as pallet_ims_identity::Config>::MaxBatchSize::get();
+	for (call, weight) in [
+		("remove_subscription", Weights::remove_subscription(MaxImpisPerSubscription::get(), impus)),
+		("record_registrations", Weights::record_registrations(batch)),
+		("put_service_profile", Weights::put_service_profile(16, 8)),
+		("import of IMPUs", Weights::create_impu().saturating_mul(batch.into())),
+	] {
+		assert!(weight.all_lte(max_block), "{call} at its bounds weighs {weight:?} > {max_block:?}");
+	}
 }

@@ -6,14 +6,17 @@ use super::*;
 use crate::pallet::*;
 use alloc::{vec, vec::Vec};
 use frame_benchmarking::v2::*;
-use frame_support::{traits::EnsureOrigin, BoundedVec};
+use frame_support::{
+	traits::{EnsureOrigin, Get},
+	BoundedVec,
+};
 use frame_system::RawOrigin;
 use ims_primitives::{
 	limits::*, ApplicationServer, AuthScheme, AuthSchemes, ChargingInformation, DefaultHandling,
-	Ifcs, ImpuKind, InitialFilterCriterion, Name, ProfilePart, RealmId, RegistrationState,
-	ServicePointTrigger, ServiceProfile, SptCondition, TriggerPoint, VisitedNetworks,
+	Ifcs, ImpuKind, InitialFilterCriterion, Name, ProfilePart, Pseudonym, RealmId,
+	RegistrationState, ServicePointTrigger, ServiceProfile, SptCondition, TriggerPoint,
+	VisitedNetworks,
 };
-use sp_core::H256;
 
 /// Lets the benchmarks make an account able to act in a realm, whatever
 /// `Authorizer` the runtime wires.
@@ -35,10 +38,10 @@ where
 	B::try_from(vec![fill; len as usize]).expect("length within the bound; qed")
 }
 
-fn pseudonym(kind: u8, index: u32) -> H256 {
+fn pseudonym(kind: u8, index: u32) -> Pseudonym {
 	let mut raw = [kind; 32];
 	raw[..4].copy_from_slice(&index.to_le_bytes());
-	H256(raw)
+	Pseudonym::from(raw)
 }
 
 fn full_name(fill: u8) -> Name {
@@ -180,7 +183,7 @@ fn attributes(set: Option<u32>) -> ImpuAttributes {
 
 /// A subscription numbered `index` with `impis` IMPIs and `impus` IMPUs,
 /// every IMPI linked to every IMPU, all IMPUs in implicit set 0.
-fn subscription<T: Config>(realm: RealmId, index: u32, impis: u32, impus: u32) -> H256 {
+fn subscription<T: Config>(realm: RealmId, index: u32, impis: u32, impus: u32) -> Pseudonym {
 	let id = pseudonym(0x51, index);
 	Pallet::<T>::do_create_subscription(None, realm, id).expect("fresh subscription; qed");
 	let schemes = AuthSchemes::of(&AuthScheme::ALL);
@@ -199,15 +202,15 @@ fn subscription<T: Config>(realm: RealmId, index: u32, impis: u32, impus: u32) -
 	id
 }
 
-fn impi(subscription: u32, n: u32) -> H256 {
+fn impi(subscription: u32, n: u32) -> Pseudonym {
 	pseudonym(0xa0, subscription * 1_000 + n)
 }
 
-fn impu(subscription: u32, n: u32) -> H256 {
+fn impu(subscription: u32, n: u32) -> Pseudonym {
 	pseudonym(0xb0, subscription * 1_000 + n)
 }
 
-fn register<T: Config>(impu: H256) {
+fn register<T: Config>(impu: Pseudonym) {
 	Pallet::<T>::do_record_registrations(
 		None,
 		vec![RegistrationUpdate {
@@ -235,7 +238,7 @@ mod benchmarks {
 		let owner: T::AccountId = account("owner", 0, 0);
 		#[extrinsic_call]
 		_(origin as T::RuntimeOrigin, full_name(b'r'), owner);
-		assert!(Realms::<T>::contains_key(0));
+		assert!(RealmByName::<T>::contains_key(full_name(b'r')));
 		Ok(())
 	}
 

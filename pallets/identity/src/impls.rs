@@ -871,6 +871,7 @@ impl<T: Config> Pallet<T> {
 				(RegistrationState::Registered | RegistrationState::Unregistered, None) => {
 					return Err(Error::<T>::ScscfRequired.into())
 				},
+				(_, Some(scscf)) if scscf.is_empty() => return Err(Error::<T>::EmptyName.into()),
 				_ => {},
 			}
 			let Some(record) = Impus::<T>::get(update.impu) else {

@@ -26,7 +26,7 @@ pub use weights::WeightInfo;
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
-	use alloc::vec::Vec;
+	use alloc::{string::String, vec::Vec};
 	use frame_support::pallet_prelude::*;
 	use frame_system::pallet_prelude::*;
 	use ims_primitives::{
@@ -198,7 +198,7 @@ pub mod pallet {
 	#[derive(frame_support::DefaultNoBound)]
 	pub struct GenesisConfig<T: Config> {
 		/// `(domain name, owner)` of each realm, numbered from 0 in order.
-		pub realms: Vec<(Vec<u8>, T::AccountId)>,
+		pub realms: Vec<(String, T::AccountId)>,
 	}
 
 	#[pallet::genesis_build]
@@ -207,7 +207,7 @@ pub mod pallet {
 		#[allow(clippy::expect_used)]
 		fn build(&self) {
 			for (name, owner) in &self.realms {
-				let name: Name = name.clone().try_into().expect(
+				let name: Name = name.as_bytes().to_vec().try_into().expect(
 					"a genesis realm name longer than MAX_NAME_LEN is a chain-spec error; qed",
 				);
 				Pallet::<T>::do_create_realm(name, owner.clone())
@@ -305,7 +305,7 @@ pub mod pallet {
 		RealmNotFound,
 		/// A realm with this name exists.
 		RealmNameTaken,
-		/// A realm name must not be empty.
+		/// A name (realm, profile, visited network, S-CSCF) must not be empty.
 		EmptyName,
 		/// The realm still holds subscriptions or service data.
 		RealmNotEmpty,

@@ -88,8 +88,8 @@ impl ExtBuilder {
 			system: Default::default(),
 			identity: pallet_ims_identity::GenesisConfig {
 				realms: vec![
-					(b"ims.example.net".to_vec(), OWNER),
-					(b"ims.other.net".to_vec(), OTHER_OWNER),
+					("ims.example.net".into(), OWNER),
+					("ims.other.net".into(), OTHER_OWNER),
 				],
 			},
 		}

@@ -14,8 +14,6 @@ use ims_primitives::{
 use sp_core::H256;
 use sp_runtime::DispatchError;
 
-type Identity = crate::Pallet<Test>;
-
 const REALM: u32 = 0;
 const OTHER_REALM: u32 = 1;
 const SUB: H256 = H256::repeat_byte(0x51);
@@ -1372,6 +1370,13 @@ fn record_registrations_works() {
 				}])
 			),
 			Error::<Test>::UnexpectedScscf
+		);
+		assert_noop!(
+			Identity::record_registrations(
+				root(),
+				batch(vec![RegistrationUpdate { scscf: Some(name("")), ..registered(IMPU) }])
+			),
+			Error::<Test>::EmptyName
 		);
 
 		// IMPU registers (its implicit set with it); an erased identity is

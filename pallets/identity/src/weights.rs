@@ -120,3 +120,92 @@ impl WeightInfo for () {
 		Weight::from_parts(10_000_000, 1_000)
 	}
 }
+
+/// BOOTSTRAP ONLY.
+pub struct SubstrateWeight<T>(core::marker::PhantomData<T>);
+impl<T> WeightInfo for SubstrateWeight<T> {
+	fn create_realm() -> Weight {
+		<() as WeightInfo>::create_realm()
+	}
+	fn set_realm_owner() -> Weight {
+		<() as WeightInfo>::create_realm()
+	}
+	fn remove_realm() -> Weight {
+		<() as WeightInfo>::create_realm()
+	}
+	fn create_subscription() -> Weight {
+		<() as WeightInfo>::create_realm()
+	}
+	fn remove_subscription(_i: u32, _u: u32) -> Weight {
+		<() as WeightInfo>::create_realm()
+	}
+	fn create_impi() -> Weight {
+		<() as WeightInfo>::create_realm()
+	}
+	fn update_impi() -> Weight {
+		<() as WeightInfo>::create_realm()
+	}
+	fn rotate_credentials() -> Weight {
+		<() as WeightInfo>::create_realm()
+	}
+	fn remove_impi(_l: u32) -> Weight {
+		<() as WeightInfo>::create_realm()
+	}
+	fn create_impu() -> Weight {
+		<() as WeightInfo>::create_realm()
+	}
+	fn update_impu() -> Weight {
+		<() as WeightInfo>::create_realm()
+	}
+	fn set_barring() -> Weight {
+		<() as WeightInfo>::create_realm()
+	}
+	fn set_service_profile() -> Weight {
+		<() as WeightInfo>::create_realm()
+	}
+	fn set_roaming(_n: u32) -> Weight {
+		<() as WeightInfo>::create_realm()
+	}
+	fn set_implicit_set() -> Weight {
+		<() as WeightInfo>::create_realm()
+	}
+	fn set_implicit_default() -> Weight {
+		<() as WeightInfo>::create_realm()
+	}
+	fn remove_impu(_l: u32) -> Weight {
+		<() as WeightInfo>::create_realm()
+	}
+	fn link() -> Weight {
+		<() as WeightInfo>::create_realm()
+	}
+	fn unlink() -> Weight {
+		<() as WeightInfo>::create_realm()
+	}
+	fn put_application_server() -> Weight {
+		<() as WeightInfo>::create_realm()
+	}
+	fn remove_application_server() -> Weight {
+		<() as WeightInfo>::create_realm()
+	}
+	fn put_charging_information() -> Weight {
+		<() as WeightInfo>::create_realm()
+	}
+	fn remove_charging_information() -> Weight {
+		<() as WeightInfo>::create_realm()
+	}
+	fn put_ifc_set(_n: u32) -> Weight {
+		<() as WeightInfo>::create_realm()
+	}
+	fn remove_ifc_set() -> Weight {
+		<() as WeightInfo>::create_realm()
+	}
+	fn put_service_profile(_i: u32, _s: u32) -> Weight {
+		<() as WeightInfo>::create_realm()
+	}
+	fn remove_service_profile() -> Weight {
+		<() as WeightInfo>::create_realm()
+	}
+	fn record_registrations(_n: u32) -> Weight {
+		<() as WeightInfo>::create_realm()
+	}
+}

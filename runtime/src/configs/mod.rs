@@ -4,9 +4,11 @@
 //! - [`monetary`]: balances and transaction fees.
 //! - [`consensus`]: timestamp, session, Aura, GRANDPA.
 //! - [`governance`]: sudo (development presets only).
+//! - [`ims`]: the IMS pallets (subscriber model).
 
 pub mod consensus;
 pub mod governance;
+pub mod ims;
 pub mod monetary;
 pub mod system;
 

@@ -1,0 +1,66 @@
+//! The identity runtime API and the development realm, read from a real
+//! `ims-node --dev` over JSON-RPC, as the bridge and polkadot.js read them.
+
+mod common;
+
+use std::time::Duration;
+
+use codec::{Decode, Encode};
+use common::Node;
+use ims_primitives::{ImpuView, LookupError, ServerAssignmentView};
+use serde_json::json;
+use sp_core::hashing::{twox_128, twox_64};
+
+fn hex(bytes: &[u8]) -> String {
+	let digits: String = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
+	format!("0x{digits}")
+}
+
+fn unhex(text: &str) -> Vec<u8> {
+	let digits = text.strip_prefix("0x").expect("0x-prefixed hex");
+	(0..digits.len())
+		.step_by(2)
+		.map(|i| u8::from_str_radix(&digits[i..i + 2], 16).expect("hex digit"))
+		.collect()
+}
+
+/// Calls a runtime API function at the best block and decodes its answer.
+fn call<R: Decode>(node: &Node, function: &str, args: impl Encode) -> R {
+	let answer = node.rpc("state_call", json!([function, hex(&args.encode())])).unwrap();
+	let bytes = unhex(answer.as_str().expect("hex string"));
+	R::decode(&mut &bytes[..]).unwrap_or_else(|e| panic!("{function} answer: {e}"))
+}
+
+#[test]
+fn identity_api_and_dev_realm_are_served_over_rpc() {
+	// Given a development node,
+	let mut node = Node::start(&["--dev"]);
+	node.wait_for_rpc(Duration::from_secs(60));
+	let impi = [0x41u8; 32];
+	let impu = [0x42u8; 32];
+
+	// when the bridge asks about identities nobody provisioned, each Cx
+	// lookup answers with its own error, decodable with ims-primitives.
+	let lir: Result<ImpuView, LookupError> = call(&node, "IdentityApi_location", impu);
+	assert_eq!(lir, Err(LookupError::UnknownImpu));
+	let uar: Result<ImpuView, LookupError> =
+		call(&node, "IdentityApi_user_authorization", (impi, impu));
+	assert_eq!(uar, Err(LookupError::UnknownImpi));
+	let sar: Result<ServerAssignmentView, LookupError> =
+		call(&node, "IdentityApi_server_assignment", (None::<[u8; 32]>, impu));
+	assert_eq!(sar, Err(LookupError::UnknownImpu));
+
+	// And the development realm is in state under `Identity::Realms(0)`.
+	let mut key = twox_128(b"Identity").to_vec();
+	key.extend(twox_128(b"Realms"));
+	key.extend(twox_64(&0u32.encode()));
+	key.extend(0u32.encode());
+	let value = node.rpc("state_getStorage", json!([hex(&key)])).unwrap();
+	let value = unhex(value.as_str().expect("realm 0 is stored"));
+	assert!(
+		value.windows(15).any(|window| window == b"ims.example.net"),
+		"realm 0 is ims.example.net"
+	);
+
+	assert!(node.stop(Duration::from_secs(30)).success());
+}
