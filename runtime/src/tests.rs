@@ -156,10 +156,8 @@ fn development_realm_is_owned_by_alice_who_may_provision_it() {
 
 		// when Bob, who holds nothing, tries to provision it, he is refused;
 		let subscription = H256::repeat_byte(1);
-		let create = pallet_ims_identity::Call::<Runtime>::create_subscription {
-			realm: 0,
-			subscription,
-		};
+		let create =
+			pallet_ims_identity::Call::<Runtime>::create_subscription { realm: 0, subscription };
 		let bob = RuntimeOrigin::signed(Sr25519Keyring::Bob.to_account_id());
 		assert_noop!(
 			create.clone().dispatch_bypass_filter(bob),
@@ -194,11 +192,17 @@ fn identity_bounds_fit_in_a_block() {
 	let impus = <Runtime as pallet_ims_identity::Config>::MaxImpusPerSubscription::get();
 	let batch = <Runtime as pallet_ims_identity::Config>::MaxBatchSize::get();
 	for (call, weight) in [
-		("remove_subscription", Weights::remove_subscription(MaxImpisPerSubscription::get(), impus)),
+		(
+			"remove_subscription",
+			Weights::remove_subscription(MaxImpisPerSubscription::get(), impus),
+		),
 		("record_registrations", Weights::record_registrations(batch)),
 		("put_service_profile", Weights::put_service_profile(16, 8)),
 		("import of IMPUs", Weights::create_impu().saturating_mul(batch.into())),
 	] {
-		assert!(weight.all_lte(max_block), "{call} at its bounds weighs {weight:?} > {max_block:?}");
+		assert!(
+			weight.all_lte(max_block),
+			"{call} at its bounds weighs {weight:?} > {max_block:?}"
+		);
 	}
 }
