@@ -9,7 +9,7 @@ use codec::{Decode, Encode};
 use common::Node;
 use ims_primitives::{ImpuView, LookupError, ServerAssignmentView};
 use serde_json::json;
-use sp_core::hashing::{twox_128, twox_64};
+use sp_io::hashing::{twox_128, twox_64};
 
 fn hex(bytes: &[u8]) -> String {
 	let digits: String = bytes.iter().map(|byte| format!("{byte:02x}")).collect();

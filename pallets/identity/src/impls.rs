@@ -857,12 +857,24 @@ impl<T: Config> Pallet<T> {
 			.unwrap_or_else(|| vec![impu])
 	}
 
+	/// The weight of `updates` registration reports that wrote
+	/// `extra_members` registrations beyond one per report (the other
+	/// members of implicit sets).
+	pub fn registrations_weight(updates: u32, extra_members: u32) -> Weight {
+		let per_member = T::WeightInfo::register_implicit_set(extra_members.saturating_add(1))
+			.saturating_sub(T::WeightInfo::register_implicit_set(1));
+		T::WeightInfo::record_registrations(updates).saturating_add(per_member)
+	}
+
+	/// Apply registration reports; returns how many registrations were
+	/// written beyond one per applied report.
 	pub(crate) fn do_record_registrations(
 		actor: Actor<T>,
 		updates: RegistrationBatch<T>,
-	) -> DispatchResult {
+	) -> Result<u32, DispatchError> {
 		ensure!(!updates.is_empty(), Error::<T>::EmptyBatch);
 		let now = frame_system::Pallet::<T>::block_number();
+		let mut extra_members = 0u32;
 		for update in updates {
 			match (update.state, &update.scscf) {
 				(RegistrationState::NotRegistered, Some(_)) => {
@@ -880,6 +892,7 @@ impl<T: Config> Pallet<T> {
 			};
 			Self::permit(actor, record.realm, Permission::RecordRegistration)?;
 			let members = Self::implicit_members(update.impu, &record);
+			extra_members = extra_members.saturating_add((members.len() as u32).saturating_sub(1));
 			for member in &members {
 				if update.state == RegistrationState::NotRegistered {
 					Registrations::<T>::remove(member);
@@ -907,7 +920,7 @@ impl<T: Config> Pallet<T> {
 				Change::Registration(update.state),
 			);
 		}
-		Ok(())
+		Ok(extra_members)
 	}
 
 	// --- read side (runtime API) ---

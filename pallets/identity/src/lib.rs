@@ -799,15 +799,22 @@ pub mod pallet {
 		///
 		/// Origin: `AdminOrigin` or `RecordRegistration` in every realm
 		/// touched. Emits `RegistrationRecorded` or `RegistrationSkipped` per
-		/// update.
+		/// update. Charged as if every identity had a full implicit set; the
+		/// members not written are refunded.
 		#[pallet::call_index(28)]
-		#[pallet::weight(T::WeightInfo::record_registrations(updates.len() as u32))]
+		#[pallet::weight(Pallet::<T>::registrations_weight(
+			updates.len() as u32,
+			(updates.len() as u32)
+				.saturating_mul(T::MaxImpusPerSubscription::get().saturating_sub(1)),
+		))]
 		pub fn record_registrations(
 			origin: OriginFor<T>,
 			updates: RegistrationBatch<T>,
-		) -> DispatchResult {
+		) -> DispatchResultWithPostInfo {
 			let actor = Self::actor(origin)?;
-			Self::do_record_registrations(actor.as_ref(), updates)
+			let count = updates.len() as u32;
+			let extra_members = Self::do_record_registrations(actor.as_ref(), updates)?;
+			Ok(Some(Self::registrations_weight(count, extra_members)).into())
 		}
 	}
 }

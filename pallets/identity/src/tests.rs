@@ -1386,10 +1386,13 @@ fn record_registrations_works() {
 			state: RegistrationState::Unregistered,
 			scscf: Some(name("sip:scscf2")),
 		};
-		assert_ok!(Identity::record_registrations(
+		let info = Identity::record_registrations(
 			signed(FRONT),
-			batch(vec![registered(IMPU), registered(NOBODY), unregistered])
-		));
+			batch(vec![registered(IMPU), registered(NOBODY), unregistered]),
+		)
+		.unwrap();
+		// Charged for three updates and one extra member (IMPU2, in IMPU's set).
+		assert_eq!(info.actual_weight, Some(Identity::registrations_weight(3, 1)));
 		for impu in [IMPU, IMPU2] {
 			assert_eq!(
 				Registrations::<Test>::get(impu),

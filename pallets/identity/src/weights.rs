@@ -64,11 +64,13 @@ pub trait WeightInfo {
 	fn put_service_profile(i: u32, s: u32, ) -> Weight;
 	fn remove_service_profile() -> Weight;
 	fn record_registrations(n: u32, ) -> Weight;
+	fn register_implicit_set(m: u32, ) -> Weight;
 }
 
 /// Weights measured on the runtime, with its database weights.
 pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
+	fn register_implicit_set(_m: u32) -> Weight { Weight::zero() }
 	/// Storage: `Identity::RealmByName` (r:1 w:1)
 	/// Proof: `Identity::RealmByName` (`max_values`: None, `max_size`: Some(277), added: 2752, mode: `MaxEncodedLen`)
 	/// Storage: `Identity::NextRealmId` (r:1 w:1)
@@ -511,6 +513,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same weights with ParityDB's database weights, for tests and for
 /// runtimes that do not configure their own.
 impl WeightInfo for () {
+	fn register_implicit_set(_m: u32) -> Weight { Weight::zero() }
 	fn create_realm() -> Weight {
 		Weight::from_parts(58_528_000, 3742)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
