@@ -70,7 +70,6 @@ pub trait WeightInfo {
 /// Weights measured on the runtime, with its database weights.
 pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
-	fn register_implicit_set(_m: u32) -> Weight { Weight::zero() }
 	/// Storage: `Identity::RealmByName` (r:1 w:1)
 	/// Proof: `Identity::RealmByName` (`max_values`: None, `max_size`: Some(277), added: 2752, mode: `MaxEncodedLen`)
 	/// Storage: `Identity::NextRealmId` (r:1 w:1)
@@ -79,8 +78,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Identity::Realms` (`max_values`: None, `max_size`: Some(309), added: 2784, mode: `MaxEncodedLen`)
 	fn create_realm() -> Weight {
 		// Proof size (bytes): measured `122`, estimated `3742`.
-		// Minimum execution time: 33_786_000 picoseconds.
-		Weight::from_parts(58_528_000, 3742)
+		// Minimum execution time: 24_955_000 picoseconds.
+		Weight::from_parts(44_362_000, 3742)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -88,8 +87,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Identity::Realms` (`max_values`: None, `max_size`: Some(309), added: 2784, mode: `MaxEncodedLen`)
 	fn set_realm_owner() -> Weight {
 		// Proof size (bytes): measured `501`, estimated `3774`.
-		// Minimum execution time: 27_197_000 picoseconds.
-		Weight::from_parts(57_992_000, 3774)
+		// Minimum execution time: 24_662_000 picoseconds.
+		Weight::from_parts(37_575_000, 3774)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -99,8 +98,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Identity::RealmByName` (`max_values`: None, `max_size`: Some(277), added: 2752, mode: `MaxEncodedLen`)
 	fn remove_realm() -> Weight {
 		// Proof size (bytes): measured `435`, estimated `3774`.
-		// Minimum execution time: 24_507_000 picoseconds.
-		Weight::from_parts(45_850_000, 3774)
+		// Minimum execution time: 22_464_000 picoseconds.
+		Weight::from_parts(39_664_000, 3774)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -110,8 +109,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Identity::Subscriptions` (`max_values`: None, `max_size`: Some(1334), added: 3809, mode: `MaxEncodedLen`)
 	fn create_subscription() -> Weight {
 		// Proof size (bytes): measured `501`, estimated `4799`.
-		// Minimum execution time: 31_843_000 picoseconds.
-		Weight::from_parts(48_135_000, 4799)
+		// Minimum execution time: 29_742_000 picoseconds.
+		Weight::from_parts(40_819_000, 4799)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -138,11 +137,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `i` is `[0, 8]`.
 	/// The range of component `u` is `[0, 32]`.
 	fn remove_subscription(i: u32, u: u32, ) -> Weight {
-		// Proof size (bytes): measured `0 + i * (1710 ±0) + u * (637 ±0)`, estimated `49949 + i * (27446 ±3_235) + u * (9132 ±68)`.
-		// Minimum execution time: 160_294_000 picoseconds.
-		Weight::from_parts(202_635_000, 49949)
-			.saturating_add(Weight::from_parts(403_950_533, 0).saturating_mul(i.into()))
-			.saturating_add(Weight::from_parts(152_266_893, 0).saturating_mul(u.into()))
+		// Proof size (bytes): measured `0 + i * (1710 ±0) + u * (637 ±0)`, estimated `49949 + i * (27446 ±81) + u * (9132 ±68)`.
+		// Minimum execution time: 173_492_000 picoseconds.
+		Weight::from_parts(186_504_000, 49949)
+			.saturating_add(Weight::from_parts(429_088_527, 0).saturating_mul(i.into()))
+			.saturating_add(Weight::from_parts(136_415_417, 0).saturating_mul(u.into()))
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().reads((23_u64).saturating_mul(i.into())))
 			.saturating_add(T::DbWeight::get().reads((8_u64).saturating_mul(u.into())))
@@ -160,8 +159,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Identity::Impis` (`max_values`: None, `max_size`: Some(97), added: 2572, mode: `MaxEncodedLen`)
 	fn create_impi() -> Weight {
 		// Proof size (bytes): measured `1057`, estimated `4799`.
-		// Minimum execution time: 39_413_000 picoseconds.
-		Weight::from_parts(76_369_000, 4799)
+		// Minimum execution time: 39_404_000 picoseconds.
+		Weight::from_parts(70_048_000, 4799)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -171,8 +170,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Identity::Realms` (`max_values`: None, `max_size`: Some(309), added: 2784, mode: `MaxEncodedLen`)
 	fn update_impi() -> Weight {
 		// Proof size (bytes): measured `655`, estimated `3774`.
-		// Minimum execution time: 29_870_000 picoseconds.
-		Weight::from_parts(54_290_000, 3774)
+		// Minimum execution time: 31_254_000 picoseconds.
+		Weight::from_parts(55_483_000, 3774)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -182,8 +181,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Identity::Realms` (`max_values`: None, `max_size`: Some(309), added: 2784, mode: `MaxEncodedLen`)
 	fn rotate_credentials() -> Weight {
 		// Proof size (bytes): measured `655`, estimated `3774`.
-		// Minimum execution time: 33_509_000 picoseconds.
-		Weight::from_parts(60_488_000, 3774)
+		// Minimum execution time: 30_221_000 picoseconds.
+		Weight::from_parts(54_836_000, 3774)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -202,9 +201,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `l` is `[0, 32]`.
 	fn remove_impi(l: u32, ) -> Weight {
 		// Proof size (bytes): measured `5737 + l * (186 ±0)`, estimated `4799 + l * (6693 ±0)`.
-		// Minimum execution time: 74_335_000 picoseconds.
-		Weight::from_parts(135_550_690, 4799)
-			.saturating_add(Weight::from_parts(53_511_815, 0).saturating_mul(l.into()))
+		// Minimum execution time: 64_526_000 picoseconds.
+		Weight::from_parts(131_878_779, 4799)
+			.saturating_add(Weight::from_parts(52_471_074, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(l.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
@@ -225,8 +224,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Identity::ImplicitSets` (`max_values`: None, `max_size`: Some(1085), added: 3560, mode: `MaxEncodedLen`)
 	fn create_impu() -> Weight {
 		// Proof size (bytes): measured `4703`, estimated `49949`.
-		// Minimum execution time: 99_593_000 picoseconds.
-		Weight::from_parts(190_558_000, 49949)
+		// Minimum execution time: 104_801_000 picoseconds.
+		Weight::from_parts(195_400_000, 49949)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -236,8 +235,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Identity::Realms` (`max_values`: None, `max_size`: Some(309), added: 2784, mode: `MaxEncodedLen`)
 	fn update_impu() -> Weight {
 		// Proof size (bytes): measured `4777`, estimated `7683`.
-		// Minimum execution time: 38_390_000 picoseconds.
-		Weight::from_parts(70_560_000, 7683)
+		// Minimum execution time: 50_542_000 picoseconds.
+		Weight::from_parts(86_127_000, 7683)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -249,8 +248,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Identity::ImplicitSets` (`max_values`: None, `max_size`: Some(1085), added: 3560, mode: `MaxEncodedLen`)
 	fn set_barring() -> Weight {
 		// Proof size (bytes): measured `6561`, estimated `7683`.
-		// Minimum execution time: 58_484_000 picoseconds.
-		Weight::from_parts(75_536_000, 7683)
+		// Minimum execution time: 63_764_000 picoseconds.
+		Weight::from_parts(115_209_000, 7683)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -264,8 +263,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Identity::ChargingInfos` (`max_values`: None, `max_size`: Some(1060), added: 3535, mode: `MaxEncodedLen`)
 	fn set_service_profile() -> Weight {
 		// Proof size (bytes): measured `7498`, estimated `98908`.
-		// Minimum execution time: 75_445_000 picoseconds.
-		Weight::from_parts(121_884_000, 98908)
+		// Minimum execution time: 76_289_000 picoseconds.
+		Weight::from_parts(134_990_000, 98908)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -276,9 +275,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 16]`.
 	fn set_roaming(n: u32, ) -> Weight {
 		// Proof size (bytes): measured `4777`, estimated `7683`.
-		// Minimum execution time: 38_496_000 picoseconds.
-		Weight::from_parts(75_083_897, 7683)
-			.saturating_add(Weight::from_parts(1_112_180, 0).saturating_mul(n.into()))
+		// Minimum execution time: 38_604_000 picoseconds.
+		Weight::from_parts(75_295_146, 7683)
+			.saturating_add(Weight::from_parts(1_053_740, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -290,8 +289,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Identity::ImplicitSets` (`max_values`: None, `max_size`: Some(1085), added: 3560, mode: `MaxEncodedLen`)
 	fn set_implicit_set() -> Weight {
 		// Proof size (bytes): measured `6585`, estimated `8110`.
-		// Minimum execution time: 107_610_000 picoseconds.
-		Weight::from_parts(136_297_000, 8110)
+		// Minimum execution time: 74_196_000 picoseconds.
+		Weight::from_parts(138_539_000, 8110)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -303,8 +302,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Identity::ImplicitSets` (`max_values`: None, `max_size`: Some(1085), added: 3560, mode: `MaxEncodedLen`)
 	fn set_implicit_default() -> Weight {
 		// Proof size (bytes): measured `6561`, estimated `7683`.
-		// Minimum execution time: 66_098_000 picoseconds.
-		Weight::from_parts(129_954_000, 7683)
+		// Minimum execution time: 67_095_000 picoseconds.
+		Weight::from_parts(121_228_000, 7683)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -331,9 +330,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `l` is `[0, 8]`.
 	fn remove_impu(l: u32, ) -> Weight {
 		// Proof size (bytes): measured `9888 + l * (203 ±0)`, estimated `49949 + l * (2572 ±0)`.
-		// Minimum execution time: 148_117_000 picoseconds.
-		Weight::from_parts(232_797_409, 49949)
-			.saturating_add(Weight::from_parts(45_384_755, 0).saturating_mul(l.into()))
+		// Minimum execution time: 148_616_000 picoseconds.
+		Weight::from_parts(219_961_378, 49949)
+			.saturating_add(Weight::from_parts(48_431_771, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(l.into())))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
@@ -352,8 +351,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Identity::ImpisOfImpu` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	fn link() -> Weight {
 		// Proof size (bytes): measured `4898`, estimated `7683`.
-		// Minimum execution time: 58_484_000 picoseconds.
-		Weight::from_parts(113_886_000, 7683)
+		// Minimum execution time: 75_435_000 picoseconds.
+		Weight::from_parts(116_062_000, 7683)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -369,8 +368,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Identity::ImpisOfImpu` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	fn unlink() -> Weight {
 		// Proof size (bytes): measured `5053`, estimated `7683`.
-		// Minimum execution time: 62_286_000 picoseconds.
-		Weight::from_parts(78_424_000, 7683)
+		// Minimum execution time: 83_522_000 picoseconds.
+		Weight::from_parts(116_361_000, 7683)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -380,8 +379,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Identity::ApplicationServers` (`max_values`: None, `max_size`: Some(546), added: 3021, mode: `MaxEncodedLen`)
 	fn put_application_server() -> Weight {
 		// Proof size (bytes): measured `501`, estimated `4011`.
-		// Minimum execution time: 34_536_000 picoseconds.
-		Weight::from_parts(71_076_000, 4011)
+		// Minimum execution time: 31_666_000 picoseconds.
+		Weight::from_parts(58_653_000, 4011)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -391,8 +390,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Identity::ApplicationServers` (`max_values`: None, `max_size`: Some(546), added: 3021, mode: `MaxEncodedLen`)
 	fn remove_application_server() -> Weight {
 		// Proof size (bytes): measured `1074`, estimated `4011`.
-		// Minimum execution time: 36_794_000 picoseconds.
-		Weight::from_parts(63_973_000, 4011)
+		// Minimum execution time: 58_972_000 picoseconds.
+		Weight::from_parts(72_606_000, 4011)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -402,8 +401,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Identity::ChargingInfos` (`max_values`: None, `max_size`: Some(1060), added: 3535, mode: `MaxEncodedLen`)
 	fn put_charging_information() -> Weight {
 		// Proof size (bytes): measured `582`, estimated `4525`.
-		// Minimum execution time: 54_067_000 picoseconds.
-		Weight::from_parts(64_384_000, 4525)
+		// Minimum execution time: 60_451_000 picoseconds.
+		Weight::from_parts(73_368_000, 4525)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -413,8 +412,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Identity::ChargingInfos` (`max_values`: None, `max_size`: Some(1060), added: 3535, mode: `MaxEncodedLen`)
 	fn remove_charging_information() -> Weight {
 		// Proof size (bytes): measured `1590`, estimated `4525`.
-		// Minimum execution time: 36_636_000 picoseconds.
-		Weight::from_parts(65_126_000, 4525)
+		// Minimum execution time: 62_868_000 picoseconds.
+		Weight::from_parts(75_545_000, 4525)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -427,9 +426,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 16]`.
 	fn put_ifc_set(n: u32, ) -> Weight {
 		// Proof size (bytes): measured `48504 + n * (48 ±0)`, estimated `49654 + n * (3021 ±0)`.
-		// Minimum execution time: 253_044_000 picoseconds.
-		Weight::from_parts(392_124_831, 49654)
-			.saturating_add(Weight::from_parts(33_395_874, 0).saturating_mul(n.into()))
+		// Minimum execution time: 423_209_000 picoseconds.
+		Weight::from_parts(468_577_706, 49654)
+			.saturating_add(Weight::from_parts(30_975_196, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(18_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(17_u64))
@@ -444,8 +443,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Identity::ApplicationServers` (`max_values`: None, `max_size`: Some(546), added: 3021, mode: `MaxEncodedLen`)
 	fn remove_ifc_set() -> Weight {
 		// Proof size (bytes): measured `48018`, estimated `49654`.
-		// Minimum execution time: 264_422_000 picoseconds.
-		Weight::from_parts(441_839_000, 49654)
+		// Minimum execution time: 416_060_000 picoseconds.
+		Weight::from_parts(463_071_000, 49654)
 			.saturating_add(T::DbWeight::get().reads(18_u64))
 			.saturating_add(T::DbWeight::get().writes(18_u64))
 	}
@@ -461,10 +460,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `s` is `[0, 8]`.
 	fn put_service_profile(i: u32, s: u32, ) -> Weight {
 		// Proof size (bytes): measured `422421 + i * (136 ±0) + s * (46152 ±0)`, estimated `390302 + i * (3021 ±0) + s * (48664 ±0)`.
-		// Minimum execution time: 2_028_808_000 picoseconds.
-		Weight::from_parts(2_342_626_378, 390302)
-			.saturating_add(Weight::from_parts(18_259_214, 0).saturating_mul(i.into()))
-			.saturating_add(Weight::from_parts(289_080_579, 0).saturating_mul(s.into()))
+		// Minimum execution time: 1_950_786_000 picoseconds.
+		Weight::from_parts(2_125_807_942, 390302)
+			.saturating_add(Weight::from_parts(38_703_207, 0).saturating_mul(i.into()))
+			.saturating_add(Weight::from_parts(325_747_864, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(26_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(i.into())))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(s.into())))
@@ -484,8 +483,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Identity::IfcSets` (`max_values`: None, `max_size`: Some(46189), added: 48664, mode: `MaxEncodedLen`)
 	fn remove_service_profile() -> Weight {
 		// Proof size (bytes): measured `420552`, estimated `390302`.
-		// Minimum execution time: 1_572_564_000 picoseconds.
-		Weight::from_parts(2_320_986_000, 390302)
+		// Minimum execution time: 2_142_167_000 picoseconds.
+		Weight::from_parts(2_748_793_000, 390302)
 			.saturating_add(T::DbWeight::get().reads(26_u64))
 			.saturating_add(T::DbWeight::get().writes(26_u64))
 	}
@@ -493,51 +492,65 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Identity::Impus` (`max_values`: None, `max_size`: Some(4218), added: 6693, mode: `MaxEncodedLen`)
 	/// Storage: `Identity::Realms` (r:1 w:0)
 	/// Proof: `Identity::Realms` (`max_values`: None, `max_size`: Some(309), added: 2784, mode: `MaxEncodedLen`)
-	/// Storage: `Identity::ImplicitSets` (r:64 w:0)
-	/// Proof: `Identity::ImplicitSets` (`max_values`: None, `max_size`: Some(1085), added: 3560, mode: `MaxEncodedLen`)
-	/// Storage: `Identity::Registrations` (r:0 w:2048)
+	/// Storage: `Identity::Registrations` (r:0 w:64)
 	/// Proof: `Identity::Registrations` (`max_values`: None, `max_size`: Some(311), added: 2786, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 64]`.
 	fn record_registrations(n: u32, ) -> Weight {
-		// Proof size (bytes): measured `738 + n * (5610 ±0)`, estimated `3774 + n * (6693 ±0)`.
-		// Minimum execution time: 174_525_000 picoseconds.
-		Weight::from_parts(183_915_000, 3774)
-			.saturating_add(Weight::from_parts(209_265_355, 0).saturating_mul(n.into()))
+		// Proof size (bytes): measured `553 + n * (4222 ±0)`, estimated `3774 + n * (6693 ±0)`.
+		// Minimum execution time: 39_026_000 picoseconds.
+		Weight::from_parts(121_387_173, 3774)
+			.saturating_add(Weight::from_parts(23_432_499, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
-			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes((32_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 6693).saturating_mul(n.into()))
+	}
+	/// Storage: `Identity::Impus` (r:1 w:0)
+	/// Proof: `Identity::Impus` (`max_values`: None, `max_size`: Some(4218), added: 6693, mode: `MaxEncodedLen`)
+	/// Storage: `Identity::Realms` (r:1 w:0)
+	/// Proof: `Identity::Realms` (`max_values`: None, `max_size`: Some(309), added: 2784, mode: `MaxEncodedLen`)
+	/// Storage: `Identity::ImplicitSets` (r:1 w:0)
+	/// Proof: `Identity::ImplicitSets` (`max_values`: None, `max_size`: Some(1085), added: 3560, mode: `MaxEncodedLen`)
+	/// Storage: `Identity::Registrations` (r:0 w:32)
+	/// Proof: `Identity::Registrations` (`max_values`: None, `max_size`: Some(311), added: 2786, mode: `MaxEncodedLen`)
+	/// The range of component `m` is `[1, 32]`.
+	fn register_implicit_set(m: u32, ) -> Weight {
+		// Proof size (bytes): measured `4892 + m * (51 ±0)`, estimated `7683`.
+		// Minimum execution time: 46_929_000 picoseconds.
+		Weight::from_parts(74_076_335, 7683)
+			.saturating_add(Weight::from_parts(4_315_561, 0).saturating_mul(m.into()))
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(m.into())))
 	}
 }
 
 /// The same weights with ParityDB's database weights, for tests and for
 /// runtimes that do not configure their own.
 impl WeightInfo for () {
-	fn register_implicit_set(_m: u32) -> Weight { Weight::zero() }
 	fn create_realm() -> Weight {
-		Weight::from_parts(58_528_000, 3742)
+		Weight::from_parts(44_362_000, 3742)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn set_realm_owner() -> Weight {
-		Weight::from_parts(57_992_000, 3774)
+		Weight::from_parts(37_575_000, 3774)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn remove_realm() -> Weight {
-		Weight::from_parts(45_850_000, 3774)
+		Weight::from_parts(39_664_000, 3774)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn create_subscription() -> Weight {
-		Weight::from_parts(48_135_000, 4799)
+		Weight::from_parts(40_819_000, 4799)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn remove_subscription(i: u32, u: u32, ) -> Weight {
-		Weight::from_parts(202_635_000, 49949)
-			.saturating_add(Weight::from_parts(403_950_533, 0).saturating_mul(i.into()))
-			.saturating_add(Weight::from_parts(152_266_893, 0).saturating_mul(u.into()))
+		Weight::from_parts(186_504_000, 49949)
+			.saturating_add(Weight::from_parts(429_088_527, 0).saturating_mul(i.into()))
+			.saturating_add(Weight::from_parts(136_415_417, 0).saturating_mul(u.into()))
 			.saturating_add(ParityDbWeight::get().reads(10_u64))
 			.saturating_add(ParityDbWeight::get().reads((23_u64).saturating_mul(i.into())))
 			.saturating_add(ParityDbWeight::get().reads((8_u64).saturating_mul(u.into())))
@@ -548,23 +561,23 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 9132).saturating_mul(u.into()))
 	}
 	fn create_impi() -> Weight {
-		Weight::from_parts(76_369_000, 4799)
+		Weight::from_parts(70_048_000, 4799)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn update_impi() -> Weight {
-		Weight::from_parts(54_290_000, 3774)
+		Weight::from_parts(55_483_000, 3774)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn rotate_credentials() -> Weight {
-		Weight::from_parts(60_488_000, 3774)
+		Weight::from_parts(54_836_000, 3774)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn remove_impi(l: u32, ) -> Weight {
-		Weight::from_parts(135_550_690, 4799)
-			.saturating_add(Weight::from_parts(53_511_815, 0).saturating_mul(l.into()))
+		Weight::from_parts(131_878_779, 4799)
+			.saturating_add(Weight::from_parts(52_471_074, 0).saturating_mul(l.into()))
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(l.into())))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
@@ -572,44 +585,44 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 6693).saturating_mul(l.into()))
 	}
 	fn create_impu() -> Weight {
-		Weight::from_parts(190_558_000, 49949)
+		Weight::from_parts(195_400_000, 49949)
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn update_impu() -> Weight {
-		Weight::from_parts(70_560_000, 7683)
+		Weight::from_parts(86_127_000, 7683)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn set_barring() -> Weight {
-		Weight::from_parts(75_536_000, 7683)
+		Weight::from_parts(115_209_000, 7683)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn set_service_profile() -> Weight {
-		Weight::from_parts(121_884_000, 98908)
+		Weight::from_parts(134_990_000, 98908)
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn set_roaming(n: u32, ) -> Weight {
-		Weight::from_parts(75_083_897, 7683)
-			.saturating_add(Weight::from_parts(1_112_180, 0).saturating_mul(n.into()))
+		Weight::from_parts(75_295_146, 7683)
+			.saturating_add(Weight::from_parts(1_053_740, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn set_implicit_set() -> Weight {
-		Weight::from_parts(136_297_000, 8110)
+		Weight::from_parts(138_539_000, 8110)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn set_implicit_default() -> Weight {
-		Weight::from_parts(129_954_000, 7683)
+		Weight::from_parts(121_228_000, 7683)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn remove_impu(l: u32, ) -> Weight {
-		Weight::from_parts(232_797_409, 49949)
-			.saturating_add(Weight::from_parts(45_384_755, 0).saturating_mul(l.into()))
+		Weight::from_parts(219_961_378, 49949)
+			.saturating_add(Weight::from_parts(48_431_771, 0).saturating_mul(l.into()))
 			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(l.into())))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
@@ -617,38 +630,38 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2572).saturating_mul(l.into()))
 	}
 	fn link() -> Weight {
-		Weight::from_parts(113_886_000, 7683)
+		Weight::from_parts(116_062_000, 7683)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn unlink() -> Weight {
-		Weight::from_parts(78_424_000, 7683)
+		Weight::from_parts(116_361_000, 7683)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn put_application_server() -> Weight {
-		Weight::from_parts(71_076_000, 4011)
+		Weight::from_parts(58_653_000, 4011)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn remove_application_server() -> Weight {
-		Weight::from_parts(63_973_000, 4011)
+		Weight::from_parts(72_606_000, 4011)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn put_charging_information() -> Weight {
-		Weight::from_parts(64_384_000, 4525)
+		Weight::from_parts(73_368_000, 4525)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn remove_charging_information() -> Weight {
-		Weight::from_parts(65_126_000, 4525)
+		Weight::from_parts(75_545_000, 4525)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn put_ifc_set(n: u32, ) -> Weight {
-		Weight::from_parts(392_124_831, 49654)
-			.saturating_add(Weight::from_parts(33_395_874, 0).saturating_mul(n.into()))
+		Weight::from_parts(468_577_706, 49654)
+			.saturating_add(Weight::from_parts(30_975_196, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(18_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(17_u64))
@@ -656,14 +669,14 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 3021).saturating_mul(n.into()))
 	}
 	fn remove_ifc_set() -> Weight {
-		Weight::from_parts(441_839_000, 49654)
+		Weight::from_parts(463_071_000, 49654)
 			.saturating_add(ParityDbWeight::get().reads(18_u64))
 			.saturating_add(ParityDbWeight::get().writes(18_u64))
 	}
 	fn put_service_profile(i: u32, s: u32, ) -> Weight {
-		Weight::from_parts(2_342_626_378, 390302)
-			.saturating_add(Weight::from_parts(18_259_214, 0).saturating_mul(i.into()))
-			.saturating_add(Weight::from_parts(289_080_579, 0).saturating_mul(s.into()))
+		Weight::from_parts(2_125_807_942, 390302)
+			.saturating_add(Weight::from_parts(38_703_207, 0).saturating_mul(i.into()))
+			.saturating_add(Weight::from_parts(325_747_864, 0).saturating_mul(s.into()))
 			.saturating_add(ParityDbWeight::get().reads(26_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(i.into())))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(s.into())))
@@ -674,16 +687,22 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 48664).saturating_mul(s.into()))
 	}
 	fn remove_service_profile() -> Weight {
-		Weight::from_parts(2_320_986_000, 390302)
+		Weight::from_parts(2_748_793_000, 390302)
 			.saturating_add(ParityDbWeight::get().reads(26_u64))
 			.saturating_add(ParityDbWeight::get().writes(26_u64))
 	}
 	fn record_registrations(n: u32, ) -> Weight {
-		Weight::from_parts(183_915_000, 3774)
-			.saturating_add(Weight::from_parts(209_265_355, 0).saturating_mul(n.into()))
+		Weight::from_parts(121_387_173, 3774)
+			.saturating_add(Weight::from_parts(23_432_499, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
-			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
-			.saturating_add(ParityDbWeight::get().writes((32_u64).saturating_mul(n.into())))
+			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(n.into())))
+			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 6693).saturating_mul(n.into()))
+	}
+	fn register_implicit_set(m: u32, ) -> Weight {
+		Weight::from_parts(74_076_335, 7683)
+			.saturating_add(Weight::from_parts(4_315_561, 0).saturating_mul(m.into()))
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
+			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(m.into())))
 	}
 }
