@@ -564,5 +564,5 @@ mod benchmarks {
 		assert!(Registrations::<T>::contains_key(impu(0, m - 1)));
 	}
 
-	impl_benchmark_test_suite!(Pallet, crate::mock::ExtBuilder::build(), crate::mock::Test);
+	impl_benchmark_test_suite!(Pallet, mock::ExtBuilder::build(), mock::Test);
 }
