@@ -19,7 +19,7 @@ use sp_runtime::{
 use sp_version::RuntimeVersion;
 
 use crate::{
-	genesis_config_presets, AccountId, Aura, Balance, Block, Executive, Grandpa, Identity,
+	genesis_config_presets, Access, AccountId, Aura, Balance, Block, Executive, Grandpa, Identity,
 	InherentDataExt, Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys, System,
 	TransactionPayment, VERSION,
 };
@@ -182,6 +182,17 @@ impl_runtime_apis! {
 			impu: ims_primitives::ImpuId,
 		) -> Result<ims_primitives::ImpuView, ims_primitives::LookupError> {
 			Identity::location(impu)
+		}
+	}
+
+	impl ims_primitives::AccessApi<Block, AccountId> for Runtime {
+		fn decide(
+			requester: ims_primitives::Requester<AccountId>,
+			realm: ims_primitives::RealmId,
+			subscriber: Option<ims_primitives::Pseudonym>,
+			action: ims_primitives::Action,
+		) -> Result<(), ims_primitives::Denial> {
+			Access::decide(requester, realm, subscriber, action)
 		}
 	}
 

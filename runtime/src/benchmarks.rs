@@ -11,4 +11,5 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_timestamp, Timestamp]
 	[pallet_sudo, Sudo]
 	[pallet_ims_identity, Identity]
+	[pallet_ims_access, Access]
 );

@@ -2,7 +2,7 @@
 //!
 //! - `development`: one validator (Alice), funded development accounts,
 //!   Alice as the sudo key, and the IMS realm `ims.example.net` owned by
-//!   Alice.
+//!   Alice, who is also its HSS front.
 //! - `local_testnet`: three validators (Alice, Bob, Charlie), every
 //!   development account funded, Alice as the sudo key, the same realm.
 //!
@@ -17,9 +17,11 @@ use sp_consensus_grandpa::AuthorityId as GrandpaId;
 use sp_genesis_builder::PresetId;
 use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 
+use ims_primitives::{RealmId, Role};
+
 use crate::{
-	currency::UNIT, AccountId, Balance, BalancesConfig, IdentityConfig, RuntimeGenesisConfig,
-	SessionConfig, SessionKeys, SudoConfig,
+	currency::UNIT, AccessConfig, AccountId, Balance, BalancesConfig, IdentityConfig,
+	RuntimeGenesisConfig, SessionConfig, SessionKeys, SudoConfig,
 };
 
 /// The `development` preset id.
@@ -50,8 +52,8 @@ impl GenesisValidator {
 	}
 }
 
-/// A genesis state with the given validators, endowed accounts, sudo key
-/// and IMS realms (`(domain, owner)`, numbered from 0).
+/// A genesis state with the given validators, endowed accounts, sudo key,
+/// IMS realms (`(domain, owner)`, numbered from 0) and roles in them.
 ///
 /// Aura's and GRANDPA's own genesis sets stay empty: `pallet-session` hands
 /// them the validators' keys when it builds the first session.
@@ -60,6 +62,7 @@ pub fn genesis(
 	endowed: Vec<AccountId>,
 	sudo: Option<AccountId>,
 	realms: Vec<(String, AccountId)>,
+	roles: Vec<(RealmId, AccountId, Role)>,
 ) -> Value {
 	build_struct_json_patch!(RuntimeGenesisConfig {
 		balances: BalancesConfig {
@@ -75,6 +78,7 @@ pub fn genesis(
 		},
 		sudo: SudoConfig { key: sudo },
 		identity: IdentityConfig { realms },
+		access: AccessConfig { roles },
 	})
 }
 
@@ -90,6 +94,7 @@ pub fn development() -> Value {
 		],
 		Some(Sr25519Keyring::Alice.to_account_id()),
 		dev_realms(),
+		dev_roles(),
 	)
 }
 
@@ -107,12 +112,19 @@ pub fn local_testnet() -> Value {
 			.collect(),
 		Some(Sr25519Keyring::Alice.to_account_id()),
 		dev_realms(),
+		dev_roles(),
 	)
 }
 
 /// `ims.example.net`, owned by Alice.
 fn dev_realms() -> Vec<(String, AccountId)> {
 	vec![(DEV_REALM.into(), Sr25519Keyring::Alice.to_account_id())]
+}
+
+/// In the development realm, Alice (its owner) is also the HSS front, so
+/// that a development bridge needs one key only.
+fn dev_roles() -> Vec<(RealmId, AccountId, Role)> {
+	vec![(0, Sr25519Keyring::Alice.to_account_id(), Role::HssFront)]
 }
 
 /// The JSON patch of a preset, or `None` for an unknown id.

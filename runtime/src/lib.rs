@@ -251,6 +251,10 @@ mod runtime {
 	/// IMS subscribers: realms, IMPIs, IMPUs, service profiles, registrations.
 	#[runtime::pallet_index(8)]
 	pub type Identity = pallet_ims_identity;
+
+	/// IMS access policy: roles per realm, application servers, consents.
+	#[runtime::pallet_index(9)]
+	pub type Access = pallet_ims_access;
 }
 
 #[cfg(test)]

@@ -93,6 +93,7 @@ fn a_preset_without_sudo_key_builds() {
 		vec![Sr25519Keyring::Alice.to_account_id()],
 		None,
 		vec![],
+		vec![],
 	);
 	patch_ext(patch).execute_with(|| {
 		assert_eq!(pallet_sudo::Key::<Runtime>::get(), None);
@@ -163,7 +164,7 @@ fn development_realm_is_owned_by_alice_who_may_provision_it() {
 			create.clone().dispatch_bypass_filter(bob),
 			pallet_ims_identity::Error::<Runtime>::NotAuthorized
 		);
-		// Alice (the owner, through `RealmOwner`) may.
+		// Alice (the owner, through the access policy) may.
 		let alice = RuntimeOrigin::signed(Sr25519Keyring::Alice.to_account_id());
 		assert_ok!(RuntimeCall::Identity(create).dispatch_bypass_filter(alice));
 		assert!(pallet_ims_identity::Subscriptions::<Runtime>::contains_key(subscription));
@@ -178,16 +179,21 @@ fn development_realm_is_owned_by_alice_who_may_provision_it() {
 	});
 }
 
+/// The most one normal extrinsic may weigh.
+fn max_extrinsic() -> frame_support::weights::Weight {
+	<Runtime as frame_system::Config>::BlockWeights::get()
+		.get(frame_support::dispatch::DispatchClass::Normal)
+		.max_extrinsic
+		.expect("normal extrinsics are limited")
+}
+
 #[test]
 fn identity_bounds_fit_in_a_block() {
 	// The heaviest identity calls at their bounds must fit in a normal block.
 	use crate::configs::ims::MaxImpisPerSubscription;
 	use pallet_ims_identity::WeightInfo;
 	type Weights = pallet_ims_identity::weights::SubstrateWeight<Runtime>;
-	let max_block = <Runtime as frame_system::Config>::BlockWeights::get()
-		.get(frame_support::dispatch::DispatchClass::Normal)
-		.max_extrinsic
-		.expect("normal extrinsics are limited");
+	let max_block = max_extrinsic();
 	let impus = <Runtime as pallet_ims_identity::Config>::MaxImpusPerSubscription::get();
 	let batch = <Runtime as pallet_ims_identity::Config>::MaxBatchSize::get();
 	for (call, weight) in [
@@ -203,5 +209,80 @@ fn identity_bounds_fit_in_a_block() {
 			weight.all_lte(max_block),
 			"{call} at its bounds weighs {weight:?} > {max_block:?}"
 		);
+	}
+}
+
+#[test]
+fn development_access_policy_answers_through_the_runtime_api() {
+	use crate::{Access, AccountId, RuntimeOrigin};
+	use frame_support::{assert_noop, assert_ok};
+	use ims_primitives::{Action, Denial, Permission, Requester, Role, ShData};
+	use sp_core::H256;
+
+	preset_ext(DEVELOPMENT).execute_with(|| {
+		let alice = Sr25519Keyring::Alice.to_account_id();
+		let bob = Sr25519Keyring::Bob.to_account_id();
+		let ask = |who: &AccountId, permission| {
+			Access::decide(Requester::Account(who.clone()), 0, None, Action::Exercise(permission))
+		};
+		// Alice owns the realm and is its HSS front; Bob holds nothing.
+		assert_eq!(
+			pallet_ims_access::Roles::<Runtime>::get(0, &alice).map(|grants| grants.len()),
+			Some(1)
+		);
+		assert_eq!(ask(&alice, Permission::RecordRegistration), Ok(()));
+		assert_eq!(ask(&alice, Permission::ManageRoles), Ok(()));
+		assert_eq!(ask(&bob, Permission::Provision), Err(Denial::MissingRole));
+		// Bob cannot make himself a provisioner; Alice can make him one.
+		assert_noop!(
+			Access::grant_role(
+				RuntimeOrigin::signed(bob.clone()),
+				0,
+				bob.clone(),
+				Role::Provisioner,
+				None
+			),
+			pallet_ims_access::Error::<Runtime>::SelfGrant
+		);
+		assert_ok!(Access::grant_role(
+			RuntimeOrigin::signed(alice),
+			0,
+			bob.clone(),
+			Role::Provisioner,
+			None
+		));
+		assert_eq!(ask(&bob, Permission::Provision), Ok(()));
+		// No application server is authorised yet.
+		let server = Requester::ApplicationServer {
+			host: b"as.ims.example.net".to_vec().try_into().expect("short"),
+			fingerprint: [0; 32],
+		};
+		assert_eq!(
+			Access::decide(server, 0, None, Action::ShRead(ShData::ImsUserState)),
+			Err(Denial::UnknownApplicationServer)
+		);
+		assert_eq!(
+			Access::decide(
+				Requester::Account(bob),
+				0,
+				Some(H256::repeat_byte(9)),
+				Action::Exercise(Permission::Provision)
+			),
+			Err(Denial::UnknownSubscriber)
+		);
+	});
+}
+
+#[test]
+fn access_bounds_fit_in_a_block() {
+	use pallet_ims_access::WeightInfo;
+	type Weights = pallet_ims_access::weights::SubstrateWeight<Runtime>;
+	let max_block = max_extrinsic();
+	for (call, weight) in [
+		("authorize_application_server", Weights::authorize_application_server()),
+		("grant_consent", Weights::grant_consent()),
+		("erase_consents", Weights::erase_consents()),
+	] {
+		assert!(weight.all_lte(max_block), "{call} weighs {weight:?} > {max_block:?}");
 	}
 }

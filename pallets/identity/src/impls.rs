@@ -20,6 +20,7 @@ use ims_primitives::{
 	ProfileView, PublicIdentityView, RealmId, RegistrationState, RegistrationView,
 	ServerAssignmentView, ServiceProfile, Subject, SubscriptionId, VisitedNetworks,
 };
+use ims_primitives::{Directory, IdentityObserver, Pseudonym};
 
 /// Who acts: `None` is governance (`AdminOrigin`), which may act anywhere.
 pub(crate) type Actor<'a, T> = Option<&'a <T as frame_system::Config>::AccountId>;
@@ -119,7 +120,7 @@ impl<T: Config> Pallet<T> {
 		Ok(entry.value)
 	}
 
-	fn audit(actor: Actor<T>, realm: RealmId, subject: Subject, change: Change) {
+	fn audit(actor: Actor<T>, realm: RealmId, subject: Subject<T::AccountId>, change: Change) {
 		T::AuditSink::record(actor, realm, subject, change)
 	}
 
@@ -163,6 +164,7 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn do_remove_realm(realm: RealmId) -> DispatchResult {
 		let info = Realms::<T>::get(realm).ok_or(Error::<T>::RealmNotFound)?;
 		ensure!(info.subscriptions == 0 && info.services == 0, Error::<T>::RealmNotEmpty);
+		ensure!(!T::Observer::realm_in_use(realm), Error::<T>::RealmInUse);
 		Realms::<T>::remove(realm);
 		RealmByName::<T>::remove(&info.name);
 		Self::deposit_event(Event::RealmRemoved { realm });
@@ -196,11 +198,12 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Erase a subscription; returns how many IMPIs and IMPUs it held.
+	/// Erase a subscription; returns the weight used, including what the
+	/// `Observer` removed with it.
 	pub(crate) fn do_remove_subscription(
 		actor: Actor<T>,
 		subscription: SubscriptionId,
-	) -> Result<(u32, u32), DispatchError> {
+	) -> Result<Weight, DispatchError> {
 		let record =
 			Subscriptions::<T>::get(subscription).ok_or(Error::<T>::SubscriptionNotFound)?;
 		let realm = record.realm;
@@ -233,10 +236,11 @@ impl<T: Config> Pallet<T> {
 				info.subscriptions = info.subscriptions.saturating_sub(1);
 			}
 		});
+		let observed = T::Observer::subscription_erased(subscription);
 		let (impis, impus) = (record.impis.len() as u32, record.impus.len() as u32);
 		Self::deposit_event(Event::SubscriptionErased { realm, subscription, impis, impus });
 		Self::audit(actor, realm, Subject::Subscription(subscription), Change::Erased);
-		Ok((impis, impus))
+		Ok(T::WeightInfo::remove_subscription(impis, impus).saturating_add(observed))
 	}
 
 	// --- IMPIs ---
@@ -638,7 +642,12 @@ impl<T: Config> Pallet<T> {
 
 	// --- service data ---
 
-	fn audit_stored(actor: Actor<T>, realm: RealmId, subject: Subject, created: bool) {
+	fn audit_stored(
+		actor: Actor<T>,
+		realm: RealmId,
+		subject: Subject<T::AccountId>,
+		created: bool,
+	) {
 		Self::audit(actor, realm, subject, if created { Change::Created } else { Change::Updated })
 	}
 
@@ -1070,6 +1079,23 @@ impl<T: Config> Pallet<T> {
 /// The authorisation rule until the access-policy pallet is wired: a realm's
 /// owner holds every permission in it.
 pub struct RealmOwner<T>(PhantomData<T>);
+
+/// What the access pallet needs to know of the subscriber model.
+impl<T: Config> Directory<T::AccountId> for Pallet<T> {
+	fn realm_owner(realm: RealmId) -> Option<T::AccountId> {
+		Realms::<T>::get(realm).map(|info| info.owner)
+	}
+
+	fn subscription_of(subscriber: Pseudonym) -> Option<(RealmId, SubscriptionId)> {
+		if let Some(record) = Subscriptions::<T>::get(subscriber) {
+			return Some((record.realm, subscriber));
+		}
+		if let Some(record) = Impus::<T>::get(subscriber) {
+			return Some((record.realm, record.subscription));
+		}
+		Impis::<T>::get(subscriber).map(|record| (record.realm, record.subscription))
+	}
+}
 
 impl<T: Config> Authorizer<T::AccountId> for RealmOwner<T> {
 	fn is_authorized(who: &T::AccountId, realm: RealmId, _: Permission) -> bool {

@@ -31,9 +31,9 @@ pub mod pallet {
 	use frame_system::pallet_prelude::*;
 	use ims_primitives::{
 		ApplicationServer, ApplicationServerId, AuditSink, AuthScheme, AuthSchemes, Authorizer,
-		ChargingId, ChargingInformation, IfcSetId, Ifcs, ImpiId, ImplicitSetId, ImpuId, ImpuKind,
-		Name, ProfileId, RealmId, RegistrationState, ServiceProfile, SubscriptionId,
-		VisitedNetworks,
+		ChargingId, ChargingInformation, IdentityObserver, IfcSetId, Ifcs, ImpiId, ImplicitSetId,
+		ImpuId, ImpuKind, Name, ProfileId, RealmId, RegistrationState, ServiceProfile,
+		SubscriptionId, VisitedNetworks,
 	};
 
 	/// The in-code storage version.
@@ -46,10 +46,6 @@ pub mod pallet {
 	/// Configuration of the pallet.
 	#[pallet::config]
 	pub trait Config: frame_system::Config {
-		/// The overarching event type.
-		#[allow(deprecated)]
-		type RuntimeEvent: From<Event<Self>> + IsType<<Self as frame_system::Config>::RuntimeEvent>;
-
 		/// Governance: creates and removes realms and may act in any realm.
 		type AdminOrigin: EnsureOrigin<Self::RuntimeOrigin>;
 
@@ -58,6 +54,10 @@ pub mod pallet {
 
 		/// Receives a record of every change.
 		type AuditSink: AuditSink<Self::AccountId>;
+
+		/// Keeps a realm while other pallets hold records of it, and removes
+		/// what hangs from an erased subscription.
+		type Observer: IdentityObserver;
 
 		/// Private identities one subscription may hold.
 		#[pallet::constant]
@@ -309,6 +309,9 @@ pub mod pallet {
 		EmptyName,
 		/// The realm still holds subscriptions or service data.
 		RealmNotEmpty,
+		/// Other pallets still hold records of the realm (roles,
+		/// application-server authorisations).
+		RealmInUse,
 		/// All realm numbers are used.
 		RealmIdsExhausted,
 		/// No subscription with this pseudonym.
@@ -431,7 +434,9 @@ pub mod pallet {
 		///
 		/// Origin: `AdminOrigin`. Emits `RealmRemoved`.
 		#[pallet::call_index(2)]
-		#[pallet::weight(T::WeightInfo::remove_realm())]
+		#[pallet::weight(
+			T::WeightInfo::remove_realm().saturating_add(T::Observer::realm_in_use_weight())
+		)]
 		pub fn remove_realm(origin: OriginFor<T>, realm: RealmId) -> DispatchResult {
 			T::AdminOrigin::ensure_origin(origin)?;
 			Self::do_remove_realm(realm)
@@ -459,14 +464,14 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::remove_subscription(
 			T::MaxImpisPerSubscription::get(),
 			T::MaxImpusPerSubscription::get(),
-		))]
+		).saturating_add(T::Observer::subscription_erased_max_weight()))]
 		pub fn remove_subscription(
 			origin: OriginFor<T>,
 			subscription: SubscriptionId,
 		) -> DispatchResultWithPostInfo {
 			let actor = Self::actor(origin)?;
-			let (impis, impus) = Self::do_remove_subscription(actor.as_ref(), subscription)?;
-			Ok(Some(T::WeightInfo::remove_subscription(impis, impus)).into())
+			let used = Self::do_remove_subscription(actor.as_ref(), subscription)?;
+			Ok(Some(used).into())
 		}
 
 		/// Create a private identity in a subscription.

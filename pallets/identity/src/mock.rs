@@ -5,8 +5,10 @@ use crate::{self as pallet_ims_identity, RealmOwner};
 use core::cell::RefCell;
 use frame_support::{derive_impl, traits::ConstU32};
 use frame_system::EnsureRoot;
-use ims_primitives::{AuditSink, Authorizer, Change, Permission, RealmId, Subject};
-use sp_runtime::BuildStorage;
+use ims_primitives::{
+	AuditSink, Authorizer, Change, IdentityObserver, Permission, RealmId, Subject, SubscriptionId,
+};
+use sp_runtime::{BuildStorage, Weight};
 
 type Block = frame_system::mocking::MockBlock<Test>;
 
@@ -36,11 +38,13 @@ pub const OTHER_OWNER: u64 = 5;
 pub const STRANGER: u64 = 9;
 
 /// Audit records received: `(actor, realm, subject, change)`.
-pub type AuditRecord = (Option<u64>, RealmId, Subject, Change);
+pub type AuditRecord = (Option<u64>, RealmId, Subject<u64>, Change);
 
 thread_local! {
 	static GRANTS: RefCell<Vec<(u64, RealmId, Permission)>> = const { RefCell::new(Vec::new()) };
 	static AUDIT: RefCell<Vec<AuditRecord>> = const { RefCell::new(Vec::new()) };
+	static REALMS_IN_USE: RefCell<Vec<RealmId>> = const { RefCell::new(Vec::new()) };
+	static ERASED: RefCell<Vec<SubscriptionId>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Realm owners hold everything (as in the runtime); other accounts hold
@@ -56,7 +60,7 @@ impl Authorizer<u64> for TestAuthorizer {
 /// Keeps every record for the test to read.
 pub struct TestAuditSink;
 impl AuditSink<u64> for TestAuditSink {
-	fn record(actor: Option<&u64>, realm: RealmId, subject: Subject, change: Change) {
+	fn record(actor: Option<&u64>, realm: RealmId, subject: Subject<u64>, change: Change) {
 		AUDIT.with(|audit| audit.borrow_mut().push((actor.copied(), realm, subject, change)));
 	}
 }
@@ -66,11 +70,42 @@ pub fn take_audit() -> Vec<AuditRecord> {
 	AUDIT.with(|audit| core::mem::take(&mut *audit.borrow_mut()))
 }
 
+/// What [`TestObserver`] charges for a subscription erased.
+pub const ERASE_WEIGHT: Weight = Weight::from_parts(1_000, 10);
+
+/// Keeps the realms a test marks in use, and remembers erased subscriptions.
+pub struct TestObserver;
+impl IdentityObserver for TestObserver {
+	fn realm_in_use(realm: RealmId) -> bool {
+		REALMS_IN_USE.with(|realms| realms.borrow().contains(&realm))
+	}
+	fn realm_in_use_weight() -> Weight {
+		Weight::zero()
+	}
+	fn subscription_erased(subscription: SubscriptionId) -> Weight {
+		ERASED.with(|erased| erased.borrow_mut().push(subscription));
+		ERASE_WEIGHT
+	}
+	fn subscription_erased_max_weight() -> Weight {
+		ERASE_WEIGHT
+	}
+}
+
+/// Make another pallet hold records of `realm`.
+pub fn use_realm(realm: RealmId) {
+	REALMS_IN_USE.with(|realms| realms.borrow_mut().push(realm));
+}
+
+/// Take the subscriptions the observer was told were erased.
+pub fn take_erased() -> Vec<SubscriptionId> {
+	ERASED.with(|erased| core::mem::take(&mut *erased.borrow_mut()))
+}
+
 impl pallet_ims_identity::Config for Test {
-	type RuntimeEvent = RuntimeEvent;
 	type AdminOrigin = EnsureRoot<u64>;
 	type Authorizer = TestAuthorizer;
 	type AuditSink = TestAuditSink;
+	type Observer = TestObserver;
 	type MaxImpisPerSubscription = ConstU32<2>;
 	type MaxImpusPerSubscription = ConstU32<4>;
 	type MaxBatchSize = ConstU32<8>;
@@ -103,12 +138,19 @@ impl ExtBuilder {
 			]
 		});
 		AUDIT.with(|audit| audit.borrow_mut().clear());
+		REALMS_IN_USE.with(|realms| realms.borrow_mut().clear());
+		ERASED.with(|erased| erased.borrow_mut().clear());
 		let mut ext = sp_io::TestExternalities::new(storage);
 		ext.execute_with(|| {
 			System::set_block_number(1);
 			take_audit();
 		});
 		ext
+	}
+
+	/// Forget the realms marked in use.
+	pub fn reset_observer() {
+		REALMS_IN_USE.with(|realms| realms.borrow_mut().clear());
 	}
 
 	/// Run `test`, then check every invariant of the pallet.

@@ -282,6 +282,10 @@ fn remove_realm_works() {
 		assert_ok!(Identity::put_charging_information(root(), OTHER_REALM, CHARGING, charging()));
 		assert_noop!(Identity::remove_realm(root(), OTHER_REALM), Error::<Test>::RealmNotEmpty);
 		assert_ok!(Identity::remove_charging_information(root(), OTHER_REALM, CHARGING));
+		// A realm another pallet still holds records of stays too.
+		use_realm(OTHER_REALM);
+		assert_noop!(Identity::remove_realm(root(), OTHER_REALM), Error::<Test>::RealmInUse);
+		ExtBuilder::reset_observer();
 		System::reset_events();
 		take_audit();
 		assert_ok!(Identity::remove_realm(root(), OTHER_REALM));
@@ -291,6 +295,26 @@ fn remove_realm_works() {
 		assert_eq!(take_audit(), vec![(None, OTHER_REALM, Subject::Realm, Change::Removed)]);
 		// The name is free again.
 		assert_ok!(Identity::create_realm(root(), name("ims.other.net"), OTHER_OWNER));
+	});
+}
+
+#[test]
+fn directory_resolves_pseudonyms() {
+	use ims_primitives::Directory;
+	ExtBuilder::build_and_execute(|| {
+		subscriber();
+		assert_eq!(<Identity as Directory<u64>>::realm_owner(REALM), Some(OWNER));
+		assert_eq!(<Identity as Directory<u64>>::realm_owner(OTHER_REALM), Some(OTHER_OWNER));
+		assert_eq!(<Identity as Directory<u64>>::realm_owner(9), None);
+		// A subscription, its IMPI and its IMPU all lead to the subscription.
+		for pseudonym in [SUB, IMPI, IMPU] {
+			assert_eq!(
+				<Identity as Directory<u64>>::subscription_of(pseudonym),
+				Some((REALM, SUB)),
+				"{pseudonym:?}"
+			);
+		}
+		assert_eq!(<Identity as Directory<u64>>::subscription_of(NOBODY), None);
 	});
 }
 
@@ -371,7 +395,10 @@ fn remove_subscription_erases_everything() {
 		assert_eq!(
 			info,
 			PostDispatchInfo {
-				actual_weight: Some(<() as crate::WeightInfo>::remove_subscription(2, 2)),
+				actual_weight: Some(
+					<() as crate::WeightInfo>::remove_subscription(2, 2)
+						.saturating_add(ERASE_WEIGHT)
+				),
 				pays_fee: Default::default(),
 			}
 		);
@@ -392,6 +419,8 @@ fn remove_subscription_erases_everything() {
 		assert_eq!(users_of_profile(REALM, PROFILE), 0);
 		assert_eq!(ChargingInfos::<Test>::get(REALM, CHARGING).unwrap().users, 0);
 		assert_eq!(Realms::<Test>::get(REALM).unwrap().subscriptions, 0);
+		// the other pallets are told, once,
+		assert_eq!(take_erased(), vec![SUB]);
 		// and one event and one audit record say so, with counts only.
 		assert_eq!(
 			events(),

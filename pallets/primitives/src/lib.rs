@@ -5,9 +5,14 @@
 //!   identity attributes, service profiles with initial filter criteria
 //!   (3GPP TS 29.228 annex B, the `User-Data` of a Cx SAA).
 //! - The glue traits through which the pallets meet: [`Authorizer`] (who may
-//!   do what in a realm) and [`AuditSink`] (every change leaves a record).
+//!   do what in a realm), [`AuditSink`] (every change leaves a record),
+//!   [`Directory`] (what the subscriber model holds) and [`IdentityObserver`]
+//!   (what hangs from a realm or subscription).
 //! - [`IdentityApi`], the runtime API the bridge calls to answer UAR, MAR,
-//!   SAR and LIR.
+//!   SAR and LIR, and [`AccessApi`], which it asks before serving an
+//!   application server or a provisioning request.
+//! - The access policy's vocabulary: [`Role`], [`Permission`], [`Requester`],
+//!   [`Action`], [`Denial`], [`ShData`], [`LawfulBasis`].
 //!
 //! Nothing here holds a secret or a cleartext identity: IMPIs, IMPUs and
 //! subscriptions are known on chain only by a 32-byte pseudonym that the
@@ -92,6 +97,9 @@ macro_rules! codec_type {
 		$vis $kind $name $($body)*
 	};
 }
+
+mod access;
+pub use access::*;
 
 codec_type! {
 	/// An authentication scheme an IMPI may use (SIP-Authentication-Scheme).
@@ -398,40 +406,25 @@ impl<AccountId> Authorizer<AccountId> for () {
 	}
 }
 
-codec_type! {
-	/// A permission within a realm.
-	#[derive(Copy)]
-	pub enum Permission {
-		/// Change the realm itself (owner, name).
-		AdministerRealm,
-		/// Create, change and remove service profiles, shared iFC sets,
-		/// application servers and charging information.
-		ManageServices,
-		/// Create, change, link and erase subscriptions, IMPIs and IMPUs.
-		Provision,
-		/// Bump an IMPI's credential epoch after its keys rotated in the
-		/// vault.
-		RotateCredentials,
-		/// Record registration state and S-CSCF assignments (HSS fronts).
-		RecordRegistration,
-	}
-}
-
 /// Receives a record of every change, for the audit trail: implemented by
 /// the audit pallet; `()` drops them.
 pub trait AuditSink<AccountId> {
 	/// `actor` (`None`: governance) made `change` to `subject` in `realm`.
-	fn record(actor: Option<&AccountId>, realm: RealmId, subject: Subject, change: Change);
+	fn record(
+		actor: Option<&AccountId>,
+		realm: RealmId,
+		subject: Subject<AccountId>,
+		change: Change,
+	);
 }
 
 impl<AccountId> AuditSink<AccountId> for () {
-	fn record(_: Option<&AccountId>, _: RealmId, _: Subject, _: Change) {}
+	fn record(_: Option<&AccountId>, _: RealmId, _: Subject<AccountId>, _: Change) {}
 }
 
 codec_type! {
 	/// What a change was made to.
-	#[derive(Copy)]
-	pub enum Subject {
+	pub enum Subject<AccountId> {
 		/// The realm record itself.
 		Realm,
 		/// A subscription.
@@ -448,6 +441,12 @@ codec_type! {
 		ApplicationServer(ApplicationServerId),
 		/// A charging information record.
 		Charging(ChargingId),
+		/// An account's roles in the realm.
+		Member(AccountId),
+		/// An application server's authorisation, by Diameter identity.
+		Peer(Name),
+		/// A subscription's lawful basis for a purpose.
+		Consent(SubscriptionId, Purpose),
 	}
 }
 
@@ -475,6 +474,10 @@ codec_type! {
 		CredentialsRotated,
 		/// Registration state recorded.
 		Registration(RegistrationState),
+		/// A role granted (or its expiry changed).
+		Granted(Role),
+		/// A role revoked, renounced or removed after it expired.
+		Revoked(Role),
 	}
 }
 
@@ -620,6 +623,19 @@ sp_api::decl_runtime_apis! {
 		) -> Result<ServerAssignmentView, LookupError>;
 		/// LIR: the IMPU's registration state and S-CSCF.
 		fn location(impu: ImpuId) -> Result<ImpuView, LookupError>;
+	}
+
+	/// Policy decisions, asked by the bridge before it serves an Sh request
+	/// or a provisioning request.
+	pub trait AccessApi<AccountId: codec::Codec> {
+		/// Whether `requester` may do `action` in `realm` (for `subscriber`,
+		/// a subscription, IMPI or IMPU pseudonym, if given), and if not, why.
+		fn decide(
+			requester: Requester<AccountId>,
+			realm: RealmId,
+			subscriber: Option<Pseudonym>,
+			action: Action,
+		) -> Result<(), Denial>;
 	}
 }
 
