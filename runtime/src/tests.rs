@@ -286,3 +286,42 @@ fn access_bounds_fit_in_a_block() {
 		assert!(weight.all_lte(max_block), "{call} weighs {weight:?} > {max_block:?}");
 	}
 }
+
+#[test]
+fn refused_ims_calls_are_reported_through_the_transaction_extension() {
+	use crate::{RuntimeCall, RuntimeEvent, RuntimeOrigin};
+	use frame_support::dispatch::GetDispatchInfo;
+	use sp_core::H256;
+	use sp_runtime::traits::{DispatchTransaction, Dispatchable};
+
+	preset_ext(DEVELOPMENT).execute_with(|| {
+		frame_system::Pallet::<Runtime>::set_block_number(1);
+		let bob = Sr25519Keyring::Bob.to_account_id();
+		// Bob, who holds nothing, tries to provision the development realm.
+		let call = RuntimeCall::Identity(pallet_ims_identity::Call::create_subscription {
+			realm: 0,
+			subscription: H256::repeat_byte(7),
+		});
+		let info = call.get_dispatch_info();
+		let result = pallet_ims_access::ReportDenials::<Runtime>::new()
+			.test_run(RuntimeOrigin::signed(bob.clone()), &call, &info, 0, 0, |origin| {
+				call.clone().dispatch(origin)
+			})
+			.expect("valid");
+		assert!(result.is_err());
+		// The refusal is on record: Identity is pallet 8, create_subscription
+		// its call 3, NotAuthorized its error 0.
+		let denied = frame_system::Pallet::<Runtime>::events().into_iter().any(|record| {
+			record.event
+				== RuntimeEvent::Access(pallet_ims_access::Event::AccessDenied {
+					who: bob.clone(),
+					realm: 0,
+					pallet: 8,
+					call: 3,
+					module: 8,
+					error: 0,
+				})
+		});
+		assert!(denied, "AccessDenied for Bob in realm 0");
+	});
+}

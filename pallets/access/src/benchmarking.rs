@@ -14,6 +14,7 @@ use ims_primitives::{
 	ShDataSet, SubscriptionId,
 };
 use sp_core::H256;
+use sp_runtime::{DispatchError, ModuleError};
 
 /// Makes the realms and subscribers the benchmarks act on, in whatever
 /// pallet the runtime keeps them.
@@ -92,6 +93,14 @@ fn fill_consents<T: Config>(subscriber: Pseudonym, count: u32) {
 			H256::repeat_byte(1),
 		)
 		.expect("governance records a basis for an existing subscriber; qed");
+	}
+}
+
+/// The pallet index the runtime gave this pallet, as its errors carry it.
+fn error_module<T: Config>() -> u8 {
+	match DispatchError::from(Error::<T>::NotAuthorized) {
+		DispatchError::Module(ModuleError { index, .. }) => index,
+		_ => 0,
 	}
 }
 
@@ -219,6 +228,39 @@ mod benchmarks {
 		}
 
 		assert!(Consents::<T>::get(subscription).is_none());
+	}
+
+	/// What [`crate::ReportDenials`] does after a refused call: find the
+	/// realm of the subscriber it named (an IMPI, the last kind the directory
+	/// tries), emit the event and tell the audit sink.
+	#[benchmark]
+	fn report_denial() {
+		let realm = T::BenchmarkHelper::realm(account("owner", 0, 0));
+		let (subscriber, _) = T::BenchmarkHelper::subscriber(realm, 0);
+		let who: T::AccountId = account("stranger", 0, 0);
+		let watched = Watched {
+			who,
+			scope: ims_primitives::CallScope::Subscriber(subscriber),
+			pallet: 8,
+			call: 5,
+		};
+		let error = Error::<T>::NotAuthorized.into();
+
+		#[block]
+		{
+			Pallet::<T>::report_denial(watched, &error);
+		}
+
+		frame_system::Pallet::<T>::assert_last_event(
+			<T as frame_system::Config>::RuntimeEvent::from(Event::AccessDenied {
+				who: account("stranger", 0, 0),
+				realm,
+				pallet: 8,
+				call: 5,
+				module: error_module::<T>(),
+				error: 1,
+			}),
+		);
 	}
 
 	impl_benchmark_test_suite!(Pallet, mock::ExtBuilder::build(), mock::Test);

@@ -10,8 +10,9 @@ use frame_support::{
 };
 use frame_system::pallet_prelude::*;
 use ims_primitives::{
-	Action, AuditSink, Authorizer, Change, Denial, Directory, IdentityObserver, LawfulBasis, Name,
-	Permission, Pseudonym, Purpose, RealmId, Requester, Role, Subject, SubscriptionId,
+	Action, AuditSink, Authorizer, CallScope, Change, Denial, Directory, IdentityObserver,
+	LawfulBasis, Name, Permission, Pseudonym, Purpose, RealmId, Requester, Role, Subject,
+	SubscriptionId,
 };
 use sp_core::H256;
 
@@ -411,5 +412,23 @@ impl<T: Config> IdentityObserver for Pallet<T> {
 
 	fn subscription_erased_max_weight() -> Weight {
 		T::WeightInfo::erase_consents()
+	}
+}
+
+impl<T: Config> Call<T> {
+	/// What the call acts on, for [`crate::ReportDenials`]: the realm or the
+	/// subscriber it names. `None` for `remove_expired_roles`, which anyone
+	/// may call.
+	pub fn scope(&self) -> Option<CallScope> {
+		Some(match self {
+			Call::grant_role { realm, .. }
+			| Call::revoke_role { realm, .. }
+			| Call::authorize_application_server { realm, .. }
+			| Call::revoke_application_server { realm, .. } => CallScope::Realm(*realm),
+			Call::grant_consent { subscriber, .. } | Call::withdraw_consent { subscriber, .. } => {
+				CallScope::Subscriber(*subscriber)
+			},
+			_ => return None,
+		})
 	}
 }

@@ -5,6 +5,7 @@ extern crate alloc;
 
 #[cfg(feature = "runtime-benchmarks")]
 pub mod benchmarking;
+mod extension;
 mod impls;
 #[cfg(test)]
 mod mock;
@@ -15,6 +16,7 @@ mod try_state;
 pub mod types;
 pub mod weights;
 
+pub use extension::{DenialScope, ReportDenials, Watched};
 pub use pallet::*;
 pub use types::*;
 pub use weights::WeightInfo;
@@ -51,8 +53,13 @@ pub mod pallet {
 		/// pallet).
 		type Directory: Directory<Self::AccountId>;
 
-		/// Receives a record of every change.
+		/// Receives a record of every change, and of every refusal
+		/// [`ReportDenials`] sees.
 		type AuditSink: AuditSink<Self::AccountId>;
+
+		/// Which calls [`ReportDenials`] watches, and which errors are
+		/// refusals.
+		type DenialScope: DenialScope<<Self as frame_system::Config>::RuntimeCall>;
 
 		/// Service indications one application server may be authorised for.
 		#[pallet::constant]
@@ -174,6 +181,16 @@ pub mod pallet {
 		},
 		/// An erased subscription's lawful bases were removed with it.
 		ConsentsErased { subscription: SubscriptionId, count: u32 },
+		/// A signed call was refused for lack of a right and reverted:
+		/// `error` of pallet `module` refused call `call` of pallet `pallet`.
+		AccessDenied {
+			who: T::AccountId,
+			realm: RealmId,
+			pallet: u8,
+			call: u8,
+			module: u8,
+			error: u8,
+		},
 	}
 
 	/// Errors of the pallet.

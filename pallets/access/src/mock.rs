@@ -4,13 +4,16 @@
 
 use crate::{self as pallet_ims_access};
 use core::cell::RefCell;
-use frame_support::{derive_impl, traits::ConstU32};
+use frame_support::{
+	derive_impl,
+	traits::{ConstU32, GetCallIndex, PalletInfoAccess},
+};
 use frame_system::{EnsureRoot, RawOrigin};
 use ims_primitives::{
-	AuditSink, AuthScheme, AuthSchemes, Change, ImpiId, Pseudonym, RealmId, Role, Subject,
-	SubscriptionId,
+	AuditSink, AuthScheme, AuthSchemes, CallScope, Change, ImpiId, Pseudonym, RealmId, Role,
+	Subject, SubscriptionId,
 };
-use sp_runtime::BuildStorage;
+use sp_runtime::{BuildStorage, DispatchError};
 
 type Block = frame_system::mocking::MockBlock<Test>;
 
@@ -85,11 +88,37 @@ impl pallet_ims_access::Config for Test {
 	type AdminOrigin = EnsureRoot<u64>;
 	type Directory = Identity;
 	type AuditSink = TestAuditSink;
+	type DenialScope = Watch;
 	type MaxServiceIndications = ConstU32<4>;
 	type MaxConsentsPerSubscription = ConstU32<3>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = IdentityHelper;
+}
+
+/// Watches the identity and access calls, as the runtime does.
+pub struct Watch;
+impl crate::DenialScope<RuntimeCall> for Watch {
+	fn scope(call: &RuntimeCall) -> Option<(CallScope, u8, u8)> {
+		let (scope, pallet, index) = match call {
+			RuntimeCall::Identity(call) => {
+				(call.scope()?, Identity::index(), call.get_call_index())
+			},
+			RuntimeCall::Access(call) => (call.scope()?, Access::index(), call.get_call_index()),
+			_ => return None,
+		};
+		Some((scope, pallet as u8, index))
+	}
+
+	fn is_denial(error: &DispatchError) -> bool {
+		[
+			pallet_ims_identity::Error::<Test>::NotAuthorized.into(),
+			crate::Error::<Test>::NotAuthorized.into(),
+			crate::Error::<Test>::SelfGrant.into(),
+			crate::Error::<Test>::GrantExpired.into(),
+		]
+		.contains(error)
+	}
 }
 
 /// Makes realms and subscribers through the identity pallet's calls.

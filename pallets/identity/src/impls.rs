@@ -20,7 +20,7 @@ use ims_primitives::{
 	ProfileView, PublicIdentityView, RealmId, RegistrationState, RegistrationView,
 	ServerAssignmentView, ServiceProfile, Subject, SubscriptionId, VisitedNetworks,
 };
-use ims_primitives::{Directory, IdentityObserver, Pseudonym};
+use ims_primitives::{CallScope, Directory, IdentityObserver, Pseudonym};
 
 /// Who acts: `None` is governance (`AdminOrigin`), which may act anywhere.
 pub(crate) type Actor<'a, T> = Option<&'a <T as frame_system::Config>::AccountId>;
@@ -1100,5 +1100,52 @@ impl<T: Config> Directory<T::AccountId> for Pallet<T> {
 impl<T: Config> Authorizer<T::AccountId> for RealmOwner<T> {
 	fn is_authorized(who: &T::AccountId, realm: RealmId, _: Permission) -> bool {
 		Realms::<T>::get(realm).is_some_and(|info| info.owner == *who)
+	}
+}
+
+impl<T: Config> Call<T> {
+	/// What the call acts on, so that a refusal can be reported in the right
+	/// realm: the realm it names, or the subscriber pseudonym it names first
+	/// (for `import` and `record_registrations`, that of the first item).
+	/// `None` for governance-only calls, which no signed account can be
+	/// refused for lack of a role.
+	pub fn scope(&self) -> Option<CallScope> {
+		use CallScope::{Realm, Subscriber};
+		Some(match self {
+			Call::set_realm_owner { realm, .. }
+			| Call::create_subscription { realm, .. }
+			| Call::put_application_server { realm, .. }
+			| Call::remove_application_server { realm, .. }
+			| Call::put_charging_information { realm, .. }
+			| Call::remove_charging_information { realm, .. }
+			| Call::put_ifc_set { realm, .. }
+			| Call::remove_ifc_set { realm, .. }
+			| Call::put_service_profile { realm, .. }
+			| Call::remove_service_profile { realm, .. } => Realm(*realm),
+			Call::remove_subscription { subscription }
+			| Call::create_impi { subscription, .. }
+			| Call::create_impu { subscription, .. } => Subscriber(*subscription),
+			Call::update_impi { impi, .. }
+			| Call::rotate_credentials { impi }
+			| Call::remove_impi { impi }
+			| Call::link { impi, .. }
+			| Call::unlink { impi, .. } => Subscriber(*impi),
+			Call::update_impu { impu, .. }
+			| Call::set_barring { impu, .. }
+			| Call::set_service_profile { impu, .. }
+			| Call::set_roaming { impu, .. }
+			| Call::set_implicit_set { impu, .. }
+			| Call::set_implicit_default { impu }
+			| Call::remove_impu { impu } => Subscriber(*impu),
+			Call::import { items } => match items.first()? {
+				ImportItem::Subscription { realm, .. } => Realm(*realm),
+				ImportItem::Impi { subscription, .. } | ImportItem::Impu { subscription, .. } => {
+					Subscriber(*subscription)
+				},
+				ImportItem::Link { impi, .. } => Subscriber(*impi),
+			},
+			Call::record_registrations { updates } => Subscriber(updates.first()?.impu),
+			_ => return None,
+		})
 	}
 }

@@ -318,6 +318,28 @@ fn directory_resolves_pseudonyms() {
 	});
 }
 
+#[test]
+fn calls_name_their_scope() {
+	use ims_primitives::CallScope;
+	let realm_call = Call::<Test>::create_subscription { realm: OTHER_REALM, subscription: SUB };
+	assert_eq!(realm_call.scope(), Some(CallScope::Realm(OTHER_REALM)));
+	assert_eq!(
+		Call::<Test>::link { impi: IMPI, impu: IMPU }.scope(),
+		Some(CallScope::Subscriber(IMPI))
+	);
+	assert_eq!(
+		Call::<Test>::set_barring { impu: IMPU, barred: true }.scope(),
+		Some(CallScope::Subscriber(IMPU))
+	);
+	let batch =
+		vec![RegistrationUpdate { impu: IMPU2, state: RegistrationState::Registered, scscf: None }];
+	let record = Call::<Test>::record_registrations { updates: batch.try_into().unwrap() };
+	assert_eq!(record.scope(), Some(CallScope::Subscriber(IMPU2)));
+	// Governance-only calls and empty batches name nothing.
+	assert_eq!(Call::<Test>::remove_realm { realm: REALM }.scope(), None);
+	assert_eq!(Call::<Test>::import { items: Default::default() }.scope(), None);
+}
+
 // --- subscriptions ---
 
 #[test]

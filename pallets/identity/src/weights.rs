@@ -78,46 +78,56 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Identity::Realms` (`max_values`: None, `max_size`: Some(309), added: 2784, mode: `MaxEncodedLen`)
 	fn create_realm() -> Weight {
 		// Proof size (bytes): measured `122`, estimated `3742`.
-		// Minimum execution time: 24_955_000 picoseconds.
-		Weight::from_parts(44_362_000, 3742)
+		// Minimum execution time: 22_885_000 picoseconds.
+		Weight::from_parts(29_148_000, 3742)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// Storage: `Identity::Realms` (r:1 w:1)
 	/// Proof: `Identity::Realms` (`max_values`: None, `max_size`: Some(309), added: 2784, mode: `MaxEncodedLen`)
+	/// Storage: `Access::Roles` (r:1 w:0)
+	/// Proof: `Access::Roles` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
 	fn set_realm_owner() -> Weight {
-		// Proof size (bytes): measured `501`, estimated `3774`.
-		// Minimum execution time: 24_662_000 picoseconds.
-		Weight::from_parts(37_575_000, 3774)
-			.saturating_add(T::DbWeight::get().reads(1_u64))
+		// Proof size (bytes): measured `636`, estimated `3774`.
+		// Minimum execution time: 32_749_000 picoseconds.
+		Weight::from_parts(50_845_000, 3774)
+			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Identity::Realms` (r:1 w:1)
 	/// Proof: `Identity::Realms` (`max_values`: None, `max_size`: Some(309), added: 2784, mode: `MaxEncodedLen`)
+	/// Storage: `Access::Roles` (r:1 w:0)
+	/// Proof: `Access::Roles` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
+	/// Storage: `Access::ApplicationServers` (r:1 w:0)
+	/// Proof: `Access::ApplicationServers` (`max_values`: None, `max_size`: Some(1453), added: 3928, mode: `MaxEncodedLen`)
 	/// Storage: `Identity::RealmByName` (r:0 w:1)
 	/// Proof: `Identity::RealmByName` (`max_values`: None, `max_size`: Some(277), added: 2752, mode: `MaxEncodedLen`)
 	fn remove_realm() -> Weight {
-		// Proof size (bytes): measured `435`, estimated `3774`.
-		// Minimum execution time: 22_464_000 picoseconds.
-		Weight::from_parts(39_664_000, 3774)
-			.saturating_add(T::DbWeight::get().reads(1_u64))
+		// Proof size (bytes): measured `532`, estimated `4918`.
+		// Minimum execution time: 31_455_000 picoseconds.
+		Weight::from_parts(65_684_000, 4918)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Identity::Realms` (r:1 w:1)
 	/// Proof: `Identity::Realms` (`max_values`: None, `max_size`: Some(309), added: 2784, mode: `MaxEncodedLen`)
+	/// Storage: `Access::Roles` (r:1 w:0)
+	/// Proof: `Access::Roles` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
 	/// Storage: `Identity::Subscriptions` (r:1 w:1)
 	/// Proof: `Identity::Subscriptions` (`max_values`: None, `max_size`: Some(1334), added: 3809, mode: `MaxEncodedLen`)
 	fn create_subscription() -> Weight {
-		// Proof size (bytes): measured `501`, estimated `4799`.
-		// Minimum execution time: 29_742_000 picoseconds.
-		Weight::from_parts(40_819_000, 4799)
-			.saturating_add(T::DbWeight::get().reads(2_u64))
+		// Proof size (bytes): measured `636`, estimated `4799`.
+		// Minimum execution time: 41_963_000 picoseconds.
+		Weight::from_parts(82_597_000, 4799)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Identity::Subscriptions` (r:1 w:1)
 	/// Proof: `Identity::Subscriptions` (`max_values`: None, `max_size`: Some(1334), added: 3809, mode: `MaxEncodedLen`)
 	/// Storage: `Identity::Realms` (r:1 w:1)
 	/// Proof: `Identity::Realms` (`max_values`: None, `max_size`: Some(309), added: 2784, mode: `MaxEncodedLen`)
+	/// Storage: `Access::Roles` (r:1 w:0)
+	/// Proof: `Access::Roles` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
 	/// Storage: `Identity::ImpusOfImpi` (r:264 w:256)
 	/// Proof: `Identity::ImpusOfImpi` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	/// Storage: `Identity::ImpisOfImpu` (r:288 w:256)
@@ -134,15 +144,17 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Identity::Registrations` (`max_values`: None, `max_size`: Some(311), added: 2786, mode: `MaxEncodedLen`)
 	/// Storage: `Identity::ImplicitSets` (r:1 w:1)
 	/// Proof: `Identity::ImplicitSets` (`max_values`: None, `max_size`: Some(1085), added: 3560, mode: `MaxEncodedLen`)
+	/// Storage: `Access::Consents` (r:1 w:0)
+	/// Proof: `Access::Consents` (`max_values`: None, `max_size`: Some(1777), added: 4252, mode: `MaxEncodedLen`)
 	/// The range of component `i` is `[0, 8]`.
 	/// The range of component `u` is `[0, 32]`.
 	fn remove_subscription(i: u32, u: u32, ) -> Weight {
-		// Proof size (bytes): measured `0 + i * (1710 ±0) + u * (637 ±0)`, estimated `49949 + i * (27446 ±81) + u * (9132 ±68)`.
-		// Minimum execution time: 173_492_000 picoseconds.
-		Weight::from_parts(186_504_000, 49949)
-			.saturating_add(Weight::from_parts(429_088_527, 0).saturating_mul(i.into()))
-			.saturating_add(Weight::from_parts(136_415_417, 0).saturating_mul(u.into()))
-			.saturating_add(T::DbWeight::get().reads(10_u64))
+		// Proof size (bytes): measured `0 + i * (1710 ±0) + u * (637 ±0)`, estimated `49949 + i * (27446 ±3_041) + u * (9132 ±874)`.
+		// Minimum execution time: 208_463_000 picoseconds.
+		Weight::from_parts(214_553_000, 49949)
+			.saturating_add(Weight::from_parts(349_056_270, 0).saturating_mul(i.into()))
+			.saturating_add(Weight::from_parts(170_511_137, 0).saturating_mul(u.into()))
+			.saturating_add(T::DbWeight::get().reads(12_u64))
 			.saturating_add(T::DbWeight::get().reads((23_u64).saturating_mul(i.into())))
 			.saturating_add(T::DbWeight::get().reads((8_u64).saturating_mul(u.into())))
 			.saturating_add(T::DbWeight::get().writes(10_u64))
@@ -155,41 +167,49 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Identity::Subscriptions` (`max_values`: None, `max_size`: Some(1334), added: 3809, mode: `MaxEncodedLen`)
 	/// Storage: `Identity::Realms` (r:1 w:0)
 	/// Proof: `Identity::Realms` (`max_values`: None, `max_size`: Some(309), added: 2784, mode: `MaxEncodedLen`)
+	/// Storage: `Access::Roles` (r:1 w:0)
+	/// Proof: `Access::Roles` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
 	/// Storage: `Identity::Impis` (r:1 w:1)
 	/// Proof: `Identity::Impis` (`max_values`: None, `max_size`: Some(97), added: 2572, mode: `MaxEncodedLen`)
 	fn create_impi() -> Weight {
-		// Proof size (bytes): measured `1057`, estimated `4799`.
-		// Minimum execution time: 39_404_000 picoseconds.
-		Weight::from_parts(70_048_000, 4799)
-			.saturating_add(T::DbWeight::get().reads(3_u64))
+		// Proof size (bytes): measured `1192`, estimated `4799`.
+		// Minimum execution time: 48_815_000 picoseconds.
+		Weight::from_parts(98_078_000, 4799)
+			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Identity::Impis` (r:1 w:1)
 	/// Proof: `Identity::Impis` (`max_values`: None, `max_size`: Some(97), added: 2572, mode: `MaxEncodedLen`)
 	/// Storage: `Identity::Realms` (r:1 w:0)
 	/// Proof: `Identity::Realms` (`max_values`: None, `max_size`: Some(309), added: 2784, mode: `MaxEncodedLen`)
+	/// Storage: `Access::Roles` (r:1 w:0)
+	/// Proof: `Access::Roles` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
 	fn update_impi() -> Weight {
-		// Proof size (bytes): measured `655`, estimated `3774`.
-		// Minimum execution time: 31_254_000 picoseconds.
-		Weight::from_parts(55_483_000, 3774)
-			.saturating_add(T::DbWeight::get().reads(2_u64))
+		// Proof size (bytes): measured `790`, estimated `3774`.
+		// Minimum execution time: 38_682_000 picoseconds.
+		Weight::from_parts(64_036_000, 3774)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Identity::Impis` (r:1 w:1)
 	/// Proof: `Identity::Impis` (`max_values`: None, `max_size`: Some(97), added: 2572, mode: `MaxEncodedLen`)
 	/// Storage: `Identity::Realms` (r:1 w:0)
 	/// Proof: `Identity::Realms` (`max_values`: None, `max_size`: Some(309), added: 2784, mode: `MaxEncodedLen`)
+	/// Storage: `Access::Roles` (r:1 w:0)
+	/// Proof: `Access::Roles` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
 	fn rotate_credentials() -> Weight {
-		// Proof size (bytes): measured `655`, estimated `3774`.
-		// Minimum execution time: 30_221_000 picoseconds.
-		Weight::from_parts(54_836_000, 3774)
-			.saturating_add(T::DbWeight::get().reads(2_u64))
+		// Proof size (bytes): measured `790`, estimated `3774`.
+		// Minimum execution time: 42_644_000 picoseconds.
+		Weight::from_parts(62_621_000, 3774)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Identity::Impis` (r:1 w:1)
 	/// Proof: `Identity::Impis` (`max_values`: None, `max_size`: Some(97), added: 2572, mode: `MaxEncodedLen`)
 	/// Storage: `Identity::Realms` (r:1 w:0)
 	/// Proof: `Identity::Realms` (`max_values`: None, `max_size`: Some(309), added: 2784, mode: `MaxEncodedLen`)
+	/// Storage: `Access::Roles` (r:1 w:0)
+	/// Proof: `Access::Roles` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
 	/// Storage: `Identity::ImpusOfImpi` (r:33 w:32)
 	/// Proof: `Identity::ImpusOfImpi` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	/// Storage: `Identity::Impus` (r:32 w:32)
@@ -200,11 +220,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Identity::ImpisOfImpu` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	/// The range of component `l` is `[0, 32]`.
 	fn remove_impi(l: u32, ) -> Weight {
-		// Proof size (bytes): measured `5737 + l * (186 ±0)`, estimated `4799 + l * (6693 ±0)`.
-		// Minimum execution time: 64_526_000 picoseconds.
-		Weight::from_parts(131_878_779, 4799)
-			.saturating_add(Weight::from_parts(52_471_074, 0).saturating_mul(l.into()))
-			.saturating_add(T::DbWeight::get().reads(4_u64))
+		// Proof size (bytes): measured `5872 + l * (186 ±0)`, estimated `4799 + l * (6693 ±0)`.
+		// Minimum execution time: 81_126_000 picoseconds.
+		Weight::from_parts(111_201_790, 4799)
+			.saturating_add(Weight::from_parts(49_441_068, 0).saturating_mul(l.into()))
+			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(l.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(l.into())))
@@ -214,6 +234,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Identity::Subscriptions` (`max_values`: None, `max_size`: Some(1334), added: 3809, mode: `MaxEncodedLen`)
 	/// Storage: `Identity::Realms` (r:1 w:0)
 	/// Proof: `Identity::Realms` (`max_values`: None, `max_size`: Some(309), added: 2784, mode: `MaxEncodedLen`)
+	/// Storage: `Access::Roles` (r:1 w:0)
+	/// Proof: `Access::Roles` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
 	/// Storage: `Identity::Impus` (r:1 w:1)
 	/// Proof: `Identity::Impus` (`max_values`: None, `max_size`: Some(4218), added: 6693, mode: `MaxEncodedLen`)
 	/// Storage: `Identity::ServiceProfiles` (r:1 w:1)
@@ -223,33 +245,22 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Identity::ImplicitSets` (r:1 w:1)
 	/// Proof: `Identity::ImplicitSets` (`max_values`: None, `max_size`: Some(1085), added: 3560, mode: `MaxEncodedLen`)
 	fn create_impu() -> Weight {
-		// Proof size (bytes): measured `4703`, estimated `49949`.
-		// Minimum execution time: 104_801_000 picoseconds.
-		Weight::from_parts(195_400_000, 49949)
-			.saturating_add(T::DbWeight::get().reads(6_u64))
+		// Proof size (bytes): measured `4838`, estimated `49949`.
+		// Minimum execution time: 107_584_000 picoseconds.
+		Weight::from_parts(184_688_000, 49949)
+			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
 	/// Storage: `Identity::Impus` (r:1 w:1)
 	/// Proof: `Identity::Impus` (`max_values`: None, `max_size`: Some(4218), added: 6693, mode: `MaxEncodedLen`)
 	/// Storage: `Identity::Realms` (r:1 w:0)
 	/// Proof: `Identity::Realms` (`max_values`: None, `max_size`: Some(309), added: 2784, mode: `MaxEncodedLen`)
+	/// Storage: `Access::Roles` (r:1 w:0)
+	/// Proof: `Access::Roles` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
 	fn update_impu() -> Weight {
-		// Proof size (bytes): measured `4777`, estimated `7683`.
-		// Minimum execution time: 50_542_000 picoseconds.
-		Weight::from_parts(86_127_000, 7683)
-			.saturating_add(T::DbWeight::get().reads(2_u64))
-			.saturating_add(T::DbWeight::get().writes(1_u64))
-	}
-	/// Storage: `Identity::Impus` (r:1 w:1)
-	/// Proof: `Identity::Impus` (`max_values`: None, `max_size`: Some(4218), added: 6693, mode: `MaxEncodedLen`)
-	/// Storage: `Identity::Realms` (r:1 w:0)
-	/// Proof: `Identity::Realms` (`max_values`: None, `max_size`: Some(309), added: 2784, mode: `MaxEncodedLen`)
-	/// Storage: `Identity::ImplicitSets` (r:1 w:0)
-	/// Proof: `Identity::ImplicitSets` (`max_values`: None, `max_size`: Some(1085), added: 3560, mode: `MaxEncodedLen`)
-	fn set_barring() -> Weight {
-		// Proof size (bytes): measured `6561`, estimated `7683`.
-		// Minimum execution time: 63_764_000 picoseconds.
-		Weight::from_parts(115_209_000, 7683)
+		// Proof size (bytes): measured `4912`, estimated `7683`.
+		// Minimum execution time: 48_219_000 picoseconds.
+		Weight::from_parts(82_417_000, 7683)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -257,60 +268,85 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Identity::Impus` (`max_values`: None, `max_size`: Some(4218), added: 6693, mode: `MaxEncodedLen`)
 	/// Storage: `Identity::Realms` (r:1 w:0)
 	/// Proof: `Identity::Realms` (`max_values`: None, `max_size`: Some(309), added: 2784, mode: `MaxEncodedLen`)
-	/// Storage: `Identity::ServiceProfiles` (r:2 w:2)
-	/// Proof: `Identity::ServiceProfiles` (`max_values`: None, `max_size`: Some(46484), added: 48959, mode: `MaxEncodedLen`)
-	/// Storage: `Identity::ChargingInfos` (r:2 w:2)
-	/// Proof: `Identity::ChargingInfos` (`max_values`: None, `max_size`: Some(1060), added: 3535, mode: `MaxEncodedLen`)
-	fn set_service_profile() -> Weight {
-		// Proof size (bytes): measured `7498`, estimated `98908`.
-		// Minimum execution time: 76_289_000 picoseconds.
-		Weight::from_parts(134_990_000, 98908)
-			.saturating_add(T::DbWeight::get().reads(6_u64))
-			.saturating_add(T::DbWeight::get().writes(5_u64))
-	}
-	/// Storage: `Identity::Impus` (r:1 w:1)
-	/// Proof: `Identity::Impus` (`max_values`: None, `max_size`: Some(4218), added: 6693, mode: `MaxEncodedLen`)
-	/// Storage: `Identity::Realms` (r:1 w:0)
-	/// Proof: `Identity::Realms` (`max_values`: None, `max_size`: Some(309), added: 2784, mode: `MaxEncodedLen`)
-	/// The range of component `n` is `[0, 16]`.
-	fn set_roaming(n: u32, ) -> Weight {
-		// Proof size (bytes): measured `4777`, estimated `7683`.
-		// Minimum execution time: 38_604_000 picoseconds.
-		Weight::from_parts(75_295_146, 7683)
-			.saturating_add(Weight::from_parts(1_053_740, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(2_u64))
+	/// Storage: `Access::Roles` (r:1 w:0)
+	/// Proof: `Access::Roles` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
+	/// Storage: `Identity::ImplicitSets` (r:1 w:0)
+	/// Proof: `Identity::ImplicitSets` (`max_values`: None, `max_size`: Some(1085), added: 3560, mode: `MaxEncodedLen`)
+	fn set_barring() -> Weight {
+		// Proof size (bytes): measured `6696`, estimated `7683`.
+		// Minimum execution time: 69_396_000 picoseconds.
+		Weight::from_parts(112_917_000, 7683)
+			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Identity::Impus` (r:1 w:1)
 	/// Proof: `Identity::Impus` (`max_values`: None, `max_size`: Some(4218), added: 6693, mode: `MaxEncodedLen`)
 	/// Storage: `Identity::Realms` (r:1 w:0)
 	/// Proof: `Identity::Realms` (`max_values`: None, `max_size`: Some(309), added: 2784, mode: `MaxEncodedLen`)
+	/// Storage: `Access::Roles` (r:1 w:0)
+	/// Proof: `Access::Roles` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
+	/// Storage: `Identity::ServiceProfiles` (r:2 w:2)
+	/// Proof: `Identity::ServiceProfiles` (`max_values`: None, `max_size`: Some(46484), added: 48959, mode: `MaxEncodedLen`)
+	/// Storage: `Identity::ChargingInfos` (r:2 w:2)
+	/// Proof: `Identity::ChargingInfos` (`max_values`: None, `max_size`: Some(1060), added: 3535, mode: `MaxEncodedLen`)
+	fn set_service_profile() -> Weight {
+		// Proof size (bytes): measured `7633`, estimated `98908`.
+		// Minimum execution time: 83_086_000 picoseconds.
+		Weight::from_parts(116_867_000, 98908)
+			.saturating_add(T::DbWeight::get().reads(7_u64))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
+	}
+	/// Storage: `Identity::Impus` (r:1 w:1)
+	/// Proof: `Identity::Impus` (`max_values`: None, `max_size`: Some(4218), added: 6693, mode: `MaxEncodedLen`)
+	/// Storage: `Identity::Realms` (r:1 w:0)
+	/// Proof: `Identity::Realms` (`max_values`: None, `max_size`: Some(309), added: 2784, mode: `MaxEncodedLen`)
+	/// Storage: `Access::Roles` (r:1 w:0)
+	/// Proof: `Access::Roles` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
+	/// The range of component `n` is `[0, 16]`.
+	fn set_roaming(n: u32, ) -> Weight {
+		// Proof size (bytes): measured `4912`, estimated `7683`.
+		// Minimum execution time: 47_631_000 picoseconds.
+		Weight::from_parts(89_695_197, 7683)
+			.saturating_add(Weight::from_parts(1_163_319, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+	}
+	/// Storage: `Identity::Impus` (r:1 w:1)
+	/// Proof: `Identity::Impus` (`max_values`: None, `max_size`: Some(4218), added: 6693, mode: `MaxEncodedLen`)
+	/// Storage: `Identity::Realms` (r:1 w:0)
+	/// Proof: `Identity::Realms` (`max_values`: None, `max_size`: Some(309), added: 2784, mode: `MaxEncodedLen`)
+	/// Storage: `Access::Roles` (r:1 w:0)
+	/// Proof: `Access::Roles` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
 	/// Storage: `Identity::ImplicitSets` (r:2 w:2)
 	/// Proof: `Identity::ImplicitSets` (`max_values`: None, `max_size`: Some(1085), added: 3560, mode: `MaxEncodedLen`)
 	fn set_implicit_set() -> Weight {
-		// Proof size (bytes): measured `6585`, estimated `8110`.
-		// Minimum execution time: 74_196_000 picoseconds.
-		Weight::from_parts(138_539_000, 8110)
-			.saturating_add(T::DbWeight::get().reads(4_u64))
+		// Proof size (bytes): measured `6720`, estimated `8110`.
+		// Minimum execution time: 81_693_000 picoseconds.
+		Weight::from_parts(140_860_000, 8110)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// Storage: `Identity::Impus` (r:1 w:1)
 	/// Proof: `Identity::Impus` (`max_values`: None, `max_size`: Some(4218), added: 6693, mode: `MaxEncodedLen`)
 	/// Storage: `Identity::Realms` (r:1 w:0)
 	/// Proof: `Identity::Realms` (`max_values`: None, `max_size`: Some(309), added: 2784, mode: `MaxEncodedLen`)
+	/// Storage: `Access::Roles` (r:1 w:0)
+	/// Proof: `Access::Roles` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
 	/// Storage: `Identity::ImplicitSets` (r:1 w:1)
 	/// Proof: `Identity::ImplicitSets` (`max_values`: None, `max_size`: Some(1085), added: 3560, mode: `MaxEncodedLen`)
 	fn set_implicit_default() -> Weight {
-		// Proof size (bytes): measured `6561`, estimated `7683`.
-		// Minimum execution time: 67_095_000 picoseconds.
-		Weight::from_parts(121_228_000, 7683)
-			.saturating_add(T::DbWeight::get().reads(3_u64))
+		// Proof size (bytes): measured `6696`, estimated `7683`.
+		// Minimum execution time: 70_626_000 picoseconds.
+		Weight::from_parts(99_329_000, 7683)
+			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Identity::Impus` (r:1 w:1)
 	/// Proof: `Identity::Impus` (`max_values`: None, `max_size`: Some(4218), added: 6693, mode: `MaxEncodedLen`)
 	/// Storage: `Identity::Realms` (r:1 w:0)
 	/// Proof: `Identity::Realms` (`max_values`: None, `max_size`: Some(309), added: 2784, mode: `MaxEncodedLen`)
+	/// Storage: `Access::Roles` (r:1 w:0)
+	/// Proof: `Access::Roles` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
 	/// Storage: `Identity::ImplicitSets` (r:1 w:1)
 	/// Proof: `Identity::ImplicitSets` (`max_values`: None, `max_size`: Some(1085), added: 3560, mode: `MaxEncodedLen`)
 	/// Storage: `Identity::ImpisOfImpu` (r:9 w:8)
@@ -329,11 +365,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Identity::Registrations` (`max_values`: None, `max_size`: Some(311), added: 2786, mode: `MaxEncodedLen`)
 	/// The range of component `l` is `[0, 8]`.
 	fn remove_impu(l: u32, ) -> Weight {
-		// Proof size (bytes): measured `9888 + l * (203 ±0)`, estimated `49949 + l * (2572 ±0)`.
-		// Minimum execution time: 148_616_000 picoseconds.
-		Weight::from_parts(219_961_378, 49949)
-			.saturating_add(Weight::from_parts(48_431_771, 0).saturating_mul(l.into()))
-			.saturating_add(T::DbWeight::get().reads(7_u64))
+		// Proof size (bytes): measured `10023 + l * (203 ±0)`, estimated `49949 + l * (2572 ±0)`.
+		// Minimum execution time: 132_067_000 picoseconds.
+		Weight::from_parts(218_129_316, 49949)
+			.saturating_add(Weight::from_parts(32_289_642, 0).saturating_mul(l.into()))
+			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(l.into())))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(l.into())))
@@ -345,15 +381,17 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Identity::Impus` (`max_values`: None, `max_size`: Some(4218), added: 6693, mode: `MaxEncodedLen`)
 	/// Storage: `Identity::Realms` (r:1 w:0)
 	/// Proof: `Identity::Realms` (`max_values`: None, `max_size`: Some(309), added: 2784, mode: `MaxEncodedLen`)
+	/// Storage: `Access::Roles` (r:1 w:0)
+	/// Proof: `Access::Roles` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
 	/// Storage: `Identity::ImpusOfImpi` (r:1 w:1)
 	/// Proof: `Identity::ImpusOfImpi` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	/// Storage: `Identity::ImpisOfImpu` (r:0 w:1)
 	/// Proof: `Identity::ImpisOfImpu` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	fn link() -> Weight {
-		// Proof size (bytes): measured `4898`, estimated `7683`.
-		// Minimum execution time: 75_435_000 picoseconds.
-		Weight::from_parts(116_062_000, 7683)
-			.saturating_add(T::DbWeight::get().reads(4_u64))
+		// Proof size (bytes): measured `5033`, estimated `7683`.
+		// Minimum execution time: 63_770_000 picoseconds.
+		Weight::from_parts(76_974_000, 7683)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// Storage: `Identity::Impis` (r:1 w:1)
@@ -362,74 +400,86 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Identity::Impus` (`max_values`: None, `max_size`: Some(4218), added: 6693, mode: `MaxEncodedLen`)
 	/// Storage: `Identity::Realms` (r:1 w:0)
 	/// Proof: `Identity::Realms` (`max_values`: None, `max_size`: Some(309), added: 2784, mode: `MaxEncodedLen`)
+	/// Storage: `Access::Roles` (r:1 w:0)
+	/// Proof: `Access::Roles` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
 	/// Storage: `Identity::ImpusOfImpi` (r:1 w:1)
 	/// Proof: `Identity::ImpusOfImpi` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	/// Storage: `Identity::ImpisOfImpu` (r:0 w:1)
 	/// Proof: `Identity::ImpisOfImpu` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	fn unlink() -> Weight {
-		// Proof size (bytes): measured `5053`, estimated `7683`.
-		// Minimum execution time: 83_522_000 picoseconds.
-		Weight::from_parts(116_361_000, 7683)
-			.saturating_add(T::DbWeight::get().reads(4_u64))
+		// Proof size (bytes): measured `5188`, estimated `7683`.
+		// Minimum execution time: 70_488_000 picoseconds.
+		Weight::from_parts(127_763_000, 7683)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// Storage: `Identity::Realms` (r:1 w:1)
 	/// Proof: `Identity::Realms` (`max_values`: None, `max_size`: Some(309), added: 2784, mode: `MaxEncodedLen`)
+	/// Storage: `Access::Roles` (r:1 w:0)
+	/// Proof: `Access::Roles` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
 	/// Storage: `Identity::ApplicationServers` (r:1 w:1)
 	/// Proof: `Identity::ApplicationServers` (`max_values`: None, `max_size`: Some(546), added: 3021, mode: `MaxEncodedLen`)
 	fn put_application_server() -> Weight {
-		// Proof size (bytes): measured `501`, estimated `4011`.
-		// Minimum execution time: 31_666_000 picoseconds.
-		Weight::from_parts(58_653_000, 4011)
-			.saturating_add(T::DbWeight::get().reads(2_u64))
+		// Proof size (bytes): measured `636`, estimated `4011`.
+		// Minimum execution time: 42_477_000 picoseconds.
+		Weight::from_parts(69_313_000, 4011)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Identity::Realms` (r:1 w:1)
 	/// Proof: `Identity::Realms` (`max_values`: None, `max_size`: Some(309), added: 2784, mode: `MaxEncodedLen`)
+	/// Storage: `Access::Roles` (r:1 w:0)
+	/// Proof: `Access::Roles` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
 	/// Storage: `Identity::ApplicationServers` (r:1 w:1)
 	/// Proof: `Identity::ApplicationServers` (`max_values`: None, `max_size`: Some(546), added: 3021, mode: `MaxEncodedLen`)
 	fn remove_application_server() -> Weight {
-		// Proof size (bytes): measured `1074`, estimated `4011`.
-		// Minimum execution time: 58_972_000 picoseconds.
-		Weight::from_parts(72_606_000, 4011)
-			.saturating_add(T::DbWeight::get().reads(2_u64))
+		// Proof size (bytes): measured `1209`, estimated `4011`.
+		// Minimum execution time: 50_105_000 picoseconds.
+		Weight::from_parts(73_403_000, 4011)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Identity::Realms` (r:1 w:1)
 	/// Proof: `Identity::Realms` (`max_values`: None, `max_size`: Some(309), added: 2784, mode: `MaxEncodedLen`)
+	/// Storage: `Access::Roles` (r:1 w:0)
+	/// Proof: `Access::Roles` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
 	/// Storage: `Identity::ChargingInfos` (r:1 w:1)
 	/// Proof: `Identity::ChargingInfos` (`max_values`: None, `max_size`: Some(1060), added: 3535, mode: `MaxEncodedLen`)
 	fn put_charging_information() -> Weight {
-		// Proof size (bytes): measured `582`, estimated `4525`.
-		// Minimum execution time: 60_451_000 picoseconds.
-		Weight::from_parts(73_368_000, 4525)
-			.saturating_add(T::DbWeight::get().reads(2_u64))
+		// Proof size (bytes): measured `717`, estimated `4525`.
+		// Minimum execution time: 45_993_000 picoseconds.
+		Weight::from_parts(79_131_000, 4525)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Identity::Realms` (r:1 w:1)
 	/// Proof: `Identity::Realms` (`max_values`: None, `max_size`: Some(309), added: 2784, mode: `MaxEncodedLen`)
+	/// Storage: `Access::Roles` (r:1 w:0)
+	/// Proof: `Access::Roles` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
 	/// Storage: `Identity::ChargingInfos` (r:1 w:1)
 	/// Proof: `Identity::ChargingInfos` (`max_values`: None, `max_size`: Some(1060), added: 3535, mode: `MaxEncodedLen`)
 	fn remove_charging_information() -> Weight {
-		// Proof size (bytes): measured `1590`, estimated `4525`.
-		// Minimum execution time: 62_868_000 picoseconds.
-		Weight::from_parts(75_545_000, 4525)
-			.saturating_add(T::DbWeight::get().reads(2_u64))
+		// Proof size (bytes): measured `1725`, estimated `4525`.
+		// Minimum execution time: 49_947_000 picoseconds.
+		Weight::from_parts(96_358_000, 4525)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Identity::Realms` (r:1 w:0)
 	/// Proof: `Identity::Realms` (`max_values`: None, `max_size`: Some(309), added: 2784, mode: `MaxEncodedLen`)
+	/// Storage: `Access::Roles` (r:1 w:0)
+	/// Proof: `Access::Roles` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
 	/// Storage: `Identity::ApplicationServers` (r:32 w:32)
 	/// Proof: `Identity::ApplicationServers` (`max_values`: None, `max_size`: Some(546), added: 3021, mode: `MaxEncodedLen`)
 	/// Storage: `Identity::IfcSets` (r:1 w:1)
 	/// Proof: `Identity::IfcSets` (`max_values`: None, `max_size`: Some(46189), added: 48664, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 16]`.
 	fn put_ifc_set(n: u32, ) -> Weight {
-		// Proof size (bytes): measured `48504 + n * (48 ±0)`, estimated `49654 + n * (3021 ±0)`.
-		// Minimum execution time: 423_209_000 picoseconds.
-		Weight::from_parts(468_577_706, 49654)
-			.saturating_add(Weight::from_parts(30_975_196, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(18_u64))
+		// Proof size (bytes): measured `48639 + n * (48 ±0)`, estimated `49654 + n * (3021 ±0)`.
+		// Minimum execution time: 259_814_000 picoseconds.
+		Weight::from_parts(340_087_552, 49654)
+			.saturating_add(Weight::from_parts(32_400_433, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(19_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(17_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
@@ -437,19 +487,23 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	}
 	/// Storage: `Identity::Realms` (r:1 w:1)
 	/// Proof: `Identity::Realms` (`max_values`: None, `max_size`: Some(309), added: 2784, mode: `MaxEncodedLen`)
+	/// Storage: `Access::Roles` (r:1 w:0)
+	/// Proof: `Access::Roles` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
 	/// Storage: `Identity::IfcSets` (r:1 w:1)
 	/// Proof: `Identity::IfcSets` (`max_values`: None, `max_size`: Some(46189), added: 48664, mode: `MaxEncodedLen`)
 	/// Storage: `Identity::ApplicationServers` (r:16 w:16)
 	/// Proof: `Identity::ApplicationServers` (`max_values`: None, `max_size`: Some(546), added: 3021, mode: `MaxEncodedLen`)
 	fn remove_ifc_set() -> Weight {
-		// Proof size (bytes): measured `48018`, estimated `49654`.
-		// Minimum execution time: 416_060_000 picoseconds.
-		Weight::from_parts(463_071_000, 49654)
-			.saturating_add(T::DbWeight::get().reads(18_u64))
+		// Proof size (bytes): measured `48153`, estimated `49654`.
+		// Minimum execution time: 267_818_000 picoseconds.
+		Weight::from_parts(423_934_000, 49654)
+			.saturating_add(T::DbWeight::get().reads(19_u64))
 			.saturating_add(T::DbWeight::get().writes(18_u64))
 	}
 	/// Storage: `Identity::Realms` (r:1 w:0)
 	/// Proof: `Identity::Realms` (`max_values`: None, `max_size`: Some(309), added: 2784, mode: `MaxEncodedLen`)
+	/// Storage: `Access::Roles` (r:1 w:0)
+	/// Proof: `Access::Roles` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
 	/// Storage: `Identity::ApplicationServers` (r:32 w:32)
 	/// Proof: `Identity::ApplicationServers` (`max_values`: None, `max_size`: Some(546), added: 3021, mode: `MaxEncodedLen`)
 	/// Storage: `Identity::IfcSets` (r:16 w:16)
@@ -459,12 +513,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `i` is `[0, 16]`.
 	/// The range of component `s` is `[0, 8]`.
 	fn put_service_profile(i: u32, s: u32, ) -> Weight {
-		// Proof size (bytes): measured `422421 + i * (136 ±0) + s * (46152 ±0)`, estimated `390302 + i * (3021 ±0) + s * (48664 ±0)`.
-		// Minimum execution time: 1_950_786_000 picoseconds.
-		Weight::from_parts(2_125_807_942, 390302)
-			.saturating_add(Weight::from_parts(38_703_207, 0).saturating_mul(i.into()))
-			.saturating_add(Weight::from_parts(325_747_864, 0).saturating_mul(s.into()))
-			.saturating_add(T::DbWeight::get().reads(26_u64))
+		// Proof size (bytes): measured `422556 + i * (136 ±0) + s * (46152 ±0)`, estimated `390302 + i * (3021 ±0) + s * (48664 ±0)`.
+		// Minimum execution time: 2_261_751_000 picoseconds.
+		Weight::from_parts(2_231_050_900, 390302)
+			.saturating_add(Weight::from_parts(31_019_153, 0).saturating_mul(i.into()))
+			.saturating_add(Weight::from_parts(249_994_120, 0).saturating_mul(s.into()))
+			.saturating_add(T::DbWeight::get().reads(27_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(i.into())))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(25_u64))
@@ -475,6 +529,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	}
 	/// Storage: `Identity::Realms` (r:1 w:1)
 	/// Proof: `Identity::Realms` (`max_values`: None, `max_size`: Some(309), added: 2784, mode: `MaxEncodedLen`)
+	/// Storage: `Access::Roles` (r:1 w:0)
+	/// Proof: `Access::Roles` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
 	/// Storage: `Identity::ServiceProfiles` (r:1 w:1)
 	/// Proof: `Identity::ServiceProfiles` (`max_values`: None, `max_size`: Some(46484), added: 48959, mode: `MaxEncodedLen`)
 	/// Storage: `Identity::ApplicationServers` (r:16 w:16)
@@ -482,25 +538,27 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Identity::IfcSets` (r:8 w:8)
 	/// Proof: `Identity::IfcSets` (`max_values`: None, `max_size`: Some(46189), added: 48664, mode: `MaxEncodedLen`)
 	fn remove_service_profile() -> Weight {
-		// Proof size (bytes): measured `420552`, estimated `390302`.
-		// Minimum execution time: 2_142_167_000 picoseconds.
-		Weight::from_parts(2_748_793_000, 390302)
-			.saturating_add(T::DbWeight::get().reads(26_u64))
+		// Proof size (bytes): measured `420687`, estimated `390302`.
+		// Minimum execution time: 1_669_772_000 picoseconds.
+		Weight::from_parts(2_357_677_000, 390302)
+			.saturating_add(T::DbWeight::get().reads(27_u64))
 			.saturating_add(T::DbWeight::get().writes(26_u64))
 	}
 	/// Storage: `Identity::Impus` (r:64 w:0)
 	/// Proof: `Identity::Impus` (`max_values`: None, `max_size`: Some(4218), added: 6693, mode: `MaxEncodedLen`)
 	/// Storage: `Identity::Realms` (r:1 w:0)
 	/// Proof: `Identity::Realms` (`max_values`: None, `max_size`: Some(309), added: 2784, mode: `MaxEncodedLen`)
+	/// Storage: `Access::Roles` (r:1 w:0)
+	/// Proof: `Access::Roles` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
 	/// Storage: `Identity::Registrations` (r:0 w:64)
 	/// Proof: `Identity::Registrations` (`max_values`: None, `max_size`: Some(311), added: 2786, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 64]`.
 	fn record_registrations(n: u32, ) -> Weight {
-		// Proof size (bytes): measured `553 + n * (4222 ±0)`, estimated `3774 + n * (6693 ±0)`.
-		// Minimum execution time: 39_026_000 picoseconds.
-		Weight::from_parts(121_387_173, 3774)
-			.saturating_add(Weight::from_parts(23_432_499, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(1_u64))
+		// Proof size (bytes): measured `688 + n * (4222 ±0)`, estimated `3774 + n * (6693 ±0)`.
+		// Minimum execution time: 71_972_000 picoseconds.
+		Weight::from_parts(60_690_831, 3774)
+			.saturating_add(Weight::from_parts(39_058_717, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 6693).saturating_mul(n.into()))
@@ -509,17 +567,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Identity::Impus` (`max_values`: None, `max_size`: Some(4218), added: 6693, mode: `MaxEncodedLen`)
 	/// Storage: `Identity::Realms` (r:1 w:0)
 	/// Proof: `Identity::Realms` (`max_values`: None, `max_size`: Some(309), added: 2784, mode: `MaxEncodedLen`)
+	/// Storage: `Access::Roles` (r:1 w:0)
+	/// Proof: `Access::Roles` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
 	/// Storage: `Identity::ImplicitSets` (r:1 w:0)
 	/// Proof: `Identity::ImplicitSets` (`max_values`: None, `max_size`: Some(1085), added: 3560, mode: `MaxEncodedLen`)
 	/// Storage: `Identity::Registrations` (r:0 w:32)
 	/// Proof: `Identity::Registrations` (`max_values`: None, `max_size`: Some(311), added: 2786, mode: `MaxEncodedLen`)
 	/// The range of component `m` is `[1, 32]`.
 	fn register_implicit_set(m: u32, ) -> Weight {
-		// Proof size (bytes): measured `4892 + m * (51 ±0)`, estimated `7683`.
-		// Minimum execution time: 46_929_000 picoseconds.
-		Weight::from_parts(74_076_335, 7683)
-			.saturating_add(Weight::from_parts(4_315_561, 0).saturating_mul(m.into()))
-			.saturating_add(T::DbWeight::get().reads(3_u64))
+		// Proof size (bytes): measured `5027 + m * (51 ±0)`, estimated `7683`.
+		// Minimum execution time: 52_473_000 picoseconds.
+		Weight::from_parts(60_814_494, 7683)
+			.saturating_add(Weight::from_parts(3_430_369, 0).saturating_mul(m.into()))
+			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(m.into())))
 	}
 }
@@ -528,30 +588,30 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// runtimes that do not configure their own.
 impl WeightInfo for () {
 	fn create_realm() -> Weight {
-		Weight::from_parts(44_362_000, 3742)
+		Weight::from_parts(29_148_000, 3742)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn set_realm_owner() -> Weight {
-		Weight::from_parts(37_575_000, 3774)
-			.saturating_add(ParityDbWeight::get().reads(1_u64))
+		Weight::from_parts(50_845_000, 3774)
+			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn remove_realm() -> Weight {
-		Weight::from_parts(39_664_000, 3774)
-			.saturating_add(ParityDbWeight::get().reads(1_u64))
+		Weight::from_parts(65_684_000, 4918)
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn create_subscription() -> Weight {
-		Weight::from_parts(40_819_000, 4799)
-			.saturating_add(ParityDbWeight::get().reads(2_u64))
+		Weight::from_parts(82_597_000, 4799)
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn remove_subscription(i: u32, u: u32, ) -> Weight {
-		Weight::from_parts(186_504_000, 49949)
-			.saturating_add(Weight::from_parts(429_088_527, 0).saturating_mul(i.into()))
-			.saturating_add(Weight::from_parts(136_415_417, 0).saturating_mul(u.into()))
-			.saturating_add(ParityDbWeight::get().reads(10_u64))
+		Weight::from_parts(214_553_000, 49949)
+			.saturating_add(Weight::from_parts(349_056_270, 0).saturating_mul(i.into()))
+			.saturating_add(Weight::from_parts(170_511_137, 0).saturating_mul(u.into()))
+			.saturating_add(ParityDbWeight::get().reads(12_u64))
 			.saturating_add(ParityDbWeight::get().reads((23_u64).saturating_mul(i.into())))
 			.saturating_add(ParityDbWeight::get().reads((8_u64).saturating_mul(u.into())))
 			.saturating_add(ParityDbWeight::get().writes(10_u64))
@@ -561,123 +621,123 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 9132).saturating_mul(u.into()))
 	}
 	fn create_impi() -> Weight {
-		Weight::from_parts(70_048_000, 4799)
-			.saturating_add(ParityDbWeight::get().reads(3_u64))
+		Weight::from_parts(98_078_000, 4799)
+			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn update_impi() -> Weight {
-		Weight::from_parts(55_483_000, 3774)
-			.saturating_add(ParityDbWeight::get().reads(2_u64))
+		Weight::from_parts(64_036_000, 3774)
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn rotate_credentials() -> Weight {
-		Weight::from_parts(54_836_000, 3774)
-			.saturating_add(ParityDbWeight::get().reads(2_u64))
+		Weight::from_parts(62_621_000, 3774)
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn remove_impi(l: u32, ) -> Weight {
-		Weight::from_parts(131_878_779, 4799)
-			.saturating_add(Weight::from_parts(52_471_074, 0).saturating_mul(l.into()))
-			.saturating_add(ParityDbWeight::get().reads(4_u64))
+		Weight::from_parts(111_201_790, 4799)
+			.saturating_add(Weight::from_parts(49_441_068, 0).saturating_mul(l.into()))
+			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(l.into())))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 			.saturating_add(ParityDbWeight::get().writes((3_u64).saturating_mul(l.into())))
 			.saturating_add(Weight::from_parts(0, 6693).saturating_mul(l.into()))
 	}
 	fn create_impu() -> Weight {
-		Weight::from_parts(195_400_000, 49949)
-			.saturating_add(ParityDbWeight::get().reads(6_u64))
+		Weight::from_parts(184_688_000, 49949)
+			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn update_impu() -> Weight {
-		Weight::from_parts(86_127_000, 7683)
-			.saturating_add(ParityDbWeight::get().reads(2_u64))
+		Weight::from_parts(82_417_000, 7683)
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn set_barring() -> Weight {
-		Weight::from_parts(115_209_000, 7683)
-			.saturating_add(ParityDbWeight::get().reads(3_u64))
+		Weight::from_parts(112_917_000, 7683)
+			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn set_service_profile() -> Weight {
-		Weight::from_parts(134_990_000, 98908)
-			.saturating_add(ParityDbWeight::get().reads(6_u64))
+		Weight::from_parts(116_867_000, 98908)
+			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn set_roaming(n: u32, ) -> Weight {
-		Weight::from_parts(75_295_146, 7683)
-			.saturating_add(Weight::from_parts(1_053_740, 0).saturating_mul(n.into()))
-			.saturating_add(ParityDbWeight::get().reads(2_u64))
+		Weight::from_parts(89_695_197, 7683)
+			.saturating_add(Weight::from_parts(1_163_319, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn set_implicit_set() -> Weight {
-		Weight::from_parts(138_539_000, 8110)
-			.saturating_add(ParityDbWeight::get().reads(4_u64))
+		Weight::from_parts(140_860_000, 8110)
+			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn set_implicit_default() -> Weight {
-		Weight::from_parts(121_228_000, 7683)
-			.saturating_add(ParityDbWeight::get().reads(3_u64))
+		Weight::from_parts(99_329_000, 7683)
+			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn remove_impu(l: u32, ) -> Weight {
-		Weight::from_parts(219_961_378, 49949)
-			.saturating_add(Weight::from_parts(48_431_771, 0).saturating_mul(l.into()))
-			.saturating_add(ParityDbWeight::get().reads(7_u64))
+		Weight::from_parts(218_129_316, 49949)
+			.saturating_add(Weight::from_parts(32_289_642, 0).saturating_mul(l.into()))
+			.saturating_add(ParityDbWeight::get().reads(8_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(l.into())))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 			.saturating_add(ParityDbWeight::get().writes((3_u64).saturating_mul(l.into())))
 			.saturating_add(Weight::from_parts(0, 2572).saturating_mul(l.into()))
 	}
 	fn link() -> Weight {
-		Weight::from_parts(116_062_000, 7683)
-			.saturating_add(ParityDbWeight::get().reads(4_u64))
+		Weight::from_parts(76_974_000, 7683)
+			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn unlink() -> Weight {
-		Weight::from_parts(116_361_000, 7683)
-			.saturating_add(ParityDbWeight::get().reads(4_u64))
+		Weight::from_parts(127_763_000, 7683)
+			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn put_application_server() -> Weight {
-		Weight::from_parts(58_653_000, 4011)
-			.saturating_add(ParityDbWeight::get().reads(2_u64))
+		Weight::from_parts(69_313_000, 4011)
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn remove_application_server() -> Weight {
-		Weight::from_parts(72_606_000, 4011)
-			.saturating_add(ParityDbWeight::get().reads(2_u64))
+		Weight::from_parts(73_403_000, 4011)
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn put_charging_information() -> Weight {
-		Weight::from_parts(73_368_000, 4525)
-			.saturating_add(ParityDbWeight::get().reads(2_u64))
+		Weight::from_parts(79_131_000, 4525)
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn remove_charging_information() -> Weight {
-		Weight::from_parts(75_545_000, 4525)
-			.saturating_add(ParityDbWeight::get().reads(2_u64))
+		Weight::from_parts(96_358_000, 4525)
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn put_ifc_set(n: u32, ) -> Weight {
-		Weight::from_parts(468_577_706, 49654)
-			.saturating_add(Weight::from_parts(30_975_196, 0).saturating_mul(n.into()))
-			.saturating_add(ParityDbWeight::get().reads(18_u64))
+		Weight::from_parts(340_087_552, 49654)
+			.saturating_add(Weight::from_parts(32_400_433, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(19_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(17_u64))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 3021).saturating_mul(n.into()))
 	}
 	fn remove_ifc_set() -> Weight {
-		Weight::from_parts(463_071_000, 49654)
-			.saturating_add(ParityDbWeight::get().reads(18_u64))
+		Weight::from_parts(423_934_000, 49654)
+			.saturating_add(ParityDbWeight::get().reads(19_u64))
 			.saturating_add(ParityDbWeight::get().writes(18_u64))
 	}
 	fn put_service_profile(i: u32, s: u32, ) -> Weight {
-		Weight::from_parts(2_125_807_942, 390302)
-			.saturating_add(Weight::from_parts(38_703_207, 0).saturating_mul(i.into()))
-			.saturating_add(Weight::from_parts(325_747_864, 0).saturating_mul(s.into()))
-			.saturating_add(ParityDbWeight::get().reads(26_u64))
+		Weight::from_parts(2_231_050_900, 390302)
+			.saturating_add(Weight::from_parts(31_019_153, 0).saturating_mul(i.into()))
+			.saturating_add(Weight::from_parts(249_994_120, 0).saturating_mul(s.into()))
+			.saturating_add(ParityDbWeight::get().reads(27_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(i.into())))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(s.into())))
 			.saturating_add(ParityDbWeight::get().writes(25_u64))
@@ -687,22 +747,22 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 48664).saturating_mul(s.into()))
 	}
 	fn remove_service_profile() -> Weight {
-		Weight::from_parts(2_748_793_000, 390302)
-			.saturating_add(ParityDbWeight::get().reads(26_u64))
+		Weight::from_parts(2_357_677_000, 390302)
+			.saturating_add(ParityDbWeight::get().reads(27_u64))
 			.saturating_add(ParityDbWeight::get().writes(26_u64))
 	}
 	fn record_registrations(n: u32, ) -> Weight {
-		Weight::from_parts(121_387_173, 3774)
-			.saturating_add(Weight::from_parts(23_432_499, 0).saturating_mul(n.into()))
-			.saturating_add(ParityDbWeight::get().reads(1_u64))
+		Weight::from_parts(60_690_831, 3774)
+			.saturating_add(Weight::from_parts(39_058_717, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 6693).saturating_mul(n.into()))
 	}
 	fn register_implicit_set(m: u32, ) -> Weight {
-		Weight::from_parts(74_076_335, 7683)
-			.saturating_add(Weight::from_parts(4_315_561, 0).saturating_mul(m.into()))
-			.saturating_add(ParityDbWeight::get().reads(3_u64))
+		Weight::from_parts(60_814_494, 7683)
+			.saturating_add(Weight::from_parts(3_430_369, 0).saturating_mul(m.into()))
+			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(m.into())))
 	}
 }

@@ -299,6 +299,18 @@ codec_type! {
 	}
 }
 
+codec_type! {
+	/// What a call acts on: a realm, or a subscriber (a subscription, IMPI or
+	/// IMPU pseudonym) whose realm the directory knows.
+	#[derive(Copy)]
+	pub enum CallScope {
+		/// A realm, named by the call.
+		Realm(RealmId),
+		/// A subscriber, named by the call.
+		Subscriber(Pseudonym),
+	}
+}
+
 /// What the access pallet needs to know of the subscriber model: answered by
 /// the identity pallet.
 pub trait Directory<AccountId> {

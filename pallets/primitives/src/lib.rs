@@ -447,6 +447,13 @@ codec_type! {
 		Peer(Name),
 		/// A subscription's lawful basis for a purpose.
 		Consent(SubscriptionId, Purpose),
+		/// A call, by pallet and call index in the runtime.
+		Call {
+			/// The pallet's index.
+			pallet: u8,
+			/// The call's index in the pallet.
+			call: u8,
+		},
 	}
 }
 
@@ -478,6 +485,14 @@ codec_type! {
 		Granted(Role),
 		/// A role revoked, renounced or removed after it expired.
 		Revoked(Role),
+		/// Refused for lack of a right: the error, by pallet index and error
+		/// index in that pallet.
+		Denied {
+			/// The index of the pallet whose error it is.
+			module: u8,
+			/// The error's index in that pallet.
+			error: u8,
+		},
 	}
 }
 

@@ -6,10 +6,15 @@
 //! realms and subscriptions. Governance (root) may act in every realm. Until
 //! the audit pallet is wired, changes are reported by events only.
 
-use frame_support::{parameter_types, traits::ConstU32};
+use frame_support::{
+	parameter_types,
+	traits::{ConstU32, GetCallIndex, PalletInfoAccess},
+};
 use frame_system::EnsureRoot;
+use ims_primitives::CallScope;
+use sp_runtime::DispatchError;
 
-use crate::{Access, AccountId, Identity, Runtime};
+use crate::{Access, AccountId, Identity, Runtime, RuntimeCall};
 
 parameter_types! {
 	/// Private identities per subscription. IMS subscriptions rarely hold
@@ -52,6 +57,8 @@ impl pallet_ims_access::Config for Runtime {
 	/// Changes are reported by the pallet's events until the audit pallet
 	/// receives them.
 	type AuditSink = ();
+	/// Refusals of identity and access calls outlive the reverted call.
+	type DenialScope = ImsCalls;
 	/// Service indications per application server.
 	type MaxServiceIndications = ConstU32<16>;
 	/// Purposes per subscription with a lawful basis recorded.
@@ -62,6 +69,34 @@ impl pallet_ims_access::Config for Runtime {
 	/// Makes realms and subscribers through the identity pallet.
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = benchmark_helpers::Helper;
+}
+
+/// The calls `pallet_ims_access::ReportDenials` watches: every identity and
+/// access call a signed account can be refused, for lack of a role.
+pub struct ImsCalls;
+
+impl pallet_ims_access::DenialScope<RuntimeCall> for ImsCalls {
+	fn scope(call: &RuntimeCall) -> Option<(CallScope, u8, u8)> {
+		let (scope, pallet, index) = match call {
+			RuntimeCall::Identity(call) => {
+				(call.scope()?, Identity::index(), call.get_call_index())
+			},
+			RuntimeCall::Access(call) => (call.scope()?, Access::index(), call.get_call_index()),
+			_ => return None,
+		};
+		// Pallet indices are declared as `u8` in `construct_runtime`.
+		Some((scope, u8::try_from(pallet).ok()?, index))
+	}
+
+	fn is_denial(error: &DispatchError) -> bool {
+		[
+			pallet_ims_identity::Error::<Runtime>::NotAuthorized.into(),
+			pallet_ims_access::Error::<Runtime>::NotAuthorized.into(),
+			pallet_ims_access::Error::<Runtime>::SelfGrant.into(),
+			pallet_ims_access::Error::<Runtime>::GrantExpired.into(),
+		]
+		.contains(error)
+	}
 }
 
 /// What the IMS pallets' benchmarks need of each other in this runtime.
