@@ -129,40 +129,10 @@ fn signed_extrinsic(
 		.checked_next_power_of_two()
 		.map(|c| c / 2)
 		.unwrap_or(2) as u64;
-	let tx_ext: ims_runtime::TxExtension = (
-		frame_system::AuthorizeCall::<ims_runtime::Runtime>::new(),
-		frame_system::CheckNonZeroSender::<ims_runtime::Runtime>::new(),
-		frame_system::CheckSpecVersion::<ims_runtime::Runtime>::new(),
-		frame_system::CheckTxVersion::<ims_runtime::Runtime>::new(),
-		frame_system::CheckGenesis::<ims_runtime::Runtime>::new(),
-		frame_system::CheckEra::<ims_runtime::Runtime>::from(sp_runtime::generic::Era::mortal(
-			period,
-			best_block.saturated_into(),
-		)),
-		frame_system::CheckNonce::<ims_runtime::Runtime>::from(nonce),
-		pallet_ims_access::ReportDenials::<ims_runtime::Runtime>::new(),
-		frame_system::CheckWeight::<ims_runtime::Runtime>::new(),
-		pallet_transaction_payment::ChargeTransactionPayment::<ims_runtime::Runtime>::from(0),
-		frame_system::WeightReclaim::<ims_runtime::Runtime>::new(),
-	);
-
-	let raw_payload = ims_runtime::SignedPayload::from_raw(
-		call.clone(),
-		tx_ext.clone(),
-		(
-			(),
-			(),
-			ims_runtime::VERSION.spec_version,
-			ims_runtime::VERSION.transaction_version,
-			genesis_hash,
-			best_hash,
-			(),
-			(),
-			(),
-			(),
-			(),
-		),
-	);
+	let era = sp_runtime::generic::Era::mortal(period, best_block.saturated_into());
+	let tx_ext = ims_runtime::tx_extension(nonce, era);
+	let raw_payload =
+		ims_runtime::signed_payload(call.clone(), tx_ext.clone(), genesis_hash, best_hash);
 	let signature = raw_payload.using_encoded(|e| sender.sign(e));
 
 	Ok(ims_runtime::UncheckedExtrinsic::new_signed(

@@ -181,6 +181,53 @@ pub type UncheckedExtrinsic =
 /// The payload being signed in transactions.
 pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 
+/// The extensions a signed transaction from an account at `nonce`, valid in
+/// `era`, carries (tipping nothing): what the node's tools and tests attach.
+pub fn tx_extension(nonce: Nonce, era: generic::Era) -> TxExtension {
+	(
+		frame_system::AuthorizeCall::<Runtime>::new(),
+		frame_system::CheckNonZeroSender::<Runtime>::new(),
+		frame_system::CheckSpecVersion::<Runtime>::new(),
+		frame_system::CheckTxVersion::<Runtime>::new(),
+		frame_system::CheckGenesis::<Runtime>::new(),
+		frame_system::CheckEra::<Runtime>::from(era),
+		frame_system::CheckNonce::<Runtime>::from(nonce),
+		pallet_ims_access::ReportDenials::<Runtime>::new(),
+		frame_system::CheckWeight::<Runtime>::new(),
+		pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(0),
+		frame_system::WeightReclaim::<Runtime>::new(),
+	)
+}
+
+/// The payload an account signs for `call`: the extensions of
+/// [`tx_extension`] and what they imply on the chain with genesis
+/// `genesis`, for an era that starts at the block `era_start` (the genesis
+/// for an immortal transaction).
+pub fn signed_payload(
+	call: RuntimeCall,
+	extension: TxExtension,
+	genesis: Hash,
+	era_start: Hash,
+) -> SignedPayload {
+	SignedPayload::from_raw(
+		call,
+		extension,
+		(
+			(),
+			(),
+			VERSION.spec_version,
+			VERSION.transaction_version,
+			genesis,
+			era_start,
+			(),
+			(),
+			(),
+			(),
+			(),
+		),
+	)
+}
+
 /// Runtime migrations to run on the next upgrade, beyond those the pallets
 /// declare themselves. Each pallet of this workspace declares its
 /// `StorageVersion` from its first release, so that every later change of

@@ -1,0 +1,120 @@
+//! Signed transactions through the real transaction pipeline of a real
+//! `ims-node --dev`: the access policy lets the realm owner provision and
+//! refuses a stranger, and the refusal outlives the reverted call as an
+//! `AccessDenied` event in the block.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use codec::{Decode, Encode};
+use common::Node;
+use frame_system::EventRecord;
+use ims_runtime::{RuntimeCall, RuntimeEvent};
+use serde_json::json;
+use sp_core::H256;
+use sp_io::hashing::twox_128;
+use sp_keyring::Sr25519Keyring;
+use sp_runtime::generic::Era;
+
+fn hex(bytes: &[u8]) -> String {
+	let digits: String = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
+	format!("0x{digits}")
+}
+
+fn unhex(text: &str) -> Vec<u8> {
+	let digits = text.strip_prefix("0x").expect("0x-prefixed hex");
+	(0..digits.len())
+		.step_by(2)
+		.map(|i| u8::from_str_radix(&digits[i..i + 2], 16).expect("hex digit"))
+		.collect()
+}
+
+/// An immortal transaction of `call`, signed by `signer` at `nonce`.
+fn signed(signer: Sr25519Keyring, call: RuntimeCall, nonce: u32, genesis: H256) -> Vec<u8> {
+	let extension = ims_runtime::tx_extension(nonce, Era::Immortal);
+	let payload = ims_runtime::signed_payload(call.clone(), extension.clone(), genesis, genesis);
+	let signature = payload.using_encoded(|bytes| signer.sign(bytes));
+	ims_runtime::UncheckedExtrinsic::new_signed(
+		call,
+		signer.to_account_id().into(),
+		ims_runtime::Signature::Sr25519(signature),
+		extension,
+	)
+	.encode()
+}
+
+/// The events of block `number`.
+fn events_at(node: &Node, number: u64) -> Vec<RuntimeEvent> {
+	let hash = node.rpc("chain_getBlockHash", json!([number])).unwrap();
+	let mut key = twox_128(b"System").to_vec();
+	key.extend(twox_128(b"Events"));
+	let Some(value) =
+		node.rpc("state_getStorage", json!([hex(&key), hash])).unwrap().as_str().map(unhex)
+	else {
+		return Vec::new();
+	};
+	Vec::<EventRecord<RuntimeEvent, H256>>::decode(&mut &value[..])
+		.expect("events decode with the runtime's types")
+		.into_iter()
+		.map(|record| record.event)
+		.collect()
+}
+
+#[test]
+fn signed_ims_calls_are_allowed_or_refused_on_record() {
+	// Given a development node, where Alice owns realm 0 and Bob holds nothing,
+	let mut node = Node::start(&["--dev"]);
+	node.wait_for_rpc(Duration::from_secs(60));
+	let genesis = node.rpc("chain_getBlockHash", json!([0])).unwrap();
+	let genesis = H256::from_slice(&unhex(genesis.as_str().expect("genesis hash")));
+	let from = node.best_number().unwrap();
+	let create = |byte| {
+		RuntimeCall::Identity(pallet_ims_identity::Call::create_subscription {
+			realm: 0,
+			subscription: H256::repeat_byte(byte),
+		})
+	};
+
+	// when each submits a subscription for realm 0,
+	for (signer, byte) in [(Sr25519Keyring::Alice, 1), (Sr25519Keyring::Bob, 2)] {
+		let extrinsic = signed(signer, create(byte), 0, genesis);
+		node.rpc("author_submitExtrinsic", json!([hex(&extrinsic)]))
+			.unwrap_or_else(|e| panic!("{signer:?}'s transaction is valid: {e}"));
+	}
+
+	// then Alice's is created, and Bob's refusal is in a block with who,
+	// where and what: Identity (pallet 8) create_subscription (call 3),
+	// NotAuthorized (error 0).
+	let bob = Sr25519Keyring::Bob.to_account_id();
+	let refused = RuntimeEvent::Access(pallet_ims_access::Event::AccessDenied {
+		who: bob,
+		realm: 0,
+		pallet: 8,
+		call: 3,
+		module: 8,
+		error: 0,
+	});
+	let created = RuntimeEvent::Identity(pallet_ims_identity::Event::SubscriptionCreated {
+		realm: 0,
+		subscription: H256::repeat_byte(1),
+	});
+	let (mut seen_refused, mut seen_created) = (false, false);
+	let deadline = Instant::now() + Duration::from_secs(60);
+	let mut next = from + 1;
+	while !(seen_refused && seen_created) && Instant::now() < deadline {
+		let best = node.best_number().unwrap();
+		while next <= best {
+			for event in events_at(&node, next) {
+				seen_refused |= event == refused;
+				seen_created |= event == created;
+			}
+			next += 1;
+		}
+		std::thread::sleep(Duration::from_millis(200));
+	}
+	assert!(seen_created, "Alice's subscription was created");
+	assert!(seen_refused, "Bob's refusal is on record");
+
+	assert!(node.stop(Duration::from_secs(30)).success());
+}
