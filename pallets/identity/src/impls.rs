@@ -15,12 +15,12 @@ use frame_support::{
 use frame_system::pallet_prelude::*;
 use ims_primitives::{
 	ApplicationServer, ApplicationServerId, AuditSink, AuthScheme, AuthSchemes, AuthenticationView,
-	Authorizer, Change, ChargingId, ChargingInformation, IfcSetId, IfcView, Ifcs, ImpiId,
-	ImplicitSetId, ImpuId, ImpuKind, ImpuView, LookupError, Name, Permission, ProfileId,
-	ProfileView, PublicIdentityView, RealmId, RegistrationState, RegistrationView,
-	ServerAssignmentView, ServiceProfile, Subject, SubscriptionId, VisitedNetworks,
+	Authorizer, CallScope, Change, ChargingId, ChargingInformation, Directory, IdentityObserver,
+	IfcSetId, IfcView, Ifcs, ImpiId, ImplicitSetId, ImpuId, ImpuKind, ImpuView, LookupError, Name,
+	Permission, ProfileId, ProfileView, Pseudonym, PublicIdentityView, RealmId, RegistrationState,
+	RegistrationView, ServerAssignmentView, ServiceProfile, Subject, SubscriptionId,
+	VisitedNetworks,
 };
-use ims_primitives::{CallScope, Directory, IdentityObserver, Pseudonym};
 
 /// Who acts: `None` is governance (`AdminOrigin`), which may act anywhere.
 pub(crate) type Actor<'a, T> = Option<&'a <T as frame_system::Config>::AccountId>;
