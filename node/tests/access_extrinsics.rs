@@ -8,7 +8,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use codec::{Decode, Encode};
-use common::Node;
+use common::{hex, unhex, Node};
 use frame_system::EventRecord;
 use ims_runtime::{RuntimeCall, RuntimeEvent};
 use serde_json::json;
@@ -16,19 +16,6 @@ use sp_core::H256;
 use sp_io::hashing::twox_128;
 use sp_keyring::Sr25519Keyring;
 use sp_runtime::generic::Era;
-
-fn hex(bytes: &[u8]) -> String {
-	let digits: String = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
-	format!("0x{digits}")
-}
-
-fn unhex(text: &str) -> Vec<u8> {
-	let digits = text.strip_prefix("0x").expect("0x-prefixed hex");
-	(0..digits.len())
-		.step_by(2)
-		.map(|i| u8::from_str_radix(&digits[i..i + 2], 16).expect("hex digit"))
-		.collect()
-}
 
 /// An immortal transaction of `call`, signed by `signer` at `nonce`.
 fn signed(signer: Sr25519Keyring, call: RuntimeCall, nonce: u32, genesis: H256) -> Vec<u8> {

@@ -7,25 +7,12 @@ mod common;
 use std::time::Duration;
 
 use codec::{Decode, Encode};
-use common::Node;
+use common::{hex, unhex, Node};
 use ims_primitives::{
 	Action, Denial, ImpuView, LookupError, Permission, Requester, ServerAssignmentView, ShData,
 };
 use serde_json::json;
 use sp_io::hashing::{twox_128, twox_64};
-
-fn hex(bytes: &[u8]) -> String {
-	let digits: String = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
-	format!("0x{digits}")
-}
-
-fn unhex(text: &str) -> Vec<u8> {
-	let digits = text.strip_prefix("0x").expect("0x-prefixed hex");
-	(0..digits.len())
-		.step_by(2)
-		.map(|i| u8::from_str_radix(&digits[i..i + 2], 16).expect("hex digit"))
-		.collect()
-}
 
 /// The development accounts `//Alice` and `//Bob` (sr25519 public keys).
 const ALICE: [u8; 32] =

@@ -16,6 +16,21 @@ use std::{
 
 use serde_json::{json, Value};
 
+/// `0x`-prefixed lower-case hex, as JSON-RPC takes bytes.
+pub fn hex(bytes: &[u8]) -> String {
+	let digits: String = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
+	format!("0x{digits}")
+}
+
+/// The bytes of `0x`-prefixed hex, as JSON-RPC returns them.
+pub fn unhex(text: &str) -> Vec<u8> {
+	let digits = text.strip_prefix("0x").expect("0x-prefixed hex");
+	(0..digits.len())
+		.step_by(2)
+		.map(|i| u8::from_str_radix(&digits[i..i + 2], 16).expect("hex digit"))
+		.collect()
+}
+
 /// The node binary built by Cargo for these tests.
 pub const NODE: &str = env!("CARGO_BIN_EXE_ims-node");
 
