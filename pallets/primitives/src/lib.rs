@@ -8,6 +8,8 @@
 //!   do what in a realm), [`AuditSink`] (every change leaves a record),
 //!   [`Directory`] (what the subscriber model holds) and [`IdentityObserver`]
 //!   (what hangs from a realm or subscription).
+//! - [`audit`]: the audit trail's records, batch commitments (Merkle roots,
+//!   a hash chain per realm) and record proofs, with [`AuditApi`].
 //! - [`IdentityApi`], the runtime API the bridge calls to answer UAR, MAR,
 //!   SAR and LIR, and [`AccessApi`], which it asks before serving an
 //!   application server or a provisioning request.
@@ -100,6 +102,8 @@ macro_rules! codec_type {
 
 mod access;
 pub use access::*;
+pub mod audit;
+pub use audit::AuditApi;
 
 codec_type! {
 	/// An authentication scheme an IMPI may use (SIP-Authentication-Scheme).
