@@ -19,9 +19,9 @@ use sp_runtime::{
 use sp_version::RuntimeVersion;
 
 use crate::{
-	genesis_config_presets, Access, AccountId, Aura, Balance, Block, Executive, Grandpa, Identity,
-	InherentDataExt, Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys, System,
-	TransactionPayment, VERSION,
+	genesis_config_presets, Access, AccountId, Audit, Aura, Balance, Block, BlockNumber, Executive,
+	Grandpa, Identity, InherentDataExt, Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig,
+	SessionKeys, System, TransactionPayment, VERSION,
 };
 
 impl_runtime_apis! {
@@ -193,6 +193,23 @@ impl_runtime_apis! {
 			action: ims_primitives::Action,
 		) -> Result<(), ims_primitives::Denial> {
 			Access::decide(requester, realm, subscriber, action)
+		}
+	}
+
+	impl ims_primitives::AuditApi<Block, AccountId, BlockNumber> for Runtime {
+		fn trails() -> Vec<(ims_primitives::RealmId, ims_primitives::audit::Trail)> {
+			Audit::trails()
+		}
+
+		fn batch(
+			realm: ims_primitives::RealmId,
+			batch: u64,
+		) -> Option<ims_primitives::audit::BatchCommitment<BlockNumber>> {
+			Audit::batch(realm, batch)
+		}
+
+		fn next_sequence(submitter: AccountId) -> u64 {
+			Audit::next_sequence(submitter)
 		}
 	}
 

@@ -12,4 +12,5 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_sudo, Sudo]
 	[pallet_ims_identity, Identity]
 	[pallet_ims_access, Access]
+	[pallet_ims_audit, Audit]
 );

@@ -305,6 +305,10 @@ mod runtime {
 	/// IMS access policy: roles per realm, application servers, consents.
 	#[runtime::pallet_index(9)]
 	pub type Access = pallet_ims_access;
+
+	/// The audit trail.
+	#[runtime::pallet_index(10)]
+	pub type Audit = pallet_ims_audit;
 }
 
 #[cfg(test)]

@@ -111,6 +111,37 @@ codec_type! {
 	}
 }
 
+codec_type! {
+	/// A record as an HSS front submits it: about a subscriber, on behalf of
+	/// a peer. It becomes an [`Entry`] with [`Actor::Peer`].
+	pub struct FrontRecord<AccountId> {
+		/// The subscriber's subscription, IMPI or IMPU pseudonym.
+		pub subject: Subject<AccountId>,
+		/// The Diameter peer or API client served.
+		pub peer: Peer,
+		/// What was done; never [`Activity::Change`], which only the chain
+		/// records.
+		pub activity: Activity,
+		/// The answer's result code.
+		pub result: u32,
+		/// The front's clock, in milliseconds since the Unix epoch.
+		pub at_ms: u64,
+	}
+}
+
+impl<AccountId> FrontRecord<AccountId> {
+	/// The trail's entry for it.
+	pub fn into_entry(self) -> Entry<AccountId> {
+		Entry {
+			subject: self.subject,
+			actor: Actor::Peer(self.peer),
+			activity: self.activity,
+			result: self.result,
+			at_ms: self.at_ms,
+		}
+	}
+}
+
 /// `DIAMETER_SUCCESS`: the result of a change made on chain.
 pub const RESULT_SUCCESS: u32 = 2001;
 /// `DIAMETER_AUTHORIZATION_REJECTED`: the result of a refusal.
@@ -381,14 +412,8 @@ impl<AccountId: Encode, BlockNumber: Encode + PartialEq> RecordProof<AccountId, 
 		if root != on_chain.root {
 			return Err(ProofError::RootMismatch);
 		}
-		let head = chain_next(
-			&self.previous_head,
-			realm,
-			batch,
-			&root,
-			on_chain.count,
-			&on_chain.block,
-		);
+		let head =
+			chain_next(&self.previous_head, realm, batch, &root, on_chain.count, &on_chain.block);
 		if head != on_chain.head {
 			return Err(ProofError::ChainMismatch);
 		}
@@ -466,7 +491,9 @@ mod tests {
 	fn entry(result: u32) -> Entry<u64> {
 		Entry {
 			subject: Subject::Impu(H256::repeat_byte(7)),
-			actor: Actor::Peer(Peer::Diameter(b"scscf.ims.example.net".to_vec().try_into().unwrap())),
+			actor: Actor::Peer(Peer::Diameter(
+				b"scscf.ims.example.net".to_vec().try_into().unwrap(),
+			)),
 			activity: Activity::AuthenticationChallenge(AuthScheme::SipDigest),
 			result,
 			at_ms: 1_700_000_000_000,
@@ -476,8 +503,11 @@ mod tests {
 	fn proven_batch() -> (Vec<Entry<u64>>, Source<u64>, BatchCommitment<u32>, H256) {
 		let entries: Vec<_> = (0..3).map(|i| entry(2001 + i)).collect();
 		let source = Source::Front { submitter: 9, first_sequence: 40 };
-		let leaves =
-			entries.iter().enumerate().map(|(i, e)| leaf_hash(4, 7, i as u32, &source, e)).collect();
+		let leaves = entries
+			.iter()
+			.enumerate()
+			.map(|(i, e)| leaf_hash(4, 7, i as u32, &source, e))
+			.collect();
 		let root = merkle_root(leaves);
 		let previous = H256::repeat_byte(0xaa);
 		let head = chain_next(&previous, 4, 7, &root, 3, &12u32);

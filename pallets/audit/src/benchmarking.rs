@@ -1,0 +1,88 @@
+//! Benchmarks of the submission of a batch (by its size) and of a change
+//! reported by another pallet, each in its worst case: records of the
+//! largest encoding, a trail that already has batches, and a change sealed
+//! into a batch of its own.
+
+use super::*;
+use crate::pallet::*;
+use alloc::{vec, vec::Vec};
+use frame_benchmarking::v2::*;
+use frame_support::traits::{Get, Hooks};
+use frame_system::RawOrigin;
+use ims_primitives::{
+	audit::{Activity, FrontRecord, Peer, Source},
+	limits::*,
+	AuditSink, Change, Name, RealmId, ShData, Subject,
+};
+use sp_core::H256;
+
+/// Makes what the benchmarks act on, in whatever pallets the runtime keeps
+/// it.
+pub trait BenchmarkHelper<AccountId> {
+	/// A realm and an account allowed to submit audit records in it.
+	fn front() -> (RealmId, AccountId);
+}
+
+/// A front's record of the largest encoding, about IMPU number `index`.
+fn front_record<AccountId>(index: u32) -> FrontRecord<AccountId> {
+	let mut impu = [0x1u8; 32];
+	impu[..4].copy_from_slice(&index.to_le_bytes());
+	let peer = vec![b'p'; MAX_TOKEN_LEN as usize].try_into().expect("MAX_TOKEN_LEN bytes; qed");
+	FrontRecord {
+		subject: Subject::Impu(H256(impu)),
+		peer: Peer::Diameter(peer),
+		activity: Activity::ShUpdate(ShData::RepositoryData),
+		result: 5_001,
+		at_ms: u64::MAX,
+	}
+}
+
+/// Gives `realm`'s trail a first batch, so the benchmarks extend a chain.
+fn start_trail<T: Config>(realm: RealmId) {
+	Pallet::<T>::seal(realm, Source::Chain, vec![front_record(u32::MAX).into_entry()]);
+}
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	#[benchmark]
+	fn submit(n: Linear<1, { T::MaxBatchSize::get() }>) {
+		let (realm, front) = T::BenchmarkHelper::front();
+		start_trail::<T>(realm);
+		let records: Vec<_> = (0..n).map(front_record).collect();
+		let records: FrontBatchOf<T> = records.try_into().expect("n <= MaxBatchSize; qed");
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(front.clone()), realm, 0, records);
+
+		assert_eq!(NextSequence::<T>::get(&front), u64::from(n));
+		assert_eq!(Trails::<T>::get(realm).map(|trail| trail.records), Some(u64::from(n) + 1));
+	}
+
+	/// One change reported through the `AuditSink` and sealed at the end of
+	/// the block in a batch of its own (as if no other change of its realm
+	/// came in the block).
+	#[benchmark]
+	fn note_change() {
+		let (realm, _) = T::BenchmarkHelper::front();
+		start_trail::<T>(realm);
+		let actor: T::AccountId = account("actor", 0, 0);
+		let peer: Name = vec![b'h'; MAX_NAME_LEN as usize].try_into().expect("MAX_NAME_LEN; qed");
+
+		#[block]
+		{
+			<Pallet<T> as AuditSink<T::AccountId>>::record(
+				Some(&actor),
+				realm,
+				Subject::Peer(peer),
+				Change::Updated,
+			);
+			Pallet::<T>::on_finalize(frame_system::Pallet::<T>::block_number());
+		}
+
+		assert_eq!(Trails::<T>::get(realm).map(|trail| trail.batches), Some(2));
+	}
+
+	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
+}

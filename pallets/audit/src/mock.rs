@@ -1,0 +1,147 @@
+//! A test runtime: system and this pallet, with a fixed directory of realms,
+//! a fixed set of HSS fronts and a settable clock.
+
+use crate::{self as pallet_ims_audit};
+use core::time::Duration;
+use frame_support::{
+	derive_impl, parameter_types,
+	traits::{ConstU32, Hooks, UnixTime},
+};
+use ims_primitives::{
+	audit::{Activity, FrontRecord, Peer},
+	Authorizer, Directory, Permission, Pseudonym, RealmId, SubscriptionId,
+};
+use sp_core::H256;
+use sp_runtime::BuildStorage;
+
+type Block = frame_system::mocking::MockBlock<Test>;
+
+frame_support::construct_runtime!(
+	pub enum Test {
+		System: frame_system,
+		Audit: pallet_ims_audit,
+	}
+);
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+}
+
+/// A realm where [`FRONT`] submits.
+pub const REALM: RealmId = 1;
+/// A realm where [`FRONT`] and [`OTHER_FRONT`] submit.
+pub const SHARED_REALM: RealmId = 2;
+/// A realm nobody submits in.
+pub const CLOSED_REALM: RealmId = 3;
+/// No such realm.
+pub const NO_REALM: RealmId = 9;
+/// Front of realms 1 and 2.
+pub const FRONT: u64 = 1;
+/// Front of realm 2 only.
+pub const OTHER_FRONT: u64 = 2;
+/// Holds nothing.
+pub const STRANGER: u64 = 3;
+/// Owner of every realm; not a front.
+pub const OWNER: u64 = 100;
+/// Records in one batch.
+pub const MAX_BATCH: u32 = 8;
+/// Changes buffered per block.
+pub const MAX_PENDING: u32 = 4;
+
+/// Realms 1 to 3, owned by [`OWNER`].
+pub struct TestDirectory;
+impl Directory<u64> for TestDirectory {
+	fn realm_owner(realm: RealmId) -> Option<u64> {
+		(1..=3).contains(&realm).then_some(OWNER)
+	}
+
+	fn subscription_of(_: Pseudonym) -> Option<(RealmId, SubscriptionId)> {
+		None
+	}
+}
+
+/// [`FRONT`] submits in realms 1 and 2, [`OTHER_FRONT`] in realm 2; nobody
+/// holds any other permission.
+pub struct TestAuthorizer;
+impl Authorizer<u64> for TestAuthorizer {
+	fn is_authorized(who: &u64, realm: RealmId, permission: Permission) -> bool {
+		permission == Permission::SubmitAudit
+			&& matches!((*who, realm), (FRONT, REALM | SHARED_REALM) | (OTHER_FRONT, SHARED_REALM))
+	}
+}
+
+parameter_types! {
+	/// The clock, in milliseconds.
+	pub static NowMs: u64 = 1_700_000_000_000;
+}
+
+/// Reads [`NowMs`].
+pub struct TestTime;
+impl UnixTime for TestTime {
+	fn now() -> Duration {
+		Duration::from_millis(NowMs::get())
+	}
+}
+
+impl pallet_ims_audit::Config for Test {
+	type Authorizer = TestAuthorizer;
+	type Directory = TestDirectory;
+	type Time = TestTime;
+	type MaxBatchSize = ConstU32<MAX_BATCH>;
+	type MaxPendingChanges = ConstU32<MAX_PENDING>;
+	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = BenchHelper;
+}
+
+/// Realm 1 with [`FRONT`] as its front, for the benchmark tests.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct BenchHelper;
+#[cfg(feature = "runtime-benchmarks")]
+impl crate::benchmarking::BenchmarkHelper<u64> for BenchHelper {
+	fn front() -> (RealmId, u64) {
+		(REALM, FRONT)
+	}
+}
+
+/// The chain at block 1, nothing recorded.
+pub fn new_test_ext() -> sp_io::TestExternalities {
+	let storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+	let mut ext = sp_io::TestExternalities::new(storage);
+	ext.execute_with(|| System::set_block_number(1));
+	ext
+}
+
+/// Runs `test`, then checks the pallet's invariants at the end of its block.
+pub fn test(test: impl FnOnce()) {
+	new_test_ext().execute_with(|| {
+		test();
+		Audit::on_finalize(System::block_number());
+		Audit::do_try_state().unwrap();
+	});
+}
+
+/// Ends the block and starts the next one.
+pub fn next_block() {
+	let now = System::block_number();
+	Audit::on_finalize(now);
+	System::set_block_number(now + 1);
+	NowMs::set(NowMs::get() + 2_000);
+}
+
+/// A front's record about the IMPU `n`.
+pub fn record(n: u8) -> FrontRecord<u64> {
+	FrontRecord {
+		subject: ims_primitives::Subject::Impu(H256::repeat_byte(n)),
+		peer: Peer::Diameter(b"scscf.ims.example.net".to_vec().try_into().unwrap()),
+		activity: Activity::Registration,
+		result: 2001,
+		at_ms: 1_700_000_000_000 + u64::from(n),
+	}
+}
+
+/// A batch of front records about IMPUs `from..to`.
+pub fn batch(from: u8, to: u8) -> crate::FrontBatchOf<Test> {
+	(from..to).map(record).collect::<Vec<_>>().try_into().unwrap()
+}
