@@ -24,13 +24,15 @@ SKIP_WASM_BUILD=1 timed "cargo clippy" \
 # benchmarking CLI's own dependencies do not build with try-runtime.
 SKIP_WASM_BUILD=1 timed "cargo clippy (runtime-benchmarks)" \
 	cargo clippy --locked --release -p ims-node -p ims-runtime -p pallet-ims-identity \
-	-p pallet-ims-access --features ims-node/runtime-benchmarks,ims-runtime/runtime-benchmarks \
+	-p pallet-ims-access -p pallet-ims-audit \
+	--features ims-node/runtime-benchmarks,ims-runtime/runtime-benchmarks \
 	--features pallet-ims-identity/runtime-benchmarks,pallet-ims-access/runtime-benchmarks \
-	--all-targets -- -D warnings
+	--features pallet-ims-audit/runtime-benchmarks --all-targets -- -D warnings
 SKIP_WASM_BUILD=1 timed "cargo clippy (try-runtime)" \
 	cargo clippy --locked --release -p ims-runtime -p pallet-ims-identity -p pallet-ims-access \
-	--features ims-runtime/try-runtime,pallet-ims-identity/try-runtime \
-	--features pallet-ims-access/try-runtime --all-targets -- -D warnings
+	-p pallet-ims-audit --features ims-runtime/try-runtime,pallet-ims-identity/try-runtime \
+	--features pallet-ims-access/try-runtime,pallet-ims-audit/try-runtime --all-targets \
+	-- -D warnings
 
 timed "cargo build (release)" cargo build --locked --release -p ims-node
 
@@ -40,7 +42,8 @@ timed "cargo test (release)" cargo test --locked --release --workspace --no-fail
 	tee "$test_log"
 # Every pallet benchmark, run once against the pallet's test runtime.
 timed "cargo test (pallet benchmarks)" cargo test --locked --release -p pallet-ims-identity \
-	-p pallet-ims-access --features runtime-benchmarks --no-fail-fast 2>&1 | tee -a "$test_log"
+	-p pallet-ims-access -p pallet-ims-audit --features runtime-benchmarks --no-fail-fast 2>&1 |
+	tee -a "$test_log"
 
 echo "==> test suite: $(($(date +%s) - suite_start))s"
 # One closing line for the whole suite, summed over every test binary.

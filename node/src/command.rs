@@ -81,6 +81,7 @@ pub fn run() -> sc_cli::Result<()> {
 		Some(Subcommand::ImportBlocks(cmd)) => {
 			let runner = cli.create_runner(cmd)?;
 			runner.async_run(|config| {
+				let config = with_audit_indexing(config);
 				let PartialComponents { client, task_manager, import_queue, .. } =
 					service::new_partial(&config)?;
 				Ok((cmd.run(client, import_queue), task_manager))
@@ -117,6 +118,7 @@ pub fn run() -> sc_cli::Result<()> {
 		None => {
 			let runner = cli.create_runner(&cli.run)?;
 			runner.run_node_until_exit(|config| async move {
+				let config = with_audit_indexing(config);
 				match config.network.network_backend {
 					sc_network::config::NetworkBackendType::Libp2p => service::new_full::<
 						sc_network::NetworkWorker<
@@ -133,4 +135,12 @@ pub fn run() -> sc_cli::Result<()> {
 			})
 		},
 	}
+}
+
+/// Offchain indexing is always on: the runtime writes each audit batch into
+/// the node's offchain database, and the `imsAudit_*` methods read them from
+/// there (the `--enable-offchain-indexing` flag has no effect).
+fn with_audit_indexing(mut config: sc_service::Configuration) -> sc_service::Configuration {
+	config.offchain_worker.indexing_enabled = true;
+	config
 }

@@ -10,6 +10,7 @@
 // built once, on the way out, not on a hot path.
 #![allow(clippy::result_large_err)]
 
+mod audit;
 mod chain_spec;
 mod cli;
 mod command;

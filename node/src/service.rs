@@ -225,11 +225,27 @@ pub fn new_full<
 	let enable_grandpa = !config.disable_grandpa;
 	let prometheus_registry = config.prometheus_registry().cloned();
 
+	// The audit trail's index lives in the offchain database, which a full
+	// node always has.
+	let audit_index =
+		crate::audit::AuditIndex::new(backend.offchain_storage().ok_or_else(|| {
+			ServiceError::Other("the database has no offchain storage for the audit index".into())
+		})?);
+	task_manager.spawn_handle().spawn_blocking(
+		"ims-audit-index",
+		Some("ims-audit"),
+		crate::audit::run_indexer(client.clone(), audit_index.clone()),
+	);
+
 	let rpc_builder = {
 		let client = client.clone();
 		let pool = transaction_pool.clone();
 		Box::new(move |_| {
-			let deps = crate::rpc::FullDeps { client: client.clone(), pool: pool.clone() };
+			let deps = crate::rpc::FullDeps {
+				client: client.clone(),
+				pool: pool.clone(),
+				audit: audit_index.clone(),
+			};
 			crate::rpc::create_full(deps).map_err(Into::into)
 		})
 	};

@@ -7,54 +7,18 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use codec::{Decode, Encode};
-use common::{hex, unhex, Node};
-use frame_system::EventRecord;
+use common::{events_at, genesis_hash, hex, signed, Node};
 use ims_runtime::{RuntimeCall, RuntimeEvent};
 use serde_json::json;
 use sp_core::H256;
-use sp_io::hashing::twox_128;
 use sp_keyring::Sr25519Keyring;
-use sp_runtime::generic::Era;
-
-/// An immortal transaction of `call`, signed by `signer` at `nonce`.
-fn signed(signer: Sr25519Keyring, call: RuntimeCall, nonce: u32, genesis: H256) -> Vec<u8> {
-	let extension = ims_runtime::tx_extension(nonce, Era::Immortal);
-	let payload = ims_runtime::signed_payload(call.clone(), extension.clone(), genesis, genesis);
-	let signature = payload.using_encoded(|bytes| signer.sign(bytes));
-	ims_runtime::UncheckedExtrinsic::new_signed(
-		call,
-		signer.to_account_id().into(),
-		ims_runtime::Signature::Sr25519(signature),
-		extension,
-	)
-	.encode()
-}
-
-/// The events of block `number`.
-fn events_at(node: &Node, number: u64) -> Vec<RuntimeEvent> {
-	let hash = node.rpc("chain_getBlockHash", json!([number])).unwrap();
-	let mut key = twox_128(b"System").to_vec();
-	key.extend(twox_128(b"Events"));
-	let Some(value) =
-		node.rpc("state_getStorage", json!([hex(&key), hash])).unwrap().as_str().map(unhex)
-	else {
-		return Vec::new();
-	};
-	Vec::<EventRecord<RuntimeEvent, H256>>::decode(&mut &value[..])
-		.expect("events decode with the runtime's types")
-		.into_iter()
-		.map(|record| record.event)
-		.collect()
-}
 
 #[test]
 fn signed_ims_calls_are_allowed_or_refused_on_record() {
 	// Given a development node, where Alice owns realm 0 and Bob holds nothing,
 	let mut node = Node::start(&["--dev"]);
 	node.wait_for_rpc(Duration::from_secs(60));
-	let genesis = node.rpc("chain_getBlockHash", json!([0])).unwrap();
-	let genesis = H256::from_slice(&unhex(genesis.as_str().expect("genesis hash")));
+	let genesis = genesis_hash(&node);
 	let from = node.best_number().unwrap();
 	let create = |byte| {
 		RuntimeCall::Identity(pallet_ims_identity::Call::create_subscription {

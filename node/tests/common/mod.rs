@@ -14,7 +14,14 @@ use std::{
 	time::{Duration, Instant},
 };
 
+use codec::{Decode, Encode};
+use frame_system::EventRecord;
+use ims_runtime::{RuntimeCall, RuntimeEvent};
 use serde_json::{json, Value};
+use sp_core::H256;
+use sp_io::hashing::twox_128;
+use sp_keyring::Sr25519Keyring;
+use sp_runtime::generic::Era;
 
 /// `0x`-prefixed lower-case hex, as JSON-RPC takes bytes.
 pub fn hex(bytes: &[u8]) -> String {
@@ -200,4 +207,41 @@ pub fn write(dir: &Path, name: &str, contents: &str) -> String {
 	let path = dir.join(name);
 	std::fs::write(&path, contents).expect("write test file");
 	path.to_string_lossy().into_owned()
+}
+
+/// An immortal transaction of `call`, signed by `signer` at `nonce`.
+pub fn signed(signer: Sr25519Keyring, call: RuntimeCall, nonce: u32, genesis: H256) -> Vec<u8> {
+	let extension = ims_runtime::tx_extension(nonce, Era::Immortal);
+	let payload = ims_runtime::signed_payload(call.clone(), extension.clone(), genesis, genesis);
+	let signature = payload.using_encoded(|bytes| signer.sign(bytes));
+	ims_runtime::UncheckedExtrinsic::new_signed(
+		call,
+		signer.to_account_id().into(),
+		ims_runtime::Signature::Sr25519(signature),
+		extension,
+	)
+	.encode()
+}
+
+/// The events of block `number`.
+pub fn events_at(node: &Node, number: u64) -> Vec<RuntimeEvent> {
+	let hash = node.rpc("chain_getBlockHash", json!([number])).unwrap();
+	let mut key = twox_128(b"System").to_vec();
+	key.extend(twox_128(b"Events"));
+	let Some(value) =
+		node.rpc("state_getStorage", json!([hex(&key), hash])).unwrap().as_str().map(unhex)
+	else {
+		return Vec::new();
+	};
+	Vec::<EventRecord<RuntimeEvent, H256>>::decode(&mut &value[..])
+		.expect("events decode with the runtime's types")
+		.into_iter()
+		.map(|record| record.event)
+		.collect()
+}
+
+/// The genesis hash of the node's chain.
+pub fn genesis_hash(node: &Node) -> H256 {
+	let genesis = node.rpc("chain_getBlockHash", json!([0])).unwrap();
+	H256::from_slice(&unhex(genesis.as_str().expect("genesis hash")))
 }

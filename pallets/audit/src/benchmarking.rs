@@ -84,5 +84,5 @@ mod benchmarks {
 		assert_eq!(Trails::<T>::get(realm).map(|trail| trail.batches), Some(2));
 	}
 
-	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
+	impl_benchmark_test_suite!(Pallet, mock::new_test_ext(), mock::Test);
 }

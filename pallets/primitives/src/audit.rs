@@ -421,19 +421,6 @@ impl<AccountId: Encode, BlockNumber: Encode + PartialEq> RecordProof<AccountId, 
 	}
 }
 
-sp_api::decl_runtime_apis! {
-	/// The audit trail's commitments, read by the node's index and RPC and by
-	/// anyone checking a record's proof.
-	pub trait AuditApi<AccountId: codec::Codec, BlockNumber: codec::Codec> {
-		/// Every realm's trail.
-		fn trails() -> Vec<(RealmId, Trail)>;
-		/// The commitment of batch `batch` of `realm`.
-		fn batch(realm: RealmId, batch: u64) -> Option<BatchCommitment<BlockNumber>>;
-		/// The sequence number the front `submitter` must use next.
-		fn next_sequence(submitter: AccountId) -> u64;
-	}
-}
-
 #[cfg(test)]
 mod tests {
 	use super::*;

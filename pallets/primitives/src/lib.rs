@@ -103,7 +103,6 @@ macro_rules! codec_type {
 mod access;
 pub use access::*;
 pub mod audit;
-pub use audit::AuditApi;
 
 codec_type! {
 	/// An authentication scheme an IMPI may use (SIP-Authentication-Scheme).
@@ -655,6 +654,17 @@ sp_api::decl_runtime_apis! {
 			subscriber: Option<Pseudonym>,
 			action: Action,
 		) -> Result<(), Denial>;
+	}
+
+	/// The audit trail's commitments, read by the node's index and RPC and by
+	/// anyone checking a record's proof.
+	pub trait AuditApi<AccountId: codec::Codec, BlockNumber: codec::Codec> {
+		/// Every realm's trail.
+		fn trails() -> Vec<(RealmId, audit::Trail)>;
+		/// The commitment of batch `batch` of `realm`.
+		fn batch(realm: RealmId, batch: u64) -> Option<audit::BatchCommitment<BlockNumber>>;
+		/// The sequence number the front `submitter` must use next.
+		fn next_sequence(submitter: AccountId) -> u64;
 	}
 }
 

@@ -1,0 +1,178 @@
+//! The audit trail end to end on a real `ims-node --dev`: an HSS front's
+//! signed batch and a provisioning change become finalized records, listed
+//! per subscriber by `imsAudit_records` from the node's offchain index; a
+//! record's `imsAudit_proof` verifies against the commitment of a finalized
+//! block, and a tampered one does not; a replayed batch is not recorded
+//! twice; bad requests get JSON-RPC errors.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use codec::{Decode, Encode};
+use common::{events_at, genesis_hash, hex, signed, unhex, Node};
+use ims_primitives::{
+	audit::{
+		Activity, Actor, BatchCommitment, Entry, FrontRecord, Peer, ProofError, RecordProof, Source,
+	},
+	AuthScheme, Change, Subject,
+};
+use ims_runtime::{AccountId, BlockNumber, RuntimeCall, RuntimeEvent};
+use serde_json::{json, Value};
+use sp_core::H256;
+use sp_keyring::Sr25519Keyring;
+
+fn records(node: &Node, subject: H256) -> Value {
+	node.rpc("imsAudit_records", json!([subject, 0, 100])).unwrap()
+}
+
+/// Polls until `subject` has `count` records listed.
+fn wait_for_records(node: &Node, subject: H256, count: u64) -> Value {
+	let deadline = Instant::now() + Duration::from_secs(60);
+	loop {
+		let page = records(node, subject);
+		if page["total"].as_u64() == Some(count) {
+			return page;
+		}
+		assert!(Instant::now() < deadline, "{subject:?} never had {count} records: {page}");
+		std::thread::sleep(Duration::from_millis(250));
+	}
+}
+
+fn bytes(value: &Value) -> Vec<u8> {
+	unhex(value.as_str().expect("hex bytes"))
+}
+
+fn front_record(impu: H256, activity: Activity, result: u32) -> FrontRecord<AccountId> {
+	FrontRecord {
+		subject: Subject::Impu(impu),
+		peer: Peer::Diameter(b"scscf.ims.example.net".to_vec().try_into().unwrap()),
+		activity,
+		result,
+		at_ms: 1_763_000_000_000,
+	}
+}
+
+/// The commitment a finalized block holds for the batch, read through the
+/// runtime API.
+fn commitment(node: &Node, realm: u32, batch: u64) -> Option<BatchCommitment<BlockNumber>> {
+	let finalized = node.rpc("chain_getFinalizedHead", json!([])).unwrap();
+	let answer = node
+		.rpc("state_call", json!(["AuditApi_batch", hex(&(realm, batch).encode()), finalized]))
+		.unwrap();
+	Decode::decode(&mut &bytes(&answer)[..]).unwrap()
+}
+
+#[test]
+fn records_are_listed_per_subscriber_and_proven_against_the_chain() {
+	// Given a development node, where Alice is realm 0's owner and HSS front,
+	let mut node = Node::start(&["--dev"]);
+	node.wait_for_rpc(Duration::from_secs(60));
+	let genesis = genesis_hash(&node);
+	let alice = Sr25519Keyring::Alice;
+	let (impu, other_impu, subscription) =
+		(H256::repeat_byte(0x71), H256::repeat_byte(0x72), H256::repeat_byte(0x73));
+
+	// when she submits a batch of three records (two about one IMPU) and
+	// provisions a subscription,
+	let batch = vec![
+		front_record(impu, Activity::AuthenticationChallenge(AuthScheme::SipDigest), 2001),
+		front_record(other_impu, Activity::LocationQuery, 2001),
+		front_record(impu, Activity::Registration, 2001),
+	];
+	let submit = |nonce| {
+		let call = RuntimeCall::Audit(pallet_ims_audit::Call::submit {
+			realm: 0,
+			first_sequence: 0,
+			records: batch.clone().try_into().unwrap(),
+		});
+		signed(alice, call, nonce, genesis)
+	};
+	node.rpc("author_submitExtrinsic", json!([hex(&submit(0))])).unwrap();
+	let create = RuntimeCall::Identity(pallet_ims_identity::Call::create_subscription {
+		realm: 0,
+		subscription,
+	});
+	node.rpc("author_submitExtrinsic", json!([hex(&signed(alice, create, 1, genesis))])).unwrap();
+
+	// then, once finalized, the IMPU's two records are listed with their
+	// sequence numbers,
+	let page = wait_for_records(&node, impu, 2);
+	let listed = page["records"].as_array().unwrap();
+	assert_eq!(listed.len(), 2);
+	for (record, (position, expected)) in listed.iter().zip([(0u32, &batch[0]), (2, &batch[2])]) {
+		assert_eq!(record["realm"], 0);
+		assert_eq!(record["position"], position);
+		assert_eq!(record["sequence"], u64::from(position));
+		let entry = Entry::<AccountId>::decode(&mut &bytes(&record["entry"])[..]).unwrap();
+		assert_eq!(entry, expected.clone().into_entry());
+		let source = Source::<AccountId>::decode(&mut &bytes(&record["source"])[..]).unwrap();
+		assert_eq!(source, Source::Front { submitter: alice.to_account_id(), first_sequence: 0 });
+	}
+	assert_eq!(wait_for_records(&node, other_impu, 1)["records"][0]["position"], 1);
+
+	// and the provisioning change is the subscription's record, by Alice.
+	let page = wait_for_records(&node, subscription, 1);
+	let entry = Entry::<AccountId>::decode(&mut &bytes(&page["records"][0]["entry"])[..]).unwrap();
+	assert_eq!(entry.actor, Actor::Account(alice.to_account_id()));
+	assert_eq!(entry.activity, Activity::Change(Change::Created));
+	assert_eq!(entry.subject, Subject::Subscription(subscription));
+
+	// A record's proof verifies against the finalized commitment,
+	let (realm, index) = (0, listed[1]["batch"].as_u64().unwrap());
+	let proof = node.rpc("imsAudit_proof", json!([realm, index, 2])).unwrap();
+	let proof =
+		RecordProof::<AccountId, BlockNumber>::decode(&mut &bytes(&proof["proof"])[..]).unwrap();
+	let on_chain = commitment(&node, realm, index).expect("the batch is on chain");
+	assert_eq!(proof.verify(realm, index, &on_chain), Ok(()));
+	assert_eq!(proof.entry, batch[2].clone().into_entry());
+	// and a tampered record or root does not.
+	let mut tampered = proof.clone();
+	tampered.entry.result = 5001;
+	assert_eq!(tampered.verify(realm, index, &on_chain), Err(ProofError::RootMismatch));
+	let forged = BatchCommitment { root: H256::repeat_byte(1), ..on_chain };
+	assert_eq!(proof.verify(realm, index, &forged), Err(ProofError::RootMismatch));
+
+	// Replaying the batch records nothing twice.
+	let from = node.best_number().unwrap();
+	node.rpc("author_submitExtrinsic", json!([hex(&submit(2))])).unwrap();
+	let replayed = RuntimeEvent::Audit(pallet_ims_audit::Event::Replayed {
+		submitter: alice.to_account_id(),
+		first_sequence: 0,
+		count: 3,
+	});
+	let deadline = Instant::now() + Duration::from_secs(60);
+	let mut next = from + 1;
+	'seen: loop {
+		assert!(Instant::now() < deadline, "the replay was never included");
+		while next <= node.finalized_number().unwrap() {
+			if events_at(&node, next).contains(&replayed) {
+				break 'seen;
+			}
+			next += 1;
+		}
+		std::thread::sleep(Duration::from_millis(250));
+	}
+	assert_eq!(records(&node, impu)["total"], 2);
+
+	// Bad requests get errors, and the node keeps serving.
+	for (method, params, code) in [
+		("imsAudit_records", json!([impu, 0, 0]), -32602),
+		("imsAudit_records", json!([impu, 0, 1001]), -32602),
+		("imsAudit_records", json!(["0x1234", 0, 10]), -32602),
+		("imsAudit_records", json!([impu, "zero"]), -32602),
+		("imsAudit_proof", json!([realm, 999, 0]), 9100),
+		("imsAudit_proof", json!([realm, index, 3]), 9100),
+		("imsAudit_proof", json!([77, 0, 0]), 9100),
+		("imsAudit_proof", json!([realm, -1, 0]), -32602),
+	] {
+		let error = node.rpc(method, params.clone()).expect_err("a bad request");
+		assert!(error.contains(&format!("\"code\":{code}")), "{method} {params}: {error}");
+	}
+	// Past the end, a page is empty.
+	let page = node.rpc("imsAudit_records", json!([impu, 5, 10])).unwrap();
+	assert_eq!(page, json!({ "total": 2, "records": [] }));
+	assert!(commitment(&node, realm, 999).is_none());
+
+	assert!(node.stop(Duration::from_secs(30)).success());
+}
