@@ -2,7 +2,7 @@
 # The whole test suite, as CI runs it (.ci/run calls this script):
 # formatting, clippy with warnings denied, the release build of the node and
 # every test of the workspace (runtime unit tests, node integration tests
-# that start the real ims-node binary).
+# that start the real ims-node binary, one of them through @polkadot/api).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -35,6 +35,11 @@ SKIP_WASM_BUILD=1 timed "cargo clippy (try-runtime)" \
 	-- -D warnings
 
 timed "cargo build (release)" cargo build --locked --release -p ims-node
+
+# The npm packages node/tests/polkadot_js.rs runs (@polkadot/api), at the
+# versions package-lock.json pins.
+timed "npm ci (node/tests/polkadot-js)" \
+	npm ci --prefix node/tests/polkadot-js --no-audit --no-fund --loglevel=error
 
 test_log=$(mktemp)
 trap 'rm -f "$test_log"' EXIT

@@ -325,3 +325,112 @@ fn refused_ims_calls_are_reported_through_the_transaction_extension() {
 		assert!(denied, "AccessDenied for Bob in realm 0");
 	});
 }
+
+#[test]
+fn audit_bounds_fit_in_a_block() {
+	use codec::Encode;
+	use ims_primitives::{
+		audit::{Activity, FrontRecord, Peer},
+		limits::MAX_TOKEN_LEN,
+		AuthScheme, Subject,
+	};
+	use pallet_ims_audit::WeightInfo;
+	type Weights = pallet_ims_audit::weights::SubstrateWeight<Runtime>;
+	let max_batch = <Runtime as pallet_ims_audit::Config>::MaxBatchSize::get();
+	let weight = Weights::submit(max_batch);
+	assert!(weight.all_lte(max_extrinsic()), "a full batch weighs {weight:?}");
+	// A full batch of records with the longest peer name fits in a block.
+	let record = FrontRecord::<crate::AccountId> {
+		subject: Subject::Impu(sp_core::H256::zero()),
+		peer: Peer::Diameter(vec![b'p'; MAX_TOKEN_LEN as usize].try_into().expect("bound")),
+		activity: Activity::AuthenticationChallenge(AuthScheme::AkaV1Md5),
+		result: 2001,
+		at_ms: u64::MAX,
+	};
+	let length = record.encoded_size() * max_batch as usize;
+	let max_length = *<Runtime as frame_system::Config>::BlockLength::get()
+		.max
+		.get(frame_support::dispatch::DispatchClass::Normal) as usize;
+	assert!(length < max_length / 4, "a full batch is {length} bytes");
+}
+
+#[test]
+fn ims_changes_and_refusals_join_the_audit_trail() {
+	use crate::{Audit, Identity, RuntimeCall, RuntimeEvent, RuntimeOrigin, Timestamp};
+	use frame_support::{assert_ok, dispatch::GetDispatchInfo, traits::OnFinalize};
+	use ims_primitives::{
+		audit::{Activity, Actor, Entry, Source},
+		Change, Subject,
+	};
+	use sp_core::H256;
+	use sp_runtime::traits::{DispatchTransaction, Dispatchable};
+
+	preset_ext(DEVELOPMENT).execute_with(|| {
+		// The development genesis' changes (realm, Alice's role) are sealed
+		// in block 1.
+		System::set_block_number(1);
+		Audit::on_finalize(1);
+		let genesis = pallet_ims_audit::Trails::<Runtime>::get(0).expect("genesis changes");
+		assert_eq!(genesis.batches, 1);
+
+		System::set_block_number(2);
+		System::reset_events();
+		Timestamp::set_timestamp(1_763_000_000_000);
+		let (alice, bob) =
+			(Sr25519Keyring::Alice.to_account_id(), Sr25519Keyring::Bob.to_account_id());
+		let subscription = H256::repeat_byte(3);
+		assert_ok!(Identity::create_subscription(
+			RuntimeOrigin::signed(alice.clone()),
+			0,
+			subscription
+		));
+		let call = RuntimeCall::Identity(pallet_ims_identity::Call::create_subscription {
+			realm: 0,
+			subscription: H256::repeat_byte(4),
+		});
+		let info = call.get_dispatch_info();
+		let refused = pallet_ims_access::ReportDenials::<Runtime>::new()
+			.test_run(RuntimeOrigin::signed(bob.clone()), &call, &info, 0, 0, |origin| {
+				call.clone().dispatch(origin)
+			})
+			.expect("valid");
+		assert!(refused.is_err());
+		Audit::on_finalize(2);
+
+		let trail = pallet_ims_audit::Trails::<Runtime>::get(0).expect("a trail");
+		assert_eq!(trail.batches, 2);
+		let entries = System::events()
+			.into_iter()
+			.find_map(|record| match record.event {
+				RuntimeEvent::Audit(pallet_ims_audit::Event::Recorded {
+					realm: 0,
+					batch: 1,
+					source: Source::Chain,
+					entries,
+					..
+				}) => Some(entries),
+				_ => None,
+			})
+			.expect("block 2's batch");
+		assert_eq!(
+			entries,
+			vec![
+				Entry {
+					subject: Subject::Subscription(subscription),
+					actor: Actor::Account(alice),
+					activity: Activity::Change(Change::Created),
+					result: 2001,
+					at_ms: 1_763_000_000_000,
+				},
+				Entry {
+					subject: Subject::Call { pallet: 8, call: 3 },
+					actor: Actor::Account(bob),
+					activity: Activity::Change(Change::Denied { module: 8, error: 0 }),
+					result: 5003,
+					at_ms: 1_763_000_000_000,
+				},
+			]
+		);
+		assert_eq!(pallet_ims_audit::Batches::<Runtime>::get(0, 1).map(|b| b.count), Some(2));
+	});
+}
