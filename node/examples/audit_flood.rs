@@ -274,7 +274,11 @@ fn main() -> Result<(), String> {
 	let window = end.duration_since(start).as_secs_f64();
 	let total = u64::from(count) * u64::from(options.batch);
 	let lost = transactions.len().saturating_sub(finalized.len());
-	println!("offered            {} records/s in batches of {}", options.rate, options.batch);
+	let bytes = transactions.first().map_or(0, Vec::len);
+	println!(
+		"offered            {} records/s in batches of {} ({bytes} bytes a transaction)",
+		options.rate, options.batch
+	);
 	println!("window             {window:.1} s, {total} records submitted");
 	println!("finalized          {} records, {lost} batches never finalized", latencies.len());
 	println!(

@@ -356,7 +356,7 @@ fn audit_bounds_fit_in_a_block() {
 
 #[test]
 fn ims_changes_and_refusals_join_the_audit_trail() {
-	use crate::{Audit, Identity, RuntimeCall, RuntimeEvent, RuntimeOrigin, Timestamp};
+	use crate::{Audit, Identity, RuntimeCall, RuntimeEvent, RuntimeOrigin};
 	use frame_support::{assert_ok, dispatch::GetDispatchInfo, traits::OnFinalize};
 	use ims_primitives::{
 		audit::{Activity, Actor, Entry, Source},
@@ -375,7 +375,7 @@ fn ims_changes_and_refusals_join_the_audit_trail() {
 
 		System::set_block_number(2);
 		System::reset_events();
-		Timestamp::set_timestamp(1_763_000_000_000);
+		pallet_timestamp::Now::<Runtime>::put(1_763_000_000_000);
 		let (alice, bob) =
 			(Sr25519Keyring::Alice.to_account_id(), Sr25519Keyring::Bob.to_account_id());
 		let subscription = H256::repeat_byte(3);
@@ -406,9 +406,9 @@ fn ims_changes_and_refusals_join_the_audit_trail() {
 					realm: 0,
 					batch: 1,
 					source: Source::Chain,
-					entries,
+					records,
 					..
-				}) => Some(entries),
+				}) => Some(records),
 				_ => None,
 			})
 			.expect("block 2's batch");

@@ -27,7 +27,8 @@ const timeout = setTimeout(() => {
   process.exit(1);
 }, 90_000);
 
-const api = await ApiPromise.create({ provider: new WsProvider(url), noInitWarn: true, throwOnConnect: true });
+const provider = new WsProvider(url);
+const api = await ApiPromise.create({ provider, noInitWarn: true, throwOnConnect: true });
 try {
   const alice = new Keyring({ type: 'sr25519', ss58Format: api.registry.chainSS58 }).addFromUri('//Alice');
   const impu = '0x' + '5a'.repeat(32);
@@ -52,7 +53,7 @@ try {
 
   // The event decodes from the metadata: realm, batch, source, root, head
   // and the records themselves.
-  const { realm, batch, source, root, head, entries } = recorded.data;
+  const { realm, batch, source, root, head, records: entries } = recorded.data;
   check(realm.toNumber() === 0, `realm ${realm}`);
   check(source.isFront, `source ${source}`);
   check(source.asFront.submitter.toString() === alice.address, `submitter ${source.asFront.submitter}`);
@@ -77,7 +78,7 @@ try {
   // The node's index lists the records, under the IMPU's pseudonym.
   let page;
   for (let tries = 0; tries < 100; tries++) {
-    page = await api.provider.send('imsAudit_records', [impu, 0, 10]);
+    page = await provider.send('imsAudit_records', [impu, 0, 10]);
     if (page.total >= 3) break;
     await new Promise((r) => setTimeout(r, 200));
   }

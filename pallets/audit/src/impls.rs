@@ -99,8 +99,8 @@ impl<T: Config> Pallet<T> {
 		let indexed =
 			IndexedBatch { realm, batch, previous_head: trail.head, source, commitment, entries };
 		sp_io::offchain_index::set(&offchain_batch_key(&head), &indexed.encode());
-		let IndexedBatch { source, entries, .. } = indexed;
-		Self::deposit_event(Event::Recorded { realm, batch, source, root, head, entries });
+		let IndexedBatch { source, entries: records, .. } = indexed;
+		Self::deposit_event(Event::Recorded { realm, batch, source, root, head, records });
 	}
 
 	/// Seals the changes reported so far: one batch per realm, in realm

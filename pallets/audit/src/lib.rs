@@ -107,13 +107,15 @@ pub mod pallet {
 	pub enum Event<T: Config> {
 		/// A batch was added to `realm`'s trail: its index, where it comes
 		/// from, its Merkle root, the chain head after it and its records.
+		/// (Not `entries`: polkadot.js event data is an array, whose
+		/// `entries()` method would hide such a field.)
 		Recorded {
 			realm: RealmId,
 			batch: u64,
 			source: Source<T::AccountId>,
 			root: H256,
 			head: H256,
-			entries: Vec<EntryOf<T>>,
+			records: Vec<EntryOf<T>>,
 		},
 		/// Records a front had already submitted came again and were
 		/// skipped: sequence numbers `first_sequence` to

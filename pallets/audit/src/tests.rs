@@ -36,8 +36,8 @@ fn recorded() -> Vec<(u32, u64, Source<u64>, H256, H256, Vec<Entry<u64>>)> {
 	System::events()
 		.into_iter()
 		.filter_map(|record| match record.event {
-			RuntimeEvent::Audit(Event::Recorded { realm, batch, source, root, head, entries }) => {
-				Some((realm, batch, source, root, head, entries))
+			RuntimeEvent::Audit(Event::Recorded { realm, batch, source, root, head, records }) => {
+				Some((realm, batch, source, root, head, records))
 			},
 			_ => None,
 		})
@@ -126,7 +126,7 @@ fn a_batch_is_committed_indexed_and_announced() {
 				source,
 				root,
 				head,
-				entries: entries.clone(),
+				records: entries.clone(),
 			})]
 		);
 		assert_eq!(entries[0].actor, Actor::Peer(record(10).peer));

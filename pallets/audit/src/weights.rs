@@ -55,10 +55,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Audit::Batches` (`max_values`: None, `max_size`: Some(100), added: 2575, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 1024]`.
 	fn submit(n: u32, ) -> Weight {
-		// Proof size (bytes): measured `489`, estimated `3774`.
-		// Minimum execution time: 69_433_000 picoseconds.
-		Weight::from_parts(117_846_114, 3774)
-			.saturating_add(Weight::from_parts(4_127_417, 0).saturating_mul(n.into()))
+		// Proof size (bytes): measured `494`, estimated `3774`.
+		// Minimum execution time: 95_156_000 picoseconds.
+		Weight::from_parts(119_943_739, 3774)
+			.saturating_add(Weight::from_parts(4_466_942, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -66,16 +66,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Audit::Pending` (r:1 w:1)
 	/// Proof: `Audit::Pending` (`max_values`: Some(1), `max_size`: Some(385026), added: 385521, mode: `MaxEncodedLen`)
-	/// Storage: `Audit::Trails` (r:2 w:2)
+	/// Storage: `Audit::Trails` (r:1 w:1)
 	/// Proof: `Audit::Trails` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
-	/// Storage: `Audit::Batches` (r:0 w:2)
+	/// Storage: `Audit::Batches` (r:0 w:1)
 	/// Proof: `Audit::Batches` (`max_values`: None, `max_size`: Some(100), added: 2575, mode: `MaxEncodedLen`)
 	fn note_change() -> Weight {
-		// Proof size (bytes): measured `300`, estimated `386511`.
-		// Minimum execution time: 67_652_000 picoseconds.
-		Weight::from_parts(112_334_000, 386511)
-			.saturating_add(T::DbWeight::get().reads(4_u64))
-			.saturating_add(T::DbWeight::get().writes(5_u64))
+		// Proof size (bytes): measured `168`, estimated `386511`.
+		// Minimum execution time: 49_757_000 picoseconds.
+		Weight::from_parts(74_029_000, 386511)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 }
 
@@ -83,14 +83,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// runtimes that do not configure their own.
 impl WeightInfo for () {
 	fn submit(n: u32, ) -> Weight {
-		Weight::from_parts(117_846_114, 3774)
-			.saturating_add(Weight::from_parts(4_127_417, 0).saturating_mul(n.into()))
+		Weight::from_parts(119_943_739, 3774)
+			.saturating_add(Weight::from_parts(4_466_942, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn note_change() -> Weight {
-		Weight::from_parts(112_334_000, 386511)
-			.saturating_add(ParityDbWeight::get().reads(4_u64))
-			.saturating_add(ParityDbWeight::get().writes(5_u64))
+		Weight::from_parts(74_029_000, 386511)
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
+			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 }
