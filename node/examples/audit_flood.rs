@@ -18,7 +18,7 @@
 //!
 //! Usage:
 //!   cargo run --release -p ims-node --example audit_flood -- \
-//!       [--rate 12000] [--batch 1000] [--seconds 60] [--node PATH]
+//!       [--rate 12000] [--batch 1000] [--seconds 60] [--node PATH] [--node-log FILE]
 
 use std::{
 	collections::{BTreeMap, HashMap},
@@ -45,6 +45,7 @@ struct Options {
 	batch: u32,
 	seconds: u64,
 	node: String,
+	node_log: Option<String>,
 }
 
 fn options() -> Result<Options, String> {
@@ -52,6 +53,7 @@ fn options() -> Result<Options, String> {
 		rate: 12_000,
 		batch: 1_000,
 		seconds: 60,
+		node_log: None,
 		node: format!(
 			"{}/release/ims-node",
 			std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into())
@@ -66,6 +68,7 @@ fn options() -> Result<Options, String> {
 			"--batch" => options.batch = u32::try_from(number()?).map_err(|e| e.to_string())?,
 			"--seconds" => options.seconds = number()?,
 			"--node" => options.node = value,
+			"--node-log" => options.node_log = Some(value),
 			_ => return Err(format!("unknown flag {flag}")),
 		}
 	}
@@ -91,7 +94,7 @@ fn rpc(port: u16, method: &str, params: Value) -> Result<Value, String> {
 }
 
 fn hex(bytes: &[u8]) -> String {
-	format!("0x{}", sp_core::hexdisplay::HexDisplay::from(&bytes))
+	sp_core::bytes::to_hex(bytes, false)
 }
 
 /// Alice's batch number `n`: records about distinct IMPUs, sequence numbers
@@ -167,14 +170,19 @@ fn main() -> Result<(), String> {
 	let options = options()?;
 	let (rpc_port, p2p_port) = (free_port(), free_port());
 	let base = std::env::temp_dir().join(format!("ims-audit-flood-{}", std::process::id()));
-	let _node = NodeProcess(
+	let node = NodeProcess(
 		Command::new(&options.node)
 			.args(["--dev", "--no-telemetry", "--no-prometheus", "--no-mdns"])
 			.args(["--base-path", &base.to_string_lossy()])
 			.args(["--rpc-port", &rpc_port.to_string(), "--port", &p2p_port.to_string()])
 			.args(["--rpc-max-request-size", "64"])
 			.stdout(Stdio::null())
-			.stderr(Stdio::null())
+			.stderr(match &options.node_log {
+				Some(path) => {
+					std::fs::File::create(path).map_err(|e| format!("{path}: {e}"))?.into()
+				},
+				None => Stdio::null(),
+			})
 			.spawn()
 			.map_err(|e| format!("starting {}: {e}", options.node))?,
 	);
@@ -291,6 +299,7 @@ fn main() -> Result<(), String> {
 		percentile(&latencies, 99.0),
 		latencies.last().copied().unwrap_or(f64::NAN)
 	);
+	drop(node);
 	let _ = std::fs::remove_dir_all(&base);
 	Ok(())
 }

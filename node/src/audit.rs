@@ -5,8 +5,9 @@
 //! head. An indexer task follows finality: for each realm it walks the new
 //! batches of the finalized trail, reads each batch from the offchain
 //! database and lists its records under their subject (a subscriber's
-//! pseudonym, see `ims_primitives::audit::subject_key`). The RPC methods
-//! read that index:
+//! pseudonym, see `ims_primitives::audit::subject_key`) in a ParityDB
+//! database of its own, `ims-audit-index` next to the chain's database. The
+//! RPC methods read that index:
 //!
 //! - `imsAudit_records(subject, start?, limit?)`: a subject's records,
 //!   oldest first;
@@ -43,11 +44,16 @@ use sp_core::{
 /// A batch as the runtime indexed it.
 pub type Batch = IndexedBatch<AccountId, BlockNumber>;
 
-/// Keys of the subject index: `prefix ‖ subject ‖ n` holds the subject's
-/// `n`-th record, `prefix ‖ subject` how many it has.
-const SUBJECT_PREFIX: &[u8] = b"ims-audit:subject:";
-/// `prefix ‖ realm` holds the next batch of the realm to index.
-const CURSOR_PREFIX: &[u8] = b"ims-audit:cursor:";
+/// Column of the index database holding `subject ‖ n` -> the subject's
+/// `n`-th record.
+const LOCATORS: u8 = 0;
+/// Column holding `subject` -> how many records it has, and
+/// `CURSOR_PREFIX ‖ realm` -> the next batch of the realm to index.
+const COUNTERS: u8 = 1;
+/// Key prefix of a realm's cursor in [`COUNTERS`].
+const CURSOR_PREFIX: &[u8] = b"cursor:";
+/// Batches indexed per database commit while catching up.
+const BATCHES_PER_COMMIT: usize = 64;
 /// Most records one `imsAudit_records` call returns.
 pub const MAX_PAGE: u32 = 1000;
 
@@ -61,10 +67,15 @@ struct Locator {
 	head: H256,
 }
 
-/// The index, in the node's offchain database.
+/// The index: the batches the runtime wrote into the node's offchain
+/// database, and a ParityDB database of its own listing each subject's
+/// records. The listing is written in one commit per batch group (the
+/// offchain database's `set` commits every key on its own, which cannot
+/// keep up with tens of thousands of records a block).
 #[derive(Clone)]
 pub struct AuditIndex<S> {
-	storage: S,
+	offchain: S,
+	db: Arc<parity_db::Db>,
 }
 
 fn key(prefix: &[u8], parts: &[&[u8]]) -> Vec<u8> {
@@ -75,70 +86,102 @@ fn key(prefix: &[u8], parts: &[&[u8]]) -> Vec<u8> {
 	key
 }
 
+/// Changes to the index, applied in one commit.
+#[derive(Default)]
+struct Pending {
+	/// New locators.
+	locators: Vec<(Vec<u8>, Vec<u8>)>,
+	/// Subjects' new counts.
+	counts: BTreeMap<H256, u64>,
+	/// Realms' new cursors.
+	cursors: BTreeMap<RealmId, u64>,
+	/// Batches listed.
+	batches: usize,
+}
+
 impl<S: OffchainStorage> AuditIndex<S> {
-	/// The index kept in `storage`.
-	pub fn new(storage: S) -> Self {
-		Self { storage }
+	/// Opens (or creates) the index database at `path`, over the node's
+	/// offchain database `offchain`.
+	pub fn open(path: &std::path::Path, offchain: S) -> Result<Self, String> {
+		let options = parity_db::Options::with_columns(path, 2);
+		let db = parity_db::Db::open_or_create(&options)
+			.map_err(|e| format!("opening the audit index at {}: {e}", path.display()))?;
+		Ok(Self { offchain, db: Arc::new(db) })
 	}
 
-	fn get<T: Decode>(&self, key: &[u8]) -> Option<T> {
-		self.storage.get(STORAGE_PREFIX, key).and_then(|raw| T::decode(&mut &raw[..]).ok())
+	fn get<T: Decode>(&self, column: u8, key: &[u8]) -> Option<T> {
+		match self.db.get(column, key) {
+			Ok(value) => value.and_then(|raw| T::decode(&mut &raw[..]).ok()),
+			Err(error) => {
+				log::warn!(target: "ims-audit", "reading the audit index: {error}");
+				None
+			},
+		}
 	}
 
 	/// The batch whose chain head is `head`, if the runtime indexed it here.
 	pub fn batch(&self, head: &H256) -> Option<Batch> {
-		self.get(&offchain_batch_key(head))
+		self.offchain
+			.get(STORAGE_PREFIX, &offchain_batch_key(head))
+			.and_then(|raw| Batch::decode(&mut &raw[..]).ok())
 	}
 
 	/// How many records `subject` has in the index.
 	pub fn count(&self, subject: &H256) -> u64 {
-		self.get(&key(SUBJECT_PREFIX, &[subject.as_bytes()])).unwrap_or(0)
+		self.get(COUNTERS, subject.as_bytes()).unwrap_or(0)
 	}
 
 	fn locator(&self, subject: &H256, n: u64) -> Option<Locator> {
-		self.get(&key(SUBJECT_PREFIX, &[subject.as_bytes(), &n.to_le_bytes()]))
+		self.get(LOCATORS, &key(subject.as_bytes(), &[&n.to_le_bytes()]))
 	}
 
 	/// The next batch of `realm` to index.
 	fn cursor(&self, realm: RealmId) -> u64 {
-		self.get(&key(CURSOR_PREFIX, &[&realm.to_le_bytes()])).unwrap_or(0)
+		self.get(COUNTERS, &key(CURSOR_PREFIX, &[&realm.to_le_bytes()])).unwrap_or(0)
 	}
 
-	/// Lists the records of `batch` under their subjects; a subject's count
-	/// is written once per batch.
-	fn add_batch(&mut self, batch: &Batch) {
-		let mut by_subject: BTreeMap<H256, Vec<u32>> = BTreeMap::new();
+	/// Lists the records of `batch` under their subjects, in `pending`.
+	fn add_batch(&self, batch: &Batch, pending: &mut Pending) {
 		for (position, entry) in (0u32..).zip(&batch.entries) {
-			by_subject.entry(subject_key(batch.realm, &entry.subject)).or_default().push(position);
+			let subject = subject_key(batch.realm, &entry.subject);
+			let count = match pending.counts.get(&subject) {
+				Some(count) => *count,
+				None => self.count(&subject),
+			};
+			let locator = Locator {
+				realm: batch.realm,
+				batch: batch.batch,
+				position,
+				head: batch.commitment.head,
+			};
+			pending
+				.locators
+				.push((key(subject.as_bytes(), &[&count.to_le_bytes()]), locator.encode()));
+			pending.counts.insert(subject, count.saturating_add(1));
 		}
-		for (subject, positions) in by_subject {
-			let mut count = self.count(&subject);
-			for position in positions {
-				let locator = Locator {
-					realm: batch.realm,
-					batch: batch.batch,
-					position,
-					head: batch.commitment.head,
-				};
-				self.storage.set(
-					STORAGE_PREFIX,
-					&key(SUBJECT_PREFIX, &[subject.as_bytes(), &count.to_le_bytes()]),
-					&locator.encode(),
-				);
-				count = count.saturating_add(1);
-			}
-			self.storage.set(
-				STORAGE_PREFIX,
-				&key(SUBJECT_PREFIX, &[subject.as_bytes()]),
-				&count.encode(),
-			);
-		}
+		pending.batches += 1;
+	}
+
+	/// Writes `pending` in one commit: the locators, then the counts and
+	/// cursors that make them visible.
+	fn commit(&self, pending: &mut Pending) -> Result<(), String> {
+		let Pending { locators, counts, cursors, .. } = std::mem::take(pending);
+		let locators = locators.into_iter().map(|(key, value)| (LOCATORS, key, Some(value)));
+		let counts = counts
+			.into_iter()
+			.map(|(subject, count)| (COUNTERS, subject.as_bytes().to_vec(), Some(count.encode())));
+		let cursors = cursors.into_iter().map(|(realm, next)| {
+			(COUNTERS, key(CURSOR_PREFIX, &[&realm.to_le_bytes()]), Some(next.encode()))
+		});
+		self.db
+			.commit(locators.chain(counts).chain(cursors))
+			.map_err(|e| format!("writing the audit index: {e}"))
 	}
 
 	/// Indexes every batch of the trail finalized at `at` not indexed yet;
 	/// returns how many batches it indexed and how many it could not find in
 	/// the offchain database.
-	pub fn catch_up<C>(&mut self, client: &C, at: H256) -> Result<(u64, u64), String>
+	pub fn catch_up<C>(&self, client: &C, at: H256) -> Result<(u64, u64), String>
 	where
 		C: ProvideRuntimeApi<Block>,
 		C::Api: AuditApi<Block, AccountId, BlockNumber>,
@@ -146,6 +189,7 @@ impl<S: OffchainStorage> AuditIndex<S> {
 		let api = client.runtime_api();
 		let trails = api.trails(at).map_err(|e| format!("reading the trails: {e}"))?;
 		let (mut indexed, mut missing) = (0, 0);
+		let mut pending = Pending::default();
 		for (realm, trail) in trails {
 			for index in self.cursor(realm)..trail.batches {
 				let commitment = api
@@ -154,17 +198,19 @@ impl<S: OffchainStorage> AuditIndex<S> {
 					.ok_or_else(|| format!("batch {index} of realm {realm} is not on chain"))?;
 				match self.batch(&commitment.head) {
 					Some(batch) => {
-						self.add_batch(&batch);
+						self.add_batch(&batch, &mut pending);
 						indexed += 1;
 					},
 					None => missing += 1,
 				}
-				self.storage.set(
-					STORAGE_PREFIX,
-					&key(CURSOR_PREFIX, &[&realm.to_le_bytes()]),
-					&(index + 1).encode(),
-				);
+				pending.cursors.insert(realm, index.saturating_add(1));
+				if pending.batches >= BATCHES_PER_COMMIT {
+					self.commit(&mut pending)?;
+				}
 			}
+			// The realm's cursor and counts go out before the next realm's
+			// reads.
+			self.commit(&mut pending)?;
 		}
 		Ok((indexed, missing))
 	}
@@ -172,7 +218,7 @@ impl<S: OffchainStorage> AuditIndex<S> {
 
 /// Follows finality and keeps the index current. Runs until the client's
 /// notification stream ends (node shutdown).
-pub async fn run_indexer<C, S>(client: Arc<C>, mut index: AuditIndex<S>)
+pub async fn run_indexer<C, S>(client: Arc<C>, index: AuditIndex<S>)
 where
 	C: ProvideRuntimeApi<Block> + BlockchainEvents<Block> + HeaderBackend<Block>,
 	C::Api: AuditApi<Block, AccountId, BlockNumber>,
@@ -407,5 +453,85 @@ where
 			head: commitment.head,
 			proof: proof.encode().into(),
 		})
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use ims_primitives::{
+		audit::{Activity, Actor, BatchCommitment, Entry, Source},
+		Change, Subject,
+	};
+	use sp_core::offchain::storage::InMemOffchainStorage;
+
+	fn batch(index: u64, subjects: &[Subject<AccountId>]) -> Batch {
+		IndexedBatch {
+			realm: 0,
+			batch: index,
+			previous_head: H256::zero(),
+			source: Source::Chain,
+			commitment: BatchCommitment {
+				block: 1,
+				count: subjects.len() as u32,
+				root: H256::zero(),
+				head: H256::repeat_byte(index as u8 + 1),
+			},
+			entries: subjects
+				.iter()
+				.map(|subject| Entry {
+					subject: subject.clone(),
+					actor: Actor::Governance,
+					activity: Activity::Change(Change::Updated),
+					result: 2001,
+					at_ms: 0,
+				})
+				.collect(),
+		}
+	}
+
+	#[test]
+	fn records_are_listed_per_subject_across_commits_and_reopening() {
+		let dir = tempfile::tempdir().unwrap();
+		let mut offchain = InMemOffchainStorage::default();
+		let (a, b) = (H256::repeat_byte(0xa), H256::repeat_byte(0xb));
+		let batches = [
+			batch(0, &[Subject::Impu(a), Subject::Impu(b), Subject::Impu(a)]),
+			batch(1, &[Subject::Realm, Subject::Subscription(a)]),
+		];
+		for stored in &batches {
+			offchain.set(
+				STORAGE_PREFIX,
+				&offchain_batch_key(&stored.commitment.head),
+				&stored.encode(),
+			);
+		}
+		{
+			let index = AuditIndex::open(dir.path(), offchain.clone()).unwrap();
+			for stored in &batches {
+				let mut pending = Pending::default();
+				index.add_batch(stored, &mut pending);
+				pending.cursors.insert(0, stored.batch + 1);
+				index.commit(&mut pending).unwrap();
+			}
+			assert_eq!(index.batch(&batches[1].commitment.head), Some(batches[1].clone()));
+			assert_eq!(index.batch(&H256::zero()), None);
+		}
+		// Reopened, the index still lists everything, in order.
+		let index = AuditIndex::open(dir.path(), offchain).unwrap();
+		assert_eq!(index.cursor(0), 2);
+		assert_eq!(index.cursor(1), 0);
+		assert_eq!((index.count(&a), index.count(&b)), (3, 1));
+		let positions: Vec<_> =
+			(0..3).map(|n| index.locator(&a, n).map(|l| (l.batch, l.position))).collect();
+		assert_eq!(positions, vec![Some((0, 0)), Some((0, 2)), Some((1, 1))]);
+		assert_eq!(index.locator(&a, 3), None);
+		let realm = subject_key::<AccountId>(0, &Subject::Realm);
+		assert_eq!(index.count(&realm), 1);
+		// A listed record reads back from its batch.
+		let view = view(&batches[0], 2).unwrap();
+		assert_eq!(view.entry.0, batches[0].entries[2].encode());
+		assert_eq!(view.sequence, None);
+		assert!(super::view(&batches[0], 3).is_none());
 	}
 }
