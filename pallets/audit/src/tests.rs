@@ -30,9 +30,12 @@ fn submit(who: u64, realm: u32, first: u64, records: FrontBatchOf<Test>) -> Disp
 
 type DispatchResult = Result<(), DispatchError>;
 
-/// The `Recorded` events so far, as `(realm, batch, source, root, head,
-/// entries)`.
-fn recorded() -> Vec<(u32, u64, Source<u64>, H256, H256, Vec<Entry<u64>>)> {
+/// A `Recorded` event's fields: `(realm, batch, source, root, head,
+/// records)`.
+type Recorded = (u32, u64, Source<u64>, H256, H256, Vec<Entry<u64>>);
+
+/// The `Recorded` events so far.
+fn recorded() -> Vec<Recorded> {
 	System::events()
 		.into_iter()
 		.filter_map(|record| match record.event {

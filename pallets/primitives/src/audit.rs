@@ -426,7 +426,7 @@ mod tests {
 	use super::*;
 
 	fn leaves(n: u8) -> Vec<H256> {
-		(0..n).map(|i| H256::repeat_byte(i)).collect()
+		(0..n).map(H256::repeat_byte).collect()
 	}
 
 	#[test]

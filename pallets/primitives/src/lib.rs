@@ -658,7 +658,11 @@ sp_api::decl_runtime_apis! {
 
 	/// The audit trail's commitments, read by the node's index and RPC and by
 	/// anyone checking a record's proof.
-	pub trait AuditApi<AccountId: codec::Codec, BlockNumber: codec::Codec> {
+	pub trait AuditApi<AccountId, BlockNumber>
+	where
+		AccountId: codec::Codec,
+		BlockNumber: codec::Codec,
+	{
 		/// Every realm's trail.
 		fn trails() -> Vec<(RealmId, audit::Trail)>;
 		/// The commitment of batch `batch` of `realm`.
