@@ -417,23 +417,23 @@ where
 				),
 			)
 		})?;
-		let record = view(&stored, position).ok_or_else(|| {
+		let not_found = || {
 			rpc_error(
 				error::NOT_FOUND,
 				format!("batch {batch} of realm {realm} has {} records", commitment.count),
 			)
-		})?;
-		let leaves = (0u32..)
-			.zip(&stored.entries)
-			.map(|(i, entry)| leaf_hash(realm, batch, i, &stored.source, entry))
-			.collect();
-		let siblings = merkle_proof(leaves, position)
-			.ok_or_else(|| rpc_error(error::NOT_FOUND, "no such position"))?;
+		};
+		let record = view(&stored, position).ok_or_else(not_found)?;
 		let entry = stored
 			.entries
 			.get(usize::try_from(position).unwrap_or(usize::MAX))
 			.cloned()
-			.ok_or_else(|| rpc_error(error::NOT_FOUND, "no such position"))?;
+			.ok_or_else(not_found)?;
+		let leaves = (0u32..)
+			.zip(&stored.entries)
+			.map(|(i, entry)| leaf_hash(realm, batch, i, &stored.source, entry))
+			.collect();
+		let siblings = merkle_proof(leaves, position).ok_or_else(not_found)?;
 		let proof = RecordProof {
 			realm,
 			batch,
