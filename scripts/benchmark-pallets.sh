@@ -16,7 +16,7 @@ source scripts/env.sh
 scripts/setup.sh
 
 pallets=("$@")
-if ((${#pallets[@]} == 0)); then pallets=(identity access audit); fi
+if ((${#pallets[@]} == 0)); then pallets=(identity access audit authority); fi
 
 # The benchmarking CLI carries a test runtime of its own (for `benchmark
 # storage --enable-pov-recorder`) whose Wasm build cannot find its package

@@ -24,15 +24,17 @@ SKIP_WASM_BUILD=1 timed "cargo clippy" \
 # benchmarking CLI's own dependencies do not build with try-runtime.
 SKIP_WASM_BUILD=1 timed "cargo clippy (runtime-benchmarks)" \
 	cargo clippy --locked --release -p ims-node -p ims-runtime -p pallet-ims-identity \
-	-p pallet-ims-access -p pallet-ims-audit \
+	-p pallet-ims-access -p pallet-ims-audit -p pallet-ims-authority \
 	--features ims-node/runtime-benchmarks,ims-runtime/runtime-benchmarks \
 	--features pallet-ims-identity/runtime-benchmarks,pallet-ims-access/runtime-benchmarks \
-	--features pallet-ims-audit/runtime-benchmarks --all-targets -- -D warnings
+	--features pallet-ims-audit/runtime-benchmarks,pallet-ims-authority/runtime-benchmarks \
+	--all-targets -- -D warnings
 SKIP_WASM_BUILD=1 timed "cargo clippy (try-runtime)" \
 	cargo clippy --locked --release -p ims-runtime -p pallet-ims-identity -p pallet-ims-access \
-	-p pallet-ims-audit --features ims-runtime/try-runtime,pallet-ims-identity/try-runtime \
-	--features pallet-ims-access/try-runtime,pallet-ims-audit/try-runtime --all-targets \
-	-- -D warnings
+	-p pallet-ims-audit -p pallet-ims-authority \
+	--features ims-runtime/try-runtime,pallet-ims-identity/try-runtime \
+	--features pallet-ims-access/try-runtime,pallet-ims-audit/try-runtime \
+	--features pallet-ims-authority/try-runtime --all-targets -- -D warnings
 
 timed "cargo build (release)" cargo build --locked --release -p ims-node
 
@@ -47,7 +49,8 @@ timed "cargo test (release)" cargo test --locked --release --workspace --no-fail
 	tee "$test_log"
 # Every pallet benchmark, run once against the pallet's test runtime.
 timed "cargo test (pallet benchmarks)" cargo test --locked --release -p pallet-ims-identity \
-	-p pallet-ims-access -p pallet-ims-audit --features runtime-benchmarks --no-fail-fast 2>&1 |
+	-p pallet-ims-access -p pallet-ims-audit -p pallet-ims-authority --features runtime-benchmarks \
+	--no-fail-fast 2>&1 |
 	tee -a "$test_log"
 
 echo "==> test suite: $(($(date +%s) - suite_start))s"

@@ -2,7 +2,7 @@
 
 use ims_runtime::{
 	currency::{TOKEN_DECIMALS, TOKEN_SYMBOL},
-	genesis_config_presets::{DEVELOPMENT, LOCAL_TESTNET},
+	genesis_config_presets::{DEVELOPMENT, LOCAL_TESTNET, REGION_RESTRICTED},
 	SS58_PREFIX, WASM_BINARY,
 };
 use sc_service::{ChainType, Properties};
@@ -55,13 +55,25 @@ pub fn local_testnet() -> Result<ChainSpec, String> {
 	from_preset("IMS ledger local testnet", "ims_local_testnet", ChainType::Local, LOCAL_TESTNET)
 }
 
+/// The `region-restricted` chain: four EU validators (Alice, Bob, Charlie,
+/// Dave) and a US candidate (Eve) left out by the region rule, from the
+/// `region_restricted` preset.
+pub fn region_restricted() -> Result<ChainSpec, String> {
+	from_preset(
+		"IMS ledger region-restricted testnet",
+		"ims_region_restricted",
+		ChainType::Local,
+		REGION_RESTRICTED,
+	)
+}
+
 /// A chain specification read from a JSON file, with a message naming the
 /// file when it cannot be opened or parsed.
 pub fn from_file(path: &str) -> Result<ChainSpec, String> {
 	let path = std::path::PathBuf::from(path);
 	if !path.is_file() {
 		return Err(format!(
-			"Chain specification `{}` not found: pass `dev`, `local` or the path of a chain spec \
+			"Chain specification `{}` not found: pass `dev`, `local`, `region-restricted` or the path of a chain spec \
 			 JSON file (see `ims-node build-spec --help`).",
 			path.display()
 		));

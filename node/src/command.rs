@@ -37,6 +37,7 @@ impl SubstrateCli for Cli {
 		Ok(match id {
 			"dev" | "development" => Box::new(chain_spec::development()?),
 			"" | "local" | "local_testnet" => Box::new(chain_spec::local_testnet()?),
+			"region-restricted" | "region_restricted" => Box::new(chain_spec::region_restricted()?),
 			path => Box::new(chain_spec::from_file(path)?),
 		})
 	}

@@ -35,15 +35,15 @@ fn signed_ims_calls_are_allowed_or_refused_on_record() {
 	}
 
 	// then Alice's is created, and Bob's refusal is in a block with who,
-	// where and what: Identity (pallet 8) create_subscription (call 3),
+	// where and what: Identity (pallet 12) create_subscription (call 3),
 	// NotAuthorized (error 0).
 	let bob = Sr25519Keyring::Bob.to_account_id();
 	let refused = RuntimeEvent::Access(pallet_ims_access::Event::AccessDenied {
 		who: bob,
 		realm: 0,
-		pallet: 8,
+		pallet: 12,
 		call: 3,
-		module: 8,
+		module: 12,
 		error: 0,
 	});
 	let created = RuntimeEvent::Identity(pallet_ims_identity::Event::SubscriptionCreated {

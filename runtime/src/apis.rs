@@ -269,7 +269,7 @@ impl_runtime_apis! {
 			use frame_system_benchmarking::{
 				extensions::Pallet as SystemExtensionsBench, Pallet as SystemBench,
 			};
-			use crate::{Balances, Sudo, Timestamp};
+			use crate::{Authority, Balances, Sudo, Timestamp};
 
 			let mut list = Vec::<BenchmarkList>::new();
 			list_benchmarks!(list, extra);
@@ -289,7 +289,7 @@ impl_runtime_apis! {
 			use frame_system_benchmarking::{
 				extensions::Pallet as SystemExtensionsBench, Pallet as SystemBench,
 			};
-			use crate::{Balances, Sudo, Timestamp};
+			use crate::{Authority, Balances, Sudo, Timestamp};
 
 			impl frame_system_benchmarking::Config for Runtime {}
 			impl baseline::Config for Runtime {}

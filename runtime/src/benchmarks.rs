@@ -13,4 +13,5 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_ims_identity, Identity]
 	[pallet_ims_access, Access]
 	[pallet_ims_audit, Audit]
+	[pallet_ims_authority, Authority]
 );

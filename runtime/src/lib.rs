@@ -282,32 +282,51 @@ mod runtime {
 	#[runtime::pallet_index(3)]
 	pub type TransactionPayment = pallet_transaction_payment;
 
-	/// Sessions and session keys; the source of the Aura and GRANDPA sets.
+	/// The author of each block, counted for validator liveness.
 	#[runtime::pallet_index(4)]
+	pub type Authorship = pallet_authorship;
+
+	/// The validator set: candidates admitted by the operators, bonded stake,
+	/// allowed regions, stake-weighted GRANDPA voters, liveness. Declared
+	/// before `Session`, whose genesis asks it for the first set.
+	#[runtime::pallet_index(5)]
+	pub type Authority = pallet_ims_authority;
+
+	/// Sessions and session keys; the source of the Aura and GRANDPA sets.
+	#[runtime::pallet_index(6)]
 	pub type Session = pallet_session;
 
 	/// Aura block production.
-	#[runtime::pallet_index(5)]
+	#[runtime::pallet_index(7)]
 	pub type Aura = pallet_aura;
 
 	/// GRANDPA finality.
-	#[runtime::pallet_index(6)]
+	#[runtime::pallet_index(8)]
 	pub type Grandpa = pallet_grandpa;
 
-	/// Superuser, keyed only in the development presets.
-	#[runtime::pallet_index(7)]
+	/// The operators' council: the runtime's governance, by two thirds of
+	/// its members.
+	#[runtime::pallet_index(9)]
+	pub type Council = pallet_collective<Instance1>;
+
+	/// Who sits on the council (one account per operator).
+	#[runtime::pallet_index(10)]
+	pub type CouncilMembership = pallet_membership<Instance1>;
+
+	/// Superuser, keyed only in the development preset.
+	#[runtime::pallet_index(11)]
 	pub type Sudo = pallet_sudo;
 
 	/// IMS subscribers: realms, IMPIs, IMPUs, service profiles, registrations.
-	#[runtime::pallet_index(8)]
+	#[runtime::pallet_index(12)]
 	pub type Identity = pallet_ims_identity;
 
 	/// IMS access policy: roles per realm, application servers, consents.
-	#[runtime::pallet_index(9)]
+	#[runtime::pallet_index(13)]
 	pub type Access = pallet_ims_access;
 
 	/// The audit trail.
-	#[runtime::pallet_index(10)]
+	#[runtime::pallet_index(14)]
 	pub type Audit = pallet_ims_audit;
 }
 

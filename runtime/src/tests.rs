@@ -1,14 +1,22 @@
 //! Runtime-level tests: genesis presets build into a working state.
 
 use crate::{
-	genesis_config_presets::{self, DEVELOPMENT, LOCAL_TESTNET},
+	configs::CouncilCollective,
+	currency::UNIT,
+	genesis_config_presets::{self, DEVELOPMENT, LOCAL_TESTNET, REGION_RESTRICTED},
 	time::SESSION_PERIOD,
-	Aura, Balances, BlockNumber, Grandpa, Runtime, RuntimeGenesisConfig, Session, System,
-	SLOT_DURATION,
+	AccountId, Aura, Authority, Balances, BlockNumber, Council, Grandpa, Runtime, RuntimeCall,
+	RuntimeGenesisConfig, RuntimeOrigin, Session, System, SLOT_DURATION,
 };
-use frame_support::traits::{Get, OnInitialize};
+use codec::Encode;
+use frame_support::{
+	traits::{Get, OnInitialize},
+	weights::Weight,
+};
+use pallet_ims_authority::Code;
 use sp_genesis_builder::PresetId;
 use sp_keyring::Sr25519Keyring;
+use sp_runtime::traits::Hash;
 use sp_runtime::BuildStorage;
 
 /// Builds the storage of a preset exactly as the node's genesis builder does:
@@ -39,16 +47,28 @@ fn json_merge(base: &mut serde_json::Value, patch: serde_json::Value) {
 }
 
 #[test]
-fn preset_names_are_development_and_local_testnet() {
+fn preset_names_are_development_local_testnet_and_region_restricted() {
 	let names = genesis_config_presets::preset_names();
-	assert_eq!(names, vec![PresetId::from(DEVELOPMENT), PresetId::from(LOCAL_TESTNET)]);
+	assert_eq!(
+		names,
+		vec![
+			PresetId::from(DEVELOPMENT),
+			PresetId::from(LOCAL_TESTNET),
+			PresetId::from(REGION_RESTRICTED)
+		]
+	);
 	assert_eq!(DEVELOPMENT, "development");
 	assert_eq!(LOCAL_TESTNET, "local_testnet");
+	assert_eq!(REGION_RESTRICTED, "region_restricted");
 	assert!(genesis_config_presets::get_preset(&PresetId::from("no-such-preset")).is_none());
 }
 
+fn accounts(keys: &[Sr25519Keyring]) -> Vec<AccountId> {
+	keys.iter().map(|k| k.to_account_id()).collect()
+}
+
 #[test]
-fn development_preset_has_one_validator_and_a_sudo_key() {
+fn development_preset_has_one_validator_a_council_of_one_and_a_sudo_key() {
 	preset_ext(DEVELOPMENT).execute_with(|| {
 		let alice = Sr25519Keyring::Alice;
 		assert_eq!(Session::validators(), vec![alice.to_account_id()]);
@@ -56,45 +76,90 @@ fn development_preset_has_one_validator_and_a_sudo_key() {
 			pallet_aura::Authorities::<Runtime>::get().into_inner(),
 			vec![alice.public().into()]
 		);
+		// One operator holds all the voting weight (a billion parts).
 		let grandpa = Grandpa::grandpa_authorities();
 		assert_eq!(grandpa.len(), 1);
-		assert_eq!(grandpa[0].1, 1);
+		assert_eq!(grandpa[0].1, 1_000_000_000);
 		assert_eq!(pallet_sudo::Key::<Runtime>::get(), Some(alice.to_account_id()));
 		assert_eq!(
-			Balances::free_balance(alice.to_account_id()),
-			genesis_config_presets::ENDOWMENT
+			pallet_collective::Members::<Runtime, CouncilCollective>::get(),
+			vec![alice.to_account_id()]
 		);
+		assert_eq!(
+			Balances::free_balance(alice.to_account_id()),
+			genesis_config_presets::ENDOWMENT - genesis_config_presets::DEV_BOND
+		);
+		assert_eq!(Authority::held(&alice.to_account_id()), genesis_config_presets::DEV_BOND);
+		assert_eq!(Authority::parameters().session_length, SESSION_PERIOD);
 	});
 }
 
 #[test]
-fn local_testnet_preset_has_three_validators() {
+fn local_testnet_preset_has_three_validators_a_council_and_no_sudo() {
 	preset_ext(LOCAL_TESTNET).execute_with(|| {
-		let expected: Vec<_> =
-			[Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie]
-				.iter()
-				.map(|k| k.to_account_id())
-				.collect();
+		let mut expected =
+			accounts(&[Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie]);
+		expected.sort();
+		// Equal bonds: the selection orders them by account.
 		assert_eq!(Session::validators(), expected);
 		assert_eq!(pallet_aura::Authorities::<Runtime>::get().len(), 3);
 		assert_eq!(Grandpa::grandpa_authorities().len(), 3);
-		assert!(pallet_sudo::Key::<Runtime>::get().is_some());
+		assert_eq!(pallet_sudo::Key::<Runtime>::get(), None);
+		assert_eq!(pallet_collective::Members::<Runtime, CouncilCollective>::get(), expected);
+	});
+}
+
+#[test]
+fn region_restricted_preset_seats_the_eu_validators_only() {
+	preset_ext(REGION_RESTRICTED).execute_with(|| {
+		let eu = accounts(&[
+			Sr25519Keyring::Alice,
+			Sr25519Keyring::Bob,
+			Sr25519Keyring::Charlie,
+			Sr25519Keyring::Dave,
+		]);
+		assert_eq!(Session::validators(), eu);
+		assert_eq!(pallet_sudo::Key::<Runtime>::get(), None);
+		let mut council = eu.clone();
+		council.sort();
+		assert_eq!(pallet_collective::Members::<Runtime, CouncilCollective>::get(), council);
+		// Eve (US) is admitted and bonded, but outside the allowed regions.
+		let eve = Sr25519Keyring::Eve.to_account_id();
+		assert_eq!(
+			pallet_ims_authority::Candidates::<Runtime>::get(&eve).map(|c| c.status),
+			Some(pallet_ims_authority::Status::Admitted)
+		);
+		assert_eq!(Authority::held(&eve), 15_000 * UNIT);
+		assert!(pallet_session::NextKeys::<Runtime>::contains_key(&eve));
+		// Bonds of 40, 30, 20, 10: the two largest are lowered to 30 % each,
+		// the others keep 20 and 10 of 75.
+		let weights: Vec<u64> = Grandpa::grandpa_authorities().iter().map(|(_, w)| *w).collect();
+		let expected = [300_000_000u64, 300_000_000, 266_666_667, 133_333_333];
+		assert_eq!(weights.len(), 4);
+		for (weight, share) in weights.iter().zip(expected) {
+			assert!(weight.abs_diff(share) <= 2, "{weights:?}");
+		}
+		assert_eq!(Authority::parameters().session_length, genesis_config_presets::SHORT_SESSION);
 	});
 }
 
 #[test]
 fn a_preset_without_sudo_key_builds() {
-	// The shape a production preset will take: no superuser at all.
-	let patch = genesis_config_presets::genesis(
-		vec![genesis_config_presets::GenesisValidator::dev(
+	// The shape a production preset takes: no superuser at all.
+	let alice = Sr25519Keyring::Alice.to_account_id();
+	let patch = genesis_config_presets::genesis(genesis_config_presets::GenesisSpec {
+		validators: vec![genesis_config_presets::GenesisValidator::dev(
 			Sr25519Keyring::Alice,
 			sp_keyring::Ed25519Keyring::Alice,
 		)],
-		vec![Sr25519Keyring::Alice.to_account_id()],
-		None,
-		vec![],
-		vec![],
-	);
+		allowed_regions: None,
+		parameters: genesis_config_presets::parameters(1, 1, SESSION_PERIOD),
+		endowed: vec![alice.clone()],
+		council: vec![alice],
+		sudo: None,
+		realms: vec![],
+		roles: vec![],
+	});
 	patch_ext(patch).execute_with(|| {
 		assert_eq!(pallet_sudo::Key::<Runtime>::get(), None);
 		assert_eq!(Session::validators().len(), 1);
@@ -113,19 +178,33 @@ fn slot_is_two_seconds_and_aura_agrees() {
 	});
 }
 
+/// Runs the session-relevant hooks of blocks up to `to`, with the slot's
+/// Aura author noted as the executive would.
+fn run_blocks_to(to: BlockNumber) {
+	while System::block_number() < to {
+		let n = System::block_number() + 1;
+		System::set_block_number(n);
+		let validators = Session::validators();
+		if let Some(author) = validators.get(n as usize % validators.len().max(1)) {
+			<Authority as pallet_authorship::EventHandler<AccountId, BlockNumber>>::note_author(
+				author.clone(),
+			);
+		}
+		<Session as OnInitialize<BlockNumber>>::on_initialize(n);
+		<Grandpa as frame_support::traits::OnFinalize<BlockNumber>>::on_finalize(n);
+	}
+}
+
 #[test]
-fn sessions_rotate_and_keep_the_genesis_set_until_a_session_manager_exists() {
+fn sessions_rotate_at_the_governed_length_and_keep_an_unchanged_set() {
 	preset_ext(LOCAL_TESTNET).execute_with(|| {
 		// Given the three genesis validators in session 0
 		let validators = Session::validators();
 		let grandpa = Grandpa::grandpa_authorities();
 		assert_eq!(Session::current_index(), 0);
 
-		// When a full session period passes
-		for n in 1..=SESSION_PERIOD {
-			System::set_block_number(n);
-			<Session as OnInitialize<BlockNumber>>::on_initialize(n);
-		}
+		// When a full session passes
+		run_blocks_to(SESSION_PERIOD);
 
 		// Then the session rotated once, and Aura and GRANDPA keep the same set
 		assert_eq!(Session::current_index(), 1);
@@ -133,6 +212,78 @@ fn sessions_rotate_and_keep_the_genesis_set_until_a_session_manager_exists() {
 		assert_eq!(pallet_aura::Authorities::<Runtime>::get().len(), 3);
 		assert_eq!(Grandpa::grandpa_authorities(), grandpa);
 	});
+}
+
+#[test]
+fn a_council_motion_restricts_the_regions_and_the_set_follows() {
+	use frame_support::assert_ok;
+	preset_ext(REGION_RESTRICTED).execute_with(|| {
+		System::set_block_number(1);
+		let [alice, bob, charlie, dave] = [
+			Sr25519Keyring::Alice,
+			Sr25519Keyring::Bob,
+			Sr25519Keyring::Charlie,
+			Sr25519Keyring::Dave,
+		]
+		.map(|k| k.to_account_id());
+		let policy = pallet_ims_authority::RegionPolicy::Only(
+			vec![Code::new(b"DE"), Code::new(b"FR"), Code::new(b"NL")].try_into().unwrap(),
+		);
+		let call = RuntimeCall::Authority(pallet_ims_authority::Call::set_allowed_regions {
+			policy: policy.clone(),
+		});
+		let length = call.encoded_size() as u32;
+		let hash = <Runtime as frame_system::Config>::Hashing::hash_of(&call);
+
+		// A member alone cannot act: governance needs two thirds.
+		assert!(Authority::set_allowed_regions(
+			RuntimeOrigin::signed(alice.clone()),
+			policy.clone()
+		)
+		.is_err());
+		assert_ok!(Council::propose(
+			RuntimeOrigin::signed(alice.clone()),
+			3,
+			Box::new(call.clone()),
+			length
+		));
+		// Two of four votes are not enough to close.
+		assert_ok!(Council::vote(RuntimeOrigin::signed(alice.clone()), hash, 0, true));
+		assert_ok!(Council::vote(RuntimeOrigin::signed(bob.clone()), hash, 0, true));
+		assert!(Council::close(RuntimeOrigin::signed(bob.clone()), hash, 0, Weight::MAX, length)
+			.is_err());
+		assert_ok!(Council::vote(RuntimeOrigin::signed(charlie.clone()), hash, 0, true));
+		assert_ok!(Council::close(
+			RuntimeOrigin::signed(dave.clone()),
+			hash,
+			0,
+			Weight::MAX,
+			length
+		));
+		assert_eq!(pallet_ims_authority::AllowedRegions::<Runtime>::get(), policy);
+
+		// Dave (IE) leaves at the next planned session: the set planned when
+		// session 1 starts is active from session 2.
+		let session = genesis_config_presets::SHORT_SESSION;
+		run_blocks_to(session);
+		assert_eq!(Session::validators().len(), 4);
+		run_blocks_to(2 * session);
+		assert_eq!(Session::validators(), vec![alice, bob, charlie]);
+		assert_eq!(Grandpa::grandpa_authorities().len(), 3);
+		assert!(!Session::validators().contains(&dave));
+	});
+}
+
+#[test]
+fn a_full_selection_fits_in_the_session_rotation_block() {
+	use pallet_ims_authority::WeightInfo;
+	type Weights = pallet_ims_authority::weights::SubstrateWeight<Runtime>;
+	let candidates = <Runtime as pallet_ims_authority::Config>::MaxCandidates::get();
+	let validators = <Runtime as pallet_ims_authority::Config>::MaxValidators::get();
+	let hooks = Weights::new_session(candidates).saturating_add(Weights::end_session(validators));
+	// pallet-session charges a whole block for a rotation; the pallet's
+	// share must leave most of it to the rest (GRANDPA, Aura, the session).
+	assert!(hooks.all_lte(max_extrinsic() / 4), "{hooks:?}");
 }
 
 #[test]
@@ -180,7 +331,7 @@ fn development_realm_is_owned_by_alice_who_may_provision_it() {
 }
 
 /// The most one normal extrinsic may weigh.
-fn max_extrinsic() -> frame_support::weights::Weight {
+fn max_extrinsic() -> Weight {
 	<Runtime as frame_system::Config>::BlockWeights::get()
 		.get(frame_support::dispatch::DispatchClass::Normal)
 		.max_extrinsic
@@ -309,16 +460,16 @@ fn refused_ims_calls_are_reported_through_the_transaction_extension() {
 			})
 			.expect("valid");
 		assert!(result.is_err());
-		// The refusal is on record: Identity is pallet 8, create_subscription
+		// The refusal is on record: Identity is pallet 12, create_subscription
 		// its call 3, NotAuthorized its error 0.
 		let denied = frame_system::Pallet::<Runtime>::events().into_iter().any(|record| {
 			record.event
 				== RuntimeEvent::Access(pallet_ims_access::Event::AccessDenied {
 					who: bob.clone(),
 					realm: 0,
-					pallet: 8,
+					pallet: 12,
 					call: 3,
-					module: 8,
+					module: 12,
 					error: 0,
 				})
 		});
@@ -340,7 +491,7 @@ fn audit_bounds_fit_in_a_block() {
 	let weight = Weights::submit(max_batch);
 	assert!(weight.all_lte(max_extrinsic()), "a full batch weighs {weight:?}");
 	// A full batch of records with the longest peer name fits in a block.
-	let record = FrontRecord::<crate::AccountId> {
+	let record = FrontRecord::<AccountId> {
 		subject: Subject::Impu(sp_core::H256::zero()),
 		peer: Peer::Diameter(vec![b'p'; MAX_TOKEN_LEN as usize].try_into().expect("bound")),
 		activity: Activity::AuthenticationChallenge(AuthScheme::AkaV1Md5),
@@ -423,9 +574,9 @@ fn ims_changes_and_refusals_join_the_audit_trail() {
 					at_ms: 1_763_000_000_000,
 				},
 				Entry {
-					subject: Subject::Call { pallet: 8, call: 3 },
+					subject: Subject::Call { pallet: 12, call: 3 },
 					actor: Actor::Account(bob),
-					activity: Activity::Change(Change::Denied { module: 8, error: 0 }),
+					activity: Activity::Change(Change::Denied { module: 12, error: 0 }),
 					result: 5003,
 					at_ms: 1_763_000_000_000,
 				},

@@ -1,9 +1,12 @@
 //! Consensus: timestamps, sessions, Aura block production, GRANDPA finality.
 //!
-//! `pallet-session` owns the validator set. Aura and GRANDPA receive their
-//! authorities from it (as its session handlers) at genesis and at every
-//! session change. Until the authority pallet lands, the session manager is
-//! `()`: the genesis set stays in place.
+//! `pallet-session` carries the validator set and the session keys; the
+//! authority pallet chooses the set (it is the session manager), decides when
+//! a session ends (its governance-set length), and weighs GRANDPA's voters by
+//! stake (its `StakeWeightedGrandpa` stands in for GRANDPA among the session
+//! handlers). Aura receives the same set with no weights: block production
+//! stays round-robin. `pallet-authorship` reports each block's author to the
+//! authority pallet, which marks validators that stop authoring offline.
 
 use frame_support::{
 	parameter_types,
@@ -13,8 +16,8 @@ use sp_consensus_aura::sr25519::AuthorityId as AuraId;
 use sp_runtime::traits::ConvertInto;
 
 use crate::{
-	time::SESSION_PERIOD, AccountId, Balances, BlockNumber, Runtime, RuntimeEvent, SessionKeys,
-	SLOT_DURATION,
+	configs::governance::Governance, currency::UNIT, AccountId, Aura, Authority, Balance, Balances,
+	Runtime, RuntimeEvent, RuntimeHoldReason, SessionKeys, SLOT_DURATION,
 };
 
 /// Upper bound on the number of validators (Aura and GRANDPA authorities).
@@ -24,18 +27,11 @@ impl pallet_timestamp::Config for Runtime {
 	/// Milliseconds since the Unix epoch.
 	type Moment = u64;
 	/// Aura checks each block's timestamp against its slot.
-	type OnTimestampSet = crate::Aura;
+	type OnTimestampSet = Aura;
 	/// Half a slot, so that Aura's slot duration is [`SLOT_DURATION`].
 	type MinimumPeriod = ConstU64<{ SLOT_DURATION / 2 }>;
 	/// Weights measured upstream for this pallet.
 	type WeightInfo = ();
-}
-
-parameter_types! {
-	/// Blocks per session.
-	pub const SessionPeriod: BlockNumber = SESSION_PERIOD;
-	/// Sessions start at block 0.
-	pub const SessionOffset: BlockNumber = 0;
 }
 
 impl pallet_session::Config for Runtime {
@@ -46,17 +42,18 @@ impl pallet_session::Config for Runtime {
 	/// Every account may register session keys; admission is decided by the
 	/// session manager.
 	type ValidatorIdOf = ConvertInto;
-	/// Sessions rotate every [`SessionPeriod`] blocks.
-	type ShouldEndSession = pallet_session::PeriodicSessions<SessionPeriod, SessionOffset>;
-	/// Predicts the next rotation from the same period.
-	type NextSessionRotation = pallet_session::PeriodicSessions<SessionPeriod, SessionOffset>;
-	/// Keeps the current set until the authority pallet selects validators.
-	type SessionManager = ();
-	/// Aura and GRANDPA, in the order of [`SessionKeys`].
-	type SessionHandler = <SessionKeys as sp_runtime::traits::OpaqueKeys>::KeyTypeIdProviders;
+	/// Sessions last the authority pallet's `session_length` blocks.
+	type ShouldEndSession = Authority;
+	/// Predicts the next rotation from the same length.
+	type NextSessionRotation = Authority;
+	/// The authority pallet selects each session's validators.
+	type SessionManager = Authority;
+	/// Aura, and GRANDPA with stake weights, in the order of [`SessionKeys`].
+	type SessionHandler = (Aura, pallet_ims_authority::StakeWeightedGrandpa<Runtime>);
 	/// The keys a validator registers.
 	type Keys = SessionKeys;
-	/// No automatic disabling: misbehaviour is handled by governance.
+	/// No automatic disabling: a silent validator is excluded by the
+	/// authority pallet, misbehaviour is handled by governance.
 	type DisablingStrategy = ();
 	/// Weights measured upstream for this pallet.
 	type WeightInfo = pallet_session::weights::SubstrateWeight<Runtime>;
@@ -65,6 +62,70 @@ impl pallet_session::Config for Runtime {
 	/// Validators are admitted by governance and bond stake separately, so
 	/// registering keys costs no deposit.
 	type KeyDeposit = ConstU128<0>;
+}
+
+impl pallet_authorship::Config for Runtime {
+	/// The author is the Aura authority of the block's slot.
+	type FindAuthor = pallet_session::FindAccountFromAuthorIndex<Self, Aura>;
+	/// Blocks are counted per author for liveness.
+	type EventHandler = Authority;
+}
+
+parameter_types! {
+	/// Candidates, applied or admitted, at most.
+	pub const MaxCandidates: u32 = 2 * MAX_AUTHORITIES;
+	/// The least bond of a validator.
+	pub const MinBond: Balance = 1_000 * UNIT;
+}
+
+impl pallet_ims_authority::Config for Runtime {
+	/// Bonds are held from the native token.
+	type Currency = Balances;
+	/// Under the runtime's hold reasons.
+	type RuntimeHoldReason = RuntimeHoldReason;
+	/// The operators' council (or root).
+	type GovernanceOrigin = Governance;
+	/// Session keys are registered with `pallet-session`.
+	type SessionKeys = pallet_ims_authority::HasSessionKeys<Runtime>;
+	/// See [`MaxCandidates`].
+	type MaxCandidates = MaxCandidates;
+	/// See [`MAX_AUTHORITIES`].
+	type MaxValidators = ConstU32<MAX_AUTHORITIES>;
+	/// Codes in the allowed-region rule.
+	type MaxRegions = ConstU32<64>;
+	/// Pending unbondings per account.
+	type MaxUnlockingChunks = ConstU32<16>;
+	/// Unbonded stake stays held for four sessions: past the session the
+	/// validator may still be serving in.
+	type UnbondingSessions = ConstU32<4>;
+	/// See [`MinBond`].
+	type MinBond = MinBond;
+	/// Weights generated by `ims-node benchmark pallet` on the reference
+	/// machine.
+	type WeightInfo = pallet_ims_authority::weights::SubstrateWeight<Runtime>;
+	/// Registers generated session keys.
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = benchmark_helpers::Keys;
+}
+
+/// What the authority pallet's benchmarks need from the runtime.
+#[cfg(feature = "runtime-benchmarks")]
+pub mod benchmark_helpers {
+	use super::*;
+	use codec::Encode;
+
+	/// Registers session keys derived from the account.
+	pub struct Keys;
+	impl pallet_ims_authority::benchmarking::BenchmarkHelper<AccountId> for Keys {
+		fn register_keys(who: &AccountId) {
+			let raw = sp_core::blake2_256(&who.encode());
+			let keys = SessionKeys {
+				aura: sp_core::sr25519::Public::from_raw(raw).into(),
+				grandpa: sp_core::ed25519::Public::from_raw(raw).into(),
+			};
+			pallet_session::NextKeys::<Runtime>::insert(who, keys);
+		}
+	}
 }
 
 impl pallet_aura::Config for Runtime {

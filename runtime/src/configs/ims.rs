@@ -5,17 +5,17 @@
 //! authorisations, lawful bases) and keeps the records that hang from its
 //! realms and subscriptions; `pallet-ims-audit` keeps the trail: the HSS
 //! fronts' records and every change the two other pallets make. Governance
-//! (root) may act in every realm.
+//! (the operators' council, or root) may act in every realm.
 
+use crate::configs::governance::Governance;
 use frame_support::{
 	parameter_types,
 	traits::{ConstU32, GetCallIndex, PalletInfoAccess},
 };
-use frame_system::EnsureRoot;
 use ims_primitives::CallScope;
 use sp_runtime::DispatchError;
 
-use crate::{Access, AccountId, Audit, Identity, Runtime, RuntimeCall, Timestamp};
+use crate::{Access, Audit, Identity, Runtime, RuntimeCall, Timestamp};
 
 parameter_types! {
 	/// Private identities per subscription. IMS subscriptions rarely hold
@@ -26,7 +26,7 @@ parameter_types! {
 impl pallet_ims_identity::Config for Runtime {
 	/// Realms are created and removed by governance, which may also act in
 	/// every realm.
-	type AdminOrigin = EnsureRoot<AccountId>;
+	type AdminOrigin = Governance;
 	/// The access policy: realm owners, roles with expiry.
 	type Authorizer = Access;
 	/// Every change joins the audit trail.
@@ -50,7 +50,7 @@ impl pallet_ims_identity::Config for Runtime {
 
 impl pallet_ims_access::Config for Runtime {
 	/// Governance acts in every realm.
-	type AdminOrigin = EnsureRoot<AccountId>;
+	type AdminOrigin = Governance;
 	/// Realms, owners and subscriber pseudonyms come from the identity
 	/// pallet.
 	type Directory = Identity;
