@@ -113,12 +113,13 @@ impl pallet_ims_authority::Config for Runtime {
 pub mod benchmark_helpers {
 	use super::*;
 	use codec::Encode;
+	use sp_runtime::traits::{BlakeTwo256, Hash};
 
 	/// Registers session keys derived from the account.
 	pub struct Keys;
 	impl pallet_ims_authority::benchmarking::BenchmarkHelper<AccountId> for Keys {
 		fn register_keys(who: &AccountId) {
-			let raw = sp_core::blake2_256(&who.encode());
+			let raw = <BlakeTwo256 as Hash>::hash(&who.encode()).0;
 			let keys = SessionKeys {
 				aura: sp_core::sr25519::Public::from_raw(raw).into(),
 				grandpa: sp_core::ed25519::Public::from_raw(raw).into(),

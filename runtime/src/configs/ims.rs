@@ -126,6 +126,7 @@ impl pallet_ims_access::DenialScope<RuntimeCall> for ImsCalls {
 #[allow(clippy::expect_used)]
 mod benchmark_helpers {
 	use super::*;
+	use crate::AccountId;
 	use alloc::format;
 	use frame_system::RawOrigin;
 	use ims_primitives::{AuthScheme, AuthSchemes, Pseudonym, RealmId, Role, SubscriptionId};
