@@ -57,6 +57,8 @@ pub struct Node {
 	pub rpc_port: u16,
 	/// Prometheus port on 127.0.0.1.
 	pub prometheus_port: u16,
+	/// Peer-to-peer port on 127.0.0.1.
+	pub p2p_port: u16,
 	/// Everything the node wrote to stderr so far (its log).
 	pub log: Arc<Mutex<String>>,
 	_base: tempfile::TempDir,
@@ -95,7 +97,7 @@ impl Node {
 				log.push('\n');
 			}
 		});
-		Node { child, rpc_port, prometheus_port, log, _base: base }
+		Node { child, rpc_port, prometheus_port, p2p_port, log, _base: base }
 	}
 
 	/// One JSON-RPC call over HTTP; `Err` if the node does not answer or
