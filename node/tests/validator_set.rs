@@ -101,13 +101,8 @@ fn submit_and_wait(
 #[test]
 fn a_disallowed_region_leaves_the_set_while_finality_continues() {
 	let dir = tempfile::tempdir().unwrap();
-	let (status, spec, stderr) = run(&[
-		"build-spec",
-		"--chain",
-		"region-restricted",
-		"--raw",
-		"--disable-default-bootnode",
-	]);
+	let (status, spec, stderr) =
+		run(&["build-spec", "--chain", "region-restricted", "--raw", "--disable-default-bootnode"]);
 	assert!(status.success(), "build-spec: {stderr}");
 	let spec = write(dir.path(), "region-restricted.json", &spec);
 	let key_file = write(dir.path(), "alice.key", ALICE_NODE_KEY);
@@ -152,8 +147,8 @@ fn a_disallowed_region_leaves_the_set_while_finality_continues() {
 	// The GRANDPA client votes with the same total weight.
 	wait_until(&alice, Duration::from_secs(60), "a GRANDPA round with the voters' weight", || {
 		alice.rpc("grandpa_roundState", json!([])).is_ok_and(|state| {
-			state["best"]["totalWeight"].as_u64() == Some(total) &&
-				state["best"]["thresholdWeight"].as_u64().is_some()
+			state["best"]["totalWeight"].as_u64() == Some(total)
+				&& state["best"]["thresholdWeight"].as_u64().is_some()
 		})
 	});
 
@@ -190,11 +185,9 @@ fn a_disallowed_region_leaves_the_set_while_finality_continues() {
 		});
 		signed(who, call, nonce, genesis)
 	};
-	for (who, nonce) in [
-		(Sr25519Keyring::Alice, 1),
-		(Sr25519Keyring::Bob, 0),
-		(Sr25519Keyring::Charlie, 0),
-	] {
+	for (who, nonce) in
+		[(Sr25519Keyring::Alice, 1), (Sr25519Keyring::Bob, 0), (Sr25519Keyring::Charlie, 0)]
+	{
 		let voter = who.to_account_id();
 		submit_and_wait(&alice, vote(who, nonce), proposed, "Council::Voted", |event| {
 			matches!(
@@ -239,8 +232,7 @@ fn a_disallowed_region_leaves_the_set_while_finality_continues() {
 	// weighs the three remaining operators equally (three cannot all stay
 	// under 30 %).
 	let sessions = Duration::from_secs(3 * u64::from(SHORT_SESSION) * 2 + 60);
-	let three: Vec<[u8; 32]> =
-		EU[..3].iter().map(|(sr, _)| *sr.to_account_id().as_ref()).collect();
+	let three: Vec<[u8; 32]> = EU[..3].iter().map(|(sr, _)| *sr.to_account_id().as_ref()).collect();
 	wait_until(&alice, sessions, "Dave leaves the finalized session set", || {
 		session_validators(&alice, &finalized_head(&alice)) == three
 	});
