@@ -80,7 +80,7 @@ impl GenesisValidator {
 			aura: sr.public().into(),
 			grandpa: ed.public().into(),
 			operator: sr.to_account_id(),
-			region: Region::new(b"DE", Some(b"EU")),
+			region: eu(b"DE"),
 			bond: DEV_BOND,
 		}
 	}
@@ -201,18 +201,14 @@ pub fn local_testnet() -> Value {
 	genesis(GenesisSpec {
 		validators: vec![
 			GenesisValidator::dev(Sr25519Keyring::Alice, Ed25519Keyring::Alice),
-			GenesisValidator::dev(Sr25519Keyring::Bob, Ed25519Keyring::Bob)
-				.in_region(Region::new(b"FR", Some(b"EU"))),
+			GenesisValidator::dev(Sr25519Keyring::Bob, Ed25519Keyring::Bob).in_region(eu(b"FR")),
 			GenesisValidator::dev(Sr25519Keyring::Charlie, Ed25519Keyring::Charlie)
-				.in_region(Region::new(b"NL", Some(b"EU"))),
+				.in_region(eu(b"NL")),
 		],
 		allowed_regions: None,
 		parameters: parameters(3, 2, SESSION_PERIOD),
 		endowed: all_dev_accounts(),
-		council: [Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie]
-			.iter()
-			.map(|k| k.to_account_id())
-			.collect(),
+		council: accounts(&[Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie]),
 		sudo: None,
 		realms: dev_realms(),
 		roles: dev_roles(),
@@ -222,7 +218,6 @@ pub fn local_testnet() -> Value {
 /// The `region_restricted` preset: four EU validators, a US candidate left
 /// out by the region rule.
 pub fn region_restricted() -> Value {
-	let eu = |country: &[u8; 2]| Region::new(country, Some(b"EU"));
 	genesis(GenesisSpec {
 		validators: vec![
 			GenesisValidator::dev(Sr25519Keyring::Alice, Ed25519Keyring::Alice)
@@ -243,19 +238,26 @@ pub fn region_restricted() -> Value {
 		allowed_regions: Some(vec![Code::new(b"EU")]),
 		parameters: parameters(4, 3, SHORT_SESSION),
 		endowed: all_dev_accounts(),
-		council: [
+		council: accounts(&[
 			Sr25519Keyring::Alice,
 			Sr25519Keyring::Bob,
 			Sr25519Keyring::Charlie,
 			Sr25519Keyring::Dave,
-		]
-		.iter()
-		.map(|k| k.to_account_id())
-		.collect(),
+		]),
 		sudo: None,
 		realms: dev_realms(),
 		roles: dev_roles(),
 	})
+}
+
+/// A country of the European Union, in the group `EU`.
+fn eu(country: &[u8; 2]) -> Region {
+	Region::new(country, Some(b"EU"))
+}
+
+/// The accounts of development keys.
+fn accounts(keys: &[Sr25519Keyring]) -> Vec<AccountId> {
+	keys.iter().map(|k| k.to_account_id()).collect()
 }
 
 /// Every development account but `One` and `Two`.

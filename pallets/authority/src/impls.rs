@@ -92,7 +92,13 @@ impl<T: Config> Pallet<T> {
 		let seats = match Self::select() {
 			Ok(seats) => seats,
 			Err(reason) => {
-				Queued::<T>::put(Plan { session, seats: current });
+				// Keep the current set; with none yet (a genesis without
+				// eligible candidates), `pallet-session` keeps its own.
+				if current.is_empty() {
+					Queued::<T>::kill();
+				} else {
+					Queued::<T>::put(Plan { session, seats: current });
+				}
 				Self::deposit_event(Event::SetKept { session, reason });
 				return None;
 			},

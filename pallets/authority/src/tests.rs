@@ -128,6 +128,24 @@ mod genesis {
 	}
 
 	#[test]
+	fn without_eligible_candidates_the_session_pallet_keeps_its_keys_until_some_are() {
+		ExtBuilder::default().allowed(Some(vec![Code::new(b"CH")])).build().execute_with(|| {
+			// No candidate is in CH: the session pallet falls back on the
+			// keys of its own genesis, and nothing is queued here.
+			assert_eq!(Session::validators(), vec![DE, FR, NL, IE, US]);
+			assert!(Active::<Test>::get().is_empty());
+			assert_eq!(Queued::<Test>::get(), None);
+			Authority::do_try_state().unwrap();
+			run_to_session(2);
+			assert_eq!(Session::validators(), vec![DE, FR, NL, IE, US]);
+			assert_ok!(Authority::set_allowed_regions(root(), codes(&[b"EU"])));
+			run_to_session(4);
+			assert_eq!(Session::validators(), vec![DE, FR, NL, IE]);
+			Authority::do_try_state().unwrap();
+		});
+	}
+
+	#[test]
 	#[should_panic(expected = "invalid parameters")]
 	fn refuses_invalid_parameters() {
 		let mut parameters = parameters();
