@@ -439,7 +439,7 @@ pub mod pallet {
 		pub fn withdraw_unbonded(origin: OriginFor<T>) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let mut ledger = Ledgers::<T>::get(&who).ok_or(Error::<T>::NotBonded)?;
-			let now = pallet_session_index::<T>();
+			let now = CurrentSession::<T>::get();
 			let mut due: BalanceOf<T> = Zero::zero();
 			ledger.unlocking.retain(|chunk| {
 				if chunk.from_session <= now {
@@ -562,14 +562,8 @@ pub mod pallet {
 
 		/// The session an amount unbonded now may be withdrawn at.
 		fn unlock_session() -> SessionIndex {
-			pallet_session_index::<T>().saturating_add(T::UnbondingSessions::get())
+			CurrentSession::<T>::get().saturating_add(T::UnbondingSessions::get())
 		}
-	}
-
-	/// The current session index, as this pallet counts it (started
-	/// sessions).
-	pub(crate) fn pallet_session_index<T: Config>() -> SessionIndex {
-		CurrentSession::<T>::get()
 	}
 
 	/// The index of the current session (kept here so that the pallet does
