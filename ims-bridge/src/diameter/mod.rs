@@ -1,0 +1,8 @@
+//! Diameter as the Cx interface needs it: our own codec (no published crate
+//! decodes Cx), the dictionary, and the responder peer (capabilities
+//! exchange, watchdog, disconnect).
+
+pub mod codec;
+pub mod dict;
+
+pub use codec::{Avp, AvpError, DecodeError, FrameError, Header, Message, Value};
