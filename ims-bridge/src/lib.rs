@@ -18,3 +18,5 @@
 
 pub mod auth;
 pub mod diameter;
+pub mod pseudonym;
+pub mod vault;

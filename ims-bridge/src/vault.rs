@@ -1,0 +1,762 @@
+//! The vault: per-subscriber secrets and cleartext identities, off chain,
+//! encrypted at rest.
+//!
+//! - Storage: one [redb](https://docs.rs/redb) file. redb is an embedded
+//!   copy-on-write B-tree with checksummed pages: a commit is durable when
+//!   it returns (fsync) and a crash leaves the last committed state, never
+//!   a torn record. It is pure Rust (no C++ build, unlike RocksDB), keeps
+//!   everything in one file an operator can back up, and lets readers run
+//!   beside the single writer, which suits a read-mostly Cx front.
+//! - Encryption: every record is sealed with XChaCha20-Poly1305 under a key
+//!   derived from the operator's 32-byte vault key. Its 192-bit nonces are
+//!   drawn at random for every write with no practical risk of repeating
+//!   (AES-GCM's 96-bit random nonces would limit a key to about 2^32
+//!   writes, and SQN reservations write often). The record's table and key
+//!   are authenticated with it, so records cannot be swapped.
+//! - Look-ups: identities are found through keyed hashes
+//!   (HMAC-SHA-256 under a second derived key), so the file holds no
+//!   cleartext identity, only ciphertext and opaque keys.
+//! - Sequence numbers: SQN is reserved in blocks of [`SQN_BLOCK`] vectors;
+//!   the reservation is committed before any SQN of the block is handed
+//!   out, so an SQN is never reused after a crash (a few are skipped, which
+//!   USIMs accept).
+//! - Erasure removes the record and its look-up keys, then compacts the
+//!   file so that freed pages are reused or cut off.
+
+use crate::auth::{next_sqn, AkaKeys, SQN_MAX, SQN_STEP};
+use crate::pseudonym::{pseudonym, Kind};
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use codec::{Decode, Encode};
+use hmac::{Hmac, Mac};
+use rand::RngCore;
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use sha2::Sha256;
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Mutex, RwLock};
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
+
+/// Subscriber records by handle (the subscription's pseudonym).
+const SUBSCRIBERS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("subscribers");
+/// Handles by keyed hash of an identity.
+const LOOKUP: TableDefinition<&[u8], &[u8]> = TableDefinition::new("lookup");
+/// The key check record.
+const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+const KEY_CHECK: &str = "key-check";
+const KEY_CHECK_PLAINTEXT: &[u8] = b"ims-bridge vault v1";
+/// Format version byte in front of every sealed record.
+const SEALED_V1: u8 = 1;
+/// Vectors reserved per committed SQN reservation.
+pub const SQN_BLOCK: u64 = 64;
+
+/// The operator's vault key: 32 bytes, from a file or the environment.
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+pub struct VaultKey([u8; 32]);
+
+impl std::fmt::Debug for VaultKey {
+	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+		f.write_str("VaultKey(<secret>)")
+	}
+}
+
+impl VaultKey {
+	/// A key from its 32 bytes.
+	pub fn from_bytes(bytes: [u8; 32]) -> Self {
+		VaultKey(bytes)
+	}
+
+	/// A key from 64 hex digits (surrounding whitespace ignored).
+	pub fn from_hex(text: &str) -> Result<Self, VaultError> {
+		let bytes = Zeroizing::new(hex::decode(text.trim()).map_err(|_| VaultError::KeyFormat)?);
+		let array: [u8; 32] = bytes.as_slice().try_into().map_err(|_| VaultError::KeyFormat)?;
+		Ok(VaultKey(array))
+	}
+
+	/// A key from a file holding 32 raw bytes or 64 hex digits. On Unix the
+	/// file must not be readable by group or others.
+	pub fn from_file(path: &Path) -> Result<Self, VaultError> {
+		let io = |e: std::io::Error| VaultError::KeyFile(path.display().to_string(), e.to_string());
+		#[cfg(unix)]
+		{
+			use std::os::unix::fs::PermissionsExt;
+			let mode = std::fs::metadata(path).map_err(io)?.permissions().mode();
+			if mode & 0o077 != 0 {
+				return Err(VaultError::KeyFile(
+					path.display().to_string(),
+					format!("mode {:o} lets group or others read it; chmod 600 it", mode & 0o777),
+				));
+			}
+		}
+		let bytes = Zeroizing::new(std::fs::read(path).map_err(io)?);
+		if let Ok(raw) = <[u8; 32]>::try_from(bytes.as_slice()) {
+			return Ok(VaultKey(raw));
+		}
+		let text = std::str::from_utf8(&bytes).map_err(|_| VaultError::KeyFormat)?;
+		VaultKey::from_hex(text)
+	}
+
+	fn derive(&self, label: &[u8]) -> Zeroizing<[u8; 32]> {
+		// HMAC-SHA-256 as a PRF: one output block per label (HKDF-Expand
+		// with a single block and a uniformly random input key).
+		let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.0)
+			.unwrap_or_else(|_| unreachable!("HMAC takes keys of any length; qed"));
+		mac.update(label);
+		Zeroizing::new(mac.finalize().into_bytes().into())
+	}
+}
+
+/// What went wrong in the vault. Messages never include secrets.
+#[derive(Debug, thiserror::Error)]
+pub enum VaultError {
+	/// The key is not 32 bytes or 64 hex digits.
+	#[error("the vault key must be 32 bytes or 64 hex digits")]
+	KeyFormat,
+	/// The key file cannot be used.
+	#[error("vault key file {0}: {1}")]
+	KeyFile(String, String),
+	/// The file was made with another key.
+	#[error("the vault key does not open this vault (wrong key or another vault)")]
+	WrongKey,
+	/// A record does not decrypt or decode: tampering or corruption.
+	#[error("a vault record is corrupt or was tampered with")]
+	Corrupt,
+	/// An identity already belongs to another subscription.
+	#[error("{0} is already held by another subscription in the vault")]
+	IdentityTaken(String),
+	/// The private identity has no AKA keys.
+	#[error("the private identity has no AKA keys")]
+	NoAkaKeys,
+	/// The 48-bit SQN space of a subscriber is exhausted.
+	#[error("the sequence numbers of this private identity are exhausted; give it a new K")]
+	SqnExhausted,
+	/// The storage failed.
+	#[error("vault storage: {0}")]
+	Storage(String),
+}
+
+macro_rules! storage_errors {
+	($($t:ty),*) => {$(
+		impl From<$t> for VaultError {
+			fn from(e: $t) -> Self {
+				VaultError::Storage(e.to_string())
+			}
+		}
+	)*};
+}
+storage_errors!(
+	redb::DatabaseError,
+	redb::TransactionError,
+	redb::TableError,
+	redb::StorageError,
+	redb::CommitError,
+	redb::CompactionError
+);
+
+/// SIP Digest secrets of a private identity.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, Zeroize, ZeroizeOnDrop)]
+pub struct DigestSecret {
+	/// The digest realm HA1 was computed for.
+	pub realm: String,
+	/// HA1 = MD5(impi:realm:password), lowercase hex.
+	pub ha1: String,
+	/// The password itself, kept only where Digest-MD5 (which hands it to
+	/// the S-CSCF) is enabled.
+	pub password: Option<String>,
+}
+
+/// The secrets of one private identity.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, Zeroize, ZeroizeOnDrop)]
+pub struct PrivateIdentity {
+	/// The IMPI, e.g. `alice@ims.test`.
+	pub identity: String,
+	/// K, OPc and AMF for IMS AKA.
+	pub aka: Option<AkaSecret>,
+	/// SIP Digest secrets.
+	pub digest: Option<DigestSecret>,
+}
+
+/// AKA keys with the highest SQN that may have been used.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, Zeroize, ZeroizeOnDrop)]
+pub struct AkaSecret {
+	/// Subscriber key K.
+	pub k: [u8; 16],
+	/// Operator variant OPc.
+	pub opc: [u8; 16],
+	/// AMF of new vectors.
+	pub amf: [u8; 2],
+	/// The highest SQN reserved so far (vectors use later ones).
+	pub sqn: u64,
+}
+
+impl AkaSecret {
+	fn keys(&self) -> AkaKeys {
+		AkaKeys { k: self.k, opc: self.opc, amf: self.amf }
+	}
+}
+
+/// Everything the vault holds for one IMS subscription.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, Zeroize, ZeroizeOnDrop)]
+pub struct Subscriber {
+	/// The operator's name for the subscription.
+	pub subscription: String,
+	/// The salt of every pseudonym of this subscription.
+	pub salt: [u8; 32],
+	/// Private identities and their secrets.
+	pub impis: Vec<PrivateIdentity>,
+	/// Public identities, in clear.
+	pub impus: Vec<String>,
+}
+
+impl std::fmt::Debug for Subscriber {
+	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+		f.write_str("Subscriber(<personal data>)")
+	}
+}
+
+impl Subscriber {
+	/// A subscription with a fresh random salt.
+	pub fn new(subscription: impl Into<String>) -> Self {
+		let mut salt = [0u8; 32];
+		rand::rngs::OsRng.fill_bytes(&mut salt);
+		Subscriber { subscription: subscription.into(), salt, impis: Vec::new(), impus: Vec::new() }
+	}
+
+	/// The subscription's pseudonym, which is also its vault handle.
+	pub fn handle(&self) -> [u8; 32] {
+		pseudonym(&self.salt, Kind::Subscription, &self.subscription)
+	}
+
+	/// The on-chain pseudonym of one of its identities.
+	pub fn pseudonym(&self, kind: Kind, identity: &str) -> [u8; 32] {
+		pseudonym(&self.salt, kind, identity)
+	}
+
+	/// A private identity by name.
+	pub fn impi(&self, identity: &str) -> Option<&PrivateIdentity> {
+		self.impis.iter().find(|i| i.identity == identity)
+	}
+
+	fn lookup_names(&self) -> impl Iterator<Item = (Kind, &str)> {
+		let impis = self.impis.iter().map(|i| (Kind::Impi, i.identity.as_str()));
+		impis.chain(self.impus.iter().map(|u| (Kind::Impu, u.as_str())))
+	}
+}
+
+/// The SQNs handed out from the current reservation of one IMPI.
+#[derive(Clone, Copy, Debug)]
+struct Lease {
+	next: u64,
+	limit: u64,
+}
+
+/// The vault. Shared between tasks behind an `Arc`; its methods block on
+/// disk writes and belong in `spawn_blocking` on an async runtime.
+pub struct Vault {
+	/// Behind a lock only so that erasure can compact the file; every other
+	/// operation shares it.
+	db: RwLock<Database>,
+	cipher: XChaCha20Poly1305,
+	index_key: Zeroizing<[u8; 32]>,
+	leases: Mutex<HashMap<[u8; 32], Lease>>,
+}
+
+impl Vault {
+	/// Opens the vault at `path`, creating it if absent. Fails with
+	/// [`VaultError::WrongKey`] when the file was made with another key.
+	pub fn open(path: &Path, key: &VaultKey) -> Result<Vault, VaultError> {
+		let db = Database::create(path)?;
+		let enc_key = key.derive(b"ims-bridge vault encryption v1");
+		let vault = Vault {
+			db: RwLock::new(db),
+			cipher: XChaCha20Poly1305::new(enc_key.as_slice().into()),
+			index_key: key.derive(b"ims-bridge vault index v1"),
+			leases: Mutex::new(HashMap::new()),
+		};
+		vault.check_key()?;
+		Ok(vault)
+	}
+
+	fn db(&self) -> std::sync::RwLockReadGuard<'_, Database> {
+		self.db.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+	}
+
+	fn check_key(&self) -> Result<(), VaultError> {
+		let db = self.db();
+		let txn = db.begin_write()?;
+		{
+			let mut meta = txn.open_table(META)?;
+			let existing = meta.get(KEY_CHECK)?.map(|v| v.value().to_vec());
+			match existing {
+				Some(sealed) => {
+					let plain = self
+						.open_sealed(b"meta", KEY_CHECK.as_bytes(), &sealed)
+						.map_err(|_| VaultError::WrongKey)?;
+					if plain.as_slice() != KEY_CHECK_PLAINTEXT {
+						return Err(VaultError::WrongKey);
+					}
+				},
+				None => {
+					let sealed = self.seal(b"meta", KEY_CHECK.as_bytes(), KEY_CHECK_PLAINTEXT)?;
+					meta.insert(KEY_CHECK, sealed.as_slice())?;
+				},
+			}
+			txn.open_table(SUBSCRIBERS)?;
+			txn.open_table(LOOKUP)?;
+		}
+		txn.commit()?;
+		Ok(())
+	}
+
+	fn seal(&self, table: &[u8], key: &[u8], plain: &[u8]) -> Result<Vec<u8>, VaultError> {
+		let mut nonce = [0u8; 24];
+		rand::rngs::OsRng.fill_bytes(&mut nonce);
+		let aad = [table, b"/", key].concat();
+		let sealed = self
+			.cipher
+			.encrypt(XNonce::from_slice(&nonce), Payload { msg: plain, aad: &aad })
+			.map_err(|_| VaultError::Corrupt)?;
+		let mut out = Vec::with_capacity(1 + 24 + sealed.len());
+		out.push(SEALED_V1);
+		out.extend_from_slice(&nonce);
+		out.extend_from_slice(&sealed);
+		Ok(out)
+	}
+
+	fn open_sealed(
+		&self,
+		table: &[u8],
+		key: &[u8],
+		sealed: &[u8],
+	) -> Result<Zeroizing<Vec<u8>>, VaultError> {
+		let (Some(&SEALED_V1), Some(nonce), Some(body)) =
+			(sealed.first(), sealed.get(1..25), sealed.get(25..))
+		else {
+			return Err(VaultError::Corrupt);
+		};
+		let aad = [table, b"/", key].concat();
+		self.cipher
+			.decrypt(XNonce::from_slice(nonce), Payload { msg: body, aad: &aad })
+			.map(Zeroizing::new)
+			.map_err(|_| VaultError::Corrupt)
+	}
+
+	fn lookup_key(&self, kind: Kind, identity: &str) -> [u8; 32] {
+		let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(self.index_key.as_slice())
+			.unwrap_or_else(|_| unreachable!("HMAC takes keys of any length; qed"));
+		mac.update(match kind {
+			Kind::Subscription => b"imsu\0",
+			Kind::Impi => b"impi\0",
+			Kind::Impu => b"impu\0",
+		});
+		mac.update(identity.as_bytes());
+		mac.finalize().into_bytes().into()
+	}
+
+	fn decode(&self, handle: &[u8], sealed: &[u8]) -> Result<Subscriber, VaultError> {
+		let plain = self.open_sealed(b"subscribers", handle, sealed)?;
+		Subscriber::decode(&mut plain.as_slice()).map_err(|_| VaultError::Corrupt)
+	}
+
+	fn read_handle(&self, handle: &[u8; 32]) -> Result<Option<Subscriber>, VaultError> {
+		let db = self.db();
+		let txn = db.begin_read()?;
+		let table = txn.open_table(SUBSCRIBERS)?;
+		let sealed = table.get(handle.as_slice())?;
+		sealed.map(|s| self.decode(handle, s.value())).transpose()
+	}
+
+	/// Stores a subscription (new, or replacing the one with the same
+	/// handle) and indexes its identities. Returns its handle.
+	pub fn put(&self, subscriber: &Subscriber) -> Result<[u8; 32], VaultError> {
+		let handle = subscriber.handle();
+		// Lock order: leases, then the database (as in `next_aka`).
+		let mut leases = self.leases.lock().unwrap_or_else(|p| p.into_inner());
+		let db = self.db();
+		let txn = db.begin_write()?;
+		{
+			let mut records = txn.open_table(SUBSCRIBERS)?;
+			let mut lookup = txn.open_table(LOOKUP)?;
+			let old = records
+				.get(handle.as_slice())?
+				.map(|s| self.decode(&handle, s.value()))
+				.transpose()?;
+			if let Some(old) = old {
+				for (kind, name) in old.lookup_names() {
+					lookup.remove(self.lookup_key(kind, name).as_slice())?;
+				}
+			}
+			for (kind, name) in subscriber.lookup_names() {
+				let key = self.lookup_key(kind, name);
+				let taken = lookup.get(key.as_slice())?.is_some_and(|h| h.value() != handle);
+				if taken {
+					return Err(VaultError::IdentityTaken(name.to_string()));
+				}
+				lookup.insert(key.as_slice(), handle.as_slice())?;
+			}
+			let plain = Zeroizing::new(subscriber.encode());
+			let sealed = self.seal(b"subscribers", &handle, &plain)?;
+			records.insert(handle.as_slice(), sealed.as_slice())?;
+		}
+		txn.commit()?;
+		for impi in &subscriber.impis {
+			leases.remove(&self.lookup_key(Kind::Impi, &impi.identity));
+		}
+		Ok(handle)
+	}
+
+	/// The subscription with this handle.
+	pub fn get(&self, handle: &[u8; 32]) -> Result<Option<Subscriber>, VaultError> {
+		self.read_handle(handle)
+	}
+
+	/// The handle of the subscription that holds an identity.
+	pub fn handle_of(&self, kind: Kind, identity: &str) -> Result<Option<[u8; 32]>, VaultError> {
+		let db = self.db();
+		let txn = db.begin_read()?;
+		let lookup = txn.open_table(LOOKUP)?;
+		let found = lookup.get(self.lookup_key(kind, identity).as_slice())?;
+		found.map(|h| <[u8; 32]>::try_from(h.value()).map_err(|_| VaultError::Corrupt)).transpose()
+	}
+
+	/// The subscription that holds an identity.
+	pub fn find(&self, kind: Kind, identity: &str) -> Result<Option<Subscriber>, VaultError> {
+		match self.handle_of(kind, identity)? {
+			Some(handle) => self.read_handle(&handle),
+			None => Ok(None),
+		}
+	}
+
+	/// Destroys a subscription: its record (salt and secrets) and its
+	/// look-up keys, then compacts the file. Returns whether it existed.
+	pub fn erase(&self, handle: &[u8; 32]) -> Result<bool, VaultError> {
+		{
+			// Lock order: leases, then the database (as in `next_aka`).
+			let mut leases = self.leases.lock().unwrap_or_else(|p| p.into_inner());
+			let db = self.db();
+			let txn = db.begin_write()?;
+			{
+				let mut records = txn.open_table(SUBSCRIBERS)?;
+				let mut lookup = txn.open_table(LOOKUP)?;
+				let Some(sealed) = records.remove(handle.as_slice())?.map(|s| s.value().to_vec())
+				else {
+					return Ok(false);
+				};
+				let old = self.decode(handle, &sealed)?;
+				for (kind, name) in old.lookup_names() {
+					let key = self.lookup_key(kind, name);
+					lookup.remove(key.as_slice())?;
+					leases.remove(&key);
+				}
+			}
+			txn.commit()?;
+		}
+		let mut db = self.db.write().unwrap_or_else(|p| p.into_inner());
+		db.compact()?;
+		Ok(true)
+	}
+
+	/// The AKA keys of an IMPI and a fresh SQN for its next vector. The SQN
+	/// is covered by a committed reservation before it is returned.
+	pub fn next_aka(&self, impi: &str) -> Result<Option<(AkaKeys, u64)>, VaultError> {
+		let key = self.lookup_key(Kind::Impi, impi);
+		let mut leases = self.leases.lock().unwrap_or_else(|p| p.into_inner());
+		let Some(handle) = self.handle_of(Kind::Impi, impi)? else { return Ok(None) };
+		if let Some(lease) = leases.get_mut(&key) {
+			if lease.next <= lease.limit {
+				let sqn = lease.next;
+				lease.next = next_sqn(sqn).unwrap_or(SQN_MAX.saturating_add(1));
+				let subscriber = self.read_handle(&handle)?.ok_or(VaultError::Corrupt)?;
+				let aka = subscriber.impi(impi).and_then(|i| i.aka.as_ref());
+				return Ok(Some((aka.ok_or(VaultError::NoAkaKeys)?.keys(), sqn)));
+			}
+		}
+		// Reserve the next block and commit it before handing out any of it.
+		let (keys, first, limit) = self.update_aka(&handle, impi, |aka| {
+			let first = next_sqn(aka.sqn).ok_or(VaultError::SqnExhausted)?;
+			let limit = first.saturating_add(SQN_STEP * (SQN_BLOCK - 1)).min(SQN_MAX);
+			aka.sqn = limit;
+			Ok((first, limit))
+		})?;
+		let next = next_sqn(first).unwrap_or(SQN_MAX.saturating_add(1));
+		leases.insert(key, Lease { next, limit });
+		Ok(Some((keys, first)))
+	}
+
+	/// Records a resynchronisation: the USIM has seen `sqn_ms`, so the next
+	/// vector uses a later SQN. Never moves SQN backwards.
+	pub fn resync(&self, impi: &str, sqn_ms: u64) -> Result<bool, VaultError> {
+		let key = self.lookup_key(Kind::Impi, impi);
+		let mut leases = self.leases.lock().unwrap_or_else(|p| p.into_inner());
+		let Some(handle) = self.handle_of(Kind::Impi, impi)? else { return Ok(false) };
+		self.update_aka(&handle, impi, |aka| {
+			// Vectors already handed out from a reservation stay below its
+			// limit, which stays the floor: SQN only moves forward.
+			aka.sqn = aka.sqn.max(sqn_ms);
+			Ok((0, 0))
+		})?;
+		leases.remove(&key);
+		Ok(true)
+	}
+
+	fn update_aka(
+		&self,
+		handle: &[u8; 32],
+		impi: &str,
+		change: impl FnOnce(&mut AkaSecret) -> Result<(u64, u64), VaultError>,
+	) -> Result<(AkaKeys, u64, u64), VaultError> {
+		let db = self.db();
+		let txn = db.begin_write()?;
+		let outcome = {
+			let mut records = txn.open_table(SUBSCRIBERS)?;
+			let sealed = records.get(handle.as_slice())?.map(|s| s.value().to_vec());
+			let mut subscriber = self.decode(handle, &sealed.ok_or(VaultError::Corrupt)?)?;
+			let aka = subscriber
+				.impis
+				.iter_mut()
+				.find(|i| i.identity == impi)
+				.and_then(|i| i.aka.as_mut())
+				.ok_or(VaultError::NoAkaKeys)?;
+			let (a, b) = change(aka)?;
+			let keys = aka.keys();
+			let plain = Zeroizing::new(subscriber.encode());
+			let sealed = self.seal(b"subscribers", handle, &plain)?;
+			records.insert(handle.as_slice(), sealed.as_slice())?;
+			(keys, a, b)
+		};
+		txn.commit()?;
+		Ok(outcome)
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	fn key() -> VaultKey {
+		VaultKey::from_bytes([42; 32])
+	}
+
+	fn alice() -> Subscriber {
+		let mut s = Subscriber::new("alice-subscription");
+		s.impis.push(PrivateIdentity {
+			identity: "alice@ims.test".into(),
+			aka: Some(AkaSecret { k: [1; 16], opc: [2; 16], amf: [0x80, 0], sqn: 0 }),
+			digest: Some(DigestSecret {
+				realm: "ims.test".into(),
+				ha1: crate::auth::digest_ha1("alice@ims.test", "ims.test", "secret"),
+				password: None,
+			}),
+		});
+		s.impus.push("sip:alice@ims.test".into());
+		s.impus.push("tel:+15550100".into());
+		s
+	}
+
+	#[test]
+	fn a_subscriber_is_stored_and_found_by_each_identity() {
+		let dir = tempfile::tempdir().unwrap();
+		let vault = Vault::open(&dir.path().join("vault.redb"), &key()).unwrap();
+		let alice = alice();
+		let handle = vault.put(&alice).unwrap();
+		assert_eq!(handle, alice.handle());
+		assert_eq!(vault.get(&handle).unwrap().as_ref(), Some(&alice));
+		assert_eq!(vault.find(Kind::Impi, "alice@ims.test").unwrap().as_ref(), Some(&alice));
+		assert_eq!(vault.find(Kind::Impu, "tel:+15550100").unwrap().as_ref(), Some(&alice));
+		assert_eq!(vault.find(Kind::Impu, "sip:bob@ims.test").unwrap(), None);
+		// An IMPI name is not an IMPU.
+		assert_eq!(vault.find(Kind::Impu, "alice@ims.test").unwrap(), None);
+	}
+
+	#[test]
+	fn nothing_is_stored_in_clear() {
+		let dir = tempfile::tempdir().unwrap();
+		let path = dir.path().join("vault.redb");
+		{
+			let vault = Vault::open(&path, &key()).unwrap();
+			vault.put(&alice()).unwrap();
+		}
+		let bytes = std::fs::read(&path).unwrap();
+		let ha1 = crate::auth::digest_ha1("alice@ims.test", "ims.test", "secret");
+		for needle in [&b"alice"[..], b"ims.test", b"15550100", ha1.as_bytes(), &[1u8; 16]] {
+			assert!(
+				!bytes.windows(needle.len()).any(|w| w == needle),
+				"{:?} found in the vault file",
+				String::from_utf8_lossy(needle)
+			);
+		}
+	}
+
+	#[test]
+	fn records_survive_a_reopen_and_need_the_same_key() {
+		let dir = tempfile::tempdir().unwrap();
+		let path = dir.path().join("vault.redb");
+		let alice = alice();
+		let handle = Vault::open(&path, &key()).unwrap().put(&alice).unwrap();
+		let vault = Vault::open(&path, &key()).unwrap();
+		assert_eq!(vault.get(&handle).unwrap(), Some(alice));
+		drop(vault);
+		let wrong = VaultKey::from_bytes([43; 32]);
+		assert!(matches!(Vault::open(&path, &wrong), Err(VaultError::WrongKey)));
+	}
+
+	#[test]
+	fn identities_cannot_belong_to_two_subscriptions() {
+		let dir = tempfile::tempdir().unwrap();
+		let vault = Vault::open(&dir.path().join("vault.redb"), &key()).unwrap();
+		vault.put(&alice()).unwrap();
+		let mut other = Subscriber::new("other");
+		other.impus.push("tel:+15550100".into());
+		let err = vault.put(&other).unwrap_err();
+		assert!(matches!(err, VaultError::IdentityTaken(ref i) if i == "tel:+15550100"));
+		assert_eq!(vault.get(&other.handle()).unwrap(), None, "nothing was written");
+	}
+
+	#[test]
+	fn replacing_a_subscriber_drops_identities_it_no_longer_has() {
+		let dir = tempfile::tempdir().unwrap();
+		let vault = Vault::open(&dir.path().join("vault.redb"), &key()).unwrap();
+		let mut alice = alice();
+		vault.put(&alice).unwrap();
+		alice.impus.retain(|u| u.starts_with("sip:"));
+		vault.put(&alice).unwrap();
+		assert_eq!(vault.find(Kind::Impu, "tel:+15550100").unwrap(), None);
+		assert!(vault.find(Kind::Impu, "sip:alice@ims.test").unwrap().is_some());
+	}
+
+	#[test]
+	fn erasure_destroys_the_entry() {
+		let dir = tempfile::tempdir().unwrap();
+		let path = dir.path().join("vault.redb");
+		let vault = Vault::open(&path, &key()).unwrap();
+		let handle = vault.put(&alice()).unwrap();
+		assert!(vault.erase(&handle).unwrap());
+		assert!(!vault.erase(&handle).unwrap());
+		assert_eq!(vault.get(&handle).unwrap(), None);
+		assert_eq!(vault.find(Kind::Impi, "alice@ims.test").unwrap(), None);
+		assert_eq!(vault.next_aka("alice@ims.test").unwrap().map(|(_, s)| s), None);
+		// The identities are free again.
+		vault.put(&alice()).unwrap();
+	}
+
+	#[test]
+	fn sqns_increase_and_are_never_reused_across_restarts() {
+		let dir = tempfile::tempdir().unwrap();
+		let path = dir.path().join("vault.redb");
+		let mut seen = Vec::new();
+		for _restart in 0..3 {
+			let vault = Vault::open(&path, &key()).unwrap();
+			if seen.is_empty() {
+				vault.put(&alice()).unwrap();
+			}
+			for _ in 0..100 {
+				let (keys, sqn) = vault.next_aka("alice@ims.test").unwrap().unwrap();
+				assert_eq!(keys.k, [1; 16]);
+				seen.push(sqn);
+			}
+			// Simulated crash: the vault is dropped with part of a
+			// reservation unused.
+		}
+		assert!(seen.windows(2).all(|w| w[0] < w[1]), "strictly increasing");
+		assert!(seen.iter().all(|s| s % SQN_STEP == 0));
+		assert_eq!(seen[0], SQN_STEP);
+		// The persisted high-water mark covers every SQN handed out.
+		let vault = Vault::open(&path, &key()).unwrap();
+		let stored = vault.find(Kind::Impi, "alice@ims.test").unwrap().unwrap();
+		let hwm = stored.impis[0].aka.as_ref().unwrap().sqn;
+		assert!(hwm >= *seen.last().unwrap());
+	}
+
+	#[test]
+	fn resync_moves_sqn_forward_only() {
+		let dir = tempfile::tempdir().unwrap();
+		let vault = Vault::open(&dir.path().join("vault.redb"), &key()).unwrap();
+		vault.put(&alice()).unwrap();
+		let (_, first) = vault.next_aka("alice@ims.test").unwrap().unwrap();
+		// The USIM reports it has seen a much later SQN.
+		assert!(vault.resync("alice@ims.test", 1_000_000).unwrap());
+		let (_, after) = vault.next_aka("alice@ims.test").unwrap().unwrap();
+		assert_eq!(after, 1_000_000 + SQN_STEP);
+		// A stale resync never moves it back below what was reserved.
+		assert!(vault.resync("alice@ims.test", first).unwrap());
+		let (_, later) = vault.next_aka("alice@ims.test").unwrap().unwrap();
+		assert!(later > after);
+		assert!(!vault.resync("nobody@ims.test", 5).unwrap());
+	}
+
+	#[test]
+	fn an_exhausted_sqn_space_is_an_error() {
+		let dir = tempfile::tempdir().unwrap();
+		let vault = Vault::open(&dir.path().join("vault.redb"), &key()).unwrap();
+		let mut alice = alice();
+		alice.impis[0].aka.as_mut().unwrap().sqn = SQN_MAX;
+		vault.put(&alice).unwrap();
+		assert!(matches!(vault.next_aka("alice@ims.test"), Err(VaultError::SqnExhausted)));
+	}
+
+	#[test]
+	fn an_impi_without_aka_keys_gets_no_vector() {
+		let dir = tempfile::tempdir().unwrap();
+		let vault = Vault::open(&dir.path().join("vault.redb"), &key()).unwrap();
+		let mut alice = alice();
+		alice.impis[0].aka = None;
+		vault.put(&alice).unwrap();
+		assert!(matches!(vault.next_aka("alice@ims.test"), Err(VaultError::NoAkaKeys)));
+	}
+
+	#[test]
+	fn tampered_records_are_detected() {
+		let dir = tempfile::tempdir().unwrap();
+		let path = dir.path().join("vault.redb");
+		let vault = Vault::open(&path, &key()).unwrap();
+		let handle = vault.put(&alice()).unwrap();
+		let bob =
+			Subscriber { subscription: "bob".into(), impis: vec![], impus: vec![], salt: [3; 32] };
+		let bob_handle = vault.put(&bob).unwrap();
+		// Copy bob's sealed record over alice's: the AAD binds it to its key.
+		{
+			let db = vault.db();
+			let txn = db.begin_write().unwrap();
+			{
+				let mut t = txn.open_table(SUBSCRIBERS).unwrap();
+				let bob_sealed = t.get(bob_handle.as_slice()).unwrap().unwrap().value().to_vec();
+				t.insert(handle.as_slice(), bob_sealed.as_slice()).unwrap();
+			}
+			txn.commit().unwrap();
+		}
+		assert!(matches!(vault.get(&handle), Err(VaultError::Corrupt)));
+	}
+
+	#[test]
+	fn keys_load_from_hex_or_raw_files_with_safe_permissions() {
+		let dir = tempfile::tempdir().unwrap();
+		let hex_path = dir.path().join("key.hex");
+		std::fs::write(&hex_path, format!("{}\n", "ab".repeat(32))).unwrap();
+		let raw_path = dir.path().join("key.bin");
+		std::fs::write(&raw_path, [0xab; 32]).unwrap();
+		#[cfg(unix)]
+		{
+			use std::os::unix::fs::PermissionsExt;
+			for p in [&hex_path, &raw_path] {
+				std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o600)).unwrap();
+			}
+		}
+		assert_eq!(VaultKey::from_file(&hex_path).unwrap().0, [0xab; 32]);
+		assert_eq!(VaultKey::from_file(&raw_path).unwrap().0, [0xab; 32]);
+		assert!(matches!(VaultKey::from_hex("abcd"), Err(VaultError::KeyFormat)));
+		assert!(matches!(VaultKey::from_hex(&"zz".repeat(32)), Err(VaultError::KeyFormat)));
+		assert!(matches!(
+			VaultKey::from_file(&dir.path().join("missing")),
+			Err(VaultError::KeyFile(..))
+		));
+		#[cfg(unix)]
+		{
+			use std::os::unix::fs::PermissionsExt;
+			std::fs::set_permissions(&hex_path, std::fs::Permissions::from_mode(0o644)).unwrap();
+			let err = VaultKey::from_file(&hex_path).unwrap_err().to_string();
+			assert!(err.contains("chmod 600"), "{err}");
+		}
+		assert_eq!(format!("{:?}", key()), "VaultKey(<secret>)");
+		assert_eq!(format!("{:?}", alice()), "Subscriber(<personal data>)");
+	}
+}
