@@ -19,4 +19,5 @@
 pub mod auth;
 pub mod diameter;
 pub mod pseudonym;
+pub mod server;
 pub mod vault;

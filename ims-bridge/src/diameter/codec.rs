@@ -153,6 +153,20 @@ pub fn frame_len(buf: &[u8], limit: usize) -> Result<Option<usize>, FrameError> 
 	Ok(Some(length))
 }
 
+/// The header at the start of `buf`, if 20 bytes are there (whatever the
+/// rest holds): enough to answer a message that cannot be framed.
+pub fn peek_header(buf: &[u8]) -> Option<Header> {
+	let &[_, _, _, _, flags, c0, c1, c2, a0, a1, a2, a3, h0, h1, h2, h3, e0, e1, e2, e3] =
+		buf.first_chunk::<HEADER_LEN>()?;
+	Some(Header {
+		flags,
+		command: u24(&[c0, c1, c2]) as u32,
+		application: u32::from_be_bytes([a0, a1, a2, a3]),
+		hop_by_hop: u32::from_be_bytes([h0, h1, h2, h3]),
+		end_to_end: u32::from_be_bytes([e0, e1, e2, e3]),
+	})
+}
+
 /// A message that was framed but cannot be used: the header (when it could
 /// be read) and what the error answer must say.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -254,9 +268,7 @@ impl Message {
 
 	/// Decodes one framed message (exactly [`frame_len`] bytes).
 	pub fn decode(frame: &[u8]) -> Result<Message, DecodeError> {
-		let Some(
-			&[_, l0, l1, l2, flags, c0, c1, c2, a0, a1, a2, a3, h0, h1, h2, h3, e0, e1, e2, e3],
-		) = frame.first_chunk::<HEADER_LEN>()
+		let (Some(header), Some(&[_, l0, l1, l2])) = (peek_header(frame), frame.first_chunk::<4>())
 		else {
 			return Err(DecodeError {
 				header: Header {
@@ -270,13 +282,6 @@ impl Message {
 				failed: None,
 				reason: format!("{} bytes are too few for a Diameter header", frame.len()),
 			});
-		};
-		let header = Header {
-			flags,
-			command: u24(&[c0, c1, c2]) as u32,
-			application: u32::from_be_bytes([a0, a1, a2, a3]),
-			hop_by_hop: u32::from_be_bytes([h0, h1, h2, h3]),
-			end_to_end: u32::from_be_bytes([e0, e1, e2, e3]),
 		};
 		let fail = |result_code, failed, reason: String| DecodeError {
 			header,

@@ -4,5 +4,6 @@
 
 pub mod codec;
 pub mod dict;
+pub mod peer;
 
 pub use codec::{Avp, AvpError, DecodeError, FrameError, Header, Message, Value};

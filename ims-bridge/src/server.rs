@@ -1,0 +1,124 @@
+//! The Diameter listener: accepts peers from allowed addresses, up to a cap,
+//! optionally over TLS, and serves each connection with
+//! [`crate::diameter::peer::serve`] until shutdown.
+
+use crate::diameter::peer::{self, Application, Context};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::{watch, Semaphore};
+use tokio::task::JoinSet;
+use tokio_rustls::TlsAcceptor;
+
+/// How long a TLS handshake may take.
+const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long shutdown waits for peers to answer DPR and close.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// A TLS certificate chain and key that cannot be loaded.
+#[derive(Debug, thiserror::Error)]
+#[error("TLS {what} {path}: {reason}")]
+pub struct TlsError {
+	what: &'static str,
+	path: String,
+	reason: String,
+}
+
+/// A TLS acceptor from PEM files: the certificate chain and its key.
+pub fn tls_acceptor(cert: &Path, key: &Path) -> Result<TlsAcceptor, TlsError> {
+	let error = |what, path: &Path, reason: String| TlsError {
+		what,
+		path: path.display().to_string(),
+		reason,
+	};
+	let chain = CertificateDer::pem_file_iter(cert)
+		.map_err(|e| error("certificate", cert, e.to_string()))?
+		.collect::<Result<Vec<_>, _>>()
+		.map_err(|e| error("certificate", cert, e.to_string()))?;
+	if chain.is_empty() {
+		return Err(error("certificate", cert, "no certificate in the file".into()));
+	}
+	let key_der =
+		PrivateKeyDer::from_pem_file(key).map_err(|e| error("key", key, e.to_string()))?;
+	let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+		rustls::crypto::ring::default_provider(),
+	))
+	.with_safe_default_protocol_versions()
+	.map_err(|e| error("configuration", cert, e.to_string()))?
+	.with_no_client_auth()
+	.with_single_cert(chain, key_der)
+	.map_err(|e| error("key", key, e.to_string()))?;
+	Ok(TlsAcceptor::from(Arc::new(config)))
+}
+
+/// Serves Diameter on `listener` until `shutdown` turns true, then sends
+/// DPR to every peer and waits (at most [`SHUTDOWN_GRACE`]) for them to go.
+pub async fn run<A: Application>(
+	listener: TcpListener,
+	ctx: Arc<Context<A>>,
+	max_connections: usize,
+	tls: Option<TlsAcceptor>,
+	mut shutdown: watch::Receiver<bool>,
+) {
+	let slots = Arc::new(Semaphore::new(max_connections));
+	let mut connections = JoinSet::new();
+	loop {
+		let accepted = tokio::select! {
+			accepted = listener.accept() => accepted,
+			_ = shutdown.changed() => break,
+		};
+		while connections.try_join_next().is_some() {}
+		let (stream, address) = match accepted {
+			Ok(accepted) => accepted,
+			Err(e) => {
+				// Out of file descriptors and the like: back off briefly.
+				tracing::warn!(error = %e, "accept failed");
+				tokio::time::sleep(Duration::from_millis(100)).await;
+				continue;
+			},
+		};
+		if !ctx.policy.admits_address(address.ip()) {
+			tracing::warn!(%address, "connection from an address no allowed peer uses; closed");
+			continue;
+		}
+		let Ok(slot) = slots.clone().try_acquire_owned() else {
+			tracing::warn!(%address, max_connections, "connection cap reached; closed");
+			continue;
+		};
+		let _ = stream.set_nodelay(true);
+		let ctx = ctx.clone();
+		let shutdown = shutdown.clone();
+		let tls = tls.clone();
+		connections.spawn(async move {
+			let closed = match tls {
+				None => peer::serve(stream, address, ctx, shutdown).await,
+				Some(acceptor) => {
+					match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await
+					{
+						Ok(Ok(stream)) => peer::serve(stream, address, ctx, shutdown).await,
+						Ok(Err(e)) => peer::Closed::Io(format!("TLS handshake: {e}")),
+						Err(_) => peer::Closed::Io("TLS handshake timed out".into()),
+					}
+				},
+			};
+			tracing::debug!(%address, ?closed, "connection closed");
+			drop(slot);
+		});
+	}
+	drop(listener);
+	let grace = tokio::time::sleep(SHUTDOWN_GRACE);
+	tokio::pin!(grace);
+	loop {
+		tokio::select! {
+			next = connections.join_next() => if next.is_none() { break },
+			_ = &mut grace => {
+				tracing::warn!(open = connections.len(), "peers still connected after the shutdown grace; closing");
+				connections.abort_all();
+				break;
+			},
+		}
+	}
+}
