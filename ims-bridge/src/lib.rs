@@ -18,6 +18,9 @@
 
 pub mod auth;
 pub mod diameter;
+pub mod index;
+pub mod journal;
 pub mod pseudonym;
 pub mod server;
+pub mod user_data;
 pub mod vault;
