@@ -17,9 +17,11 @@
 )]
 
 pub mod auth;
+pub mod cx;
 pub mod diameter;
 pub mod index;
 pub mod journal;
+pub mod metrics;
 pub mod pseudonym;
 pub mod server;
 pub mod user_data;

@@ -353,6 +353,19 @@ impl Vault {
 		mac.finalize().into_bytes().into()
 	}
 
+	/// A stable, unlinkable pseudonym for an identity the vault does not
+	/// hold, so that requests about unknown users can still be audited:
+	/// the same identity always gets the same value, and without the vault
+	/// key nobody can tell which identity it was (nor match it to a vault
+	/// entry if the identity is provisioned later).
+	pub fn unknown_pseudonym(&self, kind: Kind, identity: &str) -> [u8; 32] {
+		let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(self.index_key.as_slice())
+			.unwrap_or_else(|_| unreachable!("HMAC takes keys of any length; qed"));
+		mac.update(b"unknown\0");
+		mac.update(&self.lookup_key(kind, identity));
+		mac.finalize().into_bytes().into()
+	}
+
 	fn decode(&self, handle: &[u8], sealed: &[u8]) -> Result<Subscriber, VaultError> {
 		let plain = self.open_sealed(b"subscribers", handle, sealed)?;
 		Subscriber::decode(&mut plain.as_slice()).map_err(|_| VaultError::Corrupt)
@@ -481,6 +494,15 @@ impl Vault {
 		let next = next_sqn(first).unwrap_or(SQN_MAX.saturating_add(1));
 		leases.insert(key, Lease { next, limit });
 		Ok(Some((keys, first)))
+	}
+
+	/// The AKA keys of an IMPI, without reserving a sequence number (to
+	/// check a resynchronisation).
+	pub fn next_aka_keys(&self, impi: &str) -> Result<Option<AkaKeys>, VaultError> {
+		let Some(subscriber) = self.find(Kind::Impi, impi)? else { return Ok(None) };
+		let aka =
+			subscriber.impi(impi).and_then(|i| i.aka.as_ref()).ok_or(VaultError::NoAkaKeys)?;
+		Ok(Some(aka.keys()))
 	}
 
 	/// Records a resynchronisation: the USIM has seen `sqn_ms`, so the next

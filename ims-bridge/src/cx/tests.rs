@@ -1,0 +1,721 @@
+//! The Cx handlers against a real vault and journal, with the index filled
+//! as the chain follower would fill it.
+
+use super::*;
+use crate::auth::milenage::Milenage;
+use crate::diameter::dict::APP_CX;
+use crate::index::{ImpiEntry, Update};
+use crate::vault::{AkaSecret, DigestSecret, PrivateIdentity, VaultKey};
+use ims_primitives::{
+	ApplicationServer, AuthSchemes, DefaultHandling, IfcView, ImpuKind, ImpuView,
+	PublicIdentityView,
+};
+use std::net::SocketAddr;
+
+const K: [u8; 16] = [
+	0x46, 0x5b, 0x5c, 0xe8, 0xb1, 0x99, 0xb4, 0x9f, 0xaa, 0x5f, 0x0a, 0x2e, 0xe2, 0x38, 0xa6, 0xbc,
+];
+const OPC: [u8; 16] = [
+	0xcd, 0x63, 0xcb, 0x71, 0x95, 0x4a, 0x9f, 0x4e, 0x48, 0xa5, 0x99, 0x4e, 0x37, 0xa0, 0x2b, 0xaf,
+];
+
+struct World {
+	cx: Cx,
+	index: Arc<Index>,
+	vault: Arc<Vault>,
+	journal: Journal,
+	metrics: Arc<Metrics>,
+	alice: Subscriber,
+	_dir: tempfile::TempDir,
+}
+
+fn subscriber(name: &str, impi: &str, impus: &[&str], aka: bool) -> Subscriber {
+	let mut s = Subscriber::new(name);
+	s.impis.push(PrivateIdentity {
+		identity: impi.into(),
+		aka: aka.then_some(AkaSecret { k: K, opc: OPC, amf: [0x80, 0], sqn: 0 }),
+		digest: Some(DigestSecret {
+			realm: "ims.test".into(),
+			ha1: auth::digest_ha1(impi, "ims.test", "secret"),
+			password: Some("secret".into()),
+		}),
+	});
+	s.impus = impus.iter().map(|u| u.to_string()).collect();
+	s
+}
+
+fn impu_id(s: &Subscriber, impu: &str) -> ImpuId {
+	ImpuId::from(s.pseudonym(Kind::Impu, impu))
+}
+
+fn impi_id(s: &Subscriber, impi: &str) -> ImpuId {
+	ImpuId::from(s.pseudonym(Kind::Impi, impi))
+}
+
+/// The runtime's view of `impu` of `s`, whose implicit set is all of `s`'s
+/// IMPUs, linked to all of its IMPIs.
+fn view_of(s: &Subscriber, impu: &str) -> ServerAssignmentView {
+	ServerAssignmentView {
+		impu: ImpuView {
+			impu: impu_id(s, impu),
+			realm: 1,
+			realm_name: name("ims.test"),
+			subscription: ImpuId::from(s.handle()),
+			kind: ImpuKind::PublicIdentity,
+			barred: false,
+			can_register: true,
+			implicit_set: Some(1),
+			all_barred: false,
+			roaming: vec![name("visited.test")].try_into().unwrap(),
+			registration: RegistrationView::default(),
+		},
+		associated_impis: s.impis.iter().map(|i| impi_id(s, &i.identity)).collect(),
+		profiles: vec![ims_primitives::ProfileView {
+			id: 1,
+			name: name("basic"),
+			identities: s
+				.impus
+				.iter()
+				.map(|u| PublicIdentityView {
+					impu: impu_id(s, u),
+					kind: ImpuKind::PublicIdentity,
+					barred: false,
+				})
+				.collect(),
+			ifcs: vec![],
+			shared_ifc_sets: vec![],
+			subscribed_media_profile: None,
+		}],
+		charging: None,
+	}
+}
+
+fn world_with(config: CxConfig) -> World {
+	let dir = tempfile::tempdir().unwrap();
+	let vault = Arc::new(
+		Vault::open(&dir.path().join("vault.redb"), &VaultKey::from_bytes([5; 32])).unwrap(),
+	);
+	let journal = Journal::open(&dir.path().join("journal.redb")).unwrap();
+	let index = Arc::new(Index::default());
+	let metrics = Arc::new(Metrics::new().unwrap());
+
+	let alice =
+		subscriber("alice", "alice@ims.test", &["sip:alice@ims.test", "tel:+15550100"], true);
+	let bob = subscriber("bob", "bob@ims.test", &["sip:bob@ims.test"], false);
+	let carol = subscriber("carol", "carol@ims.test", &["sip:carol@ims.test"], false);
+	for s in [&alice, &bob, &carol] {
+		vault.put(s).unwrap();
+	}
+	let mut bob_view = view_of(&bob, "sip:bob@ims.test");
+	bob_view.impu.barred = true;
+	bob_view.impu.all_barred = true;
+	let mut carol_view = view_of(&carol, "sip:carol@ims.test");
+	carol_view.associated_impis.clear();
+	let all = AuthSchemes::of(&[
+		AuthScheme::AkaV1Md5,
+		AuthScheme::AkaV2Md5,
+		AuthScheme::SipDigest,
+		AuthScheme::DigestMd5,
+	]);
+	let entry =
+		|schemes, default_scheme| Some(ImpiEntry { schemes, default_scheme, credential_epoch: 0 });
+	index.apply(Update {
+		impus: vec![
+			(impu_id(&alice, "sip:alice@ims.test"), Some(view_of(&alice, "sip:alice@ims.test"))),
+			(impu_id(&alice, "tel:+15550100"), Some(view_of(&alice, "tel:+15550100"))),
+			(impu_id(&bob, "sip:bob@ims.test"), Some(bob_view)),
+			(impu_id(&carol, "sip:carol@ims.test"), Some(carol_view)),
+		],
+		impis: vec![
+			(impi_id(&alice, "alice@ims.test"), entry(all, AuthScheme::AkaV1Md5)),
+			(
+				impi_id(&bob, "bob@ims.test"),
+				entry(AuthSchemes::of(&[AuthScheme::SipDigest]), AuthScheme::SipDigest),
+			),
+			(
+				impi_id(&carol, "carol@ims.test"),
+				entry(AuthSchemes::of(&[AuthScheme::SipDigest]), AuthScheme::SipDigest),
+			),
+		],
+		realms: Some([("ims.test".to_string(), 1)].into_iter().collect()),
+		..Default::default()
+	});
+	let local = LocalIdentity {
+		origin_host: "hss.ims.test".into(),
+		origin_realm: "ims.test".into(),
+		host_ip: "127.0.0.1".parse().unwrap(),
+		product_name: "ims-bridge".into(),
+	};
+	let cx = Cx::new(local, config, index.clone(), vault.clone(), journal.clone(), metrics.clone());
+	World { cx, index, vault, journal, metrics, alice, _dir: dir }
+}
+
+fn world() -> World {
+	world_with(CxConfig {
+		scscf_name: Some("sip:scscf.ims.test:6060".into()),
+		..CxConfig::default()
+	})
+}
+
+fn peer() -> PeerInfo {
+	PeerInfo {
+		origin_host: "scscf.ims.test".into(),
+		origin_realm: "ims.test".into(),
+		address: "127.0.0.1:3869".parse::<SocketAddr>().unwrap(),
+	}
+}
+
+fn request(command: u32) -> Message {
+	Message::request(command, APP_CX, 11, 22)
+		.with(Avp::utf8_of(&avp::SESSION_ID, "scscf.ims.test;1"))
+		.with(Avp::utf8_of(&avp::ORIGIN_HOST, "scscf.ims.test"))
+		.with(Avp::utf8_of(&avp::ORIGIN_REALM, "ims.test"))
+		.with(Avp::utf8_of(&avp::DESTINATION_REALM, "ims.test"))
+}
+
+fn uar(impi: &str, impu: &str) -> Message {
+	request(command::USER_AUTHORIZATION)
+		.with(Avp::utf8_of(&avp::USER_NAME, impi))
+		.with(Avp::utf8_of(&avp::PUBLIC_IDENTITY, impu))
+		.with(Avp::octets_of(&avp::VISITED_NETWORK_IDENTIFIER, b"\"ims.test\"".to_vec()))
+}
+
+fn mar(impi: &str, impu: &str, scheme: &str, items: u32) -> Message {
+	request(command::MULTIMEDIA_AUTH)
+		.with(Avp::utf8_of(&avp::USER_NAME, impi))
+		.with(Avp::utf8_of(&avp::PUBLIC_IDENTITY, impu))
+		.with(Avp::u32_of(&avp::SIP_NUMBER_AUTH_ITEMS, items))
+		.with(Avp::grouped_of(
+			&avp::SIP_AUTH_DATA_ITEM,
+			vec![Avp::utf8_of(&avp::SIP_AUTHENTICATION_SCHEME, scheme)],
+		))
+		.with(Avp::utf8_of(&avp::SERVER_NAME, "sip:scscf.ims.test:6060"))
+}
+
+fn sar(impu: &str, kind: u32) -> Message {
+	request(command::SERVER_ASSIGNMENT)
+		.with(Avp::utf8_of(&avp::PUBLIC_IDENTITY, impu))
+		.with(Avp::utf8_of(&avp::SERVER_NAME, "sip:scscf.ims.test:6060"))
+		.with(Avp::u32_of(&avp::SERVER_ASSIGNMENT_TYPE, kind))
+		.with(Avp::u32_of(&avp::USER_DATA_ALREADY_AVAILABLE, 0))
+}
+
+fn lir(impu: &str) -> Message {
+	request(command::LOCATION_INFO).with(Avp::utf8_of(&avp::PUBLIC_IDENTITY, impu))
+}
+
+/// (base Result-Code, Experimental-Result-Code) of an answer.
+fn codes(answer: &Message) -> (Option<u32>, Option<u32>) {
+	let base = answer.optional_u32(&avp::RESULT_CODE).unwrap();
+	let experimental = answer.find(&avp::EXPERIMENTAL_RESULT).map(|er| {
+		let children = er.children(&avp::EXPERIMENTAL_RESULT).unwrap();
+		assert!(children
+			.iter()
+			.any(|c| c.is(&avp::VENDOR_ID) && c.u32(&avp::VENDOR_ID) == Ok(VENDOR_3GPP)));
+		let code = children.iter().find(|c| c.is(&avp::EXPERIMENTAL_RESULT_CODE)).unwrap();
+		code.u32(&avp::EXPERIMENTAL_RESULT_CODE).unwrap()
+	});
+	(base, experimental)
+}
+
+fn last_record(w: &World) -> (RealmId, Record) {
+	let records = w.journal.pending_audit(10_000).unwrap();
+	let last = records.last().expect("an audit record").clone();
+	(last.realm, last.record)
+}
+
+fn records(w: &World) -> usize {
+	w.journal.pending_audit(10_000).unwrap().len()
+}
+
+async fn ask(w: &World, message: Message) -> Message {
+	let answer = w.cx.handle(&peer(), message).await;
+	assert!(!answer.header.is_request());
+	assert_eq!((answer.header.hop_by_hop, answer.header.end_to_end), (11, 22));
+	answer
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_answer_carries_the_common_avps_and_a_missing_session_id_is_refused() {
+	let w = world();
+	let answer = ask(&w, uar("alice@ims.test", "sip:alice@ims.test")).await;
+	assert_eq!(answer.required_utf8(&avp::SESSION_ID).unwrap(), "scscf.ims.test;1");
+	assert_eq!(answer.required_utf8(&avp::ORIGIN_HOST).unwrap(), "hss.ims.test");
+	assert_eq!(answer.required_utf8(&avp::ORIGIN_REALM).unwrap(), "ims.test");
+	assert_eq!(answer.required_u32(&avp::AUTH_SESSION_STATE).unwrap(), 1);
+	assert!(answer.find(&avp::VENDOR_SPECIFIC_APPLICATION_ID).is_some());
+
+	let mut no_session = uar("alice@ims.test", "sip:alice@ims.test");
+	no_session.avps.retain(|a| !a.is(&avp::SESSION_ID));
+	let before = records(&w);
+	let answer = ask(&w, no_session).await;
+	assert_eq!(codes(&answer), (Some(result::MISSING_AVP), None));
+	let failed = answer.find(&avp::FAILED_AVP).unwrap().children(&avp::FAILED_AVP).unwrap();
+	assert!(failed[0].is(&avp::SESSION_ID));
+	assert_eq!(records(&w), before, "a malformed request is not a transaction");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn uar_answers() {
+	let w = world();
+	// First registration: the configured S-CSCF.
+	let answer = ask(&w, uar("alice@ims.test", "sip:alice@ims.test")).await;
+	assert_eq!(codes(&answer), (None, Some(experimental::FIRST_REGISTRATION)));
+	assert_eq!(answer.required_utf8(&avp::SERVER_NAME).unwrap(), "sip:scscf.ims.test:6060");
+	let (realm, record) = last_record(&w);
+	assert_eq!(realm, 1);
+	assert_eq!(record.subject, Subject::Impu(impu_id(&w.alice, "sip:alice@ims.test")));
+	assert_eq!(record.activity, Activity::UserAuthorization);
+	assert_eq!(record.result, experimental::FIRST_REGISTRATION);
+	assert_eq!(record.peer, Peer::Diameter(Token::truncate_from(b"scscf.ims.test".to_vec())));
+
+	// A roaming network on the allow-list is fine; another one is not.
+	let mut roaming = uar("alice@ims.test", "sip:alice@ims.test");
+	roaming.avps.retain(|a| !a.is(&avp::VISITED_NETWORK_IDENTIFIER));
+	let allowed = roaming
+		.clone()
+		.with(Avp::octets_of(&avp::VISITED_NETWORK_IDENTIFIER, b"visited.test".to_vec()));
+	assert_eq!(codes(&ask(&w, allowed).await).1, Some(experimental::FIRST_REGISTRATION));
+	let refused = roaming
+		.with(Avp::octets_of(&avp::VISITED_NETWORK_IDENTIFIER, b"\"elsewhere.test\"".to_vec()));
+	assert_eq!(codes(&ask(&w, refused).await).1, Some(experimental::ERROR_ROAMING_NOT_ALLOWED));
+
+	// Unknown user: 5001, recorded under an unlinkable pseudonym.
+	let answer = ask(&w, uar("eve@ims.test", "sip:eve@ims.test")).await;
+	assert_eq!(codes(&answer), (None, Some(experimental::ERROR_USER_UNKNOWN)));
+	let (_, record) = last_record(&w);
+	let blinded = ImpuId::from(w.vault.unknown_pseudonym(Kind::Impu, "sip:eve@ims.test"));
+	assert_eq!(record.subject, Subject::Impu(blinded));
+	assert_eq!(record.result, experimental::ERROR_USER_UNKNOWN);
+
+	// Another subscription's IMPI, an unknown IMPI, an IMPI not linked.
+	let answer = ask(&w, uar("bob@ims.test", "sip:alice@ims.test")).await;
+	assert_eq!(codes(&answer).1, Some(experimental::ERROR_IDENTITIES_DONT_MATCH));
+	let answer = ask(&w, uar("nobody@ims.test", "sip:alice@ims.test")).await;
+	assert_eq!(codes(&answer).1, Some(experimental::ERROR_USER_UNKNOWN));
+	let answer = ask(&w, uar("carol@ims.test", "sip:carol@ims.test")).await;
+	assert_eq!(codes(&answer).1, Some(experimental::ERROR_IDENTITIES_DONT_MATCH));
+
+	// A barred identity (its whole implicit set barred) is refused.
+	let answer = ask(&w, uar("bob@ims.test", "sip:bob@ims.test")).await;
+	assert_eq!(codes(&answer), (Some(result::AUTHORIZATION_REJECTED), None));
+
+	// Capabilities asked for: the I-CSCF selects.
+	let answer = ask(
+		&w,
+		uar("alice@ims.test", "sip:alice@ims.test").with(Avp::u32_of(
+			&avp::USER_AUTHORIZATION_TYPE,
+			authorization_type::REGISTRATION_AND_CAPABILITIES,
+		)),
+	)
+	.await;
+	assert_eq!(codes(&answer).1, Some(experimental::FIRST_REGISTRATION));
+	assert!(answer.find(&avp::SERVER_CAPABILITIES).is_some());
+	assert!(answer.find(&avp::SERVER_NAME).is_none());
+
+	// Deregistration of an identity that is not registered.
+	let dereg = uar("alice@ims.test", "sip:alice@ims.test")
+		.with(Avp::u32_of(&avp::USER_AUTHORIZATION_TYPE, authorization_type::DE_REGISTRATION));
+	assert_eq!(
+		codes(&ask(&w, dereg.clone()).await).1,
+		Some(experimental::ERROR_IDENTITY_NOT_REGISTERED)
+	);
+
+	// Once registered: subsequent registration at the same S-CSCF, and
+	// deregistration succeeds.
+	ask(&w, sar("sip:alice@ims.test", assignment::REGISTRATION)).await;
+	let answer = ask(&w, uar("alice@ims.test", "tel:+15550100")).await;
+	assert_eq!(codes(&answer).1, Some(experimental::SUBSEQUENT_REGISTRATION));
+	assert_eq!(answer.required_utf8(&avp::SERVER_NAME).unwrap(), "sip:scscf.ims.test:6060");
+	let answer = ask(&w, dereg).await;
+	assert_eq!(codes(&answer), (Some(result::SUCCESS), None));
+
+	// A User-Authorization-Type out of range, a missing Public-Identity.
+	let answer = ask(
+		&w,
+		uar("alice@ims.test", "sip:alice@ims.test")
+			.with(Avp::u32_of(&avp::USER_AUTHORIZATION_TYPE, 9)),
+	)
+	.await;
+	assert_eq!(codes(&answer), (Some(result::INVALID_AVP_VALUE), None));
+	let mut missing = uar("alice@ims.test", "sip:alice@ims.test");
+	missing.avps.retain(|a| !a.is(&avp::PUBLIC_IDENTITY));
+	assert_eq!(codes(&ask(&w, missing).await), (Some(result::MISSING_AVP), None));
+	// Three first registrations and one deregistration answered 2001.
+	assert_eq!(w.metrics.count(command::USER_AUTHORIZATION, 2001), 4);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn uar_without_a_configured_scscf_offers_capabilities() {
+	let w = world_with(CxConfig::default());
+	let answer = ask(&w, uar("alice@ims.test", "sip:alice@ims.test")).await;
+	assert_eq!(codes(&answer).1, Some(experimental::FIRST_REGISTRATION));
+	assert!(answer.find(&avp::SERVER_CAPABILITIES).is_some());
+}
+
+fn items(answer: &Message) -> Vec<&[Avp]> {
+	answer
+		.find_all(&avp::SIP_AUTH_DATA_ITEM)
+		.map(|i| i.children(&avp::SIP_AUTH_DATA_ITEM).unwrap())
+		.collect()
+}
+
+fn child<'a>(item: &'a [Avp], def: &'static crate::diameter::dict::AvpDef) -> &'a Avp {
+	item.iter().find(|a| a.is(def)).unwrap_or_else(|| panic!("{} missing", def.name))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mar_sip_digest_gives_ha1_and_never_the_password() {
+	let w = world();
+	for requested in ["SIP Digest", "Digest-MD5"] {
+		let answer = ask(&w, mar("alice@ims.test", "sip:alice@ims.test", requested, 1)).await;
+		assert_eq!(codes(&answer), (Some(result::SUCCESS), None), "{requested}");
+		assert_eq!(answer.required_utf8(&avp::USER_NAME).unwrap(), "alice@ims.test");
+		assert_eq!(answer.required_utf8(&avp::PUBLIC_IDENTITY).unwrap(), "sip:alice@ims.test");
+		assert_eq!(answer.required_u32(&avp::SIP_NUMBER_AUTH_ITEMS).unwrap(), 1);
+		let item = items(&answer)[0];
+		assert_eq!(
+			child(item, &avp::SIP_AUTHENTICATION_SCHEME)
+				.utf8(&avp::SIP_AUTHENTICATION_SCHEME)
+				.unwrap(),
+			"SIP Digest"
+		);
+		let digest = child(item, &avp::SIP_DIGEST_AUTHENTICATE)
+			.children(&avp::SIP_DIGEST_AUTHENTICATE)
+			.unwrap();
+		assert_eq!(child(digest, &avp::DIGEST_REALM).utf8(&avp::DIGEST_REALM).unwrap(), "ims.test");
+		assert_eq!(child(digest, &avp::DIGEST_QOP).utf8(&avp::DIGEST_QOP).unwrap(), "auth");
+		assert_eq!(
+			child(digest, &avp::DIGEST_HA1).utf8(&avp::DIGEST_HA1).unwrap(),
+			auth::digest_ha1("alice@ims.test", "ims.test", "secret")
+		);
+		let bytes = answer.encode().unwrap();
+		assert!(!bytes.windows(6).any(|w| w == b"secret"), "the password never leaves");
+		let (_, record) = last_record(&w);
+		assert_eq!(record.subject, Subject::Impi(impi_id(&w.alice, "alice@ims.test")));
+		assert_eq!(record.activity, Activity::AuthenticationChallenge(AuthScheme::SipDigest));
+	}
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mar_digest_md5_hands_the_password_only_when_enabled() {
+	let w = world_with(CxConfig { digest_md5: true, ..CxConfig::default() });
+	// Bob may use SIP Digest only: Digest-MD5 is answered with SIP Digest.
+	let answer = ask(&w, mar("bob@ims.test", "sip:bob@ims.test", "Digest-MD5", 1)).await;
+	assert!(items(&answer)[0].iter().any(|a| a.is(&avp::SIP_DIGEST_AUTHENTICATE)));
+	// An IMPI allowed Digest-MD5 only, with Digest-MD5 enabled.
+	let mut dave = subscriber("dave", "dave@ims.test", &["sip:dave@ims.test"], false);
+	dave.salt = [3; 32];
+	w.vault.put(&dave).unwrap();
+	w.index.apply(Update {
+		impus: vec![(
+			impu_id(&dave, "sip:dave@ims.test"),
+			Some(view_of(&dave, "sip:dave@ims.test")),
+		)],
+		impis: vec![(
+			impi_id(&dave, "dave@ims.test"),
+			Some(ImpiEntry {
+				schemes: AuthSchemes::of(&[AuthScheme::DigestMd5]),
+				default_scheme: AuthScheme::DigestMd5,
+				credential_epoch: 0,
+			}),
+		)],
+		..Default::default()
+	});
+	let answer = ask(&w, mar("dave@ims.test", "sip:dave@ims.test", "Digest-MD5", 1)).await;
+	assert_eq!(codes(&answer), (Some(result::SUCCESS), None));
+	let item = items(&answer)[0];
+	assert_eq!(
+		child(item, &avp::SIP_AUTHENTICATION_SCHEME).utf8(&avp::SIP_AUTHENTICATION_SCHEME).unwrap(),
+		"Digest-MD5"
+	);
+	assert_eq!(
+		child(item, &avp::SIP_AUTHORIZATION).octets(&avp::SIP_AUTHORIZATION).unwrap(),
+		b"secret"
+	);
+	assert_eq!(
+		child(item, &avp::SIP_AUTHENTICATE).octets(&avp::SIP_AUTHENTICATE).unwrap().len(),
+		32
+	);
+
+	// The same IMPI with Digest-MD5 disabled: 5006.
+	let w2 = world();
+	w2.vault.put(&dave).unwrap();
+	w2.index.apply(Update {
+		impus: vec![(
+			impu_id(&dave, "sip:dave@ims.test"),
+			Some(view_of(&dave, "sip:dave@ims.test")),
+		)],
+		impis: vec![(
+			impi_id(&dave, "dave@ims.test"),
+			Some(ImpiEntry {
+				schemes: AuthSchemes::of(&[AuthScheme::DigestMd5]),
+				default_scheme: AuthScheme::DigestMd5,
+				credential_epoch: 0,
+			}),
+		)],
+		..Default::default()
+	});
+	let answer = ask(&w2, mar("dave@ims.test", "sip:dave@ims.test", "Digest-MD5", 1)).await;
+	assert_eq!(codes(&answer).1, Some(experimental::ERROR_AUTH_SCHEME_NOT_SUPPORTED));
+}
+
+/// SQN of a vector, recovered from AUTN with f5 as a USIM does.
+fn sqn_of(item: &[Avp]) -> u64 {
+	let challenge = child(item, &avp::SIP_AUTHENTICATE).octets(&avp::SIP_AUTHENTICATE).unwrap();
+	let rand: [u8; 16] = challenge[..16].try_into().unwrap();
+	let autn = &challenge[16..];
+	let ak = Milenage::new(&K, &OPC).f2345(&rand).ak;
+	autn[..6].iter().zip(ak).fold(0u64, |acc, (c, a)| (acc << 8) | u64::from(c ^ a))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mar_aka_gives_fresh_vectors_a_usim_accepts() {
+	let w = world();
+	let answer = ask(&w, mar("alice@ims.test", "sip:alice@ims.test", "Digest-AKAv1-MD5", 3)).await;
+	assert_eq!(codes(&answer), (Some(result::SUCCESS), None));
+	assert_eq!(answer.required_u32(&avp::SIP_NUMBER_AUTH_ITEMS).unwrap(), 3);
+	let vectors = items(&answer);
+	assert_eq!(vectors.len(), 3);
+	let mut last_sqn = 0;
+	for (number, item) in vectors.iter().enumerate() {
+		assert_eq!(
+			child(item, &avp::SIP_ITEM_NUMBER).u32(&avp::SIP_ITEM_NUMBER).unwrap(),
+			number as u32 + 1
+		);
+		let challenge = child(item, &avp::SIP_AUTHENTICATE).octets(&avp::SIP_AUTHENTICATE).unwrap();
+		assert_eq!(challenge.len(), 32);
+		let rand: [u8; 16] = challenge[..16].try_into().unwrap();
+		// What the USIM computes from K and OPc must match the vector.
+		let m = Milenage::new(&K, &OPC);
+		let out = m.f2345(&rand);
+		assert_eq!(
+			child(item, &avp::SIP_AUTHORIZATION).octets(&avp::SIP_AUTHORIZATION).unwrap(),
+			out.res
+		);
+		assert_eq!(
+			child(item, &avp::CONFIDENTIALITY_KEY).octets(&avp::CONFIDENTIALITY_KEY).unwrap(),
+			out.ck
+		);
+		assert_eq!(child(item, &avp::INTEGRITY_KEY).octets(&avp::INTEGRITY_KEY).unwrap(), out.ik);
+		let sqn = sqn_of(item);
+		let mac = m.f1(&rand, &auth::sqn_bytes(sqn), &[0x80, 0]);
+		assert_eq!(&challenge[16 + 6..16 + 8], &[0x80, 0]);
+		assert_eq!(&challenge[16 + 8..], &mac);
+		assert!(sqn > last_sqn, "SQN increases");
+		last_sqn = sqn;
+	}
+	// The default scheme when none is named is the IMPI's (AKAv1).
+	let answer = ask(&w, mar("alice@ims.test", "sip:alice@ims.test", "Unknown", 1)).await;
+	let item = items(&answer)[0];
+	assert_eq!(
+		child(item, &avp::SIP_AUTHENTICATION_SCHEME).utf8(&avp::SIP_AUTHENTICATION_SCHEME).unwrap(),
+		"Digest-AKAv1-MD5"
+	);
+	assert!(sqn_of(item) > last_sqn);
+	// AKAv2 is allowed too; a scheme the IMPI may not use, or that does not
+	// exist, is refused.
+	let answer = ask(&w, mar("alice@ims.test", "sip:alice@ims.test", "Digest-AKAv2-MD5", 1)).await;
+	assert_eq!(codes(&answer), (Some(result::SUCCESS), None));
+	let answer = ask(&w, mar("bob@ims.test", "sip:bob@ims.test", "Digest-AKAv1-MD5", 1)).await;
+	assert_eq!(codes(&answer).1, Some(experimental::ERROR_AUTH_SCHEME_NOT_SUPPORTED));
+	let answer =
+		ask(&w, mar("alice@ims.test", "sip:alice@ims.test", "NASS-Bundled-Nonsense", 1)).await;
+	assert_eq!(codes(&answer).1, Some(experimental::ERROR_AUTH_SCHEME_NOT_SUPPORTED));
+	// Unknown and mismatched users.
+	let answer = ask(&w, mar("eve@ims.test", "sip:eve@ims.test", "Digest-AKAv1-MD5", 1)).await;
+	assert_eq!(codes(&answer).1, Some(experimental::ERROR_USER_UNKNOWN));
+	let answer = ask(&w, mar("bob@ims.test", "sip:alice@ims.test", "Digest-AKAv1-MD5", 1)).await;
+	assert_eq!(codes(&answer).1, Some(experimental::ERROR_IDENTITIES_DONT_MATCH));
+	// A wrongly typed item: the scheme as a number.
+	let bad = request(command::MULTIMEDIA_AUTH)
+		.with(Avp::utf8_of(&avp::USER_NAME, "alice@ims.test"))
+		.with(Avp::utf8_of(&avp::PUBLIC_IDENTITY, "sip:alice@ims.test"))
+		.with(Avp::grouped_of(
+			&avp::SIP_AUTH_DATA_ITEM,
+			vec![Avp::octets_of(&avp::SIP_AUTHENTICATION_SCHEME, vec![0xff, 0xfe])],
+		));
+	assert_eq!(codes(&ask(&w, bad).await), (Some(result::INVALID_AVP_VALUE), None));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mar_with_auts_resynchronises() {
+	let w = world();
+	let answer = ask(&w, mar("alice@ims.test", "sip:alice@ims.test", "Digest-AKAv1-MD5", 1)).await;
+	let refused = items(&answer)[0];
+	let challenge = child(refused, &avp::SIP_AUTHENTICATE).octets(&avp::SIP_AUTHENTICATE).unwrap();
+	let rand: [u8; 16] = challenge[..16].try_into().unwrap();
+	// The USIM has seen SQN 1,000,000 and sends AUTS.
+	let sqn_ms = 1_000_000u64;
+	let m = Milenage::new(&K, &OPC);
+	let ak_star = m.f5_star(&rand);
+	let mut authorization = rand.to_vec();
+	authorization.extend(auth::sqn_bytes(sqn_ms).iter().zip(ak_star).map(|(s, a)| s ^ a));
+	authorization.extend(m.f1_star(&rand, &auth::sqn_bytes(sqn_ms), &[0, 0]));
+	let resync = request(command::MULTIMEDIA_AUTH)
+		.with(Avp::utf8_of(&avp::USER_NAME, "alice@ims.test"))
+		.with(Avp::utf8_of(&avp::PUBLIC_IDENTITY, "sip:alice@ims.test"))
+		.with(Avp::u32_of(&avp::SIP_NUMBER_AUTH_ITEMS, 1))
+		.with(Avp::grouped_of(
+			&avp::SIP_AUTH_DATA_ITEM,
+			vec![
+				Avp::utf8_of(&avp::SIP_AUTHENTICATION_SCHEME, "Digest-AKAv1-MD5"),
+				Avp::octets_of(&avp::SIP_AUTHORIZATION, authorization.clone()),
+			],
+		));
+	let answer = ask(&w, resync.clone()).await;
+	assert_eq!(codes(&answer), (Some(result::SUCCESS), None));
+	assert_eq!(sqn_of(items(&answer)[0]), sqn_ms + auth::SQN_STEP);
+	assert_eq!(last_record(&w).1.activity, Activity::Resynchronisation);
+
+	// A forged AUTS: vectors still come, SQN is not moved back or forth.
+	let mut forged = resync;
+	let mut bad = authorization;
+	bad[29] ^= 0xff;
+	forged.avps.retain(|a| !a.is(&avp::SIP_AUTH_DATA_ITEM));
+	forged.push(Avp::grouped_of(
+		&avp::SIP_AUTH_DATA_ITEM,
+		vec![
+			Avp::utf8_of(&avp::SIP_AUTHENTICATION_SCHEME, "Digest-AKAv1-MD5"),
+			Avp::octets_of(&avp::SIP_AUTHORIZATION, bad),
+		],
+	));
+	let answer = ask(&w, forged).await;
+	assert_eq!(sqn_of(items(&answer)[0]), sqn_ms + 2 * auth::SQN_STEP);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sar_assigns_reports_and_downloads_the_profile() {
+	let w = world();
+	let alice_sip = impu_id(&w.alice, "sip:alice@ims.test");
+	let alice_tel = impu_id(&w.alice, "tel:+15550100");
+	let answer = ask(
+		&w,
+		sar("sip:alice@ims.test", assignment::REGISTRATION)
+			.with(Avp::utf8_of(&avp::USER_NAME, "alice@ims.test")),
+	)
+	.await;
+	assert_eq!(codes(&answer), (Some(result::SUCCESS), None));
+	assert_eq!(answer.required_utf8(&avp::USER_NAME).unwrap(), "alice@ims.test");
+	let xml = String::from_utf8(
+		answer.find(&avp::USER_DATA).unwrap().octets(&avp::USER_DATA).unwrap().to_vec(),
+	)
+	.unwrap();
+	assert!(xml.contains("<PrivateID>alice@ims.test</PrivateID>"), "{xml}");
+	assert!(xml.contains("<Identity>sip:alice@ims.test</Identity>"), "{xml}");
+	assert!(xml.contains("<Identity>tel:+15550100</Identity>"), "the whole implicit set: {xml}");
+	// The registration report is journaled, and the state stands for both
+	// members at once.
+	let reports = w.journal.pending_registrations(10).unwrap();
+	assert_eq!(reports.len(), 1);
+	assert_eq!(reports[0].1.impu, alice_sip);
+	assert_eq!(reports[0].1.state, RegistrationState::Registered);
+	assert_eq!(
+		reports[0].1.scscf.as_ref().map(|s| s.to_vec()),
+		Some(b"sip:scscf.ims.test:6060".to_vec())
+	);
+	assert_eq!(
+		w.index.impu(&alice_tel).unwrap().impu.registration.state,
+		RegistrationState::Registered
+	);
+	assert_eq!(last_record(&w).1.activity, Activity::Registration);
+	// LIR now finds the S-CSCF.
+	let answer = ask(&w, lir("tel:+15550100")).await;
+	assert_eq!(codes(&answer), (Some(result::SUCCESS), None));
+	assert_eq!(
+		answer.find(&avp::SERVER_NAME).unwrap().utf8(&avp::SERVER_NAME).unwrap(),
+		"sip:scscf.ims.test:6060"
+	);
+
+	// Re-registration changes nothing: no new report.
+	let answer = ask(&w, sar("sip:alice@ims.test", assignment::RE_REGISTRATION)).await;
+	assert_eq!(codes(&answer), (Some(result::SUCCESS), None));
+	assert_eq!(
+		answer.required_utf8(&avp::USER_NAME).unwrap(),
+		"alice@ims.test",
+		"the linked IMPI by default"
+	);
+	assert_eq!(w.journal.pending_registrations(10).unwrap().len(), 1);
+	assert_eq!(last_record(&w).1.activity, Activity::ReRegistration);
+
+	// No assignment: the profile only.
+	let answer = ask(&w, sar("sip:alice@ims.test", assignment::NO_ASSIGNMENT)).await;
+	assert!(answer.find(&avp::USER_DATA).is_some());
+	assert_eq!(w.journal.pending_registrations(10).unwrap().len(), 1);
+
+	// User deregistration: reported, no profile, LIR says not registered.
+	let answer = ask(&w, sar("sip:alice@ims.test", assignment::USER_DEREGISTRATION)).await;
+	assert_eq!(codes(&answer), (Some(result::SUCCESS), None));
+	assert!(answer.find(&avp::USER_DATA).is_none());
+	let reports = w.journal.pending_registrations(10).unwrap();
+	assert_eq!(reports.len(), 2);
+	assert_eq!(
+		(reports[1].1.state, reports[1].1.scscf.clone()),
+		(RegistrationState::NotRegistered, None)
+	);
+	assert_eq!(last_record(&w).1.activity, Activity::Deregistration);
+	let answer = ask(&w, lir("sip:alice@ims.test")).await;
+	assert_eq!(codes(&answer).1, Some(experimental::ERROR_IDENTITY_NOT_REGISTERED));
+
+	// Unregistered user: an S-CSCF serves it unregistered.
+	ask(&w, sar("sip:alice@ims.test", assignment::UNREGISTERED_USER)).await;
+	assert_eq!(
+		w.index.impu(&alice_sip).unwrap().impu.registration.state,
+		RegistrationState::Unregistered
+	);
+	assert_eq!(last_record(&w).1.activity, Activity::UnregisteredService);
+
+	// Errors: unknown user, a foreign IMPI, an assignment type out of range,
+	// a missing Server-Name.
+	assert_eq!(
+		codes(&ask(&w, sar("sip:eve@ims.test", 1)).await).1,
+		Some(experimental::ERROR_USER_UNKNOWN)
+	);
+	let foreign = sar("sip:alice@ims.test", 1).with(Avp::utf8_of(&avp::USER_NAME, "bob@ims.test"));
+	assert_eq!(codes(&ask(&w, foreign).await).1, Some(experimental::ERROR_IDENTITIES_DONT_MATCH));
+	assert_eq!(
+		codes(&ask(&w, sar("sip:alice@ims.test", 12)).await),
+		(Some(result::INVALID_AVP_VALUE), None)
+	);
+	let mut nameless = sar("sip:alice@ims.test", 1);
+	nameless.avps.retain(|a| !a.is(&avp::SERVER_NAME));
+	assert_eq!(codes(&ask(&w, nameless).await), (Some(result::MISSING_AVP), None));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn lir_for_unregistered_services() {
+	let w = world();
+	// Without criteria for the unregistered state: not registered.
+	assert_eq!(
+		codes(&ask(&w, lir("sip:alice@ims.test")).await).1,
+		Some(experimental::ERROR_IDENTITY_NOT_REGISTERED)
+	);
+	// With a criterion that applies while unregistered: 2003 and an S-CSCF.
+	let mut view = view_of(&w.alice, "sip:alice@ims.test");
+	view.profiles[0].ifcs.push(IfcView {
+		priority: 1,
+		trigger_point: None,
+		application_server_id: 1,
+		application_server: ApplicationServer {
+			server_name: name("sip:vm.ims.test"),
+			default_handling: DefaultHandling::SessionContinued,
+			service_info: None,
+			include_register_request: false,
+			include_register_response: false,
+		},
+		profile_part: Some(ProfilePart::Unregistered),
+	});
+	w.index.apply(Update {
+		impus: vec![(impu_id(&w.alice, "sip:alice@ims.test"), Some(view))],
+		..Default::default()
+	});
+	let answer = ask(&w, lir("sip:alice@ims.test")).await;
+	assert_eq!(codes(&answer).1, Some(experimental::UNREGISTERED_SERVICE));
+	assert_eq!(answer.required_utf8(&avp::SERVER_NAME).unwrap(), "sip:scscf.ims.test:6060");
+	assert_eq!(last_record(&w).1.activity, Activity::LocationQuery);
+	// Unknown identity.
+	assert_eq!(
+		codes(&ask(&w, lir("sip:eve@ims.test")).await).1,
+		Some(experimental::ERROR_USER_UNKNOWN)
+	);
+}
