@@ -15,12 +15,14 @@ use ims_primitives::{
 	AuthScheme, AuthSchemes, ImpiId, ImpuId, RealmId, RegistrationState, RegistrationView,
 	ServerAssignmentView,
 };
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, RwLock};
 
 /// What MAR needs of a private identity.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ImpiEntry {
+	/// Its subscription.
+	pub subscription: ImpuId,
 	/// Schemes it may use.
 	pub schemes: AuthSchemes,
 	/// The scheme used when a request names none.
@@ -200,7 +202,29 @@ impl Index {
 		out
 	}
 
-	/// Public identities of a subscription or IMPI, for refreshes.
+	/// Public identities of these subscriptions, for refreshes.
+	pub fn impus_of_subscriptions(&self, subscriptions: &BTreeSet<ImpuId>) -> Vec<ImpuId> {
+		let state = self.read();
+		state
+			.impus
+			.iter()
+			.filter(|(_, view)| subscriptions.contains(&view.impu.subscription))
+			.map(|(id, _)| *id)
+			.collect()
+	}
+
+	/// Private identities of these subscriptions, for refreshes.
+	pub fn impis_of_subscriptions(&self, subscriptions: &BTreeSet<ImpuId>) -> Vec<ImpiId> {
+		let state = self.read();
+		state
+			.impis
+			.iter()
+			.filter(|(_, entry)| subscriptions.contains(&entry.subscription))
+			.map(|(id, _)| *id)
+			.collect()
+	}
+
+	/// Public identities linked to an IMPI, for refreshes.
 	pub fn impus_of_impi(&self, impi: &ImpiId) -> Vec<ImpuId> {
 		let state = self.read();
 		state

@@ -17,6 +17,7 @@
 )]
 
 pub mod auth;
+pub mod chain;
 pub mod cx;
 pub mod diameter;
 pub mod index;

@@ -117,8 +117,9 @@ fn world_with(config: CxConfig) -> World {
 		AuthScheme::SipDigest,
 		AuthScheme::DigestMd5,
 	]);
-	let entry =
-		|schemes, default_scheme| Some(ImpiEntry { schemes, default_scheme, credential_epoch: 0 });
+	let entry = |subscription, schemes, default_scheme| {
+		Some(ImpiEntry { subscription, schemes, default_scheme, credential_epoch: 0 })
+	};
 	index.apply(Update {
 		impus: vec![
 			(impu_id(&alice, "sip:alice@ims.test"), Some(view_of(&alice, "sip:alice@ims.test"))),
@@ -127,14 +128,14 @@ fn world_with(config: CxConfig) -> World {
 			(impu_id(&carol, "sip:carol@ims.test"), Some(carol_view)),
 		],
 		impis: vec![
-			(impi_id(&alice, "alice@ims.test"), entry(all, AuthScheme::AkaV1Md5)),
+			(impi_id(&alice, "alice@ims.test"), entry(ImpuId::from(alice.handle()), all, AuthScheme::AkaV1Md5)),
 			(
 				impi_id(&bob, "bob@ims.test"),
-				entry(AuthSchemes::of(&[AuthScheme::SipDigest]), AuthScheme::SipDigest),
+				entry(ImpuId::from(bob.handle()), AuthSchemes::of(&[AuthScheme::SipDigest]), AuthScheme::SipDigest),
 			),
 			(
 				impi_id(&carol, "carol@ims.test"),
-				entry(AuthSchemes::of(&[AuthScheme::SipDigest]), AuthScheme::SipDigest),
+				entry(ImpuId::from(carol.handle()), AuthSchemes::of(&[AuthScheme::SipDigest]), AuthScheme::SipDigest),
 			),
 		],
 		realms: Some([("ims.test".to_string(), 1)].into_iter().collect()),
@@ -415,6 +416,7 @@ async fn mar_digest_md5_hands_the_password_only_when_enabled() {
 		impis: vec![(
 			impi_id(&dave, "dave@ims.test"),
 			Some(ImpiEntry {
+				subscription: ImpuId::from(dave.handle()),
 				schemes: AuthSchemes::of(&[AuthScheme::DigestMd5]),
 				default_scheme: AuthScheme::DigestMd5,
 				credential_epoch: 0,
@@ -449,6 +451,7 @@ async fn mar_digest_md5_hands_the_password_only_when_enabled() {
 		impis: vec![(
 			impi_id(&dave, "dave@ims.test"),
 			Some(ImpiEntry {
+				subscription: ImpuId::from(dave.handle()),
 				schemes: AuthSchemes::of(&[AuthScheme::DigestMd5]),
 				default_scheme: AuthScheme::DigestMd5,
 				credential_epoch: 0,

@@ -1,0 +1,364 @@
+//! Keeps the [`Index`] at the finalized head.
+//!
+//! At start the whole subscriber model is read at the finalized head:
+//! realms, every IMPI record, and for every IMPU the runtime's own
+//! `IdentityApi::server_assignment` view. Then each finalized block is read
+//! in order (blocks missed while the connection was down are fetched by
+//! number): its identity events name what changed, and only those
+//! identities are read again at that block. A bulk import (whose event names
+//! no identity) or a gap too long to replay reloads everything.
+
+use super::{ims, ChainError, Client};
+use crate::index::{At, ImpiEntry, Index, Update};
+use crate::journal::Journal;
+use crate::metrics::Metrics;
+use ims_primitives::{ImpiId, ImpuId, RealmId};
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
+use subxt::client::{ClientAtBlock, OnlineClientAtBlockImpl};
+use tokio::sync::watch;
+
+type AtBlock = ClientAtBlock<super::Config, OnlineClientAtBlockImpl<super::Config>>;
+
+/// A gap longer than this is not replayed block by block: everything is
+/// read again at the new head.
+const MAX_REPLAY: u64 = 256;
+/// IMPU views fetched concurrently during a load.
+const LOAD_CONCURRENCY: usize = 32;
+
+fn h256(bytes: [u8; 32]) -> ImpuId {
+	ImpuId::from(bytes)
+}
+
+fn at_of(at: &AtBlock) -> At {
+	At { number: at.block_number() as u32, hash: at.block_hash().0 }
+}
+
+async fn realms(at: &AtBlock) -> Result<HashMap<String, RealmId>, ChainError> {
+	let mut out = HashMap::new();
+	let mut entries =
+		at.storage().iter(ims::storage().identity().realms(), ()).await.map_err(ChainError::call)?;
+	while let Some(entry) = entries.next().await {
+		let entry = entry.map_err(ChainError::call)?;
+		let (realm,) = entry.key().map_err(ChainError::call)?.decode().map_err(ChainError::call)?;
+		let info = entry.value().decode().map_err(ChainError::call)?;
+		out.insert(String::from_utf8_lossy(&info.name.0).to_ascii_lowercase(), realm);
+	}
+	Ok(out)
+}
+
+async fn impu_view(
+	at: &AtBlock,
+	impu: ImpuId,
+) -> Result<Option<ims_primitives::ServerAssignmentView>, ChainError> {
+	let call = ims::runtime_apis()
+		.identity_api()
+		.server_assignment(None, subxt::utils::H256(impu.0));
+	let answer = at.runtime_apis().call(call).await.map_err(ChainError::call)?;
+	Ok(answer.ok().map(|view| view.0))
+}
+
+async fn impi_entry(at: &AtBlock, impi: ImpiId) -> Result<Option<ImpiEntry>, ChainError> {
+	let entry = ims::storage().identity().impis();
+	let value = at
+		.storage()
+		.try_fetch(entry, (subxt::utils::H256(impi.0),))
+		.await
+		.map_err(ChainError::call)?;
+	let Some(value) = value else { return Ok(None) };
+	let record = value.decode().map_err(ChainError::call)?;
+	Ok(Some(ImpiEntry {
+		subscription: h256(record.subscription.0),
+		schemes: record.schemes.0,
+		default_scheme: record.default_scheme.0,
+		credential_epoch: record.credential_epoch,
+	}))
+}
+
+async fn views(
+	at: &AtBlock,
+	impus: Vec<ImpuId>,
+) -> Result<Vec<(ImpuId, Option<ims_primitives::ServerAssignmentView>)>, ChainError> {
+	let mut out = Vec::with_capacity(impus.len());
+	for chunk in impus.chunks(LOAD_CONCURRENCY) {
+		let fetched =
+			futures::future::join_all(chunk.iter().map(|impu| impu_view(at, *impu))).await;
+		for (impu, view) in chunk.iter().zip(fetched) {
+			out.push((*impu, view?));
+		}
+	}
+	Ok(out)
+}
+
+/// Reads the whole subscriber model at `at`.
+pub async fn load(at: &AtBlock) -> Result<Update, ChainError> {
+	let mut impus = Vec::new();
+	let mut keys =
+		at.storage().iter(ims::storage().identity().impus(), ()).await.map_err(ChainError::call)?;
+	while let Some(entry) = keys.next().await {
+		let entry = entry.map_err(ChainError::call)?;
+		let (impu,) = entry.key().map_err(ChainError::call)?.decode().map_err(ChainError::call)?;
+		impus.push(h256(impu.0));
+	}
+	let mut impis = Vec::new();
+	let mut records =
+		at.storage().iter(ims::storage().identity().impis(), ()).await.map_err(ChainError::call)?;
+	while let Some(entry) = records.next().await {
+		let entry = entry.map_err(ChainError::call)?;
+		let (impi,) = entry.key().map_err(ChainError::call)?.decode().map_err(ChainError::call)?;
+		let record = entry.value().decode().map_err(ChainError::call)?;
+		impis.push((
+			h256(impi.0),
+			Some(ImpiEntry {
+				subscription: h256(record.subscription.0),
+				schemes: record.schemes.0,
+				default_scheme: record.default_scheme.0,
+				credential_epoch: record.credential_epoch,
+			}),
+		));
+	}
+	Ok(Update {
+		at: at_of(at),
+		impus: views(at, impus).await?,
+		impis,
+		realms: Some(realms(at).await?),
+		full: true,
+	})
+}
+
+/// What one block's identity events ask to read again.
+#[derive(Default, Debug)]
+struct Touched {
+	impus: BTreeSet<ImpuId>,
+	impis: BTreeSet<ImpiId>,
+	subscriptions: BTreeSet<ImpuId>,
+	realms: BTreeSet<RealmId>,
+	profiles: BTreeSet<(RealmId, u32)>,
+	realm_names: bool,
+	everything: bool,
+}
+
+fn touched(events: &subxt::events::Events<super::Config>) -> Result<Touched, ChainError> {
+	use ims::identity::events as e;
+	let mut t = Touched::default();
+	for event in events.iter() {
+		let event = event.map_err(ChainError::call)?;
+		if event.pallet_name() != "Identity" {
+			continue;
+		}
+		macro_rules! on {
+			($ty:ty, |$ev:ident| $body:expr) => {
+				if let Some(decoded) = event.decode_fields_as::<$ty>() {
+					let $ev = decoded.map_err(ChainError::call)?;
+					$body;
+					continue;
+				}
+			};
+		}
+		on!(e::RealmCreated, |ev| { let _ = ev; t.realm_names = true });
+		on!(e::RealmOwnerChanged, |ev| { let _ = ev; t.realm_names = true });
+		on!(e::RealmRemoved, |ev| {
+			t.realm_names = true;
+			t.realms.insert(ev.realm);
+		});
+		on!(e::SubscriptionCreated, |ev| { t.subscriptions.insert(h256(ev.subscription.0)) });
+		on!(e::SubscriptionErased, |ev| { t.subscriptions.insert(h256(ev.subscription.0)) });
+		on!(e::ImpiCreated, |ev| {
+			t.impis.insert(h256(ev.impi.0));
+			t.subscriptions.insert(h256(ev.subscription.0));
+		});
+		on!(e::ImpiUpdated, |ev| { t.impis.insert(h256(ev.impi.0)) });
+		on!(e::CredentialsRotated, |ev| { t.impis.insert(h256(ev.impi.0)) });
+		on!(e::ImpiRemoved, |ev| { t.impis.insert(h256(ev.impi.0)) });
+		on!(e::ImpuCreated, |ev| {
+			t.impus.insert(h256(ev.impu.0));
+			t.subscriptions.insert(h256(ev.subscription.0));
+		});
+		on!(e::ImpuUpdated, |ev| { t.impus.insert(h256(ev.impu.0)) });
+		on!(e::ImpuBarred, |ev| { t.impus.insert(h256(ev.impu.0)) });
+		on!(e::ImpuUnbarred, |ev| { t.impus.insert(h256(ev.impu.0)) });
+		on!(e::ServiceProfileAssigned, |ev| { t.impus.insert(h256(ev.impu.0)) });
+		on!(e::RoamingSet, |ev| { t.impus.insert(h256(ev.impu.0)) });
+		on!(e::ImplicitSetChanged, |ev| { t.impus.insert(h256(ev.impu.0)) });
+		on!(e::ImplicitSetDefaultChanged, |ev| {
+			t.subscriptions.insert(h256(ev.subscription.0))
+		});
+		on!(e::ImpuRemoved, |ev| { t.impus.insert(h256(ev.impu.0)) });
+		on!(e::Linked, |ev| {
+			t.impus.insert(h256(ev.impu.0));
+			t.impis.insert(h256(ev.impi.0));
+		});
+		on!(e::Unlinked, |ev| {
+			t.impus.insert(h256(ev.impu.0));
+			t.impis.insert(h256(ev.impi.0));
+		});
+		on!(e::ServiceProfileStored, |ev| { t.profiles.insert((ev.realm, ev.profile)) });
+		on!(e::ServiceProfileRemoved, |ev| { t.profiles.insert((ev.realm, ev.profile)) });
+		on!(e::IfcSetStored, |ev| { t.realms.insert(ev.realm) });
+		on!(e::IfcSetRemoved, |ev| { t.realms.insert(ev.realm) });
+		on!(e::ApplicationServerStored, |ev| { t.realms.insert(ev.realm) });
+		on!(e::ApplicationServerRemoved, |ev| { t.realms.insert(ev.realm) });
+		on!(e::ChargingInformationStored, |ev| { t.realms.insert(ev.realm) });
+		on!(e::ChargingInformationRemoved, |ev| { t.realms.insert(ev.realm) });
+		on!(e::Imported, |ev| { let _ = ev; t.everything = true });
+		on!(e::RegistrationRecorded, |ev| { t.impus.insert(h256(ev.impu.0)) });
+		on!(e::RegistrationSkipped, |ev| { t.impus.insert(h256(ev.impu.0)) });
+	}
+	Ok(t)
+}
+
+/// Reads again, at `at`, what a block's events touched.
+async fn refresh(index: &Index, at: &AtBlock, t: Touched) -> Result<Update, ChainError> {
+	if t.everything {
+		return load(at).await;
+	}
+	let mut impus: BTreeSet<ImpuId> = t.impus.clone();
+	let mut impis: BTreeSet<ImpiId> = t.impis.clone();
+	// An identity's implicit set and subscription move with it.
+	let subscriptions: BTreeSet<ImpuId> = t
+		.subscriptions
+		.iter()
+		.copied()
+		.chain(t.impus.iter().filter_map(|u| index.impu(u).map(|v| v.impu.subscription)))
+		.collect();
+	impus.extend(index.impus_of_subscriptions(&subscriptions));
+	impis.extend(index.impis_of_subscriptions(&subscriptions));
+	for impi in &t.impis {
+		impus.extend(index.impus_of_impi(impi));
+	}
+	let listed: Vec<ImpuId> = impus.iter().copied().collect();
+	impus.extend(index.dependents(&listed, None));
+	for realm in &t.realms {
+		impus.extend(index.dependents(&[], Some((*realm, None))));
+	}
+	for (realm, profile) in &t.profiles {
+		impus.extend(index.dependents(&[], Some((*realm, Some(*profile)))));
+	}
+	// New members of a subscription are found on chain, not in the index.
+	for subscription in &subscriptions {
+		let entry = ims::storage().identity().subscriptions();
+		let value = at
+			.storage()
+			.try_fetch(entry, (subxt::utils::H256(subscription.0),))
+			.await
+			.map_err(ChainError::call)?;
+		if let Some(value) = value {
+			let record = value.decode().map_err(ChainError::call)?;
+			impus.extend(record.impus.0.iter().map(|u| h256(u.0)));
+			impis.extend(record.impis.0.iter().map(|i| h256(i.0)));
+		}
+	}
+	let mut impi_entries = Vec::with_capacity(impis.len());
+	for impi in impis {
+		impi_entries.push((impi, impi_entry(at, impi).await?));
+	}
+	let realms = if t.realm_names || !t.realms.is_empty() { Some(realms(at).await?) } else { None };
+	Ok(Update {
+		at: at_of(at),
+		impus: views(at, impus.into_iter().collect()).await?,
+		impis: impi_entries,
+		realms,
+		full: false,
+	})
+}
+
+async fn apply_block(
+	index: &Index,
+	journal: &Journal,
+	account: &subxt::utils::AccountId32,
+	at: &AtBlock,
+) -> Result<(), ChainError> {
+	let events = at.events().fetch().await.map_err(ChainError::call)?;
+	let t = touched(&events)?;
+	let update = refresh(index, at, t).await?;
+	index.apply(update);
+	// Audit records the chain has now finalized leave the journal.
+	let next = ims::runtime_apis().audit_api().next_sequence(account.clone());
+	let next = at.runtime_apis().call(next).await.map_err(ChainError::call)?;
+	journal.confirm_audit(next).map_err(ChainError::call)?;
+	Ok(())
+}
+
+fn report(index: &Index, metrics: &Metrics, journal: &Journal, head: u64) {
+	let (impus, impis) = index.len();
+	metrics.identities.with_label_values(&["impu"]).set(impus as i64);
+	metrics.identities.with_label_values(&["impi"]).set(impis as i64);
+	metrics.pending_registrations.set(index.pending_registrations() as i64);
+	if let Some(at) = index.at() {
+		metrics.finalized_block.set(i64::from(at.number));
+		metrics.chain_lag.set(head.saturating_sub(u64::from(at.number)) as i64);
+	}
+	if let Ok((audit, registrations)) = journal.depth() {
+		metrics.audit_queue.set(audit as i64);
+		metrics.registration_queue.set(registrations as i64);
+	}
+}
+
+/// Follows finalized blocks into `index` until `shutdown` turns true.
+/// `ready` turns true once the first full load is in. Errors are logged and
+/// retried with backoff; the index keeps serving what it has meanwhile.
+pub async fn follow(
+	client: Client,
+	index: Arc<Index>,
+	journal: Journal,
+	metrics: Arc<Metrics>,
+	account: subxt::utils::AccountId32,
+	ready: watch::Sender<bool>,
+	mut shutdown: watch::Receiver<bool>,
+) {
+	let mut backoff = Duration::from_millis(200);
+	loop {
+		let outcome = tokio::select! {
+			outcome = follow_once(&client, &index, &journal, &metrics, &account, &ready) => outcome,
+			_ = shutdown.changed() => return,
+		};
+		if let Err(e) = outcome {
+			tracing::warn!(error = %e, retry_in = ?backoff, "following the chain failed");
+		}
+		tokio::select! {
+			_ = tokio::time::sleep(backoff) => {},
+			_ = shutdown.changed() => return,
+		}
+		backoff = (backoff * 2).min(Duration::from_secs(10));
+	}
+}
+
+async fn follow_once(
+	client: &Client,
+	index: &Index,
+	journal: &Journal,
+	metrics: &Metrics,
+	account: &subxt::utils::AccountId32,
+	ready: &watch::Sender<bool>,
+) -> Result<(), ChainError> {
+	let mut blocks = client.stream_blocks().await.map_err(ChainError::call)?;
+	if index.at().is_none() {
+		let at = client.at_current_block().await.map_err(ChainError::call)?;
+		let update = load(&at).await?;
+		let (impus, impis) = (update.impus.len(), update.impis.len());
+		index.apply(update);
+		tracing::info!(block = at.block_number(), impus, impis, "index loaded");
+		ready.send_replace(true);
+	}
+	while let Some(block) = blocks.next().await {
+		let block = block.map_err(ChainError::call)?;
+		let head = block.number();
+		let last = index.at().map(|a| u64::from(a.number)).unwrap_or(0);
+		if head <= last {
+			continue;
+		}
+		if head - last > MAX_REPLAY {
+			let at = block.at().await.map_err(ChainError::call)?;
+			tracing::warn!(from = last, to = head, "gap too long to replay; reloading");
+			index.apply(load(&at).await?);
+		} else {
+			for number in last + 1..=head {
+				let at = client.at_block(number).await.map_err(ChainError::call)?;
+				apply_block(index, journal, account, &at).await?;
+			}
+		}
+		report(index, metrics, journal, head);
+	}
+	Err(ChainError::Call("the finalized block stream ended".into()))
+}
