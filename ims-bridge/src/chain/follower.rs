@@ -37,8 +37,11 @@ fn at_of(at: &AtBlock) -> At {
 
 async fn realms(at: &AtBlock) -> Result<HashMap<String, RealmId>, ChainError> {
 	let mut out = HashMap::new();
-	let mut entries =
-		at.storage().iter(ims::storage().identity().realms(), ()).await.map_err(ChainError::call)?;
+	let mut entries = at
+		.storage()
+		.iter(ims::storage().identity().realms(), ())
+		.await
+		.map_err(ChainError::call)?;
 	while let Some(entry) = entries.next().await {
 		let entry = entry.map_err(ChainError::call)?;
 		let (realm,) = entry.key().map_err(ChainError::call)?.decode().map_err(ChainError::call)?;
@@ -52,9 +55,8 @@ async fn impu_view(
 	at: &AtBlock,
 	impu: ImpuId,
 ) -> Result<Option<ims_primitives::ServerAssignmentView>, ChainError> {
-	let call = ims::runtime_apis()
-		.identity_api()
-		.server_assignment(None, subxt::utils::H256(impu.0));
+	let call =
+		ims::runtime_apis().identity_api().server_assignment(None, subxt::utils::H256(impu.0));
 	let answer = at.runtime_apis().call(call).await.map_err(ChainError::call)?;
 	Ok(answer.ok().map(|view| view.0))
 }
@@ -156,8 +158,14 @@ fn touched(events: &subxt::events::Events<super::Config>) -> Result<Touched, Cha
 				}
 			};
 		}
-		on!(e::RealmCreated, |ev| { let _ = ev; t.realm_names = true });
-		on!(e::RealmOwnerChanged, |ev| { let _ = ev; t.realm_names = true });
+		on!(e::RealmCreated, |ev| {
+			let _ = ev;
+			t.realm_names = true
+		});
+		on!(e::RealmOwnerChanged, |ev| {
+			let _ = ev;
+			t.realm_names = true
+		});
 		on!(e::RealmRemoved, |ev| {
 			t.realm_names = true;
 			t.realms.insert(ev.realm);
@@ -181,9 +189,7 @@ fn touched(events: &subxt::events::Events<super::Config>) -> Result<Touched, Cha
 		on!(e::ServiceProfileAssigned, |ev| { t.impus.insert(h256(ev.impu.0)) });
 		on!(e::RoamingSet, |ev| { t.impus.insert(h256(ev.impu.0)) });
 		on!(e::ImplicitSetChanged, |ev| { t.impus.insert(h256(ev.impu.0)) });
-		on!(e::ImplicitSetDefaultChanged, |ev| {
-			t.subscriptions.insert(h256(ev.subscription.0))
-		});
+		on!(e::ImplicitSetDefaultChanged, |ev| { t.subscriptions.insert(h256(ev.subscription.0)) });
 		on!(e::ImpuRemoved, |ev| { t.impus.insert(h256(ev.impu.0)) });
 		on!(e::Linked, |ev| {
 			t.impus.insert(h256(ev.impu.0));
@@ -201,7 +207,10 @@ fn touched(events: &subxt::events::Events<super::Config>) -> Result<Touched, Cha
 		on!(e::ApplicationServerRemoved, |ev| { t.realms.insert(ev.realm) });
 		on!(e::ChargingInformationStored, |ev| { t.realms.insert(ev.realm) });
 		on!(e::ChargingInformationRemoved, |ev| { t.realms.insert(ev.realm) });
-		on!(e::Imported, |ev| { let _ = ev; t.everything = true });
+		on!(e::Imported, |ev| {
+			let _ = ev;
+			t.everything = true
+		});
 		on!(e::RegistrationRecorded, |ev| { t.impus.insert(h256(ev.impu.0)) });
 		on!(e::RegistrationSkipped, |ev| { t.impus.insert(h256(ev.impu.0)) });
 	}
@@ -274,7 +283,7 @@ async fn apply_block(
 	let update = refresh(index, at, t).await?;
 	index.apply(update);
 	// Audit records the chain has now finalized leave the journal.
-	let next = ims::runtime_apis().audit_api().next_sequence(account.clone());
+	let next = ims::runtime_apis().audit_api().next_sequence(*account);
 	let next = at.runtime_apis().call(next).await.map_err(ChainError::call)?;
 	journal.confirm_audit(next).map_err(ChainError::call)?;
 	Ok(())

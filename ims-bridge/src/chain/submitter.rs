@@ -52,9 +52,9 @@ async fn submit_registrations(
 	let Some(last) = reports.last().map(|(n, _)| *n) else { return Ok(0) };
 	let count = reports.len();
 	let updates = reports.into_iter().map(|(_, report)| Static(report)).collect();
-	let call = ims::transactions()
-		.identity()
-		.record_registrations(ims::runtime_types::bounded_collections::bounded_vec::BoundedVec(updates));
+	let call = ims::transactions().identity().record_registrations(
+		ims::runtime_types::bounded_collections::bounded_vec::BoundedVec(updates),
+	);
 	let at = client.at_current_block().await.map_err(ChainError::call)?;
 	at.transactions()
 		.sign_and_submit_then_watch_default(&call, signer)

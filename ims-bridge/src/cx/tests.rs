@@ -128,14 +128,25 @@ fn world_with(config: CxConfig) -> World {
 			(impu_id(&carol, "sip:carol@ims.test"), Some(carol_view)),
 		],
 		impis: vec![
-			(impi_id(&alice, "alice@ims.test"), entry(ImpuId::from(alice.handle()), all, AuthScheme::AkaV1Md5)),
+			(
+				impi_id(&alice, "alice@ims.test"),
+				entry(ImpuId::from(alice.handle()), all, AuthScheme::AkaV1Md5),
+			),
 			(
 				impi_id(&bob, "bob@ims.test"),
-				entry(ImpuId::from(bob.handle()), AuthSchemes::of(&[AuthScheme::SipDigest]), AuthScheme::SipDigest),
+				entry(
+					ImpuId::from(bob.handle()),
+					AuthSchemes::of(&[AuthScheme::SipDigest]),
+					AuthScheme::SipDigest,
+				),
 			),
 			(
 				impi_id(&carol, "carol@ims.test"),
-				entry(ImpuId::from(carol.handle()), AuthSchemes::of(&[AuthScheme::SipDigest]), AuthScheme::SipDigest),
+				entry(
+					ImpuId::from(carol.handle()),
+					AuthSchemes::of(&[AuthScheme::SipDigest]),
+					AuthScheme::SipDigest,
+				),
 			),
 		],
 		realms: Some([("ims.test".to_string(), 1)].into_iter().collect()),

@@ -1,0 +1,522 @@
+//! `bridge.toml`: read, then checked as a whole before any port is bound,
+//! so that an operator sees every mistake at once, each with the key it is
+//! about.
+
+use crate::cx::CxConfig;
+use crate::diameter::peer::{AllowedPeer, LocalIdentity, PeerPolicy};
+use crate::vault::{VaultError, VaultKey};
+use serde::Deserialize;
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The file as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct File {
+	/// The Diameter side.
+	pub diameter: DiameterFile,
+	/// How Cx is answered.
+	#[serde(default)]
+	pub cx: CxFile,
+	/// The chain.
+	pub chain: ChainFile,
+	/// The vault.
+	pub vault: VaultFile,
+	/// The journal.
+	pub journal: JournalFile,
+	/// Prometheus metrics.
+	#[serde(default)]
+	pub metrics: MetricsFile,
+}
+
+/// `[diameter]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DiameterFile {
+	/// Address to listen on, e.g. `127.0.0.1:3868`.
+	pub listen: String,
+	/// Our Origin-Host.
+	pub origin_host: String,
+	/// Our Origin-Realm.
+	pub origin_realm: String,
+	/// Host-IP-Address of the CEA (default: the listen address, or
+	/// 127.0.0.1 when that is unspecified).
+	pub host_ip: Option<String>,
+	/// Product-Name of the CEA.
+	#[serde(default = "default_product")]
+	pub product_name: String,
+	/// Most connections at once.
+	#[serde(default = "default_max_connections")]
+	pub max_connections: usize,
+	/// Requests per second each peer may send on average.
+	#[serde(default = "default_rate")]
+	pub requests_per_second: u32,
+	/// Requests a peer may send in a burst above that.
+	#[serde(default = "default_burst")]
+	pub burst: u32,
+	/// Largest message accepted, in bytes.
+	#[serde(default = "default_max_message")]
+	pub max_message_bytes: usize,
+	/// A connection silent this long is closed.
+	#[serde(default = "default_idle")]
+	pub idle_timeout_secs: u64,
+	/// TLS, if the peers use it.
+	pub tls: Option<TlsFile>,
+	/// Peers allowed to connect.
+	#[serde(default)]
+	pub peers: Vec<PeerFile>,
+}
+
+fn default_product() -> String {
+	"ims-bridge".into()
+}
+fn default_max_connections() -> usize {
+	64
+}
+fn default_rate() -> u32 {
+	50_000
+}
+fn default_burst() -> u32 {
+	10_000
+}
+fn default_max_message() -> usize {
+	crate::diameter::codec::DEFAULT_MAX_MESSAGE
+}
+fn default_idle() -> u64 {
+	120
+}
+
+/// `[diameter.tls]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsFile {
+	/// PEM certificate chain.
+	pub cert: PathBuf,
+	/// PEM private key.
+	pub key: PathBuf,
+}
+
+/// `[[diameter.peers]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PeerFile {
+	/// The Origin-Host it presents.
+	pub origin_host: String,
+	/// Addresses it connects from.
+	pub addresses: Vec<String>,
+}
+
+/// `[cx]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CxFile {
+	/// S-CSCF named for first registrations and unregistered services.
+	pub scscf_name: Option<String>,
+	/// Hand plaintext passwords to S-CSCFs asking for Digest-MD5.
+	#[serde(default)]
+	pub digest_md5: bool,
+	/// Most vectors per MAA.
+	#[serde(default = "default_auth_items")]
+	pub max_auth_items: u32,
+}
+
+impl Default for CxFile {
+	fn default() -> Self {
+		CxFile { scscf_name: None, digest_md5: false, max_auth_items: default_auth_items() }
+	}
+}
+
+fn default_auth_items() -> u32 {
+	5
+}
+
+/// `[chain]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChainFile {
+	/// The node's WebSocket RPC, e.g. `ws://127.0.0.1:9944`.
+	pub url: String,
+	/// A file holding the bridge account's secret URI (`//Alice`, a
+	/// mnemonic, or `0x` seed); must not be readable by group or others.
+	pub signer_file: Option<PathBuf>,
+	/// Or the environment variable holding it.
+	pub signer_env: Option<String>,
+}
+
+/// `[vault]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VaultFile {
+	/// The vault file.
+	pub path: PathBuf,
+	/// A file with the 32-byte key (raw or 64 hex digits).
+	pub key_file: Option<PathBuf>,
+	/// Or the environment variable holding it in hex.
+	pub key_env: Option<String>,
+}
+
+/// `[journal]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JournalFile {
+	/// The journal file.
+	pub path: PathBuf,
+}
+
+/// `[metrics]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsFile {
+	/// Address of the `/metrics` endpoint; none = no endpoint.
+	pub listen: Option<String>,
+}
+
+/// A checked configuration, ready to run.
+pub struct Config {
+	/// Where Diameter listens.
+	pub listen: SocketAddr,
+	/// Our identity.
+	pub local: LocalIdentity,
+	/// Peer rules.
+	pub policy: PeerPolicy,
+	/// Connection cap.
+	pub max_connections: usize,
+	/// TLS files.
+	pub tls: Option<(PathBuf, PathBuf)>,
+	/// Cx behaviour.
+	pub cx: CxConfig,
+	/// Node RPC.
+	pub chain_url: String,
+	/// The bridge account's secret URI.
+	pub signer: zeroize::Zeroizing<String>,
+	/// Vault file.
+	pub vault_path: PathBuf,
+	/// Vault key.
+	pub vault_key: VaultKey,
+	/// Journal file.
+	pub journal_path: PathBuf,
+	/// Metrics endpoint.
+	pub metrics: Option<SocketAddr>,
+}
+
+/// Every problem found, one per line.
+#[derive(Debug, thiserror::Error)]
+#[error("{}", .0.join("\n"))]
+pub struct ConfigErrors(pub Vec<String>);
+
+fn secret_from_file(path: &Path) -> Result<zeroize::Zeroizing<String>, String> {
+	#[cfg(unix)]
+	{
+		use std::os::unix::fs::PermissionsExt;
+		let mode = std::fs::metadata(path).map_err(|e| e.to_string())?.permissions().mode();
+		if mode & 0o077 != 0 {
+			return Err(format!(
+				"mode {:o} lets group or others read it; chmod 600 it",
+				mode & 0o777
+			));
+		}
+	}
+	let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+	Ok(zeroize::Zeroizing::new(text.trim().to_string()))
+}
+
+impl Config {
+	/// Reads and checks `path`. Relative paths in it are taken from the
+	/// file's directory.
+	pub fn load(path: &Path) -> Result<Config, ConfigErrors> {
+		let text = std::fs::read_to_string(path)
+			.map_err(|e| ConfigErrors(vec![format!("{}: {e}", path.display())]))?;
+		let file: File = toml::from_str(&text)
+			.map_err(|e| ConfigErrors(vec![format!("{}: {e}", path.display())]))?;
+		let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+		Config::check(file, &base)
+	}
+
+	/// Checks a parsed file.
+	pub fn check(file: File, base: &Path) -> Result<Config, ConfigErrors> {
+		let mut errors = Vec::new();
+		let mut fail = |key: &str, message: String| errors.push(format!("{key}: {message}"));
+		let at = |p: &Path| if p.is_absolute() { p.to_path_buf() } else { base.join(p) };
+		let d = &file.diameter;
+
+		let listen = d.listen.parse::<SocketAddr>().map_err(|e| e.to_string());
+		if let Err(e) = &listen {
+			fail("diameter.listen", format!("{:?} is not an address and port: {e}", d.listen));
+		}
+		if d.origin_host.trim().is_empty() {
+			fail("diameter.origin_host", "must not be empty".into());
+		}
+		if d.origin_realm.trim().is_empty() {
+			fail("diameter.origin_realm", "must not be empty".into());
+		}
+		let host_ip = match &d.host_ip {
+			Some(text) => text.parse::<IpAddr>().map_err(|e| {
+				fail("diameter.host_ip", format!("{text:?} is not an IP address: {e}"));
+			}),
+			None => Ok(match &listen {
+				Ok(address) if !address.ip().is_unspecified() => address.ip(),
+				_ => IpAddr::from([127, 0, 0, 1]),
+			}),
+		};
+		if d.max_connections == 0 {
+			fail("diameter.max_connections", "must be at least 1".into());
+		}
+		if d.requests_per_second == 0 {
+			fail("diameter.requests_per_second", "must be at least 1".into());
+		}
+		if d.max_message_bytes < crate::diameter::codec::HEADER_LEN
+			|| d.max_message_bytes > 0xff_ffff
+		{
+			fail("diameter.max_message_bytes", "must be between 20 and 16777215".into());
+		}
+		if d.idle_timeout_secs == 0 {
+			fail("diameter.idle_timeout_secs", "must be at least 1".into());
+		}
+		if d.peers.is_empty() {
+			fail("diameter.peers", "no peer is allowed to connect; add [[diameter.peers]]".into());
+		}
+		let mut allowed = Vec::new();
+		for (i, peer) in d.peers.iter().enumerate() {
+			if peer.origin_host.trim().is_empty() {
+				fail(&format!("diameter.peers[{i}].origin_host"), "must not be empty".into());
+			}
+			if peer.addresses.is_empty() {
+				fail(
+					&format!("diameter.peers[{i}].addresses"),
+					"must list at least one address".into(),
+				);
+			}
+			let mut addresses = Vec::new();
+			for a in &peer.addresses {
+				match a.parse::<IpAddr>() {
+					Ok(ip) => addresses.push(ip),
+					Err(e) => fail(
+						&format!("diameter.peers[{i}].addresses"),
+						format!("{a:?} is not an IP address: {e}"),
+					),
+				}
+			}
+			allowed.push(AllowedPeer { origin_host: peer.origin_host.clone(), addresses });
+		}
+		let tls = d.tls.as_ref().map(|t| (at(&t.cert), at(&t.key)));
+		if let Some((cert, key)) = &tls {
+			if let Err(e) = crate::server::tls_acceptor(cert, key) {
+				fail("diameter.tls", e.to_string());
+			}
+		}
+		if file.cx.max_auth_items == 0 || file.cx.max_auth_items > 32 {
+			fail("cx.max_auth_items", "must be between 1 and 32".into());
+		}
+		if let Some(name) = &file.cx.scscf_name {
+			if !name.starts_with("sip:") && !name.starts_with("sips:") {
+				fail("cx.scscf_name", format!("{name:?} is not a SIP URI"));
+			}
+		}
+		let url = &file.chain.url;
+		if !(url.starts_with("ws://") || url.starts_with("wss://")) {
+			fail("chain.url", format!("{url:?} is not a ws:// or wss:// URL"));
+		}
+		let signer = match (&file.chain.signer_file, &file.chain.signer_env) {
+			(Some(path), None) => secret_from_file(&at(path)).map_err(|e| {
+				fail("chain.signer_file", format!("{}: {e}", at(path).display()));
+			}),
+			(None, Some(var)) => {
+				std::env::var(var).map(|v| zeroize::Zeroizing::new(v.trim().to_string())).map_err(
+					|_| fail("chain.signer_env", format!("environment variable {var} is not set")),
+				)
+			},
+			_ => {
+				fail("chain", "give exactly one of signer_file and signer_env".into());
+				Err(())
+			},
+		};
+		let vault_key = match (&file.vault.key_file, &file.vault.key_env) {
+			(Some(path), None) => VaultKey::from_file(&at(path)).map_err(|e| {
+				fail("vault.key_file", e.to_string());
+			}),
+			(None, Some(var)) => match std::env::var(var) {
+				Ok(v) => VaultKey::from_hex(&v).map_err(|e: VaultError| {
+					fail("vault.key_env", format!("{var}: {e}"));
+				}),
+				Err(_) => {
+					fail("vault.key_env", format!("environment variable {var} is not set"));
+					Err(())
+				},
+			},
+			_ => {
+				fail("vault", "give exactly one of key_file and key_env".into());
+				Err(())
+			},
+		};
+		let metrics = file.metrics.listen.as_ref().map(|m| {
+			m.parse::<SocketAddr>().map_err(|e| {
+				fail("metrics.listen", format!("{m:?} is not an address and port: {e}"));
+			})
+		});
+		for (key, path) in [("vault.path", &file.vault.path), ("journal.path", &file.journal.path)]
+		{
+			let path = at(path);
+			match path.parent() {
+				Some(dir) if !dir.as_os_str().is_empty() && !dir.is_dir() => {
+					fail(key, format!("directory {} does not exist", dir.display()));
+				},
+				_ => {},
+			}
+		}
+		let (Ok(listen), Ok(host_ip), Ok(signer), Ok(vault_key), true) =
+			(listen, host_ip, signer, vault_key, errors.is_empty())
+		else {
+			return Err(ConfigErrors(errors));
+		};
+		let metrics = match metrics {
+			Some(Ok(m)) => Some(m),
+			Some(Err(())) | None => None,
+		};
+		Ok(Config {
+			listen,
+			local: LocalIdentity {
+				origin_host: d.origin_host.clone(),
+				origin_realm: d.origin_realm.clone(),
+				host_ip,
+				product_name: d.product_name.clone(),
+			},
+			policy: PeerPolicy {
+				allowed,
+				requests_per_second: d.requests_per_second,
+				burst: d.burst,
+				max_message: d.max_message_bytes,
+				idle_timeout: Duration::from_secs(d.idle_timeout_secs),
+				request_timeout: Duration::from_secs(5),
+			},
+			max_connections: d.max_connections,
+			tls,
+			cx: CxConfig {
+				scscf_name: file.cx.scscf_name,
+				digest_md5: file.cx.digest_md5,
+				max_auth_items: file.cx.max_auth_items,
+			},
+			chain_url: file.chain.url,
+			signer,
+			vault_path: at(&file.vault.path),
+			vault_key,
+			journal_path: at(&file.journal.path),
+			metrics,
+		})
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	fn write_secret(dir: &Path, name: &str, text: &str) {
+		let path = dir.join(name);
+		std::fs::write(&path, text).unwrap();
+		#[cfg(unix)]
+		{
+			use std::os::unix::fs::PermissionsExt;
+			std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+		}
+	}
+
+	const GOOD: &str = r#"
+[diameter]
+listen = "127.0.0.1:3868"
+origin_host = "hss.ims.test"
+origin_realm = "ims.test"
+
+[[diameter.peers]]
+origin_host = "scscf.ims.test"
+addresses = ["127.0.0.1"]
+
+[cx]
+scscf_name = "sip:scscf.ims.test:6060"
+
+[chain]
+url = "ws://127.0.0.1:9944"
+signer_file = "signer"
+
+[vault]
+path = "vault.redb"
+key_file = "vault.key"
+
+[journal]
+path = "journal.redb"
+
+[metrics]
+listen = "127.0.0.1:9615"
+"#;
+
+	#[test]
+	fn a_good_file_loads_with_relative_paths_resolved() {
+		let dir = tempfile::tempdir().unwrap();
+		write_secret(dir.path(), "signer", "//Alice\n");
+		write_secret(dir.path(), "vault.key", &"11".repeat(32));
+		std::fs::write(dir.path().join("bridge.toml"), GOOD).unwrap();
+		let config = Config::load(&dir.path().join("bridge.toml")).unwrap();
+		assert_eq!(config.listen, "127.0.0.1:3868".parse().unwrap());
+		assert_eq!(config.local.host_ip, "127.0.0.1".parse::<IpAddr>().unwrap());
+		assert_eq!(config.vault_path, dir.path().join("vault.redb"));
+		assert_eq!(config.signer.as_str(), "//Alice");
+		assert_eq!(config.policy.allowed.len(), 1);
+		assert_eq!(config.metrics, Some("127.0.0.1:9615".parse().unwrap()));
+		assert_eq!(config.cx.max_auth_items, 5);
+	}
+
+	#[test]
+	fn every_mistake_is_reported_at_once() {
+		let dir = tempfile::tempdir().unwrap();
+		let bad = GOOD
+			.replace("127.0.0.1:3868", "nowhere")
+			.replace("addresses = [\"127.0.0.1\"]", "addresses = [\"localhost\"]")
+			.replace("sip:scscf.ims.test:6060", "scscf.ims.test")
+			.replace("ws://127.0.0.1:9944", "http://127.0.0.1:9933");
+		std::fs::write(dir.path().join("bridge.toml"), bad).unwrap();
+		let errors = Config::load(&dir.path().join("bridge.toml")).err().unwrap().0;
+		let text = errors.join("\n");
+		for key in [
+			"diameter.listen",
+			"diameter.peers[0].addresses",
+			"cx.scscf_name",
+			"chain.url",
+			"chain.signer_file",
+			"vault.key_file",
+		] {
+			assert!(text.contains(key), "{key} not reported in:\n{text}");
+		}
+	}
+
+	#[test]
+	fn unknown_keys_and_missing_sections_are_refused() {
+		let dir = tempfile::tempdir().unwrap();
+		std::fs::write(dir.path().join("a.toml"), GOOD.replace("[journal]", "[jornal]")).unwrap();
+		let err = Config::load(&dir.path().join("a.toml")).err().unwrap().to_string();
+		assert!(err.contains("jornal") || err.contains("journal"), "{err}");
+		std::fs::write(dir.path().join("b.toml"), GOOD.replace("origin_realm", "origin_relm"))
+			.unwrap();
+		let err = Config::load(&dir.path().join("b.toml")).err().unwrap().to_string();
+		assert!(err.contains("origin_relm"), "{err}");
+		let err = Config::load(&dir.path().join("missing.toml")).err().unwrap().to_string();
+		assert!(err.contains("missing.toml"), "{err}");
+	}
+
+	#[test]
+	fn secrets_readable_by_others_are_refused() {
+		let dir = tempfile::tempdir().unwrap();
+		write_secret(dir.path(), "vault.key", &"11".repeat(32));
+		std::fs::write(dir.path().join("signer"), "//Alice").unwrap();
+		#[cfg(unix)]
+		{
+			use std::os::unix::fs::PermissionsExt;
+			std::fs::set_permissions(
+				dir.path().join("signer"),
+				std::fs::Permissions::from_mode(0o644),
+			)
+			.unwrap();
+			std::fs::write(dir.path().join("bridge.toml"), GOOD).unwrap();
+			let err = Config::load(&dir.path().join("bridge.toml")).err().unwrap().to_string();
+			assert!(err.contains("chain.signer_file") && err.contains("chmod 600"), "{err}");
+		}
+	}
+}

@@ -1,0 +1,264 @@
+//! `ims-bridge`: the Diameter Cx front of the IMS ledger.
+
+use clap::{Parser, Subcommand};
+use ims_bridge::auth::{self};
+use ims_bridge::config::Config;
+use ims_bridge::vault::{AkaSecret, Vault};
+use ims_primitives::AuthScheme;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use zeroize::Zeroizing;
+
+#[derive(Parser)]
+#[command(name = "ims-bridge", version, about = "Diameter Cx front of the IMS ledger")]
+struct Cli {
+	#[command(subcommand)]
+	command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+	/// Serve Cx to Kamailio's I-CSCF and S-CSCF.
+	Run {
+		/// The configuration file.
+		#[arg(long, short)]
+		config: PathBuf,
+	},
+	/// Add, remove or show a subscriber (vault and chain together).
+	Subscriber {
+		#[command(subcommand)]
+		action: Box<SubscriberCommand>,
+	},
+}
+
+#[derive(Subcommand)]
+enum SubscriberCommand {
+	/// Add a subscriber: one IMPI and its public identities.
+	Add(Box<AddArgs>),
+	/// Erase a subscriber on chain and destroy its vault entry.
+	Remove {
+		/// The configuration file.
+		#[arg(long, short)]
+		config: PathBuf,
+		/// One of its identities (an IMPI, or an IMPU with its scheme).
+		identity: String,
+	},
+	/// Show a subscriber's identities, pseudonyms and chain state (never its
+	/// secrets).
+	Show {
+		/// The configuration file.
+		#[arg(long, short)]
+		config: PathBuf,
+		/// One of its identities.
+		identity: String,
+	},
+}
+
+#[derive(clap::Args)]
+struct AddArgs {
+	/// The configuration file.
+	#[arg(long, short)]
+	config: PathBuf,
+	/// The realm (home network domain) on chain.
+	#[arg(long)]
+	realm: String,
+	/// The operator's name for the subscription.
+	#[arg(long)]
+	subscription: String,
+	/// The private identity, e.g. `alice@ims.example.net`.
+	#[arg(long)]
+	impi: String,
+	/// A public identity, e.g. `sip:alice@ims.example.net` (repeat for more).
+	#[arg(long = "impu", required = true)]
+	impus: Vec<String>,
+	/// Schemes: sip-digest, digest-md5, aka1, aka2 (comma-separated).
+	#[arg(long, value_delimiter = ',', default_value = "sip-digest")]
+	schemes: Vec<String>,
+	/// The scheme used when a request names none (default: the first).
+	#[arg(long)]
+	default_scheme: Option<String>,
+	/// The SIP Digest password (better from the environment).
+	#[arg(long, env = "IMS_BRIDGE_PASSWORD", hide_env_values = true)]
+	password: Option<String>,
+	/// Keep the password itself (needed to answer Digest-MD5).
+	#[arg(long)]
+	keep_password: bool,
+	/// AKA subscriber key K, 32 hex digits.
+	#[arg(long, env = "IMS_BRIDGE_K", hide_env_values = true)]
+	k: Option<String>,
+	/// AKA OPc, 32 hex digits.
+	#[arg(long, env = "IMS_BRIDGE_OPC", hide_env_values = true)]
+	opc: Option<String>,
+	/// AKA OP, 32 hex digits (OPc is derived from it and K).
+	#[arg(long, env = "IMS_BRIDGE_OP", hide_env_values = true)]
+	op: Option<String>,
+	/// AKA AMF, 4 hex digits.
+	#[arg(long, default_value = "8000")]
+	amf: String,
+	/// The last SQN the USIM has seen.
+	#[arg(long, default_value_t = 0)]
+	sqn: u64,
+	/// The realm's service profile its IMPUs use.
+	#[arg(long, default_value_t = 0)]
+	profile: u32,
+	/// Start barred.
+	#[arg(long)]
+	barred: bool,
+}
+
+fn scheme(name: &str) -> Result<AuthScheme, String> {
+	match name.trim().to_ascii_lowercase().as_str() {
+		"sip-digest" => Ok(AuthScheme::SipDigest),
+		"digest-md5" => Ok(AuthScheme::DigestMd5),
+		"aka1" | "akav1" => Ok(AuthScheme::AkaV1Md5),
+		"aka2" | "akav2" => Ok(AuthScheme::AkaV2Md5),
+		other => Err(format!("unknown scheme {other:?} (sip-digest, digest-md5, aka1, aka2)")),
+	}
+}
+
+fn hex16(what: &str, text: &str) -> Result<[u8; 16], String> {
+	let bytes = Zeroizing::new(hex::decode(text.trim()).map_err(|_| format!("{what} is not hex"))?);
+	bytes.as_slice().try_into().map_err(|_| format!("{what} must be 16 bytes (32 hex digits)"))
+}
+
+fn aka(args: &AddArgs) -> Result<Option<AkaSecret>, String> {
+	let Some(k) = &args.k else {
+		return match (&args.opc, &args.op) {
+			(None, None) => Ok(None),
+			_ => Err("OPc or OP given without K".into()),
+		};
+	};
+	let k = hex16("K", k)?;
+	let opc = match (&args.opc, &args.op) {
+		(Some(opc), None) => hex16("OPc", opc)?,
+		(None, Some(op)) => auth::milenage::opc(&k, &hex16("OP", op)?),
+		_ => return Err("give exactly one of OPc and OP".into()),
+	};
+	let amf = hex::decode(&args.amf).map_err(|_| "AMF is not hex".to_string())?;
+	let amf: [u8; 2] =
+		amf.try_into().map_err(|_| "AMF must be 2 bytes (4 hex digits)".to_string())?;
+	if args.sqn > auth::SQN_MAX {
+		return Err("SQN must fit in 48 bits".into());
+	}
+	Ok(Some(AkaSecret { k, opc, amf, sqn: args.sqn }))
+}
+
+fn init_tracing() {
+	let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+		.unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+	tracing_subscriber::fmt().with_env_filter(filter).with_target(false).init();
+}
+
+fn load(config: &Path) -> Result<Config, ExitCode> {
+	Config::load(config).map_err(|errors| {
+		eprintln!("{}: configuration refused:", config.display());
+		for line in &errors.0 {
+			eprintln!("  {line}");
+		}
+		ExitCode::from(2)
+	})
+}
+
+async fn provisioning(
+	config: &Path,
+) -> Result<(Config, ims_bridge::chain::Client, subxt_signer::sr25519::Keypair, Vault), ExitCode> {
+	let config = load(config)?;
+	let fail = |e: String| {
+		eprintln!("{e}");
+		ExitCode::FAILURE
+	};
+	let signer = ims_bridge::signer(&config.signer).map_err(fail)?;
+	let vault =
+		Vault::open(&config.vault_path, &config.vault_key).map_err(|e| fail(e.to_string()))?;
+	let client =
+		ims_bridge::chain::connect(&config.chain_url).await.map_err(|e| fail(e.to_string()))?;
+	Ok((config, client, signer, vault))
+}
+
+async fn subscriber(action: SubscriberCommand) -> Result<(), ExitCode> {
+	let fail = |e: String| {
+		eprintln!("{e}");
+		ExitCode::FAILURE
+	};
+	match action {
+		SubscriberCommand::Add(args) => {
+			let schemes = args
+				.schemes
+				.iter()
+				.map(|s| scheme(s))
+				.collect::<Result<Vec<_>, _>>()
+				.map_err(fail)?;
+			let default_scheme = match &args.default_scheme {
+				Some(s) => scheme(s).map_err(fail)?,
+				None => *schemes.first().ok_or_else(|| fail("no scheme given".into()))?,
+			};
+			let aka = aka(&args).map_err(fail)?;
+			let (_, client, signer, vault) = provisioning(&args.config).await?;
+			let new = ims_bridge::provision::NewSubscriber {
+				realm: args.realm.clone(),
+				subscription: args.subscription.clone(),
+				impi: args.impi.clone(),
+				impus: args.impus.clone(),
+				password: args.password.clone().map(Zeroizing::new),
+				keep_password: args.keep_password,
+				aka,
+				schemes,
+				default_scheme,
+				profile: args.profile,
+				barred: args.barred,
+			};
+			let added = ims_bridge::provision::add(&client, &signer, &vault, new)
+				.await
+				.map_err(|e| fail(e.to_string()))?;
+			let shown = ims_bridge::provision::show(&client, &added)
+				.await
+				.map_err(|e| fail(e.to_string()))?;
+			print!("{shown}");
+		},
+		SubscriberCommand::Remove { config, identity } => {
+			let (_, client, signer, vault) = provisioning(&config).await?;
+			let removed = ims_bridge::provision::remove(&client, &signer, &vault, &identity)
+				.await
+				.map_err(|e| fail(e.to_string()))?;
+			println!("subscription {} erased on chain and in the vault", removed.subscription);
+		},
+		SubscriberCommand::Show { config, identity } => {
+			let (_, client, _, vault) = provisioning(&config).await?;
+			let found =
+				ims_bridge::provision::find(&vault, &identity).map_err(|e| fail(e.to_string()))?;
+			let Some(found) = found else {
+				return Err(fail(format!("{identity} is not in the vault")));
+			};
+			let shown = ims_bridge::provision::show(&client, &found)
+				.await
+				.map_err(|e| fail(e.to_string()))?;
+			print!("{shown}");
+		},
+	}
+	Ok(())
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+	let cli = Cli::parse();
+	let outcome = match cli.command {
+		Command::Run { config } => match load(&config) {
+			Ok(config) => {
+				init_tracing();
+				ims_bridge::run(config).await.map_err(|e| {
+					tracing::error!(error = %e, "the bridge stopped");
+					ExitCode::FAILURE
+				})
+			},
+			Err(code) => Err(code),
+		},
+		Command::Subscriber { action } => {
+			init_tracing();
+			subscriber(*action).await
+		},
+	};
+	match outcome {
+		Ok(()) => ExitCode::SUCCESS,
+		Err(code) => code,
+	}
+}

@@ -1,0 +1,253 @@
+//! `ims-bridge subscriber add|remove|show`: the vault and the chain written
+//! together.
+//!
+//! Adding writes the vault first (fresh salt, secrets), then one
+//! `identity.import` with the subscription, its IMPIs and IMPUs (one
+//! implicit set) and their links, all under pseudonyms; if the chain refuses,
+//! the vault entry is destroyed again. Removing erases the subscription on
+//! chain, then destroys the vault entry (salt and secrets), which makes the
+//! old blocks unlinkable.
+
+use crate::chain::ims::runtime_types::bounded_collections::bounded_vec::BoundedVec;
+use crate::chain::ims::runtime_types::ims_primitives::ImpuKind;
+use crate::chain::ims::runtime_types::pallet_ims_identity::types::{ImportItem, ImpuAttributes};
+use crate::chain::{ims, ChainError, Client};
+use crate::pseudonym::Kind;
+use crate::vault::{AkaSecret, DigestSecret, PrivateIdentity, Subscriber, Vault};
+use ims_primitives::{AuthScheme, AuthSchemes};
+use std::fmt::Write;
+use subxt::utils::{Static, H256};
+use subxt_signer::sr25519::Keypair;
+
+/// The implicit registration set every identity of a new subscription joins.
+pub const IMPLICIT_SET: u32 = 1;
+
+/// A subscriber to add.
+pub struct NewSubscriber {
+	/// The realm's domain.
+	pub realm: String,
+	/// The operator's name for the subscription.
+	pub subscription: String,
+	/// The private identity.
+	pub impi: String,
+	/// Its public identities (one implicit set).
+	pub impus: Vec<String>,
+	/// Its SIP Digest password (HA1 is kept; the password only if
+	/// `keep_password`).
+	pub password: Option<zeroize::Zeroizing<String>>,
+	/// Keep the password itself, for Digest-MD5.
+	pub keep_password: bool,
+	/// K, OPc, AMF and the last SQN used, for AKA.
+	pub aka: Option<AkaSecret>,
+	/// Allowed schemes.
+	pub schemes: Vec<AuthScheme>,
+	/// The scheme used when a request names none.
+	pub default_scheme: AuthScheme,
+	/// The realm's service profile its IMPUs use.
+	pub profile: u32,
+	/// Whether its IMPUs start barred.
+	pub barred: bool,
+}
+
+/// Why provisioning failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ProvisionError {
+	/// Bad input.
+	#[error("{0}")]
+	Invalid(String),
+	/// The vault refused.
+	#[error("vault: {0}")]
+	Vault(#[from] crate::vault::VaultError),
+	/// The chain refused or failed.
+	#[error("chain: {0}")]
+	Chain(String),
+}
+
+impl From<ChainError> for ProvisionError {
+	fn from(e: ChainError) -> Self {
+		ProvisionError::Chain(e.to_string())
+	}
+}
+
+fn chain(e: impl std::fmt::Display) -> ProvisionError {
+	ProvisionError::Chain(e.to_string())
+}
+
+fn bytes(text: &str) -> BoundedVec<u8> {
+	BoundedVec(text.as_bytes().to_vec())
+}
+
+async fn realm_id(client: &Client, realm: &str) -> Result<u32, ProvisionError> {
+	let at = client.at_current_block().await.map_err(chain)?;
+	let entry = ims::storage().identity().realm_by_name();
+	let found = at.storage().try_fetch(entry, (bytes(realm),)).await.map_err(chain)?;
+	match found {
+		Some(value) => value.decode().map_err(chain),
+		None => Err(ProvisionError::Invalid(format!("realm {realm} does not exist on chain"))),
+	}
+}
+
+async fn submit<Call: subxt::transactions::Payload>(
+	client: &Client,
+	signer: &Keypair,
+	call: &Call,
+) -> Result<(), ProvisionError> {
+	let at = client.at_current_block().await.map_err(chain)?;
+	at.transactions()
+		.sign_and_submit_then_watch_default(call, signer)
+		.await
+		.map_err(chain)?
+		.wait_for_finalized_success()
+		.await
+		.map_err(chain)?;
+	Ok(())
+}
+
+/// Adds a subscriber; returns the vault entry.
+pub async fn add(
+	client: &Client,
+	signer: &Keypair,
+	vault: &Vault,
+	new: NewSubscriber,
+) -> Result<Subscriber, ProvisionError> {
+	if new.impus.is_empty() {
+		return Err(ProvisionError::Invalid("give at least one public identity".into()));
+	}
+	if !new.schemes.contains(&new.default_scheme) {
+		return Err(ProvisionError::Invalid(
+			"the default scheme must be one of the schemes".into(),
+		));
+	}
+	let wants_digest = new
+		.schemes
+		.iter()
+		.any(|s| matches!(s, AuthScheme::SipDigest | AuthScheme::Digest | AuthScheme::DigestMd5));
+	let wants_aka =
+		new.schemes.iter().any(|s| matches!(s, AuthScheme::AkaV1Md5 | AuthScheme::AkaV2Md5));
+	if wants_digest && new.password.is_none() {
+		return Err(ProvisionError::Invalid("digest schemes need a password".into()));
+	}
+	if wants_aka && new.aka.is_none() {
+		return Err(ProvisionError::Invalid("AKA schemes need K and OPc (or OP)".into()));
+	}
+	let realm = realm_id(client, &new.realm).await?;
+	let mut subscriber = Subscriber::new(new.subscription.clone());
+	subscriber.impis.push(PrivateIdentity {
+		identity: new.impi.clone(),
+		aka: new.aka,
+		digest: new.password.as_ref().map(|password| DigestSecret {
+			realm: new.realm.clone(),
+			ha1: crate::auth::digest_ha1(&new.impi, &new.realm, password),
+			password: new.keep_password.then(|| password.to_string()),
+		}),
+	});
+	subscriber.impus = new.impus.clone();
+	let handle = vault.put(&subscriber)?;
+
+	let id = |kind, identity: &str| H256(subscriber.pseudonym(kind, identity));
+	let impi = id(Kind::Impi, &new.impi);
+	let mut items = vec![
+		ImportItem::Subscription { realm, subscription: H256(handle) },
+		ImportItem::Impi {
+			subscription: H256(handle),
+			impi,
+			schemes: Static(AuthSchemes::of(&new.schemes)),
+			default_scheme: Static(new.default_scheme),
+		},
+	];
+	for impu in &new.impus {
+		items.push(ImportItem::Impu {
+			subscription: H256(handle),
+			impu: id(Kind::Impu, impu),
+			attributes: ImpuAttributes {
+				kind: ImpuKind::PublicIdentity,
+				barred: new.barred,
+				can_register: true,
+				implicit_set: Some(IMPLICIT_SET),
+				service_profile: new.profile,
+				charging: None,
+				roaming: BoundedVec(Vec::new()),
+			},
+		});
+	}
+	for impu in &new.impus {
+		items.push(ImportItem::Link { impi, impu: id(Kind::Impu, impu) });
+	}
+	let call = ims::transactions().identity().import(BoundedVec(items));
+	if let Err(e) = submit(client, signer, &call).await {
+		// The chain has nothing of it: neither must the vault.
+		if let Err(undo) = vault.erase(&handle) {
+			tracing::error!(error = %undo, "the vault entry of a refused subscriber could not be removed");
+		}
+		return Err(e);
+	}
+	Ok(subscriber)
+}
+
+/// Finds a subscriber by one of its identities (`@` without `sip:`/`tel:`
+/// is taken as an IMPI).
+pub fn find(vault: &Vault, identity: &str) -> Result<Option<Subscriber>, ProvisionError> {
+	let kind = if identity.contains(':') { Kind::Impu } else { Kind::Impi };
+	Ok(vault.find(kind, identity)?)
+}
+
+/// Erases a subscriber on chain and in the vault.
+pub async fn remove(
+	client: &Client,
+	signer: &Keypair,
+	vault: &Vault,
+	identity: &str,
+) -> Result<Subscriber, ProvisionError> {
+	let subscriber = find(vault, identity)?
+		.ok_or_else(|| ProvisionError::Invalid(format!("{identity} is not in the vault")))?;
+	let handle = subscriber.handle();
+	let call = ims::transactions().identity().remove_subscription(H256(handle));
+	submit(client, signer, &call).await?;
+	vault.erase(&handle)?;
+	Ok(subscriber)
+}
+
+/// What `show` prints: identities, pseudonyms, which secrets are held
+/// (never their values) and the chain's view at the finalized head.
+pub async fn show(client: &Client, subscriber: &Subscriber) -> Result<String, ProvisionError> {
+	let mut out = String::new();
+	let handle = subscriber.handle();
+	let _ = writeln!(out, "subscription {} ({})", subscriber.subscription, hex::encode(handle));
+	for impi in &subscriber.impis {
+		let _ = writeln!(
+			out,
+			"  impi {} ({}) aka: {} digest: {}{}",
+			impi.identity,
+			hex::encode(subscriber.pseudonym(Kind::Impi, &impi.identity)),
+			impi.aka.as_ref().map(|a| format!("yes, sqn {}", a.sqn)).unwrap_or_else(|| "no".into()),
+			if impi.digest.is_some() { "yes" } else { "no" },
+			if impi.digest.as_ref().is_some_and(|d| d.password.is_some()) {
+				" (password kept)"
+			} else {
+				""
+			},
+		);
+	}
+	let at = client.at_current_block().await.map_err(chain)?;
+	for impu in &subscriber.impus {
+		let id = subscriber.pseudonym(Kind::Impu, impu);
+		let call = ims::runtime_apis().identity_api().location(H256(id));
+		let view = at.runtime_apis().call(call).await.map_err(chain)?;
+		let state = match view {
+			Ok(view) => format!(
+				"barred: {} registration: {:?}{}",
+				view.barred,
+				view.registration.state,
+				view.registration
+					.scscf
+					.as_ref()
+					.map(|s| format!(" at {}", String::from_utf8_lossy(&s.0)))
+					.unwrap_or_default()
+			),
+			Err(e) => format!("not on chain ({:?})", e.0),
+		};
+		let _ = writeln!(out, "  impu {impu} ({}) {state}", hex::encode(id));
+	}
+	let _ = writeln!(out, "  at finalized block {}", at.block_number());
+	Ok(out)
+}
