@@ -19,7 +19,8 @@ use std::fmt::Write;
 use subxt::utils::{Static, H256};
 use subxt_signer::sr25519::Keypair;
 
-/// The implicit registration set every identity of a new subscription joins.
+/// The implicit registration set every identity of a new subscription joins
+/// (unless it starts barred).
 pub const IMPLICIT_SET: u32 = 1;
 
 /// A subscriber to add.
@@ -163,7 +164,9 @@ pub async fn add(
 				kind: ImpuKind::PublicIdentity,
 				barred: new.barred,
 				can_register: true,
-				implicit_set: Some(IMPLICIT_SET),
+				// The default identity of an implicit set may not be barred:
+				// barred identities stand alone (their set is themselves).
+				implicit_set: (!new.barred).then_some(IMPLICIT_SET),
 				service_profile: new.profile,
 				charging: None,
 				roaming: BoundedVec(Vec::new()),

@@ -1,0 +1,536 @@
+//! End to end, all real: `ims-node --dev`, the `ims-bridge` binary as the
+//! HSS, Debian's Kamailio as I-CSCF and S-CSCF (configured from
+//! `tests/ims/`), and SIPp registering subscribers provisioned with
+//! `ims-bridge subscriber add`.
+//!
+//! - SIP Digest, Digest-MD5 and AKAv1 registrations reach 200 OK;
+//! - a wrong password, an unknown user and a barred identity get 403;
+//! - every Cx transaction's audit record is finalized on chain: the
+//!   bridge's sequence number there equals the number of records it wrote;
+//! - killing the bridge (SIGKILL) in the middle of a run of registrations
+//!   and starting it again loses no record.
+//!
+//! Needs `kamailio`, `kamailio-ims-modules` and `sip-tester` (SIPp) from
+//! Debian; `scripts/setup.sh` installs them.
+
+use ims_bridge::chain::{self, ims};
+use std::io::{BufRead, BufReader};
+use std::net::{TcpListener, TcpStream, UdpSocket};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const REALM: &str = "ims.example.net";
+
+fn free_tcp_port() -> u16 {
+	TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn free_udp_port() -> u16 {
+	UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A child process whose output is kept, killed on drop.
+struct Proc {
+	name: &'static str,
+	child: Child,
+	log: Arc<Mutex<String>>,
+}
+
+impl Proc {
+	fn spawn(name: &'static str, command: &mut Command) -> Proc {
+		let mut child = command
+			.stdin(Stdio::null())
+			.stdout(Stdio::piped())
+			.stderr(Stdio::piped())
+			.spawn()
+			.unwrap_or_else(|e| panic!("{name} does not start: {e}"));
+		let log = Arc::new(Mutex::new(String::new()));
+		for stream in [
+			child.stdout.take().map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+			child.stderr.take().map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+		]
+		.into_iter()
+		.flatten()
+		{
+			let sink = log.clone();
+			std::thread::spawn(move || {
+				for line in BufReader::new(stream).lines().map_while(Result::ok) {
+					let mut log = sink.lock().unwrap();
+					log.push_str(&line);
+					log.push('\n');
+				}
+			});
+		}
+		Proc { name, child, log }
+	}
+
+	fn log(&self) -> String {
+		self.log.lock().unwrap().clone()
+	}
+
+	fn kill(&mut self) {
+		let _ = self.child.kill();
+		let _ = self.child.wait();
+	}
+
+	fn terminate(&mut self, timeout: Duration) -> bool {
+		let pid = self.child.id().to_string();
+		let _ = Command::new("kill").args(["-TERM", &pid]).status();
+		let deadline = Instant::now() + timeout;
+		while Instant::now() < deadline {
+			if let Ok(Some(_)) = self.child.try_wait() {
+				return true;
+			}
+			std::thread::sleep(Duration::from_millis(50));
+		}
+		self.kill();
+		false
+	}
+}
+
+impl Drop for Proc {
+	fn drop(&mut self) {
+		self.kill();
+		if std::thread::panicking() {
+			let log = self.log();
+			let tail: Vec<&str> = log.lines().rev().take(60).collect();
+			eprintln!("---- last lines of {} ----", self.name);
+			for line in tail.into_iter().rev() {
+				eprintln!("{line}");
+			}
+		}
+	}
+}
+
+fn node_binary() -> PathBuf {
+	if let Some(path) = std::env::var_os("IMS_NODE") {
+		return PathBuf::from(path);
+	}
+	// target/release/deps/<this test> -> target/release/ims-node
+	let exe = std::env::current_exe().unwrap();
+	exe.parent().and_then(Path::parent).unwrap().join("ims-node")
+}
+
+fn wait_for(what: &str, timeout: Duration, mut ready: impl FnMut() -> bool) {
+	let deadline = Instant::now() + timeout;
+	while Instant::now() < deadline {
+		if ready() {
+			return;
+		}
+		std::thread::sleep(Duration::from_millis(200));
+	}
+	panic!("{what} not ready after {timeout:?}");
+}
+
+fn write_secret(path: &Path, text: &str) {
+	std::fs::write(path, text).unwrap();
+	use std::os::unix::fs::PermissionsExt;
+	std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
+}
+
+fn metric(port: u16, name: &str) -> Option<f64> {
+	use std::io::{Read, Write};
+	let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+	stream.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n").ok()?;
+	let mut body = String::new();
+	stream.read_to_string(&mut body).ok()?;
+	body.lines()
+		.filter(|l| l.starts_with(name) && !l.starts_with('#'))
+		.map(|l| l.rsplit(' ').next().and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0))
+		.reduce(|a, b| a + b)
+}
+
+struct Setup {
+	dir: tempfile::TempDir,
+	config: PathBuf,
+	hss_port: u16,
+	metrics_port: u16,
+	scscf_port: u16,
+	icscf_port: u16,
+	rpc_url: String,
+}
+
+fn fill(template: &str, values: &[(&str, String)]) -> String {
+	values.iter().fold(template.to_string(), |text, (key, value)| text.replace(key, value))
+}
+
+impl Setup {
+	fn new(rpc_port: u16) -> Setup {
+		let dir = tempfile::tempdir().unwrap();
+		let (hss_port, metrics_port) = (free_tcp_port(), free_tcp_port());
+		let (scscf_port, icscf_port) = (free_udp_port(), free_udp_port());
+		write_secret(&dir.path().join("vault.key"), &"5a".repeat(32));
+		write_secret(&dir.path().join("signer"), "//Alice");
+		let config = dir.path().join("bridge.toml");
+		std::fs::write(
+			&config,
+			format!(
+				r#"
+[diameter]
+listen = "127.0.0.1:{hss_port}"
+origin_host = "127.0.0.1"
+origin_realm = "{REALM}"
+
+[[diameter.peers]]
+origin_host = "scscf.{REALM}"
+addresses = ["127.0.0.1"]
+
+[[diameter.peers]]
+origin_host = "icscf.{REALM}"
+addresses = ["127.0.0.1"]
+
+[cx]
+scscf_name = "sip:127.0.0.1:{scscf_port}"
+digest_md5 = true
+
+[chain]
+url = "ws://127.0.0.1:{rpc_port}"
+signer_file = "signer"
+
+[vault]
+path = "vault.redb"
+key_file = "vault.key"
+
+[journal]
+path = "journal.redb"
+
+[metrics]
+listen = "127.0.0.1:{metrics_port}"
+"#
+			),
+		)
+		.unwrap();
+		let setup = Setup {
+			dir,
+			config,
+			hss_port,
+			metrics_port,
+			scscf_port,
+			icscf_port,
+			rpc_url: format!("ws://127.0.0.1:{rpc_port}"),
+		};
+		setup.write_kamailio_files();
+		setup
+	}
+
+	fn write_kamailio_files(&self) {
+		let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/ims");
+		let run = self.dir.path();
+		let values = [
+			("@RUNDIR@", run.display().to_string()),
+			("@HSS_PORT@", self.hss_port.to_string()),
+			("@SCSCF_PORT@", self.scscf_port.to_string()),
+			("@ICSCF_PORT@", self.icscf_port.to_string()),
+			("@SCSCF_DIAMETER_PORT@", free_tcp_port().to_string()),
+			("@ICSCF_DIAMETER_PORT@", free_tcp_port().to_string()),
+		];
+		for file in ["scscf.cfg", "scscf.xml", "icscf.cfg", "icscf.xml"] {
+			let text = std::fs::read_to_string(source.join(file)).unwrap();
+			std::fs::write(run.join(file), fill(&text, &values)).unwrap();
+		}
+		std::fs::create_dir_all(run.join("icscf-db")).unwrap();
+		for table in ["version", "nds_trusted_domains", "s_cscf", "s_cscf_capabilities"] {
+			let text = std::fs::read_to_string(source.join("icscf-db").join(table)).unwrap();
+			std::fs::write(run.join("icscf-db").join(table), fill(&text, &values)).unwrap();
+		}
+	}
+
+	fn bridge_command(&self) -> Command {
+		let mut command = Command::new(env!("CARGO_BIN_EXE_ims-bridge"));
+		command.env("RUST_LOG", "info");
+		command
+	}
+
+	fn start_bridge(&self) -> Proc {
+		let bridge = Proc::spawn(
+			"ims-bridge",
+			self.bridge_command().arg("run").arg("--config").arg(&self.config),
+		);
+		let port = self.hss_port;
+		wait_for("the bridge's Diameter port", Duration::from_secs(60), || {
+			TcpStream::connect(("127.0.0.1", port)).is_ok()
+		});
+		bridge
+	}
+
+	fn add(&self, args: &[&str], env: &[(&str, &str)]) {
+		let mut command = self.bridge_command();
+		command.args(["subscriber", "add", "--config"]).arg(&self.config).args(["--realm", REALM]);
+		command.args(args);
+		for (k, v) in env {
+			command.env(k, v);
+		}
+		let output = command.output().unwrap();
+		assert!(
+			output.status.success(),
+			"subscriber add {args:?} failed:\n{}\n{}",
+			String::from_utf8_lossy(&output.stdout),
+			String::from_utf8_lossy(&output.stderr)
+		);
+	}
+
+	fn kamailio(&self, name: &'static str) -> Proc {
+		Proc::spawn(
+			name,
+			Command::new("kamailio")
+				.args(["-DD", "-E", "-f"])
+				.arg(self.dir.path().join(format!("{name}.cfg")))
+				.arg("-P")
+				.arg(self.dir.path().join(format!("{name}.pid")))
+				.args(["-m", "64", "-M", "8"]),
+		)
+	}
+
+	/// Runs one SIPp scenario once for `user` (the user part of the IMPU;
+	/// the IMPI is `user@ims.example.net`) with `credentials` (SIPp's -ap
+	/// for digest; `@K@`, `@OP@`, `@AMF@` filled into the scenario for
+	/// AKA); returns whether it passed.
+	fn sipp(&self, scenario: &str, user: &str, credentials: &[&str]) -> bool {
+		let fields = format!("{user};{user}@{REALM}");
+		let template = Path::new(env!("CARGO_MANIFEST_DIR"))
+			.join("tests/ims/sipp")
+			.join(format!("{scenario}.xml"));
+		let mut values: Vec<(&str, String)> = Vec::new();
+		let mut args: Vec<&str> = Vec::new();
+		let mut rest = credentials.iter();
+		while let Some(flag) = rest.next() {
+			let value = rest.next().copied().unwrap_or_default();
+			match *flag {
+				"-aka_K" => values.push(("@K@", value.to_string())),
+				"-aka_OP" => values.push(("@OP@", value.to_string())),
+				"-aka_AMF" => values.push(("@AMF@", value.to_string())),
+				_ => args.extend([*flag, value]),
+			}
+		}
+		let file = self.dir.path().join(format!("{scenario}-{user}.xml"));
+		std::fs::write(&file, fill(&std::fs::read_to_string(template).unwrap(), &values)).unwrap();
+		let csv = self.dir.path().join(format!("{scenario}-{}.csv", free_udp_port()));
+		std::fs::write(&csv, format!("SEQUENTIAL\n{fields};\n")).unwrap();
+		let output = Command::new("sipp")
+			.arg(format!("127.0.0.1:{}", self.icscf_port))
+			.arg("-sf")
+			.arg(&file)
+			.arg("-inf")
+			.arg(&csv)
+			.args(["-i", "127.0.0.1", "-p", &free_udp_port().to_string()])
+			.args(["-au", &format!("{user}@{REALM}")])
+			.args(&args)
+			.args(["-m", "1", "-l", "1", "-timeout", "20s", "-timeout_error", "-nostdin"])
+			.args(["-trace_err", "-error_file"])
+			.arg(self.dir.path().join(format!("{scenario}-errors.log")))
+			.args(["-trace_msg", "-message_file"])
+			.arg(self.dir.path().join(format!("{scenario}-messages.log")))
+			.stdin(Stdio::null())
+			.output()
+			.unwrap();
+		if !output.status.success() {
+			let errors =
+				std::fs::read_to_string(self.dir.path().join(format!("{scenario}-errors.log")))
+					.unwrap_or_default();
+			let messages =
+				std::fs::read_to_string(self.dir.path().join(format!("{scenario}-messages.log")))
+					.unwrap_or_default();
+			eprintln!("sipp {scenario} {fields} failed ({}):\n{errors}\n{messages}", output.status);
+		}
+		output.status.success()
+	}
+
+	fn metric(&self, name: &str) -> Option<f64> {
+		metric(self.metrics_port, name)
+	}
+}
+
+fn ascii_hex(text: &str) -> String {
+	hex::encode(text.as_bytes())
+}
+
+async fn next_sequence(url: &str) -> u64 {
+	let client = chain::connect(url).await.unwrap();
+	let at = client.at_current_block().await.unwrap();
+	let alice = subxt_signer::sr25519::dev::alice().public_key().into();
+	at.runtime_apis().call(ims::runtime_apis().audit_api().next_sequence(alice)).await.unwrap()
+}
+
+async fn put_service_profile(url: &str) {
+	use ims::runtime_types::bounded_collections::bounded_vec::BoundedVec;
+	use ims::runtime_types::ims_primitives::ServiceProfile;
+	let client = chain::connect(url).await.unwrap();
+	let profile = ServiceProfile {
+		name: BoundedVec(b"basic".to_vec()),
+		ifcs: BoundedVec(Vec::new()),
+		shared_ifc_sets: BoundedVec(Vec::new()),
+		subscribed_media_profile: None,
+	};
+	let call = ims::transactions().identity().put_service_profile(0, 0, profile);
+	let at = client.at_current_block().await.unwrap();
+	at.transactions()
+		.sign_and_submit_then_watch_default(&call, &subxt_signer::sr25519::dev::alice())
+		.await
+		.unwrap()
+		.wait_for_finalized_success()
+		.await
+		.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kamailio_registers_through_the_bridge_and_the_audit_trail_is_finalized() {
+	for tool in ["kamailio", "sipp"] {
+		let found =
+			Command::new("sh").args(["-c", &format!("command -v {tool}")]).output().unwrap();
+		assert!(
+			found.status.success(),
+			"{tool} is not installed: run scripts/setup.sh (Debian packages kamailio, \
+			 kamailio-ims-modules, kamailio-presence-modules, sip-tester)"
+		);
+	}
+	let base = tempfile::tempdir().unwrap();
+	let rpc_port = free_tcp_port();
+	let _node = Proc::spawn(
+		"ims-node",
+		Command::new(node_binary())
+			.args(["--dev", "--base-path"])
+			.arg(base.path())
+			.args(["--rpc-port", &rpc_port.to_string(), "--prometheus-port"])
+			.arg(free_tcp_port().to_string())
+			.args(["--listen-addr", &format!("/ip4/127.0.0.1/tcp/{}", free_tcp_port())])
+			.args(["--no-telemetry", "--no-mdns"]),
+	);
+	wait_for("ims-node's RPC", Duration::from_secs(60), || {
+		TcpStream::connect(("127.0.0.1", rpc_port)).is_ok()
+	});
+	let setup = Setup::new(rpc_port);
+	put_service_profile(&setup.rpc_url).await;
+
+	// Provisioning: vault and chain together.
+	setup.add(
+		&[
+			"--subscription",
+			"alice",
+			"--impi",
+			"alice@ims.example.net",
+			"--impu",
+			"sip:alice@ims.example.net",
+			"--impu",
+			"tel:+15550001",
+		],
+		&[("IMS_BRIDGE_PASSWORD", "alice-secret")],
+	);
+	setup.add(
+		&[
+			"--subscription",
+			"bob",
+			"--impi",
+			"bob@ims.example.net",
+			"--impu",
+			"sip:bob@ims.example.net",
+			"--schemes",
+			"digest-md5",
+			"--keep-password",
+		],
+		&[("IMS_BRIDGE_PASSWORD", "bob-secret")],
+	);
+	setup.add(
+		&[
+			"--subscription",
+			"carol",
+			"--impi",
+			"carol@ims.example.net",
+			"--impu",
+			"sip:carol@ims.example.net",
+			"--schemes",
+			"aka1",
+			"--amf",
+			&ascii_hex("00"),
+		],
+		&[
+			("IMS_BRIDGE_K", &ascii_hex("carol-key-123456")),
+			("IMS_BRIDGE_OP", &ascii_hex("carol-op-1234567")),
+		],
+	);
+	setup.add(
+		&[
+			"--subscription",
+			"dave",
+			"--impi",
+			"dave@ims.example.net",
+			"--impu",
+			"sip:dave@ims.example.net",
+			"--barred",
+		],
+		&[("IMS_BRIDGE_PASSWORD", "dave-secret")],
+	);
+
+	let mut bridge = setup.start_bridge();
+	let _scscf = setup.kamailio("scscf");
+	let _icscf = setup.kamailio("icscf");
+	wait_for("both CSCFs connected to the bridge", Duration::from_secs(60), || {
+		setup.metric("ims_bridge_peers") == Some(2.0)
+	});
+
+	// Registrations that must succeed, one per scheme.
+	assert!(setup.sipp("register_digest", "alice", &["-ap", "alice-secret"]), "SIP Digest");
+	assert!(setup.sipp("register_digest", "bob", &["-ap", "bob-secret"]), "Digest-MD5");
+	let aka = ["-aka_K", "carol-key-123456", "-aka_OP", "carol-op-1234567", "-aka_AMF", "00"];
+	assert!(setup.sipp("register_aka", "carol", &aka), "AKAv1-MD5");
+	// And those that must not.
+	assert!(setup.sipp("register_wrong_password", "alice", &["-ap", "not-it"]), "wrong password");
+	assert!(setup.sipp("register_forbidden", "eve", &[]), "unknown user");
+	assert!(setup.sipp("register_forbidden", "dave", &[]), "barred identity");
+
+	// Every Cx transaction so far has a record, and all of them get
+	// finalized on chain under consecutive sequence numbers.
+	let answered = setup.metric("ims_bridge_cx_requests_total").unwrap_or(0.0) as u64;
+	assert!(answered >= 12, "UAR, MAR and SAR for each registration: {answered}");
+	let deadline = Instant::now() + Duration::from_secs(90);
+	loop {
+		let recorded = next_sequence(&setup.rpc_url).await;
+		if recorded == answered {
+			break;
+		}
+		assert!(Instant::now() < deadline, "{recorded} of {answered} records finalized");
+		tokio::time::sleep(Duration::from_secs(1)).await;
+	}
+
+	// Kill the bridge in the middle of a run of registrations, start it
+	// again: the records of every answered transaction still reach the
+	// chain, none twice (the pallet refuses gaps and skips replays).
+	let sipp_setup = Arc::new(setup);
+	let runner = {
+		let setup = sipp_setup.clone();
+		std::thread::spawn(move || {
+			let mut passed = 0;
+			for _ in 0..12 {
+				if setup.sipp("register_digest", "alice", &["-ap", "alice-secret"]) {
+					passed += 1;
+				}
+			}
+			passed
+		})
+	};
+	tokio::time::sleep(Duration::from_secs(3)).await;
+	bridge.kill();
+	let mut bridge = sipp_setup.start_bridge();
+	let passed = tokio::task::spawn_blocking(move || runner.join().unwrap()).await.unwrap();
+	assert!(passed >= 1, "registrations go on after the restart");
+	// Wait for the journal to drain, then stop the bridge and compare its
+	// journal with the chain.
+	// (The gauge is trusted once the restarted bridge has reported a
+	// finalized block.)
+	wait_for("the journal to drain", Duration::from_secs(120), || {
+		sipp_setup.metric("ims_bridge_chain_finalized_block").is_some_and(|b| b > 0.0)
+			&& sipp_setup.metric("ims_bridge_audit_queue_depth") == Some(0.0)
+	});
+	assert!(bridge.terminate(Duration::from_secs(15)), "the bridge stops on SIGTERM");
+	let journal =
+		ims_bridge::journal::Journal::open(&sipp_setup.dir.path().join("journal.redb")).unwrap();
+	let written = journal.next_sequence().unwrap();
+	assert_eq!(journal.depth().unwrap().0, 0);
+	let recorded = next_sequence(&sipp_setup.rpc_url).await;
+	assert_eq!(recorded, written, "every journaled record is on chain, once");
+	assert!(
+		written >= answered + 3 * passed as u64,
+		"{written} records for {passed} more registrations"
+	);
+}
