@@ -1,17 +1,27 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian machine with only the Rust toolchain, gcc,
-# python3 and node lacks: the protobuf compiler (for the networking crates)
+# python3 and node lacks: the protobuf compiler (for the networking crates),
+# Kamailio with its IMS modules and SIPp (for the bridge's end-to-end test)
 # and the Wasm target of the runtime. Safe to run again: it installs only
 # what is missing.
 set -euo pipefail
 
 need_apt=()
 command -v protoc >/dev/null 2>&1 || need_apt+=(protobuf-compiler)
+command -v kamailio >/dev/null 2>&1 || need_apt+=(kamailio)
+[ -e /usr/lib/x86_64-linux-gnu/kamailio/modules/ims_icscf.so ] || need_apt+=(kamailio-ims-modules)
+[ -e /usr/lib/x86_64-linux-gnu/kamailio/modules/presence.so ] || need_apt+=(kamailio-presence-modules)
+command -v sipp >/dev/null 2>&1 || need_apt+=(sip-tester)
 
 if ((${#need_apt[@]})); then
 	echo "==> installing Debian packages: ${need_apt[*]}"
 	SUDO=""
 	if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+	# The tests start Kamailio themselves: no package may start a service.
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+		$SUDO chmod +x /usr/sbin/policy-rc.d
+	fi
 	$SUDO apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}"
 fi

@@ -93,6 +93,24 @@ pub struct Cx {
 	vault: Arc<Vault>,
 	journal: Journal,
 	metrics: Arc<Metrics>,
+	/// Who serves each identity this bridge saw registered, by its SAR: what
+	/// an RTR needs when the chain bars or removes it.
+	served: std::sync::Mutex<std::collections::HashMap<ImpuId, Arc<Served>>>,
+}
+
+/// An implicit set registered at an S-CSCF, as its SAR named it.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Served {
+	/// The registered public identity, in clear.
+	pub impu: String,
+	/// The private identity, in clear.
+	pub impi: String,
+	/// The S-CSCF's Diameter Origin-Host.
+	pub peer: String,
+	/// Its realm.
+	pub realm: RealmId,
+	/// Every member of the implicit set.
+	pub members: Vec<ImpuId>,
 }
 
 /// How a request ended: the code recorded in the audit trail.
@@ -133,11 +151,13 @@ struct Outcome {
 	audit: Option<(RealmId, Subject<[u8; 32]>, Activity)>,
 	/// A registration state change.
 	registration: Option<(RegistrationReport, Vec<ImpuId>)>,
+	/// Who now serves the identity (`None`: nobody).
+	serving: Option<(Vec<ImpuId>, Option<Served>)>,
 }
 
 impl Outcome {
 	fn fail(code: Code, audit: Option<(RealmId, Subject<[u8; 32]>, Activity)>) -> Self {
-		Outcome { code, avps: Vec::new(), audit, registration: None }
+		Outcome { code, avps: Vec::new(), audit, registration: None, serving: None }
 	}
 }
 
@@ -195,7 +215,7 @@ impl Cx {
 		journal: Journal,
 		metrics: Arc<Metrics>,
 	) -> Self {
-		Cx { local, config, index, vault, journal, metrics }
+		Cx { local, config, index, vault, journal, metrics, served: Default::default() }
 	}
 
 	/// The realm to record an unknown identity's request in: the one the
@@ -307,6 +327,7 @@ impl Cx {
 					avps: vec![server_name(&scscf)],
 					audit,
 					registration: None,
+					serving: None,
 				},
 			});
 		}
@@ -338,6 +359,7 @@ impl Cx {
 					avps: vec![server_name(&scscf)],
 					audit,
 					registration: None,
+					serving: None,
 				}
 			},
 			_ => {
@@ -355,6 +377,7 @@ impl Cx {
 					avps,
 					audit,
 					registration: None,
+					serving: None,
 				}
 			},
 		};
@@ -531,6 +554,7 @@ impl Cx {
 			avps,
 			audit: Some((realm, Subject::Impi(impi_id), activity)),
 			registration: None,
+			serving: None,
 		})
 	}
 
@@ -656,7 +680,21 @@ impl Cx {
 				}
 			}
 		}
-		Ok(Outcome { code: Code::Base(result::SUCCESS), avps, audit, registration })
+		let serving = match new_state {
+			Some(RegistrationState::Registered | RegistrationState::Unregistered) => Some((
+				members(&view),
+				Some(Served {
+					impu: impu.to_string(),
+					impi: private_identity.clone(),
+					peer: String::new(),
+					realm: view.impu.realm,
+					members: members(&view),
+				}),
+			)),
+			Some(RegistrationState::NotRegistered) => Some((members(&view), None)),
+			None => None,
+		};
+		Ok(Outcome { code: Code::Base(result::SUCCESS), avps, audit, registration, serving })
 	}
 
 	fn lir(&self, request: &Message) -> Result<Outcome, Refusal> {
@@ -682,6 +720,7 @@ impl Cx {
 				avps: vec![Avp::octets_of(&avp::SERVER_NAME, scscf.to_vec())],
 				audit,
 				registration: None,
+				serving: None,
 			});
 		}
 		// Unregistered services: criteria that apply while unregistered.
@@ -696,6 +735,7 @@ impl Cx {
 				avps: vec![Avp::utf8_of(&avp::SERVER_NAME, scscf)],
 				audit,
 				registration: None,
+				serving: None,
 			}),
 			_ => Ok(Outcome::fail(
 				Code::Experimental(experimental::ERROR_IDENTITY_NOT_REGISTERED),
@@ -707,7 +747,7 @@ impl Cx {
 	/// Records what the outcome requires, then builds the answer. A record
 	/// that cannot be made durable turns the answer into 5012.
 	async fn finish(&self, peer: &PeerInfo, request: &Message, outcome: Outcome) -> Message {
-		let Outcome { code, avps, audit, registration } = outcome;
+		let Outcome { code, avps, audit, registration, serving } = outcome;
 		if let Some((report, members)) = registration {
 			let pending = RegistrationView { state: report.state, scscf: report.scscf.clone() };
 			if let Err(e) = self.journal.registration(report).await {
@@ -731,10 +771,113 @@ impl Cx {
 		} else {
 			self.metrics.unrecorded.inc();
 		}
+		if let Some((members, served)) = serving {
+			let served = served.map(|s| Arc::new(Served { peer: peer.origin_host.clone(), ..s }));
+			let mut map = self.served.lock().unwrap_or_else(|p| p.into_inner());
+			for member in members {
+				match &served {
+					Some(served) => map.insert(member, served.clone()),
+					None => map.remove(&member),
+				};
+			}
+		}
 		let mut answer = answer_for(&self.local, request);
 		answer.avps.extend(avps);
 		answer.push(code.avp());
 		answer
+	}
+
+	/// Sends a Registration-Termination-Request (reason: permanent
+	/// termination) to the S-CSCF serving each of `impus` that this bridge
+	/// saw registered, because the chain has barred or removed it; records
+	/// the deregistration (report and audit record) when the S-CSCF agrees.
+	/// Returns the RTA result codes, by public identity.
+	pub async fn terminate(
+		&self,
+		peers: &crate::diameter::peer::Peers,
+		impus: &[ImpuId],
+		timeout: std::time::Duration,
+	) -> Vec<(String, u32)> {
+		let mut targets: Vec<Arc<Served>> = Vec::new();
+		{
+			let map = self.served.lock().unwrap_or_else(|p| p.into_inner());
+			for impu in impus {
+				if let Some(served) = map.get(impu) {
+					if !targets.iter().any(|t| Arc::ptr_eq(t, served)) {
+						targets.push(served.clone());
+					}
+				}
+			}
+		}
+		let mut results = Vec::new();
+		for served in targets {
+			let id = peers.next_id();
+			let session = format!("{};{};rtr", self.local.origin_host, id);
+			let mut rtr = Message::request(
+				command::REGISTRATION_TERMINATION,
+				crate::diameter::dict::APP_CX,
+				id,
+				id,
+			)
+			.with(Avp::utf8_of(&avp::SESSION_ID, &session))
+			.with(crate::diameter::peer::vsai())
+			.with(Avp::u32_of(&avp::AUTH_SESSION_STATE, crate::diameter::dict::NO_STATE_MAINTAINED))
+			.with(Avp::utf8_of(&avp::ORIGIN_HOST, &self.local.origin_host))
+			.with(Avp::utf8_of(&avp::ORIGIN_REALM, &self.local.origin_realm))
+			.with(Avp::utf8_of(&avp::DESTINATION_HOST, &served.peer))
+			.with(Avp::utf8_of(&avp::DESTINATION_REALM, &self.local.origin_realm))
+			.with(Avp::utf8_of(&avp::USER_NAME, &served.impi))
+			.with(Avp::utf8_of(&avp::PUBLIC_IDENTITY, &served.impu))
+			.with(Avp::grouped_of(
+				&avp::DEREGISTRATION_REASON,
+				vec![
+					Avp::u32_of(&avp::REASON_CODE, 0),
+					Avp::utf8_of(&avp::REASON_INFO, "barred or removed by the operator"),
+				],
+			));
+			// RTR is not proxiable.
+			rtr.header.flags = crate::diameter::codec::flags::REQUEST;
+			let code = match peers.request(&served.peer, rtr, timeout).await {
+				Ok(rta) => rta.optional_u32(&avp::RESULT_CODE).ok().flatten().unwrap_or(0),
+				Err(e) => {
+					tracing::warn!(error = %e, peer = %served.peer, "RTR not answered");
+					0
+				},
+			};
+			self.metrics.observe(
+				command::REGISTRATION_TERMINATION,
+				code,
+				std::time::Duration::ZERO,
+			);
+			let Some(first) = served.members.first().copied() else { continue };
+			if code == result::SUCCESS {
+				let report = RegistrationReport {
+					impu: first,
+					state: RegistrationState::NotRegistered,
+					scscf: None,
+				};
+				if let Err(e) = self.journal.registration(report).await {
+					tracing::error!(error = %e, "deregistration report not journaled");
+				}
+				self.index.set_registration(&served.members, RegistrationView::default());
+				let mut map = self.served.lock().unwrap_or_else(|p| p.into_inner());
+				for member in &served.members {
+					map.remove(member);
+				}
+			}
+			let record: Record = FrontRecord {
+				subject: Subject::Impu(first),
+				peer: Peer::Diameter(Token::truncate_from(served.peer.as_bytes().to_vec())),
+				activity: Activity::Deregistration,
+				result: code,
+				at_ms: now_ms(),
+			};
+			if let Err(e) = self.journal.audit(served.realm, record).await {
+				tracing::error!(error = %e, "RTR audit record not journaled");
+			}
+			results.push((served.impu.clone(), code));
+		}
+		results
 	}
 
 	fn internal_error(&self, request: &Message) -> Message {

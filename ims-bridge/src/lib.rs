@@ -131,12 +131,14 @@ pub async fn run(config: config::Config) -> Result<(), RunError> {
 	};
 	let index = Arc::new(index::Index::default());
 	let (ready_tx, mut ready) = watch::channel(false);
+	let (terminations, mut terminated) = tokio::sync::mpsc::unbounded_channel();
 	let follower = tokio::spawn(chain::follow(
 		client.clone(),
 		index.clone(),
 		journal.clone(),
 		metrics.clone(),
 		account,
+		terminations,
 		ready_tx,
 		shutdown.clone(),
 	));
@@ -177,6 +179,22 @@ pub async fn run(config: config::Config) -> Result<(), RunError> {
 				tokio::select! {
 					_ = tokio::time::sleep(Duration::from_secs(1)) => {},
 					_ = stop.changed() => return,
+				}
+			}
+		});
+	}
+	{
+		// Identities the chain bars or removes: RTR to their S-CSCF.
+		let ctx = ctx.clone();
+		let timeout = config.policy.request_timeout;
+		tokio::spawn(async move {
+			while let Some(impus) = terminated.recv().await {
+				for (impu, code) in ctx.app.terminate(&ctx.peers, &impus, timeout).await {
+					tracing::info!(
+						code,
+						"registration terminated at the S-CSCF: {} identities",
+						impu.len().min(1)
+					);
 				}
 			}
 		});

@@ -55,6 +55,7 @@ fn command_name(command: u32) -> &'static str {
 		301 => "SAR",
 		302 => "LIR",
 		303 => "MAR",
+		304 => "RTR",
 		_ => "other",
 	}
 }

@@ -17,7 +17,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 use subxt::client::{ClientAtBlock, OnlineClientAtBlockImpl};
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 
 type AtBlock = ClientAtBlock<super::Config, OnlineClientAtBlockImpl<super::Config>>;
 
@@ -272,16 +272,36 @@ async fn refresh(index: &Index, at: &AtBlock, t: Touched) -> Result<Update, Chai
 	})
 }
 
+/// Public identities an update bars or removes, that were neither before:
+/// their S-CSCF must be told (RTR).
+fn terminated(index: &Index, update: &Update) -> Vec<ImpuId> {
+	update
+		.impus
+		.iter()
+		.filter(|(impu, view)| match (index.impu(impu), view) {
+			(Some(_), None) => true,
+			(Some(before), Some(after)) => after.impu.barred && !before.impu.barred,
+			(None, _) => false,
+		})
+		.map(|(impu, _)| *impu)
+		.collect()
+}
+
 async fn apply_block(
 	index: &Index,
 	journal: &Journal,
 	account: &subxt::utils::AccountId32,
+	terminations: &mpsc::UnboundedSender<Vec<ImpuId>>,
 	at: &AtBlock,
 ) -> Result<(), ChainError> {
 	let events = at.events().fetch().await.map_err(ChainError::call)?;
 	let t = touched(&events)?;
 	let update = refresh(index, at, t).await?;
+	let gone = terminated(index, &update);
 	index.apply(update);
+	if !gone.is_empty() {
+		let _ = terminations.send(gone);
+	}
 	// Audit records the chain has now finalized leave the journal.
 	let next = ims::runtime_apis().audit_api().next_sequence(*account);
 	let next = at.runtime_apis().call(next).await.map_err(ChainError::call)?;
@@ -305,21 +325,23 @@ fn report(index: &Index, metrics: &Metrics, journal: &Journal, head: u64) {
 }
 
 /// Follows finalized blocks into `index` until `shutdown` turns true.
-/// `ready` turns true once the first full load is in. Errors are logged and
-/// retried with backoff; the index keeps serving what it has meanwhile.
+/// `ready` turns true once the first full load is in; identities a block
+/// bars or removes go to `terminations`. Errors are logged and retried with
+/// backoff; the index keeps serving what it has meanwhile.
 pub async fn follow(
 	client: Client,
 	index: Arc<Index>,
 	journal: Journal,
 	metrics: Arc<Metrics>,
 	account: subxt::utils::AccountId32,
+	terminations: mpsc::UnboundedSender<Vec<ImpuId>>,
 	ready: watch::Sender<bool>,
 	mut shutdown: watch::Receiver<bool>,
 ) {
 	let mut backoff = Duration::from_millis(200);
 	loop {
 		let outcome = tokio::select! {
-			outcome = follow_once(&client, &index, &journal, &metrics, &account, &ready) => outcome,
+			outcome = follow_once(&client, &index, &journal, &metrics, &account, &terminations, &ready) => outcome,
 			_ = shutdown.changed() => return,
 		};
 		if let Err(e) = outcome {
@@ -339,6 +361,7 @@ async fn follow_once(
 	journal: &Journal,
 	metrics: &Metrics,
 	account: &subxt::utils::AccountId32,
+	terminations: &mpsc::UnboundedSender<Vec<ImpuId>>,
 	ready: &watch::Sender<bool>,
 ) -> Result<(), ChainError> {
 	let mut blocks = client.stream_blocks().await.map_err(ChainError::call)?;
@@ -364,7 +387,7 @@ async fn follow_once(
 		} else {
 			for number in last + 1..=head {
 				let at = client.at_block(number).await.map_err(ChainError::call)?;
-				apply_block(index, journal, account, &at).await?;
+				apply_block(index, journal, account, terminations, &at).await?;
 			}
 		}
 		report(index, metrics, journal, head);
