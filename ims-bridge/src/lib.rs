@@ -132,16 +132,15 @@ pub async fn run(config: config::Config) -> Result<(), RunError> {
 	let index = Arc::new(index::Index::default());
 	let (ready_tx, mut ready) = watch::channel(false);
 	let (terminations, mut terminated) = tokio::sync::mpsc::unbounded_channel();
-	let follower = tokio::spawn(chain::follow(
-		client.clone(),
-		index.clone(),
-		journal.clone(),
-		metrics.clone(),
+	let follower = chain::Follower {
+		client: client.clone(),
+		index: index.clone(),
+		journal: journal.clone(),
+		metrics: metrics.clone(),
 		account,
 		terminations,
-		ready_tx,
-		shutdown.clone(),
-	));
+	};
+	let follower = tokio::spawn(chain::follow(follower, ready_tx, shutdown.clone()));
 	{
 		let mut stop = shutdown.clone();
 		tokio::select! {

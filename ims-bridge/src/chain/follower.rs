@@ -324,20 +324,31 @@ fn report(index: &Index, metrics: &Metrics, journal: &Journal, head: u64) {
 	}
 }
 
-/// Follows finalized blocks into `index` until `shutdown` turns true.
-/// `ready` turns true once the first full load is in; identities a block
-/// bars or removes go to `terminations`. Errors are logged and retried with
-/// backoff; the index keeps serving what it has meanwhile.
+/// What the follower works with.
+pub struct Follower {
+	/// The chain.
+	pub client: Client,
+	/// The index it keeps current.
+	pub index: Arc<Index>,
+	/// The journal whose finalized records it confirms.
+	pub journal: Journal,
+	/// Where it reports.
+	pub metrics: Arc<Metrics>,
+	/// The bridge's account (its audit sequence numbers).
+	pub account: subxt::utils::AccountId32,
+	/// Where identities a block bars or removes go (for RTR).
+	pub terminations: mpsc::UnboundedSender<Vec<ImpuId>>,
+}
+
+/// Follows finalized blocks into the index until `shutdown` turns true.
+/// `ready` turns true once the first full load is in. Errors are logged and
+/// retried with backoff; the index keeps serving what it has meanwhile.
 pub async fn follow(
-	client: Client,
-	index: Arc<Index>,
-	journal: Journal,
-	metrics: Arc<Metrics>,
-	account: subxt::utils::AccountId32,
-	terminations: mpsc::UnboundedSender<Vec<ImpuId>>,
+	follower: Follower,
 	ready: watch::Sender<bool>,
 	mut shutdown: watch::Receiver<bool>,
 ) {
+	let Follower { client, index, journal, metrics, account, terminations } = follower;
 	let mut backoff = Duration::from_millis(200);
 	loop {
 		let outcome = tokio::select! {

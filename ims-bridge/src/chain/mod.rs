@@ -9,7 +9,7 @@
 mod follower;
 mod submitter;
 
-pub use follower::{follow, load};
+pub use follower::{follow, load, Follower};
 pub use submitter::submit;
 
 use std::time::Duration;
