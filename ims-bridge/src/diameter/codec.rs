@@ -584,8 +584,14 @@ impl Avp {
 		}
 	}
 
+	/// Whether the AVP carries a Vendor-ID field: a vendor, or the V bit as
+	/// received (even with vendor 0, so that what was read encodes back).
+	fn has_vendor(&self) -> bool {
+		self.vendor != 0 || self.flags & avp_flags::VENDOR != 0
+	}
+
 	fn header_len(&self) -> usize {
-		if self.vendor != 0 {
+		if self.has_vendor() {
 			12
 		} else {
 			8
@@ -602,7 +608,7 @@ impl Avp {
 		if length > MAX_LENGTH_FIELD {
 			return Err(EncodeError(length));
 		}
-		let flags = if self.vendor != 0 {
+		let flags = if self.has_vendor() {
 			self.flags | avp_flags::VENDOR
 		} else {
 			self.flags & !avp_flags::VENDOR
@@ -610,7 +616,7 @@ impl Avp {
 		out.extend_from_slice(&self.code.to_be_bytes());
 		out.push(flags);
 		out.extend_from_slice(&(length as u32).to_be_bytes()[1..]);
-		if self.vendor != 0 {
+		if self.has_vendor() {
 			out.extend_from_slice(&self.vendor.to_be_bytes());
 		}
 		match &self.value {
@@ -916,7 +922,11 @@ mod tests {
 			let bytes = &bytes[..cut];
 			if let Ok(Some(len)) = frame_len(bytes, DEFAULT_MAX_MESSAGE) {
 				if let Some(frame) = bytes.get(..len) {
-					let _ = Message::decode(frame);
+					// What decodes encodes back to the same message.
+					if let Ok(message) = Message::decode(frame) {
+						let encoded = message.encode().unwrap();
+						assert_eq!(Message::decode(&encoded), Ok(message));
+					}
 				}
 			}
 			let _ = Message::decode(bytes);

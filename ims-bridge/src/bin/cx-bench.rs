@@ -1,0 +1,329 @@
+//! `cx-bench`: Cx throughput and latency of the bridge on loopback.
+//!
+//! Method: the real Diameter listener and Cx application run in this
+//! process over a real vault and journal (in a temporary directory, so
+//! every answer waits for its audit record's group commit, fsync included)
+//! and an index filled as the chain follower fills it, for `--subscribers`
+//! subscribers. `--connections` Diameter clients each exchange CER/CEA,
+//! then keep `--window` requests in flight for `--seconds`, alternating MAR
+//! (SIP Digest) and SAR (re-registration), each to a random subscriber.
+//! Latency is measured per request from the client's send to the answer's
+//! arrival; throughput counts answers with Result-Code 2001 (anything else
+//! is counted as an error). Prints one summary line per run.
+//!
+//! ```text
+//! cargo run --release -p ims-bridge --bin cx-bench -- --connections 4 --window 64 --seconds 10
+//! ```
+
+use clap::Parser;
+use ims_bridge::cx::{assignment, Cx, CxConfig};
+use ims_bridge::diameter::codec::{self, Avp, Message};
+use ims_bridge::diameter::dict::{avp, command, result, APP_COMMON, APP_CX, VENDOR_3GPP};
+use ims_bridge::diameter::peer::{AllowedPeer, Context, LocalIdentity, PeerPolicy};
+use ims_bridge::index::{ImpiEntry, Index, Update};
+use ims_bridge::journal::Journal;
+use ims_bridge::metrics::Metrics;
+use ims_bridge::pseudonym::Kind;
+use ims_bridge::vault::{DigestSecret, PrivateIdentity, Subscriber, Vault, VaultKey};
+use ims_primitives::{
+	AuthScheme, AuthSchemes, ImpuId, ImpuKind, ImpuView, Name, ProfileView, PublicIdentityView,
+	RegistrationState, RegistrationView, ServerAssignmentView,
+};
+use rand::{Rng, SeedableRng};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+#[derive(Parser)]
+#[command(about = "Cx throughput and latency of ims-bridge on loopback")]
+struct Args {
+	/// Diameter connections (clients).
+	#[arg(long, default_value_t = 4)]
+	connections: usize,
+	/// Requests in flight per connection.
+	#[arg(long, default_value_t = 64)]
+	window: usize,
+	/// Seconds to measure (after one second of warm-up).
+	#[arg(long, default_value_t = 10)]
+	seconds: u64,
+	/// Subscribers in the vault and index.
+	#[arg(long, default_value_t = 200)]
+	subscribers: usize,
+}
+
+const REALM: &str = "ims.example.net";
+
+fn name(text: &str) -> Name {
+	Name::truncate_from(text.as_bytes().to_vec())
+}
+
+fn view_of(s: &Subscriber, impu: &str, scscf: &str) -> ServerAssignmentView {
+	let id = ImpuId::from(s.pseudonym(Kind::Impu, impu));
+	ServerAssignmentView {
+		impu: ImpuView {
+			impu: id,
+			realm: 0,
+			realm_name: name(REALM),
+			subscription: ImpuId::from(s.handle()),
+			kind: ImpuKind::PublicIdentity,
+			barred: false,
+			can_register: true,
+			implicit_set: Some(1),
+			all_barred: false,
+			roaming: Default::default(),
+			registration: RegistrationView {
+				state: RegistrationState::Registered,
+				scscf: Some(name(scscf)),
+			},
+		},
+		associated_impis: s
+			.impis
+			.iter()
+			.map(|i| ImpuId::from(s.pseudonym(Kind::Impi, &i.identity)))
+			.collect(),
+		profiles: vec![ProfileView {
+			id: 0,
+			name: name("basic"),
+			identities: vec![PublicIdentityView {
+				impu: id,
+				kind: ImpuKind::PublicIdentity,
+				barred: false,
+			}],
+			ifcs: vec![],
+			shared_ifc_sets: vec![],
+			subscribed_media_profile: None,
+		}],
+		charging: None,
+	}
+}
+
+fn request(cmd: u32, id: u32, user: usize, scscf: &str) -> Message {
+	let impi = format!("user{user}@{REALM}");
+	let impu = format!("sip:user{user}@{REALM}");
+	let base = Message::request(cmd, APP_CX, id, id)
+		.with(Avp::utf8_of(&avp::SESSION_ID, &format!("bench;{id}")))
+		.with(Avp::grouped_of(
+			&avp::VENDOR_SPECIFIC_APPLICATION_ID,
+			vec![
+				Avp::u32_of(&avp::VENDOR_ID, VENDOR_3GPP),
+				Avp::u32_of(&avp::AUTH_APPLICATION_ID, APP_CX),
+			],
+		))
+		.with(Avp::u32_of(&avp::AUTH_SESSION_STATE, 1))
+		.with(Avp::utf8_of(&avp::ORIGIN_HOST, "bench.client"))
+		.with(Avp::utf8_of(&avp::ORIGIN_REALM, REALM))
+		.with(Avp::utf8_of(&avp::DESTINATION_REALM, REALM))
+		.with(Avp::utf8_of(&avp::USER_NAME, &impi))
+		.with(Avp::utf8_of(&avp::PUBLIC_IDENTITY, &impu))
+		.with(Avp::utf8_of(&avp::SERVER_NAME, scscf));
+	if cmd == command::MULTIMEDIA_AUTH {
+		base.with(Avp::u32_of(&avp::SIP_NUMBER_AUTH_ITEMS, 1)).with(Avp::grouped_of(
+			&avp::SIP_AUTH_DATA_ITEM,
+			vec![Avp::utf8_of(&avp::SIP_AUTHENTICATION_SCHEME, "SIP Digest")],
+		))
+	} else {
+		base.with(Avp::u32_of(&avp::SERVER_ASSIGNMENT_TYPE, assignment::RE_REGISTRATION))
+			.with(Avp::u32_of(&avp::USER_DATA_ALREADY_AVAILABLE, 0))
+	}
+}
+
+struct Outcome {
+	latencies: Vec<Duration>,
+	errors: u64,
+}
+
+async fn client(
+	address: std::net::SocketAddr,
+	subscribers: usize,
+	window: usize,
+	warmup_until: Instant,
+	until: Instant,
+	scscf: String,
+) -> Outcome {
+	let mut stream = TcpStream::connect(address).await.expect("the bridge accepts");
+	stream.set_nodelay(true).ok();
+	let mut cer = Message::request(command::CAPABILITIES_EXCHANGE, APP_COMMON, 0, 0)
+		.with(Avp::utf8_of(&avp::ORIGIN_HOST, "bench.client"))
+		.with(Avp::utf8_of(&avp::ORIGIN_REALM, REALM))
+		.with(Avp::u32_of(&avp::AUTH_APPLICATION_ID, APP_CX));
+	cer.header.flags = codec::flags::REQUEST;
+	stream.write_all(&cer.encode().expect("a CER encodes")).await.expect("CER sent");
+	let mut buffer: Vec<u8> = Vec::with_capacity(1 << 16);
+	let mut chunk = vec![0u8; 1 << 16];
+	let mut rng = rand::rngs::StdRng::from_entropy();
+	let mut in_flight: HashMap<u32, Instant> = HashMap::new();
+	let mut next_id: u32 = 1;
+	let mut outcome = Outcome { latencies: Vec::with_capacity(1 << 20), errors: 0 };
+	let mut connected = false;
+	loop {
+		if connected && Instant::now() < until {
+			let mut batch = Vec::new();
+			while in_flight.len() < window {
+				let cmd = if next_id % 2 == 0 {
+					command::MULTIMEDIA_AUTH
+				} else {
+					command::SERVER_ASSIGNMENT
+				};
+				let user = rng.gen_range(0..subscribers);
+				batch.extend(
+					request(cmd, next_id, user, &scscf).encode().expect("a request encodes"),
+				);
+				in_flight.insert(next_id, Instant::now());
+				next_id = next_id.wrapping_add(1).max(1);
+			}
+			if !batch.is_empty() {
+				stream.write_all(&batch).await.expect("requests sent");
+			}
+		} else if connected && in_flight.is_empty() {
+			return outcome;
+		}
+		let n = stream.read(&mut chunk).await.expect("answers arrive");
+		assert!(n > 0, "the bridge closed the connection");
+		buffer.extend_from_slice(&chunk[..n]);
+		while let Ok(Some(len)) = codec::frame_len(&buffer, 1 << 20) {
+			if buffer.len() < len {
+				break;
+			}
+			let frame: Vec<u8> = buffer.drain(..len).collect();
+			let answer = Message::decode(&frame).expect("answers decode");
+			if answer.header.command == command::CAPABILITIES_EXCHANGE {
+				connected = true;
+				continue;
+			}
+			let Some(sent) = in_flight.remove(&answer.header.hop_by_hop) else { continue };
+			let ok = answer.optional_u32(&avp::RESULT_CODE).ok().flatten() == Some(result::SUCCESS);
+			if sent >= warmup_until {
+				outcome.latencies.push(sent.elapsed());
+				if !ok {
+					outcome.errors += 1;
+				}
+			}
+		}
+	}
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+	if sorted.is_empty() {
+		return Duration::ZERO;
+	}
+	let rank = ((p / 100.0) * (sorted.len() as f64 - 1.0)).round() as usize;
+	sorted[rank.min(sorted.len() - 1)]
+}
+
+#[tokio::main]
+async fn main() {
+	let args = Args::parse();
+	let dir = std::env::temp_dir().join(format!("cx-bench-{}", std::process::id()));
+	std::fs::create_dir_all(&dir).expect("a temporary directory");
+	let vault = Arc::new(
+		Vault::open(&dir.join("vault.redb"), &VaultKey::from_bytes([7; 32])).expect("vault"),
+	);
+	let journal = Journal::open(&dir.join("journal.redb")).expect("journal");
+	let index = Arc::new(Index::default());
+	let metrics = Arc::new(Metrics::new().expect("metrics"));
+	let scscf = "sip:127.0.0.1:6060".to_string();
+	let mut update = Update {
+		realms: Some([(REALM.to_string(), 0)].into_iter().collect()),
+		..Default::default()
+	};
+	for user in 0..args.subscribers {
+		let impi = format!("user{user}@{REALM}");
+		let impu = format!("sip:user{user}@{REALM}");
+		let mut s = Subscriber::new(format!("user{user}"));
+		s.impis.push(PrivateIdentity {
+			identity: impi.clone(),
+			aka: None,
+			digest: Some(DigestSecret {
+				realm: REALM.into(),
+				ha1: ims_bridge::auth::digest_ha1(&impi, REALM, "secret"),
+				password: None,
+			}),
+		});
+		s.impus.push(impu.clone());
+		vault.put(&s).expect("subscriber stored");
+		update
+			.impus
+			.push((ImpuId::from(s.pseudonym(Kind::Impu, &impu)), Some(view_of(&s, &impu, &scscf))));
+		update.impis.push((
+			ImpuId::from(s.pseudonym(Kind::Impi, &impi)),
+			Some(ImpiEntry {
+				subscription: ImpuId::from(s.handle()),
+				schemes: AuthSchemes::of(&[AuthScheme::SipDigest]),
+				default_scheme: AuthScheme::SipDigest,
+				credential_epoch: 0,
+			}),
+		));
+	}
+	index.apply(update);
+	let local = LocalIdentity {
+		origin_host: "hss.bench".into(),
+		origin_realm: REALM.into(),
+		host_ip: "127.0.0.1".parse().expect("an address"),
+		product_name: "ims-bridge".into(),
+	};
+	let policy = PeerPolicy {
+		allowed: vec![AllowedPeer {
+			origin_host: "bench.client".into(),
+			addresses: vec!["127.0.0.1".parse().expect("an address")],
+		}],
+		requests_per_second: u32::MAX / 2,
+		burst: 0,
+		max_message: codec::DEFAULT_MAX_MESSAGE,
+		idle_timeout: Duration::from_secs(60),
+		request_timeout: Duration::from_secs(5),
+	};
+	let cx = Cx::new(local.clone(), CxConfig::default(), index, vault, journal.clone(), metrics);
+	let ctx = Arc::new(Context::new(local, policy, cx));
+	let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
+	let address = listener.local_addr().expect("an address");
+	let (shutdown, watch) = tokio::sync::watch::channel(false);
+	let server =
+		tokio::spawn(ims_bridge::server::run(listener, ctx, args.connections + 1, None, watch));
+
+	let started = Instant::now();
+	let warmup_until = started + Duration::from_secs(1);
+	let until = warmup_until + Duration::from_secs(args.seconds);
+	let clients: Vec<_> = (0..args.connections)
+		.map(|_| {
+			tokio::spawn(client(
+				address,
+				args.subscribers,
+				args.window,
+				warmup_until,
+				until,
+				scscf.clone(),
+			))
+		})
+		.collect();
+	let mut latencies = Vec::new();
+	let mut errors = 0;
+	for c in clients {
+		let outcome = c.await.expect("a client finishes");
+		latencies.extend(outcome.latencies);
+		errors += outcome.errors;
+	}
+	let measured = until.saturating_duration_since(warmup_until).as_secs_f64();
+	latencies.sort();
+	let answered = latencies.len() as f64;
+	println!(
+		"cx-bench: {} connections x {} in flight, {} subscribers, {:.0} s: {:.0} answers/s (MAR+SAR), \
+		 latency p50 {:.3} ms, p90 {:.3} ms, p99 {:.3} ms, max {:.3} ms, errors {}, journaled {}",
+		args.connections,
+		args.window,
+		args.subscribers,
+		measured,
+		answered / measured,
+		percentile(&latencies, 50.0).as_secs_f64() * 1e3,
+		percentile(&latencies, 90.0).as_secs_f64() * 1e3,
+		percentile(&latencies, 99.0).as_secs_f64() * 1e3,
+		latencies.last().copied().unwrap_or_default().as_secs_f64() * 1e3,
+		errors,
+		journal.depth().map(|d| d.0).unwrap_or(0),
+	);
+	shutdown.send_replace(true);
+	let _ = tokio::time::timeout(Duration::from_secs(10), server).await;
+	drop(journal);
+	let _ = std::fs::remove_dir_all(&dir);
+}
