@@ -36,7 +36,11 @@ SKIP_WASM_BUILD=1 timed "cargo clippy (try-runtime)" \
 	--features pallet-ims-access/try-runtime,pallet-ims-audit/try-runtime \
 	--features pallet-ims-authority/try-runtime --all-targets -- -D warnings
 
-timed "cargo build (release)" cargo build --locked --release -p ims-node
+# One build of everything the tests run, the ims-node binary included: a
+# separate `cargo build -p ims-node` would compile the client crates a second
+# time, with the features the test build unifies differently.
+timed "cargo build (release, tests and binaries)" \
+	cargo test --locked --release --workspace --no-run
 
 # The npm packages node/tests/polkadot_js.rs runs (@polkadot/api), at the
 # versions package-lock.json pins.
