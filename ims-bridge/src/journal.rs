@@ -61,16 +61,8 @@ pub enum JournalError {
 	Corrupt(u64),
 }
 
-macro_rules! storage_errors {
-	($($t:ty),*) => {$(
-		impl From<$t> for JournalError {
-			fn from(e: $t) -> Self {
-				JournalError::Storage(e.to_string())
-			}
-		}
-	)*};
-}
-storage_errors!(
+crate::storage_errors!(
+	JournalError,
 	redb::DatabaseError,
 	redb::TransactionError,
 	redb::TableError,

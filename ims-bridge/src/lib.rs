@@ -16,6 +16,20 @@
 	allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)
 )]
 
+/// `From` conversions of redb's errors into a module's `Storage(String)`
+/// variant.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! storage_errors {
+	($target:ident, $($t:ty),* $(,)?) => {$(
+		impl From<$t> for $target {
+			fn from(e: $t) -> Self {
+				$target::Storage(e.to_string())
+			}
+		}
+	)*};
+}
+
 pub mod auth;
 pub mod chain;
 pub mod config;

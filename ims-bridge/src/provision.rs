@@ -93,15 +93,7 @@ async fn submit<Call: subxt::transactions::Payload>(
 	signer: &Keypair,
 	call: &Call,
 ) -> Result<(), ProvisionError> {
-	let at = client.at_current_block().await.map_err(chain)?;
-	at.transactions()
-		.sign_and_submit_then_watch_default(call, signer)
-		.await
-		.map_err(chain)?
-		.wait_for_finalized_success()
-		.await
-		.map_err(chain)?;
-	Ok(())
+	Ok(crate::chain::submit_finalized(client, signer, call).await?)
 }
 
 /// Adds a subscriber; returns the vault entry.

@@ -135,16 +135,8 @@ pub enum VaultError {
 	Storage(String),
 }
 
-macro_rules! storage_errors {
-	($($t:ty),*) => {$(
-		impl From<$t> for VaultError {
-			fn from(e: $t) -> Self {
-				VaultError::Storage(e.to_string())
-			}
-		}
-	)*};
-}
-storage_errors!(
+crate::storage_errors!(
+	VaultError,
 	redb::DatabaseError,
 	redb::TransactionError,
 	redb::TableError,

@@ -161,7 +161,7 @@ async fn client(
 		if connected && Instant::now() < until {
 			let mut batch = Vec::new();
 			while in_flight.len() < window {
-				let cmd = if next_id % 2 == 0 {
+				let cmd = if next_id.is_multiple_of(2) {
 					command::MULTIMEDIA_AUTH
 				} else {
 					command::SERVER_ASSIGNMENT

@@ -86,3 +86,21 @@ pub async fn connect(url: &str) -> Result<Client, ChainError> {
 		.map_err(|e| error(&e))?;
 	Client::from_rpc_client(RpcClient::new(rpc)).await.map_err(|e| error(&e))
 }
+
+/// Signs `call` with `signer`, submits it at the finalized head and waits
+/// until it is finalized and successful.
+pub async fn submit_finalized<Call: subxt::transactions::Payload>(
+	client: &Client,
+	signer: &subxt_signer::sr25519::Keypair,
+	call: &Call,
+) -> Result<(), ChainError> {
+	let at = client.at_current_block().await.map_err(ChainError::call)?;
+	at.transactions()
+		.sign_and_submit_then_watch_default(call, signer)
+		.await
+		.map_err(ChainError::call)?
+		.wait_for_finalized_success()
+		.await
+		.map_err(ChainError::call)?;
+	Ok(())
+}

@@ -55,14 +55,7 @@ async fn submit_registrations(
 	let call = ims::transactions().identity().record_registrations(
 		ims::runtime_types::bounded_collections::bounded_vec::BoundedVec(updates),
 	);
-	let at = client.at_current_block().await.map_err(ChainError::call)?;
-	at.transactions()
-		.sign_and_submit_then_watch_default(&call, signer)
-		.await
-		.map_err(ChainError::call)?
-		.wait_for_finalized_success()
-		.await
-		.map_err(ChainError::call)?;
+	super::submit_finalized(client, signer, &call).await?;
 	journal.confirm_registrations(last.saturating_add(1)).map_err(ChainError::call)?;
 	Ok(count)
 }
@@ -101,13 +94,7 @@ async fn submit_audit(
 		ims::runtime_types::bounded_collections::bounded_vec::BoundedVec(records),
 	);
 	let started = Instant::now();
-	at.transactions()
-		.sign_and_submit_then_watch_default(&call, signer)
-		.await
-		.map_err(ChainError::call)?
-		.wait_for_finalized_success()
-		.await
-		.map_err(ChainError::call)?;
+	super::submit_finalized(client, signer, &call).await?;
 	metrics.batches.inc();
 	metrics.batch_latency.observe(started.elapsed().as_secs_f64());
 	journal.confirm_audit(first.saturating_add(count as u64)).map_err(ChainError::call)?;

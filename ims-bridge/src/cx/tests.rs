@@ -409,15 +409,9 @@ async fn mar_sip_digest_gives_ha1_and_never_the_password() {
 	}
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn mar_digest_md5_hands_the_password_only_when_enabled() {
-	let w = world_with(CxConfig { digest_md5: true, ..CxConfig::default() });
-	// Bob may use SIP Digest only: Digest-MD5 is answered with SIP Digest.
-	let answer = ask(&w, mar("bob@ims.test", "sip:bob@ims.test", "Digest-MD5", 1)).await;
-	assert!(items(&answer)[0].iter().any(|a| a.is(&avp::SIP_DIGEST_AUTHENTICATE)));
-	// An IMPI allowed Digest-MD5 only, with Digest-MD5 enabled.
-	let mut dave = subscriber("dave", "dave@ims.test", &["sip:dave@ims.test"], false);
-	dave.salt = [3; 32];
+/// Dave, whose IMPI may use Digest-MD5 only.
+fn add_digest_md5_only(w: &World) {
+	let dave = subscriber("dave", "dave@ims.test", &["sip:dave@ims.test"], false);
 	w.vault.put(&dave).unwrap();
 	w.index.apply(Update {
 		impus: vec![(
@@ -435,6 +429,16 @@ async fn mar_digest_md5_hands_the_password_only_when_enabled() {
 		)],
 		..Default::default()
 	});
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mar_digest_md5_hands_the_password_only_when_enabled() {
+	let w = world_with(CxConfig { digest_md5: true, ..CxConfig::default() });
+	// Bob may use SIP Digest only: Digest-MD5 is answered with SIP Digest.
+	let answer = ask(&w, mar("bob@ims.test", "sip:bob@ims.test", "Digest-MD5", 1)).await;
+	assert!(items(&answer)[0].iter().any(|a| a.is(&avp::SIP_DIGEST_AUTHENTICATE)));
+	// An IMPI allowed Digest-MD5 only, with Digest-MD5 enabled.
+	add_digest_md5_only(&w);
 	let answer = ask(&w, mar("dave@ims.test", "sip:dave@ims.test", "Digest-MD5", 1)).await;
 	assert_eq!(codes(&answer), (Some(result::SUCCESS), None));
 	let item = items(&answer)[0];
@@ -453,23 +457,7 @@ async fn mar_digest_md5_hands_the_password_only_when_enabled() {
 
 	// The same IMPI with Digest-MD5 disabled: 5006.
 	let w2 = world();
-	w2.vault.put(&dave).unwrap();
-	w2.index.apply(Update {
-		impus: vec![(
-			impu_id(&dave, "sip:dave@ims.test"),
-			Some(view_of(&dave, "sip:dave@ims.test")),
-		)],
-		impis: vec![(
-			impi_id(&dave, "dave@ims.test"),
-			Some(ImpiEntry {
-				subscription: ImpuId::from(dave.handle()),
-				schemes: AuthSchemes::of(&[AuthScheme::DigestMd5]),
-				default_scheme: AuthScheme::DigestMd5,
-				credential_epoch: 0,
-			}),
-		)],
-		..Default::default()
-	});
+	add_digest_md5_only(&w2);
 	let answer = ask(&w2, mar("dave@ims.test", "sip:dave@ims.test", "Digest-MD5", 1)).await;
 	assert_eq!(codes(&answer).1, Some(experimental::ERROR_AUTH_SCHEME_NOT_SUPPORTED));
 }

@@ -452,7 +452,8 @@ where
 				continue;
 			};
 			match header.command {
-				command::DEVICE_WATCHDOG => {
+				command::DEVICE_WATCHDOG | command::DISCONNECT_PEER => {
+					// DWA and DPA: success and who we are.
 					let answer = Message::answer_to(&header)
 						.with(Avp::u32_of(&avp::RESULT_CODE, result::SUCCESS))
 						.with(Avp::utf8_of(&avp::ORIGIN_HOST, &ctx.local.origin_host))
@@ -460,16 +461,9 @@ where
 					if let Some(bytes) = encode(&answer) {
 						send(bytes).await;
 					}
-				},
-				command::DISCONNECT_PEER => {
-					let answer = Message::answer_to(&header)
-						.with(Avp::u32_of(&avp::RESULT_CODE, result::SUCCESS))
-						.with(Avp::utf8_of(&avp::ORIGIN_HOST, &ctx.local.origin_host))
-						.with(Avp::utf8_of(&avp::ORIGIN_REALM, &ctx.local.origin_realm));
-					if let Some(bytes) = encode(&answer) {
-						send(bytes).await;
+					if header.command == command::DISCONNECT_PEER {
+						break 'connection Closed::Disconnected;
 					}
-					break 'connection Closed::Disconnected;
 				},
 				command::CAPABILITIES_EXCHANGE => {
 					// A second CER on an open connection: refuse it.
