@@ -233,7 +233,6 @@ impl Cx {
 		kind: Kind,
 		identity: &str,
 		activity: Activity,
-		code: u32,
 	) -> Outcome {
 		let pseudonym = ImpuId::from(self.vault.unknown_pseudonym(kind, identity));
 		let subject = match kind {
@@ -241,7 +240,7 @@ impl Cx {
 			_ => Subject::Impu(pseudonym),
 		};
 		let audit = self.realm_for(request).map(|realm| (realm, subject, activity));
-		Outcome::fail(Code::Experimental(code), audit)
+		Outcome::fail(Code::Experimental(experimental::ERROR_USER_UNKNOWN), audit)
 	}
 
 	/// Finds a public identity: in the vault (its salt), then in the index.
@@ -300,13 +299,7 @@ impl Cx {
 		}
 		let activity = Activity::UserAuthorization;
 		let Some(known) = self.find_impu(impu)? else {
-			return Ok(self.unknown(
-				request,
-				Kind::Impu,
-				impu,
-				activity,
-				experimental::ERROR_USER_UNKNOWN,
-			));
+			return Ok(self.unknown(request, Kind::Impu, impu, activity));
 		};
 		let view = &known.view.impu;
 		let audit = Some((view.realm, Subject::Impu(known.impu), activity));
@@ -402,13 +395,7 @@ impl Cx {
 		};
 		let Some(known) = self.find_impu(&impu)? else {
 			let activity = Activity::AuthenticationChallenge(AuthScheme::SipDigest);
-			return Ok(self.unknown(
-				request,
-				Kind::Impi,
-				&impi,
-				activity,
-				experimental::ERROR_USER_UNKNOWN,
-			));
+			return Ok(self.unknown(request, Kind::Impi, &impi, activity));
 		};
 		let realm = known.view.impu.realm;
 		let impi_id = match self.check_impi(&known, &impi) {
@@ -600,13 +587,7 @@ impl Cx {
 			_ => Activity::Deregistration,
 		};
 		let Some(known) = self.find_impu(impu)? else {
-			return Ok(self.unknown(
-				request,
-				Kind::Impu,
-				impu,
-				activity,
-				experimental::ERROR_USER_UNKNOWN,
-			));
+			return Ok(self.unknown(request, Kind::Impu, impu, activity));
 		};
 		let view = known.view.clone();
 		let audit = Some((view.impu.realm, Subject::Impu(known.impu), activity));
@@ -701,13 +682,7 @@ impl Cx {
 		let impu = request.required_utf8(&avp::PUBLIC_IDENTITY)?;
 		let activity = Activity::LocationQuery;
 		let Some(known) = self.find_impu(impu)? else {
-			return Ok(self.unknown(
-				request,
-				Kind::Impu,
-				impu,
-				activity,
-				experimental::ERROR_USER_UNKNOWN,
-			));
+			return Ok(self.unknown(request, Kind::Impu, impu, activity));
 		};
 		let view = &known.view;
 		let audit = Some((view.impu.realm, Subject::Impu(known.impu), activity));
