@@ -160,8 +160,12 @@ pub struct VaultFile {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct JournalFile {
-	/// The journal file.
+	/// The journal file (its write-ahead log is beside it, `.wal`).
 	pub path: PathBuf,
+	/// When an answer's audit record is durable: `"before-answer"` (the
+	/// default) or `"with-answer"`.
+	#[serde(default)]
+	pub sync: crate::journal::Sync,
 }
 
 /// `[metrics]`.
@@ -196,6 +200,8 @@ pub struct Config {
 	pub vault_key: VaultKey,
 	/// Journal file.
 	pub journal_path: PathBuf,
+	/// Journal durability.
+	pub journal_sync: crate::journal::Sync,
 	/// Metrics endpoint.
 	pub metrics: Option<SocketAddr>,
 }
@@ -401,6 +407,7 @@ impl Config {
 			vault_path: at(&file.vault.path),
 			vault_key,
 			journal_path: at(&file.journal.path),
+			journal_sync: file.journal.sync,
 			metrics,
 		})
 	}
@@ -462,6 +469,12 @@ listen = "127.0.0.1:9615"
 		assert_eq!(config.policy.allowed.len(), 1);
 		assert_eq!(config.metrics, Some("127.0.0.1:9615".parse().unwrap()));
 		assert_eq!(config.cx.max_auth_items, 5);
+		assert_eq!(config.journal_sync, crate::journal::Sync::BeforeAnswer);
+		let relaxed = GOOD
+			.replace("path = \"journal.redb\"", "path = \"journal.redb\"\nsync = \"with-answer\"");
+		std::fs::write(dir.path().join("relaxed.toml"), relaxed).unwrap();
+		let config = Config::load(&dir.path().join("relaxed.toml")).unwrap();
+		assert_eq!(config.journal_sync, crate::journal::Sync::WithAnswer);
 	}
 
 	#[test]
@@ -497,6 +510,11 @@ listen = "127.0.0.1:9615"
 			.unwrap();
 		let err = Config::load(&dir.path().join("b.toml")).err().unwrap().to_string();
 		assert!(err.contains("origin_relm"), "{err}");
+		let never =
+			GOOD.replace("path = \"journal.redb\"", "path = \"journal.redb\"\nsync = \"never\"");
+		std::fs::write(dir.path().join("c.toml"), never).unwrap();
+		let err = Config::load(&dir.path().join("c.toml")).err().unwrap().to_string();
+		assert!(err.contains("never") && err.contains("with-answer"), "{err}");
 		let err = Config::load(&dir.path().join("missing.toml")).err().unwrap().to_string();
 		assert!(err.contains("missing.toml"), "{err}");
 	}

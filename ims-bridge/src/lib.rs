@@ -108,7 +108,9 @@ pub async fn run(config: config::Config) -> Result<(), RunError> {
 	let vault = vault::Vault::open(&config.vault_path, &config.vault_key)
 		.map_err(|e| RunError::Vault(config.vault_path.display().to_string(), e))?;
 	let vault = Arc::new(vault);
-	let journal = journal::Journal::open(&config.journal_path)
+	let options =
+		journal::JournalOptions { sync: config.journal_sync, ..journal::JournalOptions::default() };
+	let journal = journal::Journal::open_with(&config.journal_path, options)
 		.map_err(|e| RunError::Journal(config.journal_path.display().to_string(), e))?;
 	let metrics = Arc::new(metrics::Metrics::new().map_err(|e| RunError::Start(e.to_string()))?);
 	let tls = match &config.tls {

@@ -21,7 +21,7 @@ use ims_bridge::diameter::codec::{self, Avp, Message};
 use ims_bridge::diameter::dict::{avp, command, result, APP_COMMON, APP_CX, VENDOR_3GPP};
 use ims_bridge::diameter::peer::{AllowedPeer, Context, LocalIdentity, PeerPolicy};
 use ims_bridge::index::{ImpiEntry, Index, Update};
-use ims_bridge::journal::Journal;
+use ims_bridge::journal::{Journal, JournalOptions, Sync};
 use ims_bridge::metrics::Metrics;
 use ims_bridge::pseudonym::Kind;
 use ims_bridge::vault::{DigestSecret, PrivateIdentity, Subscriber, Vault, VaultKey};
@@ -51,6 +51,18 @@ struct Args {
 	/// Subscribers in the vault and index.
 	#[arg(long, default_value_t = 200)]
 	subscribers: usize,
+	/// When an answer's audit record is durable: before-answer (waits for
+	/// the fdatasync) or with-answer (waits for the write to the file).
+	#[arg(long, default_value = "before-answer", value_parser = parse_sync)]
+	sync: Sync,
+}
+
+fn parse_sync(text: &str) -> Result<Sync, String> {
+	match text {
+		"before-answer" => Ok(Sync::BeforeAnswer),
+		"with-answer" => Ok(Sync::WithAnswer),
+		other => Err(format!("{other}: expected before-answer or with-answer")),
+	}
 }
 
 const REALM: &str = "ims.example.net";
@@ -220,7 +232,8 @@ async fn main() {
 	let vault = Arc::new(
 		Vault::open(&dir.join("vault.redb"), &VaultKey::from_bytes([7; 32])).expect("vault"),
 	);
-	let journal = Journal::open(&dir.join("journal.redb")).expect("journal");
+	let options = JournalOptions { sync: args.sync, ..JournalOptions::default() };
+	let journal = Journal::open_with(&dir.join("journal.redb"), options).expect("journal");
 	let index = Arc::new(Index::default());
 	let metrics = Arc::new(Metrics::new().expect("metrics"));
 	let scscf = "sip:127.0.0.1:6060".to_string();
@@ -306,13 +319,15 @@ async fn main() {
 	}
 	let measured = until.saturating_duration_since(warmup_until).as_secs_f64();
 	latencies.sort();
+	journal.settle().await.expect("the journal settles");
 	let answered = latencies.len() as f64;
 	println!(
-		"cx-bench: {} connections x {} in flight, {} subscribers, {:.0} s: {:.0} answers/s (MAR+SAR), \
+		"cx-bench: {} connections x {} in flight, {} subscribers, journal {:?}, {:.0} s: {:.0} answers/s (MAR+SAR), \
 		 latency p50 {:.3} ms, p90 {:.3} ms, p99 {:.3} ms, max {:.3} ms, errors {}, journaled {}",
 		args.connections,
 		args.window,
 		args.subscribers,
+		args.sync,
 		measured,
 		answered / measured,
 		percentile(&latencies, 50.0).as_secs_f64() * 1e3,

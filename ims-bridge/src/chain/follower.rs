@@ -305,7 +305,7 @@ async fn apply_block(
 	// Audit records the chain has now finalized leave the journal.
 	let next = ims::runtime_apis().audit_api().next_sequence(*account);
 	let next = at.runtime_apis().call(next).await.map_err(ChainError::call)?;
-	journal.confirm_audit(next).map_err(ChainError::call)?;
+	journal.confirm_audit(next).await.map_err(ChainError::call)?;
 	Ok(())
 }
 

@@ -56,7 +56,7 @@ async fn submit_registrations(
 		ims::runtime_types::bounded_collections::bounded_vec::BoundedVec(updates),
 	);
 	super::submit_finalized(client, signer, &call).await?;
-	journal.confirm_registrations(last.saturating_add(1)).map_err(ChainError::call)?;
+	journal.confirm_registrations(last.saturating_add(1)).await.map_err(ChainError::call)?;
 	Ok(count)
 }
 
@@ -70,7 +70,7 @@ async fn submit_audit(
 	let at = client.at_current_block().await.map_err(ChainError::call)?;
 	let next = ims::runtime_apis().audit_api().next_sequence(account);
 	let next = at.runtime_apis().call(next).await.map_err(ChainError::call)?;
-	journal.confirm_audit(next).map_err(ChainError::call)?;
+	journal.confirm_audit(next).await.map_err(ChainError::call)?;
 	let batch = one_realm(journal.pending_audit(AUDIT_BATCH).map_err(ChainError::call)?);
 	let (Some(first), Some(realm)) =
 		(batch.first().map(|r| r.sequence), batch.first().map(|r| r.realm))
@@ -97,7 +97,7 @@ async fn submit_audit(
 	super::submit_finalized(client, signer, &call).await?;
 	metrics.batches.inc();
 	metrics.batch_latency.observe(started.elapsed().as_secs_f64());
-	journal.confirm_audit(first.saturating_add(count as u64)).map_err(ChainError::call)?;
+	journal.confirm_audit(first.saturating_add(count as u64)).await.map_err(ChainError::call)?;
 	Ok(count)
 }
 

@@ -230,13 +230,15 @@ fn codes(answer: &Message) -> (Option<u32>, Option<u32>) {
 	(base, experimental)
 }
 
-fn last_record(w: &World) -> (RealmId, Record) {
+async fn last_record(w: &World) -> (RealmId, Record) {
+	w.journal.settle().await.unwrap();
 	let records = w.journal.pending_audit(10_000).unwrap();
 	let last = records.last().expect("an audit record").clone();
 	(last.realm, last.record)
 }
 
-fn records(w: &World) -> usize {
+async fn records(w: &World) -> usize {
+	w.journal.settle().await.unwrap();
 	w.journal.pending_audit(10_000).unwrap().len()
 }
 
@@ -259,12 +261,12 @@ async fn every_answer_carries_the_common_avps_and_a_missing_session_id_is_refuse
 
 	let mut no_session = uar("alice@ims.test", "sip:alice@ims.test");
 	no_session.avps.retain(|a| !a.is(&avp::SESSION_ID));
-	let before = records(&w);
+	let before = records(&w).await;
 	let answer = ask(&w, no_session).await;
 	assert_eq!(codes(&answer), (Some(result::MISSING_AVP), None));
 	let failed = answer.find(&avp::FAILED_AVP).unwrap().children(&avp::FAILED_AVP).unwrap();
 	assert!(failed[0].is(&avp::SESSION_ID));
-	assert_eq!(records(&w), before, "a malformed request is not a transaction");
+	assert_eq!(records(&w).await, before, "a malformed request is not a transaction");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -274,7 +276,7 @@ async fn uar_answers() {
 	let answer = ask(&w, uar("alice@ims.test", "sip:alice@ims.test")).await;
 	assert_eq!(codes(&answer), (None, Some(experimental::FIRST_REGISTRATION)));
 	assert_eq!(answer.required_utf8(&avp::SERVER_NAME).unwrap(), "sip:scscf.ims.test:6060");
-	let (realm, record) = last_record(&w);
+	let (realm, record) = last_record(&w).await;
 	assert_eq!(realm, 1);
 	assert_eq!(record.subject, Subject::Impu(impu_id(&w.alice, "sip:alice@ims.test")));
 	assert_eq!(record.activity, Activity::UserAuthorization);
@@ -295,7 +297,7 @@ async fn uar_answers() {
 	// Unknown user: 5001, recorded under an unlinkable pseudonym.
 	let answer = ask(&w, uar("eve@ims.test", "sip:eve@ims.test")).await;
 	assert_eq!(codes(&answer), (None, Some(experimental::ERROR_USER_UNKNOWN)));
-	let (_, record) = last_record(&w);
+	let (_, record) = last_record(&w).await;
 	let blinded = ImpuId::from(w.vault.unknown_pseudonym(Kind::Impu, "sip:eve@ims.test"));
 	assert_eq!(record.subject, Subject::Impu(blinded));
 	assert_eq!(record.result, experimental::ERROR_USER_UNKNOWN);
@@ -403,7 +405,7 @@ async fn mar_sip_digest_gives_ha1_and_never_the_password() {
 		);
 		let bytes = answer.encode().unwrap();
 		assert!(!bytes.windows(6).any(|w| w == b"secret"), "the password never leaves");
-		let (_, record) = last_record(&w);
+		let (_, record) = last_record(&w).await;
 		assert_eq!(record.subject, Subject::Impi(impi_id(&w.alice, "alice@ims.test")));
 		assert_eq!(record.activity, Activity::AuthenticationChallenge(AuthScheme::SipDigest));
 	}
@@ -568,7 +570,7 @@ async fn mar_with_auts_resynchronises() {
 	let answer = ask(&w, resync.clone()).await;
 	assert_eq!(codes(&answer), (Some(result::SUCCESS), None));
 	assert_eq!(sqn_of(items(&answer)[0]), sqn_ms + auth::SQN_STEP);
-	assert_eq!(last_record(&w).1.activity, Activity::Resynchronisation);
+	assert_eq!(last_record(&w).await.1.activity, Activity::Resynchronisation);
 
 	// A forged AUTS: vectors still come, SQN is not moved back or forth.
 	let mut forged = resync;
@@ -608,7 +610,11 @@ async fn sar_assigns_reports_and_downloads_the_profile() {
 	assert!(xml.contains("<Identity>tel:+15550100</Identity>"), "the whole implicit set: {xml}");
 	// The registration report is journaled, and the state stands for both
 	// members at once.
-	let reports = w.journal.pending_registrations(10).unwrap();
+	let reports = {
+		w.journal.settle().await.unwrap();
+		w.journal.pending_registrations(10)
+	}
+	.unwrap();
 	assert_eq!(reports.len(), 1);
 	assert_eq!(reports[0].1.impu, alice_sip);
 	assert_eq!(reports[0].1.state, RegistrationState::Registered);
@@ -620,7 +626,7 @@ async fn sar_assigns_reports_and_downloads_the_profile() {
 		w.index.impu(&alice_tel).unwrap().impu.registration.state,
 		RegistrationState::Registered
 	);
-	assert_eq!(last_record(&w).1.activity, Activity::Registration);
+	assert_eq!(last_record(&w).await.1.activity, Activity::Registration);
 	// LIR now finds the S-CSCF.
 	let answer = ask(&w, lir("tel:+15550100")).await;
 	assert_eq!(codes(&answer), (Some(result::SUCCESS), None));
@@ -637,25 +643,45 @@ async fn sar_assigns_reports_and_downloads_the_profile() {
 		"alice@ims.test",
 		"the linked IMPI by default"
 	);
-	assert_eq!(w.journal.pending_registrations(10).unwrap().len(), 1);
-	assert_eq!(last_record(&w).1.activity, Activity::ReRegistration);
+	assert_eq!(
+		{
+			w.journal.settle().await.unwrap();
+			w.journal.pending_registrations(10)
+		}
+		.unwrap()
+		.len(),
+		1
+	);
+	assert_eq!(last_record(&w).await.1.activity, Activity::ReRegistration);
 
 	// No assignment: the profile only.
 	let answer = ask(&w, sar("sip:alice@ims.test", assignment::NO_ASSIGNMENT)).await;
 	assert!(answer.find(&avp::USER_DATA).is_some());
-	assert_eq!(w.journal.pending_registrations(10).unwrap().len(), 1);
+	assert_eq!(
+		{
+			w.journal.settle().await.unwrap();
+			w.journal.pending_registrations(10)
+		}
+		.unwrap()
+		.len(),
+		1
+	);
 
 	// User deregistration: reported, no profile, LIR says not registered.
 	let answer = ask(&w, sar("sip:alice@ims.test", assignment::USER_DEREGISTRATION)).await;
 	assert_eq!(codes(&answer), (Some(result::SUCCESS), None));
 	assert!(answer.find(&avp::USER_DATA).is_none());
-	let reports = w.journal.pending_registrations(10).unwrap();
+	let reports = {
+		w.journal.settle().await.unwrap();
+		w.journal.pending_registrations(10)
+	}
+	.unwrap();
 	assert_eq!(reports.len(), 2);
 	assert_eq!(
 		(reports[1].1.state, reports[1].1.scscf.clone()),
 		(RegistrationState::NotRegistered, None)
 	);
-	assert_eq!(last_record(&w).1.activity, Activity::Deregistration);
+	assert_eq!(last_record(&w).await.1.activity, Activity::Deregistration);
 	let answer = ask(&w, lir("sip:alice@ims.test")).await;
 	assert_eq!(codes(&answer).1, Some(experimental::ERROR_IDENTITY_NOT_REGISTERED));
 
@@ -665,7 +691,7 @@ async fn sar_assigns_reports_and_downloads_the_profile() {
 		w.index.impu(&alice_sip).unwrap().impu.registration.state,
 		RegistrationState::Unregistered
 	);
-	assert_eq!(last_record(&w).1.activity, Activity::UnregisteredService);
+	assert_eq!(last_record(&w).await.1.activity, Activity::UnregisteredService);
 
 	// Errors: unknown user, a foreign IMPI, an assignment type out of range,
 	// a missing Server-Name.
@@ -714,7 +740,7 @@ async fn lir_for_unregistered_services() {
 	let answer = ask(&w, lir("sip:alice@ims.test")).await;
 	assert_eq!(codes(&answer).1, Some(experimental::UNREGISTERED_SERVICE));
 	assert_eq!(answer.required_utf8(&avp::SERVER_NAME).unwrap(), "sip:scscf.ims.test:6060");
-	assert_eq!(last_record(&w).1.activity, Activity::LocationQuery);
+	assert_eq!(last_record(&w).await.1.activity, Activity::LocationQuery);
 	// Unknown identity.
 	assert_eq!(
 		codes(&ask(&w, lir("sip:eve@ims.test")).await).1,

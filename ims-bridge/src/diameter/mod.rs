@@ -6,4 +6,7 @@ pub mod codec;
 pub mod dict;
 pub mod peer;
 
+#[cfg(test)]
+mod captures;
+
 pub use codec::{Avp, AvpError, DecodeError, FrameError, Header, Message, Value};
