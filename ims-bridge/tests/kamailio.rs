@@ -587,3 +587,408 @@ async fn kamailio_registers_through_the_bridge_and_the_audit_trail_is_finalized(
 		"{written} records for {passed} more registrations"
 	);
 }
+
+// ---- REGISTER latency: the bridge against a static stand-in HSS ----
+
+use ims_bridge::diameter::codec::{Avp, Message};
+use ims_bridge::diameter::dict::{avp, command};
+use ims_bridge::diameter::peer::{
+	answer_for, AllowedPeer, Application, Context, LocalIdentity, PeerInfo, PeerPolicy,
+};
+
+/// The benchmark's subscriber.
+const BENCH_USER: &str = "bench";
+const BENCH_PASSWORD: &str = "bench-secret";
+
+/// An HSS that answers the benchmark's subscriber from constants: UAR with
+/// the S-CSCF's name, MAR with a SIP Digest item holding a fixed HA1, SAR
+/// with a fixed IMSSubscription (the document the bridge sends for the same
+/// subscriber). Nothing is looked up, decrypted, journaled or signed: the
+/// fastest answer an HSS can give, the baseline the bridge is measured
+/// against.
+struct StaticHss {
+	local: LocalIdentity,
+	scscf: String,
+	ha1: String,
+	user_data: String,
+}
+
+impl Application for StaticHss {
+	fn handle(
+		&self,
+		_peer: &PeerInfo,
+		request: Message,
+	) -> impl std::future::Future<Output = Message> + Send {
+		let mut answer = answer_for(&self.local, &request);
+		let copy = |def| request.find(def).cloned();
+		let code = |code| Avp::u32_of(&avp::RESULT_CODE, code);
+		match request.header.command {
+			command::USER_AUTHORIZATION => {
+				answer.push(code(2001)).push(Avp::utf8_of(&avp::SERVER_NAME, &self.scscf));
+			},
+			command::MULTIMEDIA_AUTH => {
+				answer.avps.extend(copy(&avp::USER_NAME));
+				answer.avps.extend(copy(&avp::PUBLIC_IDENTITY));
+				answer.push(code(2001)).push(Avp::u32_of(&avp::SIP_NUMBER_AUTH_ITEMS, 1)).push(
+					Avp::grouped_of(
+						&avp::SIP_AUTH_DATA_ITEM,
+						vec![
+							Avp::u32_of(&avp::SIP_ITEM_NUMBER, 1),
+							Avp::utf8_of(&avp::SIP_AUTHENTICATION_SCHEME, "SIP Digest"),
+							Avp::grouped_of(
+								&avp::SIP_DIGEST_AUTHENTICATE,
+								vec![
+									Avp::utf8_of(&avp::DIGEST_REALM, REALM),
+									Avp::utf8_of(&avp::DIGEST_QOP, "auth"),
+									Avp::utf8_of(&avp::DIGEST_HA1, &self.ha1),
+								],
+							),
+						],
+					),
+				);
+			},
+			command::SERVER_ASSIGNMENT => {
+				answer.avps.extend(copy(&avp::USER_NAME));
+				answer
+					.push(code(2001))
+					.push(Avp::octets_of(&avp::USER_DATA, self.user_data.as_bytes().to_vec()));
+			},
+			_ => {
+				answer.push(code(3001));
+			},
+		}
+		std::future::ready(answer)
+	}
+}
+
+/// Serves [`StaticHss`] on the bridge's port until `stop` is sent.
+async fn start_static_hss(
+	setup: &Setup,
+) -> (Arc<Context<StaticHss>>, tokio::sync::watch::Sender<bool>, tokio::task::JoinHandle<()>) {
+	let local = LocalIdentity {
+		origin_host: "127.0.0.1".into(),
+		origin_realm: REALM.into(),
+		host_ip: "127.0.0.1".parse().unwrap(),
+		product_name: "static-hss".into(),
+	};
+	let peer = |host: &str| AllowedPeer {
+		origin_host: format!("{host}.{REALM}"),
+		addresses: vec!["127.0.0.1".parse().unwrap()],
+	};
+	let policy = PeerPolicy {
+		allowed: vec![peer("icscf"), peer("scscf")],
+		requests_per_second: 1_000_000,
+		burst: 1_000_000,
+		max_message: 65536,
+		idle_timeout: Duration::from_secs(120),
+		request_timeout: Duration::from_secs(5),
+	};
+	let impi = format!("{BENCH_USER}@{REALM}");
+	let app = StaticHss {
+		local: local.clone(),
+		scscf: format!("sip:127.0.0.1:{}", setup.scscf_port),
+		ha1: ims_bridge::auth::digest_ha1(&impi, REALM, BENCH_PASSWORD),
+		user_data: format!(
+			"<?xml version=\"1.0\" encoding=\"UTF-8\"?><IMSSubscription><PrivateID>{impi}</PrivateID>\
+			 <ServiceProfile><PublicIdentity><BarringIndication>0</BarringIndication>\
+			 <Identity>sip:{impi}</Identity></PublicIdentity></ServiceProfile></IMSSubscription>"
+		),
+	};
+	let ctx = Arc::new(Context::new(local, policy, app));
+	let listener = tokio::net::TcpListener::bind(("127.0.0.1", setup.hss_port)).await.unwrap();
+	let (stop, watch) = tokio::sync::watch::channel(false);
+	let server = tokio::spawn(ims_bridge::server::run(listener, ctx.clone(), 8, None, watch));
+	(ctx, stop, server)
+}
+
+fn md5_hex(text: &str) -> String {
+	use md5::{Digest, Md5};
+	hex::encode(Md5::digest(text.as_bytes()))
+}
+
+/// The value of `name="value"` or `name=value` in a challenge.
+fn challenge_param(header: &str, name: &str) -> Option<String> {
+	let at = header.find(&format!("{name}="))? + name.len() + 1;
+	let rest = &header[at..];
+	Some(match rest.strip_prefix('"') {
+		Some(quoted) => quoted.split('"').next()?.to_string(),
+		None => rest.split([',', ' ', '\r']).next()?.to_string(),
+	})
+}
+
+/// A SIP UA for the benchmark: one REGISTER flow at a time over UDP to the
+/// I-CSCF (REGISTER, 401 with a digest challenge, REGISTER with the
+/// response, 200), timed from the first send to the 200.
+struct BenchUa {
+	socket: UdpSocket,
+	icscf: u16,
+	flows: u32,
+}
+
+impl BenchUa {
+	fn new(icscf: u16) -> BenchUa {
+		let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+		socket.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+		BenchUa { socket, icscf, flows: 0 }
+	}
+
+	fn request(&self, flow: u32, cseq: u32, authorization: &str) -> String {
+		let port = self.socket.local_addr().unwrap().port();
+		format!(
+			"REGISTER sip:{REALM} SIP/2.0\r\n\
+			 Via: SIP/2.0/UDP 127.0.0.1:{port};branch=z9hG4bK-bench-{flow}-{cseq}\r\n\
+			 Max-Forwards: 70\r\n\
+			 From: <sip:{BENCH_USER}@{REALM}>;tag=bench{flow}\r\n\
+			 To: <sip:{BENCH_USER}@{REALM}>\r\n\
+			 Call-ID: bench-{flow}@127.0.0.1\r\n\
+			 CSeq: {cseq} REGISTER\r\n\
+			 Contact: <sip:{BENCH_USER}@127.0.0.1:{port}>\r\n\
+			 Expires: 600\r\n\
+			 P-Visited-Network-ID: \"{REALM}\"\r\n\
+			 Authorization: {authorization}\r\n\
+			 Content-Length: 0\r\n\r\n"
+		)
+	}
+
+	/// The final response to `cseq` of `flow` (provisional ones skipped).
+	fn response(&self, flow: u32, cseq: u32) -> Result<(u16, String), String> {
+		let mut buffer = [0u8; 8192];
+		loop {
+			let n = self.socket.recv(&mut buffer).map_err(|e| format!("no response: {e}"))?;
+			let text = String::from_utf8_lossy(&buffer[..n]).to_string();
+			let status: u16 = text
+				.split(' ')
+				.nth(1)
+				.and_then(|s| s.parse().ok())
+				.ok_or_else(|| format!("not a response: {text}"))?;
+			let ours = text.contains(&format!("Call-ID: bench-{flow}@"))
+				&& text.contains(&format!("CSeq: {cseq} REGISTER"));
+			if ours && status >= 200 {
+				return Ok((status, text));
+			}
+		}
+	}
+
+	/// The Authorization answering the challenge in `response`.
+	fn authorization(flow: u32, response: &str) -> Result<String, String> {
+		let impi = format!("{BENCH_USER}@{REALM}");
+		let uri = format!("sip:{REALM}");
+		let challenge = response
+			.lines()
+			.find(|l| l.to_ascii_lowercase().starts_with("www-authenticate:"))
+			.ok_or("401 without WWW-Authenticate")?;
+		let nonce = challenge_param(challenge, "nonce").ok_or("no nonce")?;
+		let realm = challenge_param(challenge, "realm").ok_or("no realm")?;
+		let ha1 = md5_hex(&format!("{impi}:{realm}:{BENCH_PASSWORD}"));
+		let ha2 = md5_hex(&format!("REGISTER:{uri}"));
+		let cnonce = format!("{flow:08x}");
+		let fields =
+			format!("username=\"{impi}\",realm=\"{realm}\",nonce=\"{nonce}\",uri=\"{uri}\"");
+		Ok(match challenge_param(challenge, "qop") {
+			Some(qop) if qop.split(',').any(|q| q.trim() == "auth") => {
+				let response = md5_hex(&format!("{ha1}:{nonce}:00000001:{cnonce}:auth:{ha2}"));
+				format!(
+					"Digest {fields},response=\"{response}\",algorithm=MD5,qop=auth,nc=00000001,\
+					 cnonce=\"{cnonce}\""
+				)
+			},
+			_ => {
+				let response = md5_hex(&format!("{ha1}:{nonce}:{ha2}"));
+				format!("Digest {fields},response=\"{response}\",algorithm=MD5")
+			},
+		})
+	}
+
+	/// One registration: its latency, and how many times the S-CSCF
+	/// challenged the authorized REGISTER again (Kamailio 5.6's `ims_auth`
+	/// now and then does not find the vector of a challenge it has just
+	/// sent; a UE answers the new challenge, and so does this one).
+	fn register(&mut self) -> Result<(Duration, u32), String> {
+		self.flows += 1;
+		let flow = self.flows;
+		let started = Instant::now();
+		let first = format!(
+			"Digest username=\"{BENCH_USER}@{REALM}\",realm=\"{REALM}\",nonce=\"\",\
+			 uri=\"sip:{REALM}\",response=\"\""
+		);
+		let send = |cseq: u32, authorization: &str| {
+			self.socket
+				.send_to(
+					self.request(flow, cseq, authorization).as_bytes(),
+					("127.0.0.1", self.icscf),
+				)
+				.map_err(|e| e.to_string())
+		};
+		send(1, &first)?;
+		let (mut status, mut text) = self.response(flow, 1)?;
+		for cseq in 2..8 {
+			if status != 401 {
+				return Err(format!("expected 401, got {status}"));
+			}
+			send(cseq, &Self::authorization(flow, &text)?)?;
+			(status, text) = self.response(flow, cseq)?;
+			if status == 200 {
+				return Ok((started.elapsed(), cseq - 2));
+			}
+		}
+		Err(format!("no 200 after six challenges (last {status})"))
+	}
+}
+
+/// `count` registrations one after the other (after `warmup` unmeasured).
+/// What one run of registrations gave.
+struct Run {
+	latencies: Vec<Duration>,
+	/// Authorized REGISTERs challenged again.
+	rechallenged: u32,
+	/// Registrations that got no 200 (left out of the latencies).
+	failed: Vec<String>,
+}
+
+fn register_run(icscf: u16, warmup: usize, count: usize) -> Run {
+	let mut ua = BenchUa::new(icscf);
+	let mut run = Run { latencies: Vec::new(), rechallenged: 0, failed: Vec::new() };
+	for i in 0..warmup + count {
+		match ua.register() {
+			Ok((latency, again)) if i >= warmup => {
+				run.latencies.push(latency);
+				run.rechallenged += again;
+			},
+			Ok(_) => {},
+			Err(e) => run.failed.push(e),
+		}
+	}
+	run
+}
+
+fn summary(latencies: &mut [Duration]) -> (f64, f64, f64, f64) {
+	latencies.sort();
+	let at = |p: f64| {
+		let i = ((latencies.len() as f64 * p / 100.0).ceil() as usize).clamp(1, latencies.len());
+		latencies[i - 1].as_secs_f64() * 1e3
+	};
+	let mean =
+		latencies.iter().map(Duration::as_secs_f64).sum::<f64>() * 1e3 / latencies.len() as f64;
+	(at(50.0), at(90.0), at(99.0), mean)
+}
+
+/// The REGISTER latency benchmark (run by `scripts/bench-register.sh`):
+/// the same Kamailio I-CSCF and S-CSCF, the same UA, against the bridge
+/// (journal `before-answer`, then `with-answer`) and against
+/// [`StaticHss`], in alternating rounds; prints the figures and the ratio.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "a benchmark: scripts/bench-register.sh"]
+async fn register_latency_bridge_against_a_static_hss() {
+	let rounds: usize =
+		std::env::var("BENCH_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(3);
+	let count: usize =
+		std::env::var("BENCH_REGISTRATIONS").ok().and_then(|v| v.parse().ok()).unwrap_or(300);
+	let base = tempfile::tempdir().unwrap();
+	let rpc_port = free_tcp_port();
+	let _node = Proc::spawn(
+		"ims-node",
+		Command::new(node_binary())
+			.args(["--dev", "--base-path"])
+			.arg(base.path())
+			.args(["--rpc-port", &rpc_port.to_string(), "--prometheus-port"])
+			.arg(free_tcp_port().to_string())
+			.args(["--listen-addr", &format!("/ip4/127.0.0.1/tcp/{}", free_tcp_port())])
+			.args(["--no-telemetry", "--no-mdns"]),
+	);
+	wait_for("ims-node's RPC", Duration::from_secs(60), || {
+		TcpStream::connect(("127.0.0.1", rpc_port)).is_ok()
+	});
+	let setup = Setup::new(rpc_port);
+	put_service_profile(&setup.rpc_url).await;
+	let impi = format!("{BENCH_USER}@{REALM}");
+	let impu = format!("sip:{impi}");
+	setup.add(
+		&["--subscription", BENCH_USER, "--impi", &impi, "--impu", &impu],
+		&[("IMS_BRIDGE_PASSWORD", BENCH_PASSWORD)],
+	);
+	let relaxed = setup.dir.path().join("bridge-with-answer.toml");
+	let config = std::fs::read_to_string(&setup.config).unwrap();
+	std::fs::write(
+		&relaxed,
+		config
+			.replace("path = \"journal.redb\"", "path = \"journal.redb\"\nsync = \"with-answer\""),
+	)
+	.unwrap();
+
+	let modes =
+		["bridge, journal before-answer", "bridge, journal with-answer", "static stand-in HSS"];
+	let mut results: Vec<Vec<Duration>> = vec![Vec::new(); modes.len()];
+	for round in 0..rounds {
+		for (mode, latencies) in results.iter_mut().enumerate() {
+			let mut bridge = match mode {
+				0 => Some(setup.start_bridge()),
+				1 => {
+					let bridge = Proc::spawn(
+						"ims-bridge",
+						setup.bridge_command().arg("run").arg("--config").arg(&relaxed),
+					);
+					let port = setup.hss_port;
+					wait_for("the bridge's Diameter port", Duration::from_secs(60), || {
+						TcpStream::connect(("127.0.0.1", port)).is_ok()
+					});
+					Some(bridge)
+				},
+				_ => None,
+			};
+			let stand_in =
+				if bridge.is_none() { Some(start_static_hss(&setup).await) } else { None };
+			let mut scscf = setup.kamailio("scscf");
+			let mut icscf = setup.kamailio("icscf");
+			wait_for("both CSCFs connected", Duration::from_secs(60), || match &stand_in {
+				Some((ctx, _, _)) => ctx.peers.connected().len() == 2,
+				None => setup.metric("ims_bridge_peers") == Some(2.0),
+			});
+			let icscf_port = setup.icscf_port;
+			let run = tokio::task::spawn_blocking(move || register_run(icscf_port, 20, count));
+			let Run { latencies: mut run, rechallenged, failed } = run.await.unwrap();
+			assert!(
+				failed.len() * 10 < count,
+				"{} of {count} registrations failed: {failed:?}",
+				failed.len()
+			);
+			let (p50, p90, p99, mean) = summary(&mut run);
+			println!(
+				"register-bench: round {} {}: {} registrations, p50 {p50:.2} ms, p90 {p90:.2} ms, \
+				 p99 {p99:.2} ms, mean {mean:.2} ms, challenged again {rechallenged}, failed {}",
+				round + 1,
+				modes[mode],
+				run.len(),
+				failed.len()
+			);
+			latencies.extend(run);
+			icscf.terminate(Duration::from_secs(10));
+			scscf.terminate(Duration::from_secs(10));
+			if let Some(bridge) = bridge.as_mut() {
+				assert!(bridge.terminate(Duration::from_secs(15)), "the bridge stops on SIGTERM");
+			}
+			if let Some((_, stop, server)) = stand_in {
+				stop.send_replace(true);
+				let _ = tokio::time::timeout(Duration::from_secs(10), server).await;
+			}
+		}
+	}
+	let mut figures = Vec::new();
+	for (mode, latencies) in results.iter_mut().enumerate() {
+		let (p50, p90, p99, mean) = summary(latencies);
+		println!(
+			"register-bench: {}: {} registrations, p50 {p50:.2} ms, p90 {p90:.2} ms, p99 {p99:.2} ms, mean {mean:.2} ms",
+			modes[mode],
+			latencies.len()
+		);
+		figures.push((p50, mean));
+	}
+	let (base_p50, base_mean) = figures[2];
+	for mode in 0..2 {
+		println!(
+			"register-bench: ratio {} / static stand-in HSS: p50 {:.3}, mean {:.3} (goal <= 1.10)",
+			modes[mode],
+			figures[mode].0 / base_p50,
+			figures[mode].1 / base_mean
+		);
+	}
+}
