@@ -39,8 +39,12 @@ struct Proc {
 }
 
 impl Proc {
+	/// Starts `command` in a process group of its own, so that stopping it
+	/// also stops the processes it forks (Kamailio's workers).
 	fn spawn(name: &'static str, command: &mut Command) -> Proc {
+		use std::os::unix::process::CommandExt;
 		let mut child = command
+			.process_group(0)
 			.stdin(Stdio::null())
 			.stdout(Stdio::piped())
 			.stderr(Stdio::piped())
@@ -70,14 +74,19 @@ impl Proc {
 		self.log.lock().unwrap().clone()
 	}
 
+	fn signal_group(&self, signal: &str) {
+		let group = format!("-{}", self.child.id());
+		let _ = Command::new("kill").args([signal, "--", &group]).stderr(Stdio::null()).status();
+	}
+
 	fn kill(&mut self) {
+		self.signal_group("-KILL");
 		let _ = self.child.kill();
 		let _ = self.child.wait();
 	}
 
 	fn terminate(&mut self, timeout: Duration) -> bool {
-		let pid = self.child.id().to_string();
-		let _ = Command::new("kill").args(["-TERM", &pid]).status();
+		self.signal_group("-TERM");
 		let deadline = Instant::now() + timeout;
 		while Instant::now() < deadline {
 			if let Ok(Some(_)) = self.child.try_wait() {
