@@ -28,6 +28,9 @@ pub struct File {
 	/// Prometheus metrics.
 	#[serde(default)]
 	pub metrics: MetricsFile,
+	/// The admin socket.
+	#[serde(default)]
+	pub admin: AdminFile,
 }
 
 /// `[diameter]`.
@@ -176,6 +179,26 @@ pub struct MetricsFile {
 	pub listen: Option<String>,
 }
 
+/// `[admin]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdminFile {
+	/// The Unix socket the `subscriber` commands reach a running bridge
+	/// through (mode 0600).
+	#[serde(default = "default_admin_socket")]
+	pub socket: PathBuf,
+}
+
+impl Default for AdminFile {
+	fn default() -> Self {
+		AdminFile { socket: default_admin_socket() }
+	}
+}
+
+fn default_admin_socket() -> PathBuf {
+	PathBuf::from("ims-bridge.sock")
+}
+
 /// A checked configuration, ready to run.
 pub struct Config {
 	/// Where Diameter listens.
@@ -202,6 +225,8 @@ pub struct Config {
 	pub journal_path: PathBuf,
 	/// Journal durability.
 	pub journal_sync: crate::journal::Sync,
+	/// The admin socket.
+	pub admin_socket: PathBuf,
 	/// Metrics endpoint.
 	pub metrics: Option<SocketAddr>,
 }
@@ -408,6 +433,7 @@ impl Config {
 			vault_key,
 			journal_path: at(&file.journal.path),
 			journal_sync: file.journal.sync,
+			admin_socket: at(&file.admin.socket),
 			metrics,
 		})
 	}
@@ -470,6 +496,7 @@ listen = "127.0.0.1:9615"
 		assert_eq!(config.metrics, Some("127.0.0.1:9615".parse().unwrap()));
 		assert_eq!(config.cx.max_auth_items, 5);
 		assert_eq!(config.journal_sync, crate::journal::Sync::BeforeAnswer);
+		assert_eq!(config.admin_socket, dir.path().join("ims-bridge.sock"));
 		let relaxed = GOOD
 			.replace("path = \"journal.redb\"", "path = \"journal.redb\"\nsync = \"with-answer\"");
 		std::fs::write(dir.path().join("relaxed.toml"), relaxed).unwrap();

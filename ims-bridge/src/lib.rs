@@ -30,6 +30,7 @@ macro_rules! storage_errors {
 	)*};
 }
 
+pub mod admin;
 pub mod auth;
 pub mod chain;
 pub mod config;
@@ -128,6 +129,9 @@ pub async fn run(config: config::Config) -> Result<(), RunError> {
 		),
 		None => None,
 	};
+	let admin_listener = admin::bind(&config.admin_socket).await.map_err(|e| {
+		RunError::Start(format!("admin socket {}: {e}", config.admin_socket.display()))
+	})?;
 	let (shutdown_tx, shutdown) = watch::channel(false);
 	tokio::spawn(shutdown_signal(shutdown_tx));
 
@@ -164,6 +168,14 @@ pub async fn run(config: config::Config) -> Result<(), RunError> {
 			_ = stop.changed() => return Ok(()),
 		}
 	}
+	tokio::spawn(admin::serve(
+		admin_listener,
+		config.admin_socket.clone(),
+		client.clone(),
+		signer.clone(),
+		vault.clone(),
+		shutdown.clone(),
+	));
 	let submitter = tokio::spawn(chain::submit(
 		client,
 		journal.clone(),

@@ -1,8 +1,10 @@
 //! `ims-bridge`: the Diameter Cx front of the IMS ledger.
 
 use clap::{Parser, Subcommand};
+use ims_bridge::admin::{self, Request};
 use ims_bridge::auth::{self};
 use ims_bridge::config::Config;
+use ims_bridge::provision::Password;
 use ims_bridge::vault::{AkaSecret, Vault};
 use ims_primitives::AuthScheme;
 use std::path::{Path, PathBuf};
@@ -24,7 +26,8 @@ enum Command {
 		#[arg(long, short)]
 		config: PathBuf,
 	},
-	/// Add, remove or show a subscriber (vault and chain together).
+	/// Add, remove or show a subscriber (vault and chain together; through
+	/// the running bridge's admin socket when one answers).
 	Subscriber {
 		#[command(subcommand)]
 		action: Box<SubscriberCommand>,
@@ -159,20 +162,33 @@ fn load(config: &Path) -> Result<Config, ExitCode> {
 	})
 }
 
-async fn provisioning(
-	config: &Path,
-) -> Result<(Config, ims_bridge::chain::Client, subxt_signer::sr25519::Keypair, Vault), ExitCode> {
+/// Runs a subscriber request: through the running bridge's admin socket
+/// if one answers, else against the vault and the chain directly.
+async fn provision(config: &Path, request: Request) -> Result<(), ExitCode> {
 	let config = load(config)?;
 	let fail = |e: String| {
 		eprintln!("{e}");
 		ExitCode::FAILURE
 	};
-	let signer = ims_bridge::signer(&config.signer).map_err(fail)?;
-	let vault =
-		Vault::open(&config.vault_path, &config.vault_key).map_err(|e| fail(e.to_string()))?;
-	let client =
-		ims_bridge::chain::connect(&config.chain_url).await.map_err(|e| fail(e.to_string()))?;
-	Ok((config, client, signer, vault))
+	let response = match admin::call(&config.admin_socket, &request).await {
+		Ok(Some(response)) => response,
+		Ok(None) => {
+			let signer = ims_bridge::signer(&config.signer).map_err(fail)?;
+			let vault = Vault::open(&config.vault_path, &config.vault_key)
+				.map_err(|e| fail(e.to_string()))?;
+			let client = ims_bridge::chain::connect(&config.chain_url)
+				.await
+				.map_err(|e| fail(e.to_string()))?;
+			admin::execute(&client, &signer, &vault, request).await
+		},
+		Err(e) => return Err(fail(format!("the running bridge did not answer: {e}"))),
+	};
+	if response.ok {
+		print!("{}", response.output);
+		Ok(())
+	} else {
+		Err(fail(response.output))
+	}
 }
 
 async fn subscriber(action: SubscriberCommand) -> Result<(), ExitCode> {
@@ -193,13 +209,12 @@ async fn subscriber(action: SubscriberCommand) -> Result<(), ExitCode> {
 				None => *schemes.first().ok_or_else(|| fail("no scheme given".into()))?,
 			};
 			let aka = aka(&args).map_err(fail)?;
-			let (_, client, signer, vault) = provisioning(&args.config).await?;
 			let new = ims_bridge::provision::NewSubscriber {
 				realm: args.realm.clone(),
 				subscription: args.subscription.clone(),
 				impi: args.impi.clone(),
 				impus: args.impus.clone(),
-				password: args.password.clone().map(Zeroizing::new),
+				password: args.password.clone().map(Password),
 				keep_password: args.keep_password,
 				aka,
 				schemes,
@@ -207,35 +222,15 @@ async fn subscriber(action: SubscriberCommand) -> Result<(), ExitCode> {
 				profile: args.profile,
 				barred: args.barred,
 			};
-			let added = ims_bridge::provision::add(&client, &signer, &vault, new)
-				.await
-				.map_err(|e| fail(e.to_string()))?;
-			let shown = ims_bridge::provision::show(&client, &added)
-				.await
-				.map_err(|e| fail(e.to_string()))?;
-			print!("{shown}");
+			provision(&args.config, Request::Add(new)).await
 		},
 		SubscriberCommand::Remove { config, identity } => {
-			let (_, client, signer, vault) = provisioning(&config).await?;
-			let removed = ims_bridge::provision::remove(&client, &signer, &vault, &identity)
-				.await
-				.map_err(|e| fail(e.to_string()))?;
-			println!("subscription {} erased on chain and in the vault", removed.subscription);
+			provision(&config, Request::Remove(identity)).await
 		},
 		SubscriberCommand::Show { config, identity } => {
-			let (_, client, _, vault) = provisioning(&config).await?;
-			let found =
-				ims_bridge::provision::find(&vault, &identity).map_err(|e| fail(e.to_string()))?;
-			let Some(found) = found else {
-				return Err(fail(format!("{identity} is not in the vault")));
-			};
-			let shown = ims_bridge::provision::show(&client, &found)
-				.await
-				.map_err(|e| fail(e.to_string()))?;
-			print!("{shown}");
+			provision(&config, Request::Show(identity)).await
 		},
 	}
-	Ok(())
 }
 
 #[tokio::main]

@@ -14,6 +14,7 @@ use crate::chain::ims::runtime_types::pallet_ims_identity::types::{ImportItem, I
 use crate::chain::{ims, ChainError, Client};
 use crate::pseudonym::Kind;
 use crate::vault::{AkaSecret, DigestSecret, PrivateIdentity, Subscriber, Vault};
+use codec::{Decode, Encode};
 use ims_primitives::{AuthScheme, AuthSchemes};
 use std::fmt::Write;
 use subxt::utils::{Static, H256};
@@ -23,7 +24,13 @@ use subxt_signer::sr25519::Keypair;
 /// (unless it starts barred).
 pub const IMPLICIT_SET: u32 = 1;
 
+/// A password, wiped from memory when dropped (SCALE-encoded as a string,
+/// for the admin socket).
+#[derive(Clone, Encode, Decode, zeroize::Zeroize, zeroize::ZeroizeOnDrop)]
+pub struct Password(pub String);
+
 /// A subscriber to add.
+#[derive(Encode, Decode)]
 pub struct NewSubscriber {
 	/// The realm's domain.
 	pub realm: String,
@@ -35,7 +42,7 @@ pub struct NewSubscriber {
 	pub impus: Vec<String>,
 	/// Its SIP Digest password (HA1 is kept; the password only if
 	/// `keep_password`).
-	pub password: Option<zeroize::Zeroizing<String>>,
+	pub password: Option<Password>,
 	/// Keep the password itself, for Digest-MD5.
 	pub keep_password: bool,
 	/// K, OPc, AMF and the last SQN used, for AKA.
@@ -130,8 +137,8 @@ pub async fn add(
 		aka: new.aka,
 		digest: new.password.as_ref().map(|password| DigestSecret {
 			realm: new.realm.clone(),
-			ha1: crate::auth::digest_ha1(&new.impi, &new.realm, password),
-			password: new.keep_password.then(|| password.to_string()),
+			ha1: crate::auth::digest_ha1(&new.impi, &new.realm, &password.0),
+			password: new.keep_password.then(|| password.0.clone()),
 		}),
 	});
 	subscriber.impus = new.impus.clone();

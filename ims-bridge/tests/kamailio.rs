@@ -541,6 +541,59 @@ async fn kamailio_registers_through_the_bridge_and_the_audit_trail_is_finalized(
 		setup.metric("ims_bridge_cx_requests_total{command=\"RTR\",result=\"2001\"}") == Some(1.0)
 	});
 
+	// Provisioning while the bridge runs: the commands go through its admin
+	// socket (the vault is the bridge's), and the new subscriber registers.
+	let impis = setup.metric("ims_bridge_index_identities{kind=\"impi\"}").unwrap_or(0.0);
+	setup.add(
+		&[
+			"--subscription",
+			"erin",
+			"--impi",
+			"erin@ims.example.net",
+			"--impu",
+			"sip:erin@ims.example.net",
+		],
+		&[("IMS_BRIDGE_PASSWORD", "erin-secret")],
+	);
+	assert!(bridge.log().contains("admin request"), "the add went through the bridge");
+	wait_for("the bridge to index the new subscriber", Duration::from_secs(30), || {
+		setup.metric("ims_bridge_index_identities{kind=\"impi\"}").unwrap_or(0.0) > impis
+	});
+	assert!(
+		setup.sipp("register_digest", "erin", &["-ap", "erin-secret"]),
+		"a subscriber added while the bridge runs"
+	);
+	// `show` through the socket; the registration reaches the chain with
+	// the next registration batch.
+	let mut shown = String::new();
+	wait_for("erin's registration on chain", Duration::from_secs(60), || {
+		let output = setup
+			.bridge_command()
+			.args(["subscriber", "show", "--config"])
+			.arg(&setup.config)
+			.arg("erin@ims.example.net")
+			.output()
+			.unwrap();
+		shown = String::from_utf8_lossy(&output.stdout).to_string();
+		output.status.success() && shown.contains("registration: Registered")
+	});
+	assert!(!shown.contains("erin-secret"), "show never prints secrets: {shown}");
+	let output = setup
+		.bridge_command()
+		.args(["subscriber", "remove", "--config"])
+		.arg(&setup.config)
+		.arg("sip:erin@ims.example.net")
+		.output()
+		.unwrap();
+	assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+	wait_for("the bridge to forget the removed subscriber", Duration::from_secs(30), || {
+		setup.metric("ims_bridge_index_identities{kind=\"impi\"}").unwrap_or(0.0) <= impis
+	});
+	assert!(
+		setup.sipp("register_forbidden", "erin", &["-ap", "erin-secret"]),
+		"a removed subscriber is refused"
+	);
+
 	// Every Cx transaction so far has a record, and all of them get
 	// finalized on chain under consecutive sequence numbers.
 	let answered = setup.metric("ims_bridge_cx_requests_total").unwrap_or(0.0) as u64;

@@ -87,6 +87,9 @@ pub async fn connect(url: &str) -> Result<Client, ChainError> {
 	Client::from_rpc_client(RpcClient::new(rpc)).await.map_err(|e| error(&e))
 }
 
+/// This process's transactions, one at a time (see [`submit_finalized`]).
+static SUBMISSIONS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// Signs `call` with `signer`, submits it at the finalized head and waits
 /// until it is finalized and successful.
 pub async fn submit_finalized<Call: subxt::transactions::Payload>(
@@ -94,6 +97,10 @@ pub async fn submit_finalized<Call: subxt::transactions::Payload>(
 	signer: &subxt_signer::sr25519::Keypair,
 	call: &Call,
 ) -> Result<(), ChainError> {
+	// One transaction of this process at a time: the nonce comes from the
+	// finalized state, so two in flight (the submitter's and an admin
+	// command's) would take the same one.
+	let _turn = SUBMISSIONS.lock().await;
 	let at = client.at_current_block().await.map_err(ChainError::call)?;
 	at.transactions()
 		.sign_and_submit_then_watch_default(call, signer)
