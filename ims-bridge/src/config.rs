@@ -108,6 +108,12 @@ pub struct PeerFile {
 	pub origin_host: String,
 	/// Addresses it connects from.
 	pub addresses: Vec<String>,
+	/// For an S-CSCF: the SIP URI it sends as Server-Name in its SARs. An
+	/// RTR for an identity the chain holds registered at that S-CSCF goes to
+	/// this peer even before it has sent a SAR to this bridge process (after
+	/// a restart); the bridge also learns the pairs from SARs.
+	#[serde(default)]
+	pub server_name: Option<String>,
 }
 
 /// `[cx]`.
@@ -426,6 +432,11 @@ impl Config {
 				scscf_name: file.cx.scscf_name,
 				digest_md5: file.cx.digest_md5,
 				max_auth_items: file.cx.max_auth_items,
+				scscf_peers: d
+					.peers
+					.iter()
+					.filter_map(|p| Some((p.server_name.clone()?, p.origin_host.clone())))
+					.collect(),
 			},
 			chain_url: file.chain.url,
 			signer,

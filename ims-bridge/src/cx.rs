@@ -77,11 +77,14 @@ pub struct CxConfig {
 	pub digest_md5: bool,
 	/// Most authentication vectors given in one MAA.
 	pub max_auth_items: u32,
+	/// S-CSCFs by SIP name (Server-Name) and Diameter Origin-Host, known
+	/// before they send a SAR (`server_name` of `[[diameter.peers]]`).
+	pub scscf_peers: Vec<(String, String)>,
 }
 
 impl Default for CxConfig {
 	fn default() -> Self {
-		CxConfig { scscf_name: None, digest_md5: false, max_auth_items: 5 }
+		CxConfig { scscf_name: None, digest_md5: false, max_auth_items: 5, scscf_peers: Vec::new() }
 	}
 }
 
@@ -96,6 +99,11 @@ pub struct Cx {
 	/// Who serves each identity this bridge saw registered, by its SAR: what
 	/// an RTR needs when the chain bars or removes it.
 	served: std::sync::Mutex<std::collections::HashMap<ImpuId, Arc<Served>>>,
+	/// S-CSCF SIP names (Server-Name) and the Diameter peers that use them,
+	/// from the configuration and from SARs: where an RTR goes for an
+	/// identity the chain holds registered but no SAR of this process named
+	/// (registered before a restart).
+	scscf_peers: std::sync::Mutex<std::collections::HashMap<String, String>>,
 }
 
 /// An implicit set registered at an S-CSCF, as its SAR named it.
@@ -111,6 +119,8 @@ pub struct Served {
 	pub realm: RealmId,
 	/// Every member of the implicit set.
 	pub members: Vec<ImpuId>,
+	/// The S-CSCF's SIP name (Server-Name).
+	pub scscf: String,
 }
 
 /// How a request ended: the code recorded in the audit trail.
@@ -215,7 +225,17 @@ impl Cx {
 		journal: Journal,
 		metrics: Arc<Metrics>,
 	) -> Self {
-		Cx { local, config, index, vault, journal, metrics, served: Default::default() }
+		let scscf_peers = config.scscf_peers.iter().cloned().collect();
+		Cx {
+			local,
+			config,
+			index,
+			vault,
+			journal,
+			metrics,
+			served: Default::default(),
+			scscf_peers: std::sync::Mutex::new(scscf_peers),
+		}
 	}
 
 	/// The realm to record an unknown identity's request in: the one the
@@ -670,6 +690,7 @@ impl Cx {
 					peer: String::new(),
 					realm: view.impu.realm,
 					members: members(&view),
+					scscf: server.to_string(),
 				}),
 			)),
 			Some(RegistrationState::NotRegistered) => Some((members(&view), None)),
@@ -748,6 +769,12 @@ impl Cx {
 		}
 		if let Some((members, served)) = serving {
 			let served = served.map(|s| Arc::new(Served { peer: peer.origin_host.clone(), ..s }));
+			if let Some(served) = &served {
+				let mut known = self.scscf_peers.lock().unwrap_or_else(|p| p.into_inner());
+				if known.get(&served.scscf) != Some(&served.peer) {
+					known.insert(served.scscf.clone(), served.peer.clone());
+				}
+			}
 			let mut map = self.served.lock().unwrap_or_else(|p| p.into_inner());
 			for member in members {
 				match &served {
@@ -762,26 +789,72 @@ impl Cx {
 		answer
 	}
 
+	/// Who serves `impu` according to the chain (its view from before it was
+	/// barred or removed), when that S-CSCF's Diameter peer is known and the
+	/// vault still holds the identities in clear.
+	fn served_by_chain(&self, impu: &ImpuId, before: &ServerAssignmentView) -> Option<Arc<Served>> {
+		let registration = &before.impu.registration;
+		if !Index::holds_scscf(registration.state) {
+			return None;
+		}
+		let scscf = String::from_utf8_lossy(registration.scscf.as_ref()?).to_string();
+		let peer = {
+			let known = self.scscf_peers.lock().unwrap_or_else(|p| p.into_inner());
+			known.get(&scscf).cloned()
+		};
+		let Some(peer) = peer else {
+			tracing::warn!(%scscf, "no Diameter peer known for the S-CSCF of a terminated registration; no RTR (set server_name in [[diameter.peers]])");
+			return None;
+		};
+		let subscriber = match self.vault.get(&before.impu.subscription.0) {
+			Ok(Some(subscriber)) => subscriber,
+			Ok(None) => {
+				tracing::warn!(
+					"a terminated registration's subscriber is no longer in the vault; no RTR"
+				);
+				return None;
+			},
+			Err(e) => {
+				tracing::error!(error = %e, "vault read failed; no RTR");
+				return None;
+			},
+		};
+		let impi = subscriber.impis.first()?.identity.clone();
+		Some(Arc::new(Served {
+			impu: Self::cleartext(&subscriber, impu)?,
+			impi,
+			peer,
+			realm: before.impu.realm,
+			members: members(before),
+			scscf,
+		}))
+	}
+
 	/// Sends a Registration-Termination-Request (reason: permanent
-	/// termination) to the S-CSCF serving each of `impus` that this bridge
-	/// saw registered, because the chain has barred or removed it; records
-	/// the deregistration (report and audit record) when the S-CSCF agrees.
-	/// Returns the RTA result codes, by public identity.
+	/// termination) to the S-CSCF serving each of `gone` (identities the
+	/// chain has just barred or removed, with their views from before), and
+	/// records the deregistration (report and audit record) when the S-CSCF
+	/// agrees. The S-CSCF is the one a SAR to this process named, else the
+	/// one the chain holds the identity registered at (after a restart),
+	/// reached through the peer that uses that Server-Name. Returns the RTA
+	/// result codes, by public identity.
 	pub async fn terminate(
 		&self,
 		peers: &crate::diameter::peer::Peers,
-		impus: &[ImpuId],
+		gone: &[(ImpuId, Arc<ServerAssignmentView>)],
 		timeout: std::time::Duration,
 	) -> Vec<(String, u32)> {
 		let mut targets: Vec<Arc<Served>> = Vec::new();
-		{
-			let map = self.served.lock().unwrap_or_else(|p| p.into_inner());
-			for impu in impus {
-				if let Some(served) = map.get(impu) {
-					if !targets.iter().any(|t| Arc::ptr_eq(t, served)) {
-						targets.push(served.clone());
-					}
-				}
+		for (impu, before) in gone {
+			if targets.iter().any(|t| t.members.contains(impu)) {
+				continue;
+			}
+			let served = {
+				let map = self.served.lock().unwrap_or_else(|p| p.into_inner());
+				map.get(impu).cloned()
+			};
+			if let Some(served) = served.or_else(|| self.served_by_chain(impu, before)) {
+				targets.push(served);
 			}
 		}
 		let mut results = Vec::new();

@@ -185,6 +185,7 @@ origin_realm = "{REALM}"
 [[diameter.peers]]
 origin_host = "scscf.{REALM}"
 addresses = ["127.0.0.1"]
+server_name = "sip:127.0.0.1:{scscf_port}"
 
 [[diameter.peers]]
 origin_host = "icscf.{REALM}"
@@ -346,17 +347,26 @@ listen = "127.0.0.1:{metrics_port}"
 		output.status.success()
 	}
 
-	/// The on-chain pseudonym of a public identity, as `subscriber show`
-	/// prints it.
-	fn pseudonym(&self, impu: &str) -> [u8; 32] {
+	/// What `subscriber show` prints for `identity` (empty if it fails).
+	fn show(&self, identity: &str) -> String {
 		let output = self
 			.bridge_command()
 			.args(["subscriber", "show", "--config"])
 			.arg(&self.config)
-			.arg(impu)
+			.arg(identity)
 			.output()
 			.unwrap();
-		let text = String::from_utf8_lossy(&output.stdout).to_string();
+		if output.status.success() {
+			String::from_utf8_lossy(&output.stdout).to_string()
+		} else {
+			String::new()
+		}
+	}
+
+	/// The on-chain pseudonym of a public identity, as `subscriber show`
+	/// prints it.
+	fn pseudonym(&self, impu: &str) -> [u8; 32] {
+		let text = self.show(impu);
 		let line = text
 			.lines()
 			.find(|l| l.trim_start().starts_with(&format!("impu {impu} (")))
@@ -515,7 +525,22 @@ async fn kamailio_registers_through_the_bridge_and_the_audit_trail_is_finalized(
 		&[("IMS_BRIDGE_PASSWORD", "dave-secret")],
 	);
 
+	setup.add(
+		&[
+			"--subscription",
+			"frank",
+			"--impi",
+			"frank@ims.example.net",
+			"--impu",
+			"sip:frank@ims.example.net",
+			"--impu",
+			"tel:+15550002",
+		],
+		&[("IMS_BRIDGE_PASSWORD", "frank-secret")],
+	);
+
 	let alice_tel = setup.pseudonym("tel:+15550001");
+	let frank_tel = setup.pseudonym("tel:+15550002");
 	let mut bridge = setup.start_bridge();
 	let _scscf = setup.kamailio("scscf");
 	let _icscf = setup.kamailio("icscf");
@@ -567,15 +592,8 @@ async fn kamailio_registers_through_the_bridge_and_the_audit_trail_is_finalized(
 	// the next registration batch.
 	let mut shown = String::new();
 	wait_for("erin's registration on chain", Duration::from_secs(60), || {
-		let output = setup
-			.bridge_command()
-			.args(["subscriber", "show", "--config"])
-			.arg(&setup.config)
-			.arg("erin@ims.example.net")
-			.output()
-			.unwrap();
-		shown = String::from_utf8_lossy(&output.stdout).to_string();
-		output.status.success() && shown.contains("registration: Registered")
+		shown = setup.show("erin@ims.example.net");
+		shown.contains("registration: Registered")
 	});
 	assert!(!shown.contains("erin-secret"), "show never prints secrets: {shown}");
 	let output = setup
@@ -593,6 +611,12 @@ async fn kamailio_registers_through_the_bridge_and_the_audit_trail_is_finalized(
 		setup.sipp("register_forbidden", "erin", &["-ap", "erin-secret"]),
 		"a removed subscriber is refused"
 	);
+
+	// Frank registers; his registration reaches the chain.
+	assert!(setup.sipp("register_digest", "frank", &["-ap", "frank-secret"]), "frank registers");
+	wait_for("frank's registration on chain", Duration::from_secs(60), || {
+		setup.show("frank@ims.example.net").contains("registration: Registered")
+	});
 
 	// Every Cx transaction so far has a record, and all of them get
 	// finalized on chain under consecutive sequence numbers.
@@ -629,6 +653,18 @@ async fn kamailio_registers_through_the_bridge_and_the_audit_trail_is_finalized(
 	let mut bridge = sipp_setup.start_bridge();
 	let passed = tokio::task::spawn_blocking(move || runner.join().unwrap()).await.unwrap();
 	assert!(passed >= 1, "registrations go on after the restart");
+	// The restarted bridge has seen no SAR for Frank, whom the chain holds
+	// registered: barring his number still sends the RTR, to the S-CSCF
+	// the chain names (once it has reconnected: Kamailio retries every Tc,
+	// 30 s).
+	wait_for("both CSCFs reconnected", Duration::from_secs(90), || {
+		sipp_setup.metric("ims_bridge_peers") == Some(2.0)
+	});
+	bar(&sipp_setup.rpc_url, frank_tel).await;
+	wait_for("the RTR after the restart to be answered", Duration::from_secs(30), || {
+		sipp_setup.metric("ims_bridge_cx_requests_total{command=\"RTR\",result=\"2001\"}")
+			== Some(1.0)
+	});
 	// Wait for the journal to drain, then stop the bridge and compare its
 	// journal with the chain.
 	// (The gauge is trusted once the restarted bridge has reported a

@@ -274,16 +274,21 @@ async fn refresh(index: &Index, at: &AtBlock, t: Touched) -> Result<Update, Chai
 
 /// Public identities an update bars or removes, that were neither before:
 /// their S-CSCF must be told (RTR).
-fn terminated(index: &Index, update: &Update) -> Vec<ImpuId> {
+/// An identity the chain has barred or removed, with its view from before.
+pub type Terminated = (ImpuId, Arc<ims_primitives::ServerAssignmentView>);
+
+fn terminated(index: &Index, update: &Update) -> Vec<Terminated> {
 	update
 		.impus
 		.iter()
-		.filter(|(impu, view)| match (index.impu(impu), view) {
-			(Some(_), None) => true,
-			(Some(before), Some(after)) => after.impu.barred && !before.impu.barred,
-			(None, _) => false,
+		.filter_map(|(impu, view)| {
+			let before = index.impu(impu)?;
+			let gone = match view {
+				None => true,
+				Some(after) => after.impu.barred && !before.impu.barred,
+			};
+			gone.then_some((*impu, before))
 		})
-		.map(|(impu, _)| *impu)
 		.collect()
 }
 
@@ -291,7 +296,7 @@ async fn apply_block(
 	index: &Index,
 	journal: &Journal,
 	account: &subxt::utils::AccountId32,
-	terminations: &mpsc::UnboundedSender<Vec<ImpuId>>,
+	terminations: &mpsc::UnboundedSender<Vec<Terminated>>,
 	at: &AtBlock,
 ) -> Result<(), ChainError> {
 	let events = at.events().fetch().await.map_err(ChainError::call)?;
@@ -337,7 +342,7 @@ pub struct Follower {
 	/// The bridge's account (its audit sequence numbers).
 	pub account: subxt::utils::AccountId32,
 	/// Where identities a block bars or removes go (for RTR).
-	pub terminations: mpsc::UnboundedSender<Vec<ImpuId>>,
+	pub terminations: mpsc::UnboundedSender<Vec<Terminated>>,
 }
 
 /// Follows finalized blocks into the index until `shutdown` turns true.
@@ -372,7 +377,7 @@ async fn follow_once(
 	journal: &Journal,
 	metrics: &Metrics,
 	account: &subxt::utils::AccountId32,
-	terminations: &mpsc::UnboundedSender<Vec<ImpuId>>,
+	terminations: &mpsc::UnboundedSender<Vec<Terminated>>,
 	ready: &watch::Sender<bool>,
 ) -> Result<(), ChainError> {
 	let mut blocks = client.stream_blocks().await.map_err(ChainError::call)?;

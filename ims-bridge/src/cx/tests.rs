@@ -747,3 +747,58 @@ async fn lir_for_unregistered_services() {
 		Some(experimental::ERROR_USER_UNKNOWN)
 	);
 }
+
+/// Alice's view as the chain holds it once registered at `scscf`.
+fn registered_at(w: &World, impu: &str, scscf: &str) -> Arc<ServerAssignmentView> {
+	let mut view = view_of(&w.alice, impu);
+	view.impu.registration =
+		RegistrationView { state: RegistrationState::Registered, scscf: Some(name(scscf)) };
+	Arc::new(view)
+}
+
+#[tokio::test]
+async fn after_a_restart_the_rtr_target_comes_from_the_chain_and_the_configured_s_cscf() {
+	// A bridge that has seen no SAR (restarted), with the S-CSCF's
+	// Server-Name in its configuration.
+	let w = world_with(CxConfig {
+		scscf_peers: vec![("sip:scscf.ims.test:6060".into(), "scscf.ims.test".into())],
+		..CxConfig::default()
+	});
+	let alice_sip = impu_id(&w.alice, "sip:alice@ims.test");
+	let before = registered_at(&w, "sip:alice@ims.test", "sip:scscf.ims.test:6060");
+	let served = w.cx.served_by_chain(&alice_sip, &before).expect("a target");
+	assert_eq!(served.peer, "scscf.ims.test");
+	assert_eq!(
+		(served.impu.as_str(), served.impi.as_str()),
+		("sip:alice@ims.test", "alice@ims.test")
+	);
+	assert_eq!(served.members.len(), 2, "the whole implicit set is terminated at once");
+	assert_eq!(served.realm, 1);
+	// Registered at an S-CSCF no peer uses: nobody to send it to.
+	let elsewhere = registered_at(&w, "sip:alice@ims.test", "sip:other.ims.test");
+	assert!(w.cx.served_by_chain(&alice_sip, &elsewhere).is_none());
+	// Not registered: no RTR.
+	let idle = Arc::new(view_of(&w.alice, "sip:alice@ims.test"));
+	assert!(w.cx.served_by_chain(&alice_sip, &idle).is_none());
+	// Erased from the vault already: no cleartext, no RTR.
+	w.vault.erase(&w.alice.handle()).unwrap();
+	assert!(w.cx.served_by_chain(&alice_sip, &before).is_none());
+}
+
+#[tokio::test]
+async fn s_cscf_names_are_learned_from_sars() {
+	let w = world();
+	let alice_sip = impu_id(&w.alice, "sip:alice@ims.test");
+	let before = registered_at(&w, "sip:alice@ims.test", "sip:scscf.ims.test:6060");
+	assert!(w.cx.served_by_chain(&alice_sip, &before).is_none(), "not known yet");
+	// Any SAR from that S-CSCF teaches the bridge its Diameter peer.
+	let answer = ask(
+		&w,
+		sar("tel:+15550100", assignment::REGISTRATION)
+			.with(Avp::utf8_of(&avp::USER_NAME, "alice@ims.test")),
+	)
+	.await;
+	assert_eq!(codes(&answer), (Some(result::SUCCESS), None));
+	let served = w.cx.served_by_chain(&alice_sip, &before).expect("learned");
+	assert_eq!(served.peer, peer().origin_host);
+}
