@@ -123,6 +123,15 @@ pub struct Served {
 	pub scscf: String,
 }
 
+/// What became of one RTR.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Termination {
+	/// The implicit set it terminated.
+	pub members: Vec<ImpuId>,
+	/// The RTA's Result-Code; 0 when no answer came (not connected, timeout).
+	pub code: u32,
+}
+
 /// How a request ended: the code recorded in the audit trail.
 enum Code {
 	/// A base Result-Code.
@@ -206,6 +215,26 @@ fn members(view: &ServerAssignmentView) -> Vec<ImpuId> {
 		}
 	}
 	out
+}
+
+/// The SIP-Auth-Data-Item of a SIP Digest MAA: realm, qop "auth" and the
+/// HA1 (TS 29.229 6.3.13, RFC 4740's SIP-Digest-Authenticate).
+pub fn sip_digest_item(realm: &str, ha1: &str) -> Avp {
+	Avp::grouped_of(
+		&avp::SIP_AUTH_DATA_ITEM,
+		vec![
+			Avp::u32_of(&avp::SIP_ITEM_NUMBER, 1),
+			Avp::utf8_of(&avp::SIP_AUTHENTICATION_SCHEME, "SIP Digest"),
+			Avp::grouped_of(
+				&avp::SIP_DIGEST_AUTHENTICATE,
+				vec![
+					Avp::utf8_of(&avp::DIGEST_REALM, realm),
+					Avp::utf8_of(&avp::DIGEST_QOP, "auth"),
+					Avp::utf8_of(&avp::DIGEST_HA1, ha1),
+				],
+			),
+		],
+	)
 }
 
 /// A known subscriber's identities, resolved.
@@ -533,21 +562,7 @@ impl Cx {
 				let Some(digest) = digest else {
 					return Err(Refusal::Internal("SIP Digest secret missing".into()));
 				};
-				items.push(Avp::grouped_of(
-					&avp::SIP_AUTH_DATA_ITEM,
-					vec![
-						Avp::u32_of(&avp::SIP_ITEM_NUMBER, 1),
-						Avp::utf8_of(&avp::SIP_AUTHENTICATION_SCHEME, "SIP Digest"),
-						Avp::grouped_of(
-							&avp::SIP_DIGEST_AUTHENTICATE,
-							vec![
-								Avp::utf8_of(&avp::DIGEST_REALM, &digest.realm),
-								Avp::utf8_of(&avp::DIGEST_QOP, "auth"),
-								Avp::utf8_of(&avp::DIGEST_HA1, &digest.ha1),
-							],
-						),
-					],
-				));
+				items.push(sip_digest_item(&digest.realm, &digest.ha1));
 			},
 		}
 		let mut avps = vec![
@@ -836,14 +851,15 @@ impl Cx {
 	/// records the deregistration (report and audit record) when the S-CSCF
 	/// agrees. The S-CSCF is the one a SAR to this process named, else the
 	/// one the chain holds the identity registered at (after a restart),
-	/// reached through the peer that uses that Server-Name. Returns the RTA
-	/// result codes, by public identity.
+	/// reached through the peer that uses that Server-Name. An RTR nobody
+	/// answers is recorded only on the `last_attempt` (the caller retries).
 	pub async fn terminate(
 		&self,
 		peers: &crate::diameter::peer::Peers,
 		gone: &[(ImpuId, Arc<ServerAssignmentView>)],
 		timeout: std::time::Duration,
-	) -> Vec<(String, u32)> {
+		last_attempt: bool,
+	) -> Vec<Termination> {
 		let mut targets: Vec<Arc<Served>> = Vec::new();
 		for (impu, before) in gone {
 			if targets.iter().any(|t| t.members.contains(impu)) {
@@ -898,6 +914,10 @@ impl Cx {
 				std::time::Duration::ZERO,
 			);
 			let Some(first) = served.members.first().copied() else { continue };
+			results.push(Termination { members: served.members.clone(), code });
+			if code == 0 && !last_attempt {
+				continue;
+			}
 			if code == result::SUCCESS {
 				let report = RegistrationReport {
 					impu: first,
@@ -923,7 +943,6 @@ impl Cx {
 			if let Err(e) = self.journal.audit(served.realm, record).await {
 				tracing::error!(error = %e, "RTR audit record not journaled");
 			}
-			results.push((served.impu.clone(), code));
 		}
 		results
 	}

@@ -100,6 +100,10 @@ async fn shutdown_signal(tx: watch::Sender<bool>) {
 	tx.send_replace(true);
 }
 
+/// How many times an unanswered RTR is sent, and how far apart.
+const RTR_ATTEMPTS: u32 = 36;
+const RTR_RETRY: Duration = Duration::from_secs(5);
+
 /// Runs the bridge until SIGINT or SIGTERM: opens the vault and journal,
 /// binds its ports, loads the index from the chain's finalized head, then
 /// serves Cx while following the chain and draining the journal.
@@ -211,18 +215,39 @@ pub async fn run(config: config::Config) -> Result<(), RunError> {
 		});
 	}
 	{
-		// Identities the chain bars or removes: RTR to their S-CSCF.
+		// Identities the chain bars or removes: RTR to their S-CSCF, tried
+		// again while it goes unanswered (Kamailio's S-CSCF reconnects after a
+		// multiple of its Tc, 30 s by default: 68 s seen in the tests).
 		let ctx = ctx.clone();
 		let timeout = config.policy.request_timeout;
 		tokio::spawn(async move {
-			while let Some(impus) = terminated.recv().await {
-				for (impu, code) in ctx.app.terminate(&ctx.peers, &impus, timeout).await {
-					tracing::info!(
-						code,
-						"registration terminated at the S-CSCF: {} identities",
-						impu.len().min(1)
+			while let Some(gone) = terminated.recv().await {
+				let ctx = ctx.clone();
+				tokio::spawn(async move {
+					let mut pending = gone;
+					for attempt in 1..=RTR_ATTEMPTS {
+						let last = attempt == RTR_ATTEMPTS;
+						let outcomes = ctx.app.terminate(&ctx.peers, &pending, timeout, last).await;
+						for outcome in outcomes.iter().filter(|o| o.code != 0) {
+							tracing::info!(
+								code = outcome.code,
+								identities = outcome.members.len(),
+								"registration terminated at the S-CSCF"
+							);
+						}
+						pending.retain(|(impu, _)| {
+							outcomes.iter().any(|o| o.code == 0 && o.members.contains(impu))
+						});
+						if pending.is_empty() {
+							return;
+						}
+						tokio::time::sleep(RTR_RETRY).await;
+					}
+					tracing::warn!(
+						identities = pending.len(),
+						"RTR unanswered after {RTR_ATTEMPTS} attempts; given up"
 					);
-				}
+				});
 			}
 		});
 	}
