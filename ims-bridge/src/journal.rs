@@ -423,7 +423,12 @@ fn writer(
 			}
 		}
 		if let Err(e) = write_group(&mut wal, &mut numbers, group, &applier) {
-			tracing::error!(error = %e, "journal write failed; the answers waiting on it fail");
+			// A failed write or flush leaves the log's tail unknown: no
+			// further number may be given out (the chain refuses gaps and
+			// a replay must not meet two records under one number). Every
+			// append from now on fails; a restart replays what is durable.
+			tracing::error!(error = %e, "journal write failed; the journal stops and every Cx answer fails until the bridge is restarted");
+			return stop(applier, applier_thread);
 		}
 	}
 	if !wal.is_empty() {
@@ -431,8 +436,12 @@ fn writer(
 			tracing::error!(error = %e, "journal checkpoint at shutdown failed; the log is replayed at the next start");
 		}
 	}
+	stop(applier, applier_thread);
+}
+
+fn stop(applier: std::sync::mpsc::Sender<Applied>, thread: std::thread::JoinHandle<()>) {
 	drop(applier);
-	let _ = applier_thread.join();
+	let _ = thread.join();
 }
 
 /// Has the applier make everything before it durable, then voids the log.
