@@ -201,6 +201,10 @@ impl Default for AdminFile {
 	}
 }
 
+fn is_sip_uri(name: &str) -> bool {
+	name.starts_with("sip:") || name.starts_with("sips:")
+}
+
 fn default_admin_socket() -> PathBuf {
 	PathBuf::from("ims-bridge.sock")
 }
@@ -334,6 +338,14 @@ impl Config {
 					),
 				}
 			}
+			if let Some(name) = &peer.server_name {
+				if !is_sip_uri(name) {
+					fail(
+						&format!("diameter.peers[{i}].server_name"),
+						format!("{name:?} is not a SIP URI"),
+					);
+				}
+			}
 			allowed.push(AllowedPeer { origin_host: peer.origin_host.clone(), addresses });
 		}
 		let tls = d.tls.as_ref().map(|t| (at(&t.cert), at(&t.key)));
@@ -346,7 +358,7 @@ impl Config {
 			fail("cx.max_auth_items", "must be between 1 and 32".into());
 		}
 		if let Some(name) = &file.cx.scscf_name {
-			if !name.starts_with("sip:") && !name.starts_with("sips:") {
+			if !is_sip_uri(name) {
 				fail("cx.scscf_name", format!("{name:?} is not a SIP URI"));
 			}
 		}
@@ -520,7 +532,10 @@ listen = "127.0.0.1:9615"
 		let dir = tempfile::tempdir().unwrap();
 		let bad = GOOD
 			.replace("127.0.0.1:3868", "nowhere")
-			.replace("addresses = [\"127.0.0.1\"]", "addresses = [\"localhost\"]")
+			.replace(
+				"addresses = [\"127.0.0.1\"]",
+				"addresses = [\"localhost\"]\nserver_name = \"scscf.ims.test\"",
+			)
 			.replace("sip:scscf.ims.test:6060", "scscf.ims.test")
 			.replace("ws://127.0.0.1:9944", "http://127.0.0.1:9933");
 		std::fs::write(dir.path().join("bridge.toml"), bad).unwrap();
@@ -529,6 +544,7 @@ listen = "127.0.0.1:9615"
 		for key in [
 			"diameter.listen",
 			"diameter.peers[0].addresses",
+			"diameter.peers[0].server_name",
 			"cx.scscf_name",
 			"chain.url",
 			"chain.signer_file",
