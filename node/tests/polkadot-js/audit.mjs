@@ -50,6 +50,13 @@ try {
       }
     }).catch(reject);
   });
+  // Every batch the block added to realm 0, in order: the changes the chain
+  // itself sealed at the block's end may follow ours (in block 1, those of
+  // the genesis).
+  const sealed = (await (await api.at(blockHash)).query.system.events())
+    .map(({ event }) => event)
+    .filter((event) => api.events.audit.Recorded.is(event) && event.data.realm.toNumber() === 0);
+  const last = sealed[sealed.length - 1];
 
   // The event decodes from the metadata: realm, batch, source, root, head
   // and the records themselves.
@@ -72,8 +79,10 @@ try {
   const commitment = (await at.query.audit.batches(0, batch)).unwrap();
   check(commitment.root.eq(root) && commitment.head.eq(head), 'commitment');
   check(commitment.count.toNumber() === 3, 'count');
+  // The trail ends with the block's last batch, which chains on from ours.
   const trail = (await at.query.audit.trails(0)).unwrap();
-  check(trail.head.eq(head) && trail.batches.toBigInt() === batch.toBigInt() + 1n, 'trail');
+  check(trail.head.eq(last.data.head) && trail.batches.toBigInt() === last.data.batch.toBigInt() + 1n, 'trail');
+  check(sealed.every((event, i) => event.data.batch.toBigInt() === batch.toBigInt() + BigInt(i)), 'batches of the block');
 
   // The node's index lists the records, under the IMPU's pseudonym.
   let page;
