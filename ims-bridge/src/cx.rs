@@ -13,7 +13,7 @@ use crate::diameter::codec::{Avp, AvpError, Message};
 use crate::diameter::dict::{avp, command, experimental, result, VENDOR_3GPP};
 use crate::diameter::peer::{answer_for, error_answer, Application, LocalIdentity, PeerInfo};
 use crate::index::Index;
-use crate::journal::{Journal, Record, RegistrationReport};
+use crate::journal::{Entry, Journal, Record, RegistrationReport};
 use crate::metrics::Metrics;
 use crate::pseudonym::Kind;
 use crate::user_data;
@@ -755,32 +755,43 @@ impl Cx {
 		}
 	}
 
-	/// Records what the outcome requires, then builds the answer. A record
-	/// that cannot be made durable turns the answer into 5012.
+	/// Records what the outcome requires (its registration report and audit
+	/// record, appended together), then builds the answer. A record that
+	/// cannot be made durable turns the answer into 5012.
 	async fn finish(&self, peer: &PeerInfo, request: &Message, outcome: Outcome) -> Message {
 		let Outcome { code, avps, audit, registration, serving } = outcome;
+		let mut entries = Vec::with_capacity(2);
+		let mut pending = None;
 		if let Some((report, members)) = registration {
-			let pending = RegistrationView { state: report.state, scscf: report.scscf.clone() };
-			if let Err(e) = self.journal.registration(report).await {
-				tracing::error!(error = %e, "registration report not journaled");
-				return self.internal_error(request);
-			}
-			self.index.set_registration(&members, pending);
+			pending = Some((
+				members,
+				RegistrationView { state: report.state, scscf: report.scscf.clone() },
+			));
+			entries.push(Entry::Registration(report));
 		}
-		if let Some((realm, subject, activity)) = audit {
-			let record: Record = FrontRecord {
-				subject,
-				peer: Peer::Diameter(Token::truncate_from(peer.origin_host.as_bytes().to_vec())),
-				activity,
-				result: code.value(),
-				at_ms: now_ms(),
-			};
-			if let Err(e) = self.journal.audit(realm, record).await {
-				tracing::error!(error = %e, "audit record not journaled");
+		match audit {
+			Some((realm, subject, activity)) => entries.push(Entry::Audit(
+				realm,
+				FrontRecord {
+					subject,
+					peer: Peer::Diameter(Token::truncate_from(
+						peer.origin_host.as_bytes().to_vec(),
+					)),
+					activity,
+					result: code.value(),
+					at_ms: now_ms(),
+				},
+			)),
+			None => self.metrics.unrecorded.inc(),
+		}
+		if !entries.is_empty() {
+			if let Err(e) = self.journal.append(entries).await {
+				tracing::error!(error = %e, "audit record or registration report not journaled");
 				return self.internal_error(request);
 			}
-		} else {
-			self.metrics.unrecorded.inc();
+		}
+		if let Some((members, view)) = pending {
+			self.index.set_registration(&members, view);
 		}
 		if let Some((members, served)) = serving {
 			let served = served.map(|s| Arc::new(Served { peer: peer.origin_host.clone(), ..s }));

@@ -1,23 +1,26 @@
 //! The durable queue of what the bridge owes the chain: an audit record
 //! for every Cx transaction, and the registration state its SARs set.
 //!
-//! Appends are group-committed by one writer thread: it takes every append
-//! waiting, numbers them, writes them to the write-ahead log ([`wal`]: one
-//! `fdatasync` of the group's few hundred bytes per record) and
-//! acknowledges them; a Cx answer is sent only after its record is
-//! acknowledged, so a crash can lose an answer but never a record of one.
-//! The writer then applies the group to a redb database without waiting
-//! for the disk (`Durability::None`), where the submitter reads it; a
-//! checkpoint (a durable redb commit, then a new log generation) follows
-//! every confirmation, a nearly full log, and the last append before
-//! shutdown. Opening the journal replays the log's frames into the
-//! database, so what was acknowledged is there after any crash.
+//! An append is numbered and written to the write-ahead log ([`wal`]) in
+//! the caller's own task, under one lock: a few hundred bytes into the
+//! page cache, no hand-off to another thread on the way to the answer. A
+//! flusher thread makes the log durable, one `fdatasync` covering every
+//! append written while the previous one ran (group commit without a
+//! queue), then hands the frames to an applier thread, which stores them
+//! in a redb database without waiting for the disk (`Durability::None`);
+//! the submitter reads them there. A checkpoint (a durable redb commit,
+//! then a new log generation) follows a nearly full log and shutdown;
+//! confirmations are durable commits. Opening the journal replays the
+//! log's frames into the database, so what was acknowledged is there after
+//! any crash, and the submitter never sees a record before it is durable.
 //!
 //! Where the answer waits is the operator's choice ([`Sync`]): for the
 //! `fdatasync` (the default: nothing answered is lost even by a power
 //! loss), or only for the write to the file (nothing is lost by a crash of
 //! the bridge; a power loss can lose the last milliseconds), which takes
-//! the disk's flush latency out of every answer.
+//! the disk's flush latency out of every answer. Entries appended together
+//! ([`Journal::append`]: a SAR's registration report and audit record) are
+//! written and flushed together.
 //!
 //! Audit records are numbered with this bridge's sequence numbers, which
 //! the audit pallet checks (`NextSequence` per submitter): the submitter
@@ -35,10 +38,12 @@ use redb::{
 	Database, Durability, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition,
 	WriteTransaction,
 };
+use std::fs::File;
 use std::path::Path;
+use std::sync::mpsc;
 use std::sync::Arc;
-use tokio::sync::{mpsc, oneshot};
-pub use wal::Sync;
+use std::time::{Duration, Instant};
+use tokio::sync::{oneshot, watch};
 use wal::Wal;
 
 /// Audit records by sequence number: SCALE `(RealmId, FrontRecord)`.
@@ -53,8 +58,18 @@ const NEXT_REPORT: &str = "next-report";
 /// replayed after a crash never brings them back.
 const CONFIRMED_SEQUENCE: &str = "confirmed-sequence";
 const CONFIRMED_REPORT: &str = "confirmed-report";
-/// Appends written in one group at most.
+/// Items the applier takes in one database transaction at most.
 const GROUP_LIMIT: usize = 4096;
+/// With [`Sync::WithAnswer`], how long the flusher lets appends gather
+/// before its `fdatasync` (unless a checkpoint, `settle` or shutdown asks
+/// sooner): the most a power loss can lose, besides the flush itself.
+/// Answers never wait for it; it keeps the flusher and the applier from
+/// waking for every Cx answer, next to the CSCFs on the same cores.
+const FLUSH_DELAY: Duration = Duration::from_millis(5);
+/// How long the applier lets flushed frames gather before a database
+/// transaction, unless a confirmation, `settle` or checkpoint comes. Only
+/// the submitter reads the database, a few times a second.
+const APPLY_DELAY: Duration = Duration::from_millis(20);
 /// The write-ahead log's size: 16 MiB, some 80,000 audit records between
 /// checkpoints.
 pub const DEFAULT_LOG_CAPACITY: u64 = 16 << 20;
@@ -80,8 +95,9 @@ pub enum JournalError {
 	/// The storage failed.
 	#[error("journal storage: {0}")]
 	Storage(String),
-	/// The writer thread is gone (shutdown or a fatal storage error).
-	#[error("the journal writer has stopped")]
+	/// The journal stopped after a fatal storage error (or is shutting
+	/// down); a restart replays what is durable.
+	#[error("the journal has stopped")]
 	Stopped,
 	/// A stored entry does not decode.
 	#[error("journal entry {0} is corrupt")]
@@ -99,60 +115,236 @@ crate::storage_errors!(
 	std::io::Error
 );
 
-/// One entry as the log holds it, with the number it was given.
-#[derive(Encode, Decode)]
-enum Append {
+/// When an appended record is durable, relative to the answer it records.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Sync {
+	/// The answer waits for the `fdatasync` of its record: nothing answered
+	/// is ever missing from the trail, even after a power loss.
+	#[default]
+	BeforeAnswer,
+	/// The answer waits for the record to be written to the file (in the
+	/// kernel's page cache: it survives any crash of the bridge) and goes
+	/// while the flusher thread flushes it, within one `fdatasync` of the
+	/// disk. A power loss can lose the records of the last few
+	/// milliseconds.
+	WithAnswer,
+}
+
+/// One entry of the journal, as the log holds it.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+pub enum Entry {
+	/// An audit record for a realm's trail.
 	Audit(RealmId, Record),
+	/// A registration state to report.
 	Registration(RegistrationReport),
 }
 
+/// An entry with the number it was given.
 #[derive(Encode, Decode)]
 struct Frame {
 	number: u64,
-	entry: Append,
+	entry: Entry,
 }
 
-type AppendAck = oneshot::Sender<Result<u64, String>>;
-type ConfirmAck = oneshot::Sender<Result<(), String>>;
+type Ack = oneshot::Sender<Result<(), String>>;
 
-/// What callers ask of the writer thread.
-enum Op {
-	Append(Append, AppendAck),
-	Confirm(Confirmation, ConfirmAck),
-	Settle(ConfirmAck),
-}
-
-/// What the writer hands the applier thread, in order.
+/// What the applier thread is handed, in order.
 enum Applied {
 	/// Durable in the log: into the database.
 	Frames(Vec<Frame>),
 	/// A confirmation, durable when acknowledged.
-	Confirm(Confirmation, ConfirmAck),
+	Confirm(Confirmation, Ack),
 	/// Acknowledged once everything before it is in the database.
-	Settle(ConfirmAck),
+	Settle(Ack),
 	/// Everything before it made durable in the database (the log is then
-	/// reset by the writer).
-	Checkpoint(ConfirmAck),
+	/// voided).
+	Checkpoint(Ack),
 }
 
-/// The journal. Cheap to clone; the writer stops (after its current
-/// group and a checkpoint) when the last clone is dropped.
+/// The journal. Cheap to clone; when the last clone is dropped, what was
+/// appended is flushed and checkpointed and the threads stop.
 #[derive(Clone)]
 pub struct Journal {
 	db: Arc<Database>,
-	writer: Arc<Writer>,
+	inner: Arc<Inner>,
 }
 
-struct Writer {
-	tx: Option<mpsc::UnboundedSender<Op>>,
-	thread: Option<std::thread::JoinHandle<()>>,
+/// What the clones share.
+struct Inner {
+	sync: Sync,
+	/// The log's tail and the numbering: appends take turns here, and write
+	/// in the caller's task (no hand-off to another thread on the way to
+	/// the answer).
+	log: tokio::sync::Mutex<Log>,
+	flush: Arc<Flush>,
+	applier: Option<mpsc::Sender<Applied>>,
+	flusher_thread: Option<std::thread::JoinHandle<()>>,
+	applier_thread: Option<std::thread::JoinHandle<bool>>,
 }
 
-impl Drop for Writer {
+struct Log {
+	wal: Wal,
+	/// The next audit sequence number and registration report number.
+	numbers: (u64, u64),
+	/// Why the journal stopped: after a failed write the log's tail is
+	/// unknown, so no further number may be given out (the chain refuses
+	/// gaps, and a replay must not meet two records under one number).
+	/// Every append fails from then on; a restart replays what is durable.
+	failed: Option<String>,
+}
+
+impl Log {
+	fn fail(&mut self, error: impl std::fmt::Display) -> JournalError {
+		let error = error.to_string();
+		if self.failed.is_none() {
+			tracing::error!(%error, "journal write failed; the journal stops and every Cx answer fails until the bridge is restarted");
+			self.failed = Some(error.clone());
+		}
+		JournalError::Storage(error)
+	}
+}
+
+/// Between the appends and the flusher thread, which makes the log durable
+/// one `fdatasync` after another (each covering every append written while
+/// the previous one ran), then hands the frames to the applier.
+#[derive(Default)]
+struct Flush {
+	/// How long appends gather before a flush (zero: flush at once).
+	delay: Duration,
+	state: std::sync::Mutex<FlushState>,
+	wake: std::sync::Condvar,
+	/// How far the log is durable and with the applier, or why it stopped.
+	flushed: watch::Sender<Flushed>,
+}
+
+#[derive(Default)]
+struct FlushState {
+	/// Appends written to the log so far: each append's ticket.
+	written: u64,
+	/// Their frames not yet flushed, in order.
+	frames: Vec<Frame>,
+	/// Somebody waits for the flush: no more gathering.
+	urgent: bool,
+	stop: bool,
+}
+
+#[derive(Default)]
+struct Flushed {
+	/// Appends durable and handed to the applier.
+	through: u64,
+	error: Option<String>,
+}
+
+impl Flush {
+	fn lock(&self) -> Result<std::sync::MutexGuard<'_, FlushState>, JournalError> {
+		self.state.lock().map_err(|_| JournalError::Stopped)
+	}
+
+	/// Takes the frames of an append just written; returns its ticket.
+	fn written(&self, frames: Vec<Frame>) -> Result<u64, JournalError> {
+		let mut state = self.lock()?;
+		// The flusher sleeps until there is something to flush, and while
+		// appends gather only until its deadline: no wake-up needed then.
+		if state.frames.is_empty() || self.delay.is_zero() {
+			self.wake.notify_one();
+		}
+		state.written = state.written.saturating_add(1);
+		state.frames.extend(frames);
+		Ok(state.written)
+	}
+
+	/// The ticket of the last append written.
+	fn last(&self) -> Result<u64, JournalError> {
+		Ok(self.lock()?.written)
+	}
+
+	/// Waits until the appends up to `ticket` are durable and handed to the
+	/// applier.
+	async fn wait(&self, ticket: u64) -> Result<(), JournalError> {
+		let mut flushed = self.flushed.subscribe();
+		if !self.delay.is_zero() && flushed.borrow().through < ticket {
+			let mut state = self.lock()?;
+			state.urgent = true;
+			self.wake.notify_one();
+		}
+		let flushed = flushed
+			.wait_for(|f| f.through >= ticket || f.error.is_some())
+			.await
+			.map_err(|_| JournalError::Stopped)?;
+		match &flushed.error {
+			Some(error) if flushed.through < ticket => Err(JournalError::Storage(error.clone())),
+			_ => Ok(()),
+		}
+	}
+
+	fn error(&self) -> Option<String> {
+		self.flushed.borrow().error.clone()
+	}
+
+	/// The flusher thread; it stops on a failed flush, or once asked to and
+	/// nothing is left to flush.
+	fn run(&self, file: &File, applier: &mpsc::Sender<Applied>) {
+		loop {
+			let (target, frames) = {
+				let Ok(mut state) = self.state.lock() else { return };
+				while state.frames.is_empty() && !state.stop {
+					state = match self.wake.wait(state) {
+						Ok(state) => state,
+						Err(_) => return,
+					};
+				}
+				if state.frames.is_empty() {
+					return;
+				}
+				let deadline = Instant::now() + self.delay;
+				while !state.urgent && !state.stop {
+					let Some(left) = deadline.checked_duration_since(Instant::now()) else { break };
+					if left.is_zero() {
+						break;
+					}
+					state = match self.wake.wait_timeout(state, left) {
+						Ok((state, _)) => state,
+						Err(_) => return,
+					};
+				}
+				state.urgent = false;
+				(state.written, std::mem::take(&mut state.frames))
+			};
+			let flushed = file.sync_data().map_err(|e| format!("journal log fdatasync: {e}"));
+			let handed = flushed.and_then(|()| {
+				applier.send(Applied::Frames(frames)).map_err(|_| "journal applier gone".into())
+			});
+			if let Err(error) = handed {
+				tracing::error!(%error, "journal log flush failed; the journal stops and every Cx answer fails until the bridge is restarted");
+				self.flushed.send_modify(|f| f.error = Some(error));
+				return;
+			}
+			self.flushed.send_modify(|f| f.through = target);
+		}
+	}
+}
+
+impl Drop for Inner {
 	fn drop(&mut self) {
-		self.tx.take();
-		if let Some(thread) = self.thread.take() {
+		// The flusher flushes what was written, then stops; the applier
+		// applies it, makes the database durable once its senders are gone
+		// and stops; only then is the log voided.
+		if let Ok(mut state) = self.flush.state.lock() {
+			state.stop = true;
+			self.flush.wake.notify_one();
+		}
+		if let Some(thread) = self.flusher_thread.take() {
 			let _ = thread.join();
+		}
+		self.applier.take();
+		let durable = self.applier_thread.take().is_some_and(|t| t.join().unwrap_or(false));
+		let flushed = self.flush.error().is_none();
+		let log = self.log.get_mut();
+		if durable && flushed && log.failed.is_none() && !log.wal.is_empty() {
+			if let Err(e) = log.wal.reset() {
+				tracing::error!(error = %e, "journal log reset at shutdown failed; the log is replayed at the next start");
+			}
 		}
 	}
 }
@@ -194,7 +386,8 @@ pub fn log_path(path: &Path) -> std::path::PathBuf {
 
 impl Journal {
 	/// Opens (or creates) the journal at `path`, with its write-ahead log
-	/// beside it ([`log_path`]), replays the log and starts the writer.
+	/// beside it ([`log_path`]), replays the log and starts the flusher and
+	/// applier threads.
 	pub fn open(path: &Path) -> Result<Journal, JournalError> {
 		Self::open_with(path, JournalOptions::default())
 	}
@@ -202,7 +395,7 @@ impl Journal {
 	/// [`Journal::open`] with other options.
 	pub fn open_with(path: &Path, options: JournalOptions) -> Result<Journal, JournalError> {
 		let db = Arc::new(Database::create(path)?);
-		let (mut wal, frames) = Wal::open(&log_path(path), options.log_capacity, options.sync)?;
+		let (mut wal, frames) = Wal::open(&log_path(path), options.log_capacity)?;
 		let mut state = {
 			let mut txn = db.begin_write()?;
 			txn.set_durability(Durability::Immediate)?;
@@ -236,40 +429,123 @@ impl Journal {
 		}
 		// A new generation in any case: frames after a torn one are void.
 		wal.reset()?;
-		let (tx, rx) = mpsc::unbounded_channel();
-		let (to_applier, applier_rx) = std::sync::mpsc::channel();
 		let numbers = (state.sequence, state.report);
+		let (applier, applier_rx) = mpsc::channel();
 		let applier_db = db.clone();
-		let applier = std::thread::Builder::new()
+		let applier_thread = std::thread::Builder::new()
 			.name("journal-applier".into())
-			.spawn(move || applier(&applier_db, state, applier_rx))
+			.spawn(move || apply_loop(&applier_db, state, applier_rx))
 			.map_err(|e| JournalError::Storage(e.to_string()))?;
-		let thread = std::thread::Builder::new()
-			.name("journal-writer".into())
-			.spawn(move || writer(wal, numbers, rx, to_applier, applier))
+		let delay = match options.sync {
+			Sync::BeforeAnswer => Duration::ZERO,
+			Sync::WithAnswer => FLUSH_DELAY,
+		};
+		let flush = Arc::new(Flush { delay, ..Flush::default() });
+		let (flusher, file, to_applier) = (flush.clone(), wal.file(), applier.clone());
+		let flusher_thread = std::thread::Builder::new()
+			.name("journal-flush".into())
+			.spawn(move || flusher.run(&file, &to_applier))
 			.map_err(|e| JournalError::Storage(e.to_string()))?;
-		Ok(Journal { db, writer: Arc::new(Writer { tx: Some(tx), thread: Some(thread) }) })
+		let log = tokio::sync::Mutex::new(Log { wal, numbers, failed: None });
+		let inner = Inner {
+			sync: options.sync,
+			log,
+			flush,
+			applier: Some(applier),
+			flusher_thread: Some(flusher_thread),
+			applier_thread: Some(applier_thread),
+		};
+		Ok(Journal { db, inner: Arc::new(inner) })
 	}
 
-	fn send(&self, op: Op) -> Result<(), JournalError> {
-		let tx = self.writer.tx.as_ref().ok_or(JournalError::Stopped)?;
-		tx.send(op).map_err(|_| JournalError::Stopped)
+	/// Appends `entries` together (one write, one flush); returns their
+	/// numbers (audit sequence numbers, report numbers) once they are as
+	/// durable as [`Sync`] asks.
+	pub async fn append(&self, entries: Vec<Entry>) -> Result<Vec<u64>, JournalError> {
+		if entries.is_empty() {
+			// Nothing to write, and no ticket: the flusher only counts
+			// appends that hand it frames.
+			return Ok(Vec::new());
+		}
+		let inner = &*self.inner;
+		let (ticket, numbers) = {
+			let mut log = inner.log.lock().await;
+			if log.failed.is_some() {
+				return Err(JournalError::Stopped);
+			}
+			if let Some(error) = inner.flush.error() {
+				return Err(log.fail(error));
+			}
+			let mut next = log.numbers;
+			let frames: Vec<Frame> = entries
+				.into_iter()
+				.map(|entry| {
+					let counter = match entry {
+						Entry::Audit(..) => &mut next.0,
+						Entry::Registration(_) => &mut next.1,
+					};
+					let number = *counter;
+					*counter = counter.saturating_add(1);
+					Frame { number, entry }
+				})
+				.collect();
+			let payloads: Vec<Vec<u8>> = frames.iter().map(Encode::encode).collect();
+			let len = Wal::frames_len(&payloads);
+			if !log.wal.could_fit(len) {
+				return Err(JournalError::Storage("an append larger than the journal log".into()));
+			}
+			if !log.wal.fits(len) {
+				self.checkpoint(&mut log).await?;
+			}
+			if let Err(e) = log.wal.append(&payloads) {
+				return Err(log.fail(e));
+			}
+			log.numbers = next;
+			let numbers: Vec<u64> = frames.iter().map(|f| f.number).collect();
+			match inner.flush.written(frames) {
+				Ok(ticket) => (ticket, numbers),
+				Err(e) => return Err(log.fail(e)),
+			}
+		};
+		if inner.sync == Sync::BeforeAnswer {
+			inner.flush.wait(ticket).await?;
+		}
+		Ok(numbers)
 	}
 
-	async fn append(&self, entry: Append) -> Result<u64, JournalError> {
-		let (ack, done) = oneshot::channel();
-		self.send(Op::Append(entry, ack))?;
-		done.await.map_err(|_| JournalError::Stopped)?.map_err(JournalError::Storage)
+	async fn append_one(&self, entry: Entry) -> Result<u64, JournalError> {
+		self.append(vec![entry]).await?.first().copied().ok_or(JournalError::Stopped)
 	}
 
-	/// Appends an audit record; returns its sequence number once durable.
+	/// Appends an audit record; returns its sequence number.
 	pub async fn audit(&self, realm: RealmId, record: Record) -> Result<u64, JournalError> {
-		self.append(Append::Audit(realm, record)).await
+		self.append_one(Entry::Audit(realm, record)).await
 	}
 
-	/// Appends a registration report; returns its number once durable.
+	/// Appends a registration report; returns its number.
 	pub async fn registration(&self, report: RegistrationReport) -> Result<u64, JournalError> {
-		self.append(Append::Registration(report)).await
+		self.append_one(Entry::Registration(report)).await
+	}
+
+	/// Has the applier make everything in the log durable in the database,
+	/// then voids the log. Called with the log locked; a failure stops the
+	/// journal (the log can no longer take appends).
+	async fn checkpoint(&self, log: &mut Log) -> Result<(), JournalError> {
+		let flushed = async {
+			self.inner.flush.wait(self.inner.flush.last()?).await?;
+			self.ask(Applied::Checkpoint).await
+		};
+		match flushed.await {
+			Ok(()) => log.wal.reset().map_err(|e| log.fail(e)),
+			Err(e) => Err(log.fail(e)),
+		}
+	}
+
+	async fn ask(&self, op: impl FnOnce(Ack) -> Applied) -> Result<(), JournalError> {
+		let (ack, done) = oneshot::channel();
+		let applier = self.inner.applier.as_ref().ok_or(JournalError::Stopped)?;
+		applier.send(op(ack)).map_err(|_| JournalError::Stopped)?;
+		done.await.map_err(|_| JournalError::Stopped)?.map_err(JournalError::Storage)
 	}
 
 	/// The oldest audit records, at most `limit`.
@@ -304,30 +580,30 @@ impl Journal {
 		Ok(out)
 	}
 
-	async fn confirm(&self, op: impl FnOnce(ConfirmAck) -> Op) -> Result<(), JournalError> {
-		let (ack, done) = oneshot::channel();
-		self.send(op(ack))?;
-		done.await.map_err(|_| JournalError::Stopped)?.map_err(JournalError::Storage)
-	}
-
 	/// Drops the audit records below `next_sequence` (recorded on chain) and
 	/// makes sure new records are numbered from there at least. Durable
 	/// when it returns.
 	pub async fn confirm_audit(&self, next_sequence: u64) -> Result<(), JournalError> {
-		self.confirm(|ack| Op::Confirm(Confirmation::Audit(next_sequence), ack)).await
+		{
+			// Numbering resumes from the chain's if it is ahead.
+			let mut log = self.inner.log.lock().await;
+			log.numbers.0 = log.numbers.0.max(next_sequence);
+		}
+		self.ask(|ack| Applied::Confirm(Confirmation::Audit(next_sequence), ack)).await
 	}
 
 	/// Drops the registration reports numbered below `next`. Durable when
 	/// it returns.
 	pub async fn confirm_registrations(&self, next: u64) -> Result<(), JournalError> {
-		self.confirm(|ack| Op::Confirm(Confirmation::Registrations(next), ack)).await
+		self.ask(|ack| Applied::Confirm(Confirmation::Registrations(next), ack)).await
 	}
 
-	/// Waits until every append acknowledged so far is visible to
+	/// Waits until every append returned so far is visible to
 	/// [`Journal::pending_audit`] and the other readers (they read the
-	/// database, which the applier thread fills shortly after the log).
+	/// database, which the applier thread fills once the log is flushed).
 	pub async fn settle(&self) -> Result<(), JournalError> {
-		self.confirm(Op::Settle).await
+		self.inner.flush.wait(self.inner.flush.last()?).await?;
+		self.ask(Applied::Settle).await
 	}
 
 	/// Queue depths: (audit records, registration reports).
@@ -343,7 +619,7 @@ impl Journal {
 	}
 }
 
-/// The writer's numbering, kept in memory and written with every group.
+/// The applier's numbering and confirmations, written with every batch.
 struct Counters {
 	sequence: u64,
 	report: u64,
@@ -370,13 +646,13 @@ fn apply(
 	let mut registrations = txn.open_table(REGISTRATIONS)?;
 	for Frame { number, entry } in entries {
 		match entry {
-			Append::Audit(realm, record) => {
+			Entry::Audit(realm, record) => {
 				state.sequence = state.sequence.max(number.saturating_add(1));
 				if *number >= state.confirmed_sequence {
 					audit.insert(number, (realm, record).encode().as_slice())?;
 				}
 			},
-			Append::Registration(report) => {
+			Entry::Registration(report) => {
 				state.report = state.report.max(number.saturating_add(1));
 				if *number >= state.confirmed_report {
 					registrations.insert(number, report.encode().as_slice())?;
@@ -405,161 +681,31 @@ fn apply(
 	Ok(())
 }
 
-/// The writer thread: group commit to the log until every sender is gone,
-/// then a last checkpoint.
-fn writer(
-	mut wal: Wal,
-	mut numbers: (u64, u64),
-	mut rx: mpsc::UnboundedReceiver<Op>,
-	applier: std::sync::mpsc::Sender<Applied>,
-	applier_thread: std::thread::JoinHandle<()>,
-) {
-	while let Some(first) = rx.blocking_recv() {
-		let mut group = vec![first];
-		while group.len() < GROUP_LIMIT {
-			match rx.try_recv() {
-				Ok(more) => group.push(more),
-				Err(_) => break,
-			}
-		}
-		if let Err(e) = write_group(&mut wal, &mut numbers, group, &applier) {
-			// A failed write or flush leaves the log's tail unknown: no
-			// further number may be given out (the chain refuses gaps and
-			// a replay must not meet two records under one number). Every
-			// append from now on fails; a restart replays what is durable.
-			tracing::error!(error = %e, "journal write failed; the journal stops and every Cx answer fails until the bridge is restarted");
-			return stop(applier, applier_thread);
-		}
-	}
-	if !wal.is_empty() {
-		if let Err(e) = checkpoint(&mut wal, &applier) {
-			tracing::error!(error = %e, "journal checkpoint at shutdown failed; the log is replayed at the next start");
-		}
-	}
-	stop(applier, applier_thread);
-}
-
-fn stop(applier: std::sync::mpsc::Sender<Applied>, thread: std::thread::JoinHandle<()>) {
-	drop(applier);
-	let _ = thread.join();
-}
-
-/// Has the applier make everything before it durable, then voids the log.
-fn checkpoint(
-	wal: &mut Wal,
-	applier: &std::sync::mpsc::Sender<Applied>,
-) -> Result<(), JournalError> {
-	let (ack, done) = oneshot::channel();
-	applier.send(Applied::Checkpoint(ack)).map_err(|_| JournalError::Stopped)?;
-	done.blocking_recv().map_err(|_| JournalError::Stopped)?.map_err(JournalError::Storage)?;
-	wal.reset()?;
-	Ok(())
-}
-
-fn write_group(
-	wal: &mut Wal,
-	numbers: &mut (u64, u64),
-	group: Vec<Op>,
-	applier: &std::sync::mpsc::Sender<Applied>,
-) -> Result<(), JournalError> {
-	let mut frames = Vec::new();
-	let mut acks = Vec::new();
-	let mut controls = Vec::new();
-	for op in group {
-		match op {
-			Op::Append(entry, ack) => {
-				let counter = match entry {
-					Append::Audit(..) => &mut numbers.0,
-					Append::Registration(_) => &mut numbers.1,
-				};
-				frames.push(Frame { number: *counter, entry });
-				*counter = counter.saturating_add(1);
-				acks.push(ack);
-			},
-			Op::Confirm(confirmation, ack) => {
-				if let Confirmation::Audit(next) = confirmation {
-					// Numbering resumes from the chain's if it is ahead.
-					numbers.0 = numbers.0.max(next);
-				}
-				controls.push(Applied::Confirm(confirmation, ack));
-			},
-			Op::Settle(ack) => controls.push(Applied::Settle(ack)),
-		}
-	}
-	let payloads: Vec<Vec<u8>> = frames.iter().map(Encode::encode).collect();
-	let numbered: Vec<u64> = frames.iter().map(|f| f.number).collect();
-	let result = match log(wal, frames, &payloads, applier) {
-		Ok(rest) => {
-			for (ack, number) in acks.into_iter().zip(numbered) {
-				let _ = ack.send(Ok(number));
-			}
-			if !rest.is_empty() {
-				applier.send(Applied::Frames(rest)).map_err(|_| JournalError::Stopped)?;
-			}
-			Ok(())
-		},
-		Err(e) => {
-			for ack in acks {
-				let _ = ack.send(Err(e.to_string()));
-			}
-			Err(e)
-		},
-	};
-	for control in controls {
-		applier.send(control).map_err(|_| JournalError::Stopped)?;
-	}
-	result
-}
-
-/// Writes the frames to the log, in as many runs as its room requires with
-/// a checkpoint between them (the runs before a checkpoint go to the
-/// applier first); returns the frames not yet handed to the applier.
-fn log(
-	wal: &mut Wal,
-	mut pending: Vec<Frame>,
-	payloads: &[Vec<u8>],
-	applier: &std::sync::mpsc::Sender<Applied>,
-) -> Result<Vec<Frame>, JournalError> {
-	// payloads[handed..] are the frames still in `pending`.
-	let sizes: Vec<u64> = payloads.iter().map(|p| Wal::frames_len(std::iter::once(p))).collect();
-	let (mut start, mut handed) = (0, 0);
-	while start < payloads.len() {
-		let (mut end, mut len) = (start, 0);
-		while let Some(&size) = sizes.get(end) {
-			if !wal.fits(len + size) {
-				break;
-			}
-			len += size;
-			end += 1;
-		}
-		if end == start {
-			if wal.is_empty() {
-				return Err(JournalError::Storage("an entry larger than the journal log".into()));
-			}
-			let rest = pending.split_off(start - handed);
-			let logged = std::mem::replace(&mut pending, rest);
-			applier.send(Applied::Frames(logged)).map_err(|_| JournalError::Stopped)?;
-			handed = start;
-			checkpoint(wal, applier)?;
-			continue;
-		}
-		wal.append(payloads.get(start..end).unwrap_or_default())?;
-		start = end;
-	}
-	Ok(pending)
-}
-
 /// The applier thread: moves what the log holds into the database in
 /// batches, without waiting for the disk unless a confirmation or a
-/// checkpoint asks for it.
-fn applier(db: &Database, mut state: Counters, rx: std::sync::mpsc::Receiver<Applied>) {
+/// checkpoint asks for it. Once every sender is gone it makes the database
+/// durable and returns whether all of the log is in it (then the log may
+/// be voided). After a failed database write it applies nothing more and
+/// answers every confirmation, settle and checkpoint with the error: the
+/// entries it could not store are only in the log, which must then be
+/// replayed at the next start, never voided.
+fn apply_loop(db: &Database, mut state: Counters, rx: mpsc::Receiver<Applied>) -> bool {
+	let mut broken: Option<String> = None;
 	while let Ok(first) = rx.recv() {
+		// Frames gather for a while; anything somebody waits for ends that.
+		let deadline = Instant::now() + APPLY_DELAY;
+		let mut waited_for = !matches!(first, Applied::Frames(_));
 		let mut batch = vec![first];
 		while batch.len() < GROUP_LIMIT {
-			match rx.try_recv() {
-				Ok(more) => batch.push(more),
-				Err(_) => break,
-			}
+			let next = if waited_for {
+				rx.try_recv().ok()
+			} else {
+				let left = deadline.saturating_duration_since(Instant::now());
+				rx.recv_timeout(left).ok()
+			};
+			let Some(more) = next else { break };
+			waited_for |= !matches!(more, Applied::Frames(_));
+			batch.push(more);
 		}
 		let mut frames = Vec::new();
 		let mut confirmations = Vec::new();
@@ -585,19 +731,38 @@ fn applier(db: &Database, mut state: Counters, rx: std::sync::mpsc::Receiver<App
 				},
 			}
 		}
-		let applied = (|| {
-			let mut txn = db.begin_write()?;
-			txn.set_durability(if durable { Durability::Immediate } else { Durability::None })?;
-			apply(&txn, &mut state, &frames, &confirmations)?;
-			txn.commit()?;
-			Ok::<(), JournalError>(())
-		})();
-		if let Err(e) = &applied {
-			tracing::error!(error = %e, "journal database write failed; the log keeps the entries");
+		if broken.is_none() {
+			let applied = (|| {
+				let mut txn = db.begin_write()?;
+				txn.set_durability(if durable { Durability::Immediate } else { Durability::None })?;
+				apply(&txn, &mut state, &frames, &confirmations)?;
+				txn.commit()?;
+				Ok::<(), JournalError>(())
+			})();
+			if let Err(e) = applied {
+				tracing::error!(error = %e, "journal database write failed; the log keeps the entries until the bridge is restarted");
+				broken = Some(e.to_string());
+			}
 		}
 		for ack in waiting {
-			let _ = ack.send(applied.as_ref().map(|_| ()).map_err(|e| e.to_string()));
+			let _ = ack.send(broken.clone().map_or(Ok(()), Err));
 		}
+	}
+	if broken.is_some() {
+		return false;
+	}
+	let durable = (|| {
+		let mut txn = db.begin_write()?;
+		txn.set_durability(Durability::Immediate)?;
+		txn.commit()?;
+		Ok::<(), JournalError>(())
+	})();
+	match durable {
+		Ok(()) => true,
+		Err(e) => {
+			tracing::error!(error = %e, "journal database commit at shutdown failed; the log is replayed at the next start");
+			false
+		},
 	}
 }
 
@@ -617,13 +782,30 @@ mod tests {
 		}
 	}
 
+	fn report(byte: u8) -> RegistrationReport {
+		RegistrationReport {
+			impu: ImpuId::repeat_byte(byte),
+			state: RegistrationState::Registered,
+			scscf: Some(Name::truncate_from(b"sip:scscf".to_vec())),
+		}
+	}
+
+	const MODES: [Sync; 2] = [Sync::BeforeAnswer, Sync::WithAnswer];
+
 	#[tokio::test(flavor = "multi_thread")]
 	async fn appends_are_numbered_durable_and_replayed_after_a_restart() {
+		for sync in MODES {
+			appends_are_numbered_durable_and_replayed(sync).await;
+		}
+	}
+
+	async fn appends_are_numbered_durable_and_replayed(sync: Sync) {
 		let dir = tempfile::tempdir().unwrap();
 		let path = dir.path().join("journal.redb");
 		{
-			let journal = Journal::open(&path).unwrap();
-			// Many concurrent appends: group commits, contiguous numbers.
+			let journal =
+				Journal::open_with(&path, JournalOptions { sync, ..Default::default() }).unwrap();
+			// Many concurrent appends: contiguous numbers, one each.
 			let mut tasks = Vec::new();
 			for i in 0..200 {
 				let journal = journal.clone();
@@ -635,13 +817,11 @@ mod tests {
 			}
 			numbers.sort();
 			assert_eq!(numbers, (0..200).collect::<Vec<u64>>());
-			let report = RegistrationReport {
-				impu: ImpuId::repeat_byte(2),
-				state: RegistrationState::Registered,
-				scscf: Some(Name::truncate_from(b"sip:scscf".to_vec())),
-			};
-			assert_eq!(journal.registration(report).await.unwrap(), 0);
+			assert_eq!(journal.registration(report(2)).await.unwrap(), 0);
 		}
+		// A clean shutdown applied everything and voided the log.
+		let (_, frames) = Wal::open(&log_path(&path), DEFAULT_LOG_CAPACITY).unwrap();
+		assert!(frames.is_empty());
 		// Reopened (a restart): everything is still there.
 		let journal = Journal::open(&path).unwrap();
 		assert_eq!(journal.depth().unwrap(), (200, 1));
@@ -658,6 +838,67 @@ mod tests {
 	}
 
 	#[tokio::test(flavor = "multi_thread")]
+	async fn entries_appended_together_are_numbered_and_stored_together() {
+		for sync in MODES {
+			let dir = tempfile::tempdir().unwrap();
+			let path = dir.path().join("journal.redb");
+			let journal =
+				Journal::open_with(&path, JournalOptions { sync, ..Default::default() }).unwrap();
+			let together = vec![
+				Entry::Registration(report(2)),
+				Entry::Audit(1, record(1)),
+				Entry::Audit(2, record(2)),
+			];
+			assert_eq!(journal.append(together).await.unwrap(), vec![0, 0, 1]);
+			let more = vec![Entry::Audit(1, record(3)), Entry::Registration(report(3))];
+			assert_eq!(journal.append(more).await.unwrap(), vec![2, 1]);
+			assert_eq!(journal.append(Vec::new()).await.unwrap(), Vec::<u64>::new());
+			journal.settle().await.unwrap();
+			assert_eq!(journal.depth().unwrap(), (3, 2));
+			let pending = journal.pending_audit(10).unwrap();
+			assert_eq!(
+				pending.iter().map(|r| (r.sequence, r.realm, r.record.result)).collect::<Vec<_>>(),
+				vec![(0, 1, 1), (1, 2, 2), (2, 1, 3)]
+			);
+			assert_eq!(
+				journal.pending_registrations(10).unwrap(),
+				vec![(0, report(2)), (1, report(3))]
+			);
+		}
+	}
+
+	#[tokio::test(flavor = "multi_thread")]
+	async fn before_answer_returns_only_once_flushed() {
+		let dir = tempfile::tempdir().unwrap();
+		let journal = Journal::open(&dir.path().join("journal.redb")).unwrap();
+		for i in 0..20 {
+			journal.audit(1, record(i)).await.unwrap();
+			// The flusher's watermark covers every append returned so far.
+			let last = journal.inner.flush.last().unwrap();
+			assert_eq!(last, u64::from(i) + 1);
+			assert!(journal.inner.flush.flushed.borrow().through >= last);
+		}
+	}
+
+	#[tokio::test(flavor = "multi_thread")]
+	async fn an_append_larger_than_the_log_is_refused_and_the_journal_goes_on() {
+		let dir = tempfile::tempdir().unwrap();
+		let path = dir.path().join("journal.redb");
+		// Room for some 4 KiB of frames: 200 records do not fit even empty.
+		let options = JournalOptions { log_capacity: 2 * 4096, sync: Sync::WithAnswer };
+		let journal = Journal::open_with(&path, options).unwrap();
+		let huge = (0..200).map(|i| Entry::Audit(1, record(i))).collect();
+		match journal.append(huge).await {
+			Err(JournalError::Storage(e)) => assert!(e.contains("larger than the journal log")),
+			other => panic!("{other:?}"),
+		}
+		// No number was given out, and appends still work.
+		assert_eq!(journal.audit(1, record(0)).await.unwrap(), 0);
+		journal.settle().await.unwrap();
+		assert_eq!(journal.depth().unwrap(), (1, 0));
+	}
+
+	#[tokio::test(flavor = "multi_thread")]
 	async fn numbering_resumes_from_the_chain_when_it_is_ahead() {
 		let dir = tempfile::tempdir().unwrap();
 		let journal = Journal::open(&dir.path().join("journal.redb")).unwrap();
@@ -670,9 +911,9 @@ mod tests {
 		assert_eq!(journal.audit(1, record(0)).await.unwrap(), 1001);
 	}
 	fn write_frames(path: &Path, frames: &[Frame]) {
-		let (mut wal, _) =
-			Wal::open(&log_path(path), DEFAULT_LOG_CAPACITY, Sync::BeforeAnswer).unwrap();
+		let (mut wal, _) = Wal::open(&log_path(path), DEFAULT_LOG_CAPACITY).unwrap();
 		wal.append(&frames.iter().map(Encode::encode).collect::<Vec<_>>()).unwrap();
+		wal.sync().unwrap();
 	}
 
 	#[tokio::test(flavor = "multi_thread")]
@@ -689,9 +930,9 @@ mod tests {
 		write_frames(
 			&path,
 			&[
-				Frame { number: 0, entry: Append::Audit(1, record(7)) },
-				Frame { number: 0, entry: Append::Registration(report.clone()) },
-				Frame { number: 1, entry: Append::Audit(2, record(8)) },
+				Frame { number: 0, entry: Entry::Audit(1, record(7)) },
+				Frame { number: 0, entry: Entry::Registration(report.clone()) },
+				Frame { number: 1, entry: Entry::Audit(2, record(8)) },
 			],
 		);
 		let journal = Journal::open(&path).unwrap();
@@ -724,7 +965,7 @@ mod tests {
 		write_frames(
 			&path,
 			&(0..3)
-				.map(|i| Frame { number: i, entry: Append::Audit(1, record(i as u32)) })
+				.map(|i| Frame { number: i, entry: Entry::Audit(1, record(i as u32)) })
 				.collect::<Vec<_>>(),
 		);
 		let journal = Journal::open(&path).unwrap();
@@ -735,10 +976,16 @@ mod tests {
 
 	#[tokio::test(flavor = "multi_thread")]
 	async fn a_full_log_is_checkpointed_and_nothing_is_lost() {
+		for sync in MODES {
+			a_full_log_is_checkpointed(sync).await;
+		}
+	}
+
+	async fn a_full_log_is_checkpointed(sync: Sync) {
 		let dir = tempfile::tempdir().unwrap();
 		let path = dir.path().join("journal.redb");
 		// Room for a few dozen records: many checkpoints on the way.
-		let options = JournalOptions { log_capacity: 3 * 4096, sync: Sync::WithAnswer };
+		let options = JournalOptions { log_capacity: 3 * 4096, sync };
 		let journal = Journal::open_with(&path, options).unwrap();
 		let mut tasks = Vec::new();
 		for i in 0..500 {

@@ -1031,6 +1031,18 @@ async fn register_latency_bridge_against_a_static_hss() {
 				failed.len()
 			);
 			latencies.extend(run);
+			if bridge.is_some() {
+				// The bridge's own time per Cx request (decoded to answered),
+				// warm-up included.
+				let sum = setup.metric("ims_bridge_cx_latency_seconds_sum").unwrap_or(0.0);
+				let count = setup.metric("ims_bridge_cx_latency_seconds_count").unwrap_or(0.0);
+				println!(
+					"register-bench: round {} {}: {count} Cx requests handled in {:.3} ms on average",
+					round + 1,
+					modes[mode],
+					sum * 1e3 / count.max(1.0)
+				);
+			}
 			icscf.terminate(Duration::from_secs(10));
 			scscf.terminate(Duration::from_secs(10));
 			if let Some(bridge) = bridge.as_mut() {

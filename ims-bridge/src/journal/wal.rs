@@ -16,131 +16,33 @@
 //! voiding every frame before it; the journal does so only once what those
 //! frames held is durable in its database.
 //!
-//! An append either waits for its `fdatasync` ([`Sync::BeforeAnswer`]) or
-//! returns once the frames are written to the file, which a syncer thread
-//! then flushes, one `fdatasync` after another ([`Sync::WithAnswer`]).
+//! [`Wal::append`] only writes; the journal's flusher thread makes the
+//! writes durable with [`Wal::sync`] (or an `fdatasync` of [`Wal::file`]),
+//! one flush for every append written while the previous one ran.
 
 use std::fs::{File, OpenOptions};
 use std::io;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::Arc;
 
 const MAGIC: &[u8; 8] = b"IMSJWAL1";
 /// The header's room; frames start after it.
 const HEADER: u64 = 4096;
 const FRAME_HEADER: u64 = 8;
 
-/// When an appended record is durable, relative to the answer it records.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Sync {
-	/// The answer waits for the `fdatasync` of its record: nothing answered
-	/// is ever missing from the trail, even after a power loss.
-	#[default]
-	BeforeAnswer,
-	/// The answer waits for the record to be written to the file (in the
-	/// kernel's page cache: it survives any crash of the bridge) and goes
-	/// while a syncer thread flushes it, within one `fdatasync` of the disk.
-	/// A power loss can lose the records of the last few milliseconds.
-	WithAnswer,
-}
-
-/// The log. Used by the journal's writer thread only.
+/// The log: its file, current generation and tail. The journal keeps it
+/// behind a lock; the flusher thread holds only the file.
 #[derive(Debug)]
 pub(super) struct Wal {
 	file: Arc<File>,
 	generation: u64,
 	cursor: u64,
 	capacity: u64,
-	syncer: Option<Syncer>,
 }
 
-/// The background flusher of [`Sync::WithAnswer`].
-#[derive(Debug)]
-struct Syncer {
-	shared: Arc<SyncShared>,
-	thread: Option<std::thread::JoinHandle<()>>,
-}
-
-#[derive(Debug, Default)]
-struct SyncShared {
-	state: Mutex<SyncState>,
-	wake: Condvar,
-}
-
-#[derive(Debug, Default)]
-struct SyncState {
-	/// Appends written, and flushed.
-	written: u64,
-	synced: u64,
-	stop: bool,
-	/// The last flush failed: the next append reports it.
-	error: Option<String>,
-}
-
-impl Syncer {
-	fn start(file: Arc<File>) -> io::Result<Syncer> {
-		let shared = Arc::new(SyncShared::default());
-		let flusher = shared.clone();
-		let thread = std::thread::Builder::new()
-			.name("journal-sync".into())
-			.spawn(move || flusher.run(&file))?;
-		Ok(Syncer { shared, thread: Some(thread) })
-	}
-
-	fn written(&self) -> io::Result<()> {
-		let mut state = self.shared.state.lock().map_err(|_| invalid("journal syncer poisoned"))?;
-		if let Some(error) = state.error.take() {
-			return Err(io::Error::other(error));
-		}
-		state.written = state.written.wrapping_add(1);
-		self.shared.wake.notify_one();
-		Ok(())
-	}
-}
-
-impl SyncShared {
-	fn run(&self, file: &File) {
-		let Ok(mut state) = self.state.lock() else { return };
-		loop {
-			while state.written == state.synced && !state.stop {
-				state = match self.wake.wait(state) {
-					Ok(state) => state,
-					Err(_) => return,
-				};
-			}
-			if state.written == state.synced {
-				return;
-			}
-			let target = state.written;
-			drop(state);
-			let flushed = file.sync_data();
-			state = match self.state.lock() {
-				Ok(state) => state,
-				Err(_) => return,
-			};
-			state.synced = target;
-			if let Err(e) = flushed {
-				tracing::error!(error = %e, "journal log fdatasync failed");
-				state.error = Some(e.to_string());
-			}
-		}
-	}
-}
-
-impl Drop for Syncer {
-	fn drop(&mut self) {
-		if let Ok(mut state) = self.shared.state.lock() {
-			state.stop = true;
-			self.shared.wake.notify_one();
-		}
-		if let Some(thread) = self.thread.take() {
-			let _ = thread.join();
-		}
-	}
-}
-
+/// The checksum of a frame: it covers the generation, so an older
+/// generation's frame never passes for a current one.
 fn frame_crc(generation: u64, payload: &[u8]) -> u32 {
 	let mut crc = crc32fast::Hasher::new();
 	crc.update(&generation.to_le_bytes());
@@ -166,15 +68,7 @@ impl Wal {
 	/// Opens the log at `path` (creating a zero-filled one of `capacity`
 	/// bytes) and returns it with the payloads of its current generation, in
 	/// the order they were appended.
-	pub fn open(path: &Path, capacity: u64, sync: Sync) -> io::Result<(Wal, Vec<Vec<u8>>)> {
-		let (mut wal, payloads) = Self::open_file(path, capacity)?;
-		if sync == Sync::WithAnswer {
-			wal.syncer = Some(Syncer::start(wal.file.clone())?);
-		}
-		Ok((wal, payloads))
-	}
-
-	fn open_file(path: &Path, capacity: u64) -> io::Result<(Wal, Vec<Vec<u8>>)> {
+	pub fn open(path: &Path, capacity: u64) -> io::Result<(Wal, Vec<Vec<u8>>)> {
 		let capacity = capacity.max(HEADER * 2);
 		let file = Arc::new(
 			OpenOptions::new().read(true).write(true).create(true).truncate(false).open(path)?,
@@ -194,7 +88,7 @@ impl Wal {
 				// The new file's directory entry must survive a crash too.
 				File::open(dir)?.sync_all()?;
 			}
-			let wal = Wal { file, generation: 0, cursor: HEADER, capacity, syncer: None };
+			let wal = Wal { file, generation: 0, cursor: HEADER, capacity };
 			return Ok((wal, Vec::new()));
 		}
 		let mut head = [0u8; 20];
@@ -208,7 +102,7 @@ impl Wal {
 		let mut generation = [0u8; 8];
 		generation.copy_from_slice(&head[8..16]);
 		let generation = u64::from_le_bytes(generation);
-		let mut wal = Wal { file, generation, cursor: HEADER, capacity: length, syncer: None };
+		let mut wal = Wal { file, generation, cursor: HEADER, capacity: length };
 		let payloads = wal.read_frames()?;
 		Ok((wal, payloads))
 	}
@@ -250,9 +144,25 @@ impl Wal {
 		self.cursor == HEADER
 	}
 
-	/// Appends `payloads`: durable on return with [`Sync::BeforeAnswer`],
-	/// written and being flushed with [`Sync::WithAnswer`]. The caller
-	/// checks [`Wal::fits`] first.
+	/// Whether `bytes` of frames could ever fit (in an empty log).
+	pub fn could_fit(&self, bytes: u64) -> bool {
+		HEADER.saturating_add(bytes) <= self.capacity
+	}
+
+	/// The log file, for the flusher's `fdatasync`.
+	pub fn file(&self) -> Arc<File> {
+		self.file.clone()
+	}
+
+	/// Makes every append so far durable (the journal's flusher does so
+	/// through [`Wal::file`]).
+	#[cfg(test)]
+	pub fn sync(&self) -> io::Result<()> {
+		self.file.sync_data()
+	}
+
+	/// Writes `payloads` as frames after the last ones; durable after the
+	/// next [`Wal::sync`]. The caller checks [`Wal::fits`] first.
 	pub fn append(&mut self, payloads: &[Vec<u8>]) -> io::Result<()> {
 		let len = Self::frames_len(payloads);
 		if !self.fits(len) {
@@ -266,10 +176,6 @@ impl Wal {
 			buffer.extend_from_slice(payload);
 		}
 		self.file.write_all_at(&buffer, self.cursor)?;
-		match &self.syncer {
-			None => self.file.sync_data()?,
-			Some(syncer) => syncer.written()?,
-		}
 		self.cursor += len;
 		Ok(())
 	}
@@ -294,40 +200,27 @@ mod tests {
 	}
 
 	#[test]
-	fn frames_written_without_waiting_are_flushed_and_survive() {
-		let dir = tempfile::tempdir().unwrap();
-		let path = dir.path().join("j.wal");
-		let (mut wal, _) = Wal::open(&path, 64 * 1024, Sync::WithAnswer).unwrap();
-		for i in 0..50 {
-			wal.append(&payloads(i % 4 + 1)).unwrap();
-		}
-		// The syncer has caught up, or does so before it stops.
-		drop(wal);
-		let (_, found) = Wal::open(&path, 64 * 1024, Sync::WithAnswer).unwrap();
-		assert_eq!(found.len(), (0..50).map(|i| i % 4 + 1).sum::<usize>());
-	}
-
-	#[test]
 	fn frames_survive_a_reopen_and_a_reset_voids_them() {
 		let dir = tempfile::tempdir().unwrap();
 		let path = dir.path().join("j.wal");
-		let (mut wal, found) = Wal::open(&path, 64 * 1024, Sync::BeforeAnswer).unwrap();
+		let (mut wal, found) = Wal::open(&path, 64 * 1024).unwrap();
 		assert!(found.is_empty() && wal.is_empty());
 		wal.append(&payloads(3)).unwrap();
 		wal.append(&payloads(2)).unwrap();
+		wal.sync().unwrap();
 		drop(wal);
-		let (mut wal, found) = Wal::open(&path, 64 * 1024, Sync::BeforeAnswer).unwrap();
+		let (mut wal, found) = Wal::open(&path, 64 * 1024).unwrap();
 		assert_eq!(found, [payloads(3), payloads(2)].concat());
 		// Appends continue after what was found.
 		wal.append(&[b"more".to_vec()]).unwrap();
 		drop(wal);
-		let (mut wal, found) = Wal::open(&path, 64 * 1024, Sync::BeforeAnswer).unwrap();
+		let (mut wal, found) = Wal::open(&path, 64 * 1024).unwrap();
 		assert_eq!(found.last().unwrap(), b"more");
 		wal.reset().unwrap();
 		// A shorter new generation over the old frames: only it is read.
 		wal.append(&[b"new".to_vec()]).unwrap();
 		drop(wal);
-		let (_, found) = Wal::open(&path, 64 * 1024, Sync::BeforeAnswer).unwrap();
+		let (_, found) = Wal::open(&path, 64 * 1024).unwrap();
 		assert_eq!(found, vec![b"new".to_vec()]);
 	}
 
@@ -335,7 +228,7 @@ mod tests {
 	fn a_torn_or_corrupt_tail_ends_the_log_there() {
 		let dir = tempfile::tempdir().unwrap();
 		let path = dir.path().join("j.wal");
-		let (mut wal, _) = Wal::open(&path, 64 * 1024, Sync::BeforeAnswer).unwrap();
+		let (mut wal, _) = Wal::open(&path, 64 * 1024).unwrap();
 		wal.append(&payloads(4)).unwrap();
 		drop(wal);
 		// Flip a byte in the third frame's payload.
@@ -344,7 +237,7 @@ mod tests {
 		file.write_all_at(&[0xff], third).unwrap();
 		// A frame header claiming more than the file holds.
 		drop(file);
-		let (mut wal, found) = Wal::open(&path, 64 * 1024, Sync::BeforeAnswer).unwrap();
+		let (mut wal, found) = Wal::open(&path, 64 * 1024).unwrap();
 		assert_eq!(found, payloads(2));
 		// New appends overwrite the bad tail.
 		wal.append(&[b"x".to_vec()]).unwrap();
@@ -352,7 +245,7 @@ mod tests {
 		let at = HEADER + Wal::frames_len(&[payloads(2), vec![b"x".to_vec()]].concat());
 		file.write_all_at(&u32::MAX.to_le_bytes(), at).unwrap();
 		drop(wal);
-		let (_, found) = Wal::open(&path, 64 * 1024, Sync::BeforeAnswer).unwrap();
+		let (_, found) = Wal::open(&path, 64 * 1024).unwrap();
 		assert_eq!(found.len(), 3);
 	}
 
@@ -360,7 +253,7 @@ mod tests {
 	fn a_full_log_refuses_and_a_bad_header_is_an_error() {
 		let dir = tempfile::tempdir().unwrap();
 		let path = dir.path().join("j.wal");
-		let (mut wal, _) = Wal::open(&path, 2 * HEADER, Sync::BeforeAnswer).unwrap();
+		let (mut wal, _) = Wal::open(&path, 2 * HEADER).unwrap();
 		let big = vec![vec![7u8; HEADER as usize]];
 		assert!(!wal.fits(Wal::frames_len(&big)));
 		assert_eq!(wal.append(&big).unwrap_err().kind(), io::ErrorKind::InvalidData);
@@ -368,14 +261,8 @@ mod tests {
 		let file = OpenOptions::new().write(true).open(&path).unwrap();
 		file.write_all_at(&[0xffu8; 4], 8).unwrap();
 		drop(file);
-		assert!(Wal::open(&path, 2 * HEADER, Sync::BeforeAnswer)
-			.unwrap_err()
-			.to_string()
-			.contains("checksum"));
+		assert!(Wal::open(&path, 2 * HEADER).unwrap_err().to_string().contains("checksum"));
 		std::fs::write(&path, b"something else entirely").unwrap();
-		assert!(Wal::open(&path, 2 * HEADER, Sync::BeforeAnswer)
-			.unwrap_err()
-			.to_string()
-			.contains("magic"));
+		assert!(Wal::open(&path, 2 * HEADER).unwrap_err().to_string().contains("magic"));
 	}
 }
