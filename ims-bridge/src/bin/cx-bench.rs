@@ -1,9 +1,9 @@
 //! `cx-bench`: Cx throughput and latency of the bridge on loopback.
 //!
 //! Method: the real Diameter listener and Cx application run in this
-//! process over a real vault and journal (in a temporary directory, so
-//! every answer waits for its audit record's group commit, fsync included)
-//! and an index filled as the chain follower fills it, for `--subscribers`
+//! process over a real vault and journal (in a temporary directory; every
+//! answer waits for its audit record as `--sync` says: its `fdatasync` by
+//! default, or its write into the log file) and an index filled as the chain follower fills it, for `--subscribers`
 //! subscribers. `--connections` Diameter clients each exchange CER/CEA,
 //! then keep `--window` requests in flight for `--seconds`, alternating MAR
 //! (SIP Digest) and SAR (re-registration), each to a random subscriber.
