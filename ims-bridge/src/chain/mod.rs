@@ -97,17 +97,51 @@ pub async fn submit_finalized<Call: subxt::transactions::Payload>(
 	signer: &subxt_signer::sr25519::Keypair,
 	call: &Call,
 ) -> Result<(), ChainError> {
-	// One transaction of this process at a time: the nonce comes from the
-	// finalized state, so two in flight (the submitter's and an admin
-	// command's) would take the same one.
+	submit_all_finalized(client, signer, std::slice::from_ref(call))
+		.await
+		.pop()
+		.unwrap_or_else(|| Err(ChainError::Call("no transaction submitted".into())))
+}
+
+/// Signs `calls` with `signer` under consecutive nonces, submits them all
+/// at the finalized head (so they can share a block), then waits for each
+/// until it is finalized; returns each one's outcome, in order. A call that
+/// could not be submitted ends the run: the calls after it are not sent
+/// (their nonces would leave a gap) and report the same error.
+pub async fn submit_all_finalized<Call: subxt::transactions::Payload>(
+	client: &Client,
+	signer: &subxt_signer::sr25519::Keypair,
+	calls: &[Call],
+) -> Vec<Result<(), ChainError>> {
+	// One run of this process's transactions at a time: the nonces come
+	// from the finalized state, so two runs in flight (the submitter's and
+	// an admin command's) would take the same ones.
 	let _turn = SUBMISSIONS.lock().await;
-	let at = client.at_current_block().await.map_err(ChainError::call)?;
-	at.transactions()
-		.sign_and_submit_then_watch_default(call, signer)
-		.await
-		.map_err(ChainError::call)?
-		.wait_for_finalized_success()
-		.await
-		.map_err(ChainError::call)?;
-	Ok(())
+	let mut progress = Vec::with_capacity(calls.len());
+	let submitted = async {
+		let at = client.at_current_block().await.map_err(ChainError::call)?;
+		let account: subxt::utils::AccountId32 = signer.public_key().into();
+		let first = at.transactions().account_nonce(&account).await.map_err(ChainError::call)?;
+		for (nonce, call) in (first..).zip(calls) {
+			let params =
+				subxt::config::PolkadotExtrinsicParamsBuilder::<Config>::new().nonce(nonce).build();
+			let watching = at
+				.transactions()
+				.sign_and_submit_then_watch(call, signer, params)
+				.await
+				.map_err(ChainError::call)?;
+			progress.push(watching);
+		}
+		Ok::<(), ChainError>(())
+	}
+	.await;
+	let mut outcomes = Vec::with_capacity(calls.len());
+	for watching in progress {
+		let outcome = watching.wait_for_finalized_success().await;
+		outcomes.push(outcome.map(|_| ()).map_err(ChainError::call));
+	}
+	if let Err(e) = submitted {
+		outcomes.resize_with(calls.len(), || Err(ChainError::Call(e.to_string())));
+	}
+	outcomes
 }
