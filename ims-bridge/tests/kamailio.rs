@@ -697,6 +697,61 @@ async fn kamailio_registers_through_the_bridge_and_the_audit_trail_is_finalized(
 	);
 }
 
+/// The submitter drains more than one transaction's worth of audit records
+/// into a real `ims-node`: full batches sent together under consecutive
+/// nonces, every record recorded once, in order, and the journal emptied.
+#[tokio::test(flavor = "multi_thread")]
+async fn audit_records_beyond_one_batch_are_all_finalized_once() {
+	use ims_bridge::journal::{Entry, Journal};
+	use ims_primitives::audit::{Activity, FrontRecord, Peer};
+	use ims_primitives::{ImpuId, Subject, Token};
+	const RECORDS: u64 = 2_500;
+	let (_base, _node, setup) = dev_chain().await;
+	let dir = tempfile::tempdir().unwrap();
+	let journal = Journal::open(&dir.path().join("journal.redb")).unwrap();
+	let entries = (0..RECORDS)
+		.map(|i| {
+			Entry::Audit(
+				0,
+				FrontRecord {
+					subject: Subject::Impu(ImpuId::from_low_u64_be(i)),
+					peer: Peer::Diameter(Token::truncate_from(b"scscf.ims.example.net".to_vec())),
+					activity: Activity::LocationQuery,
+					result: 2001,
+					at_ms: 1_763_000_000_000 + i,
+				},
+			)
+		})
+		.collect();
+	journal.append(entries).await.unwrap();
+	journal.settle().await.unwrap();
+	let first = next_sequence(&setup.rpc_url).await;
+	assert_eq!(first, 0, "nothing recorded before the submitter starts");
+
+	let client = chain::connect(&setup.rpc_url).await.unwrap();
+	let metrics = Arc::new(ims_bridge::metrics::Metrics::new().unwrap());
+	let (stop, shutdown) = tokio::sync::watch::channel(false);
+	let submitter = tokio::spawn(chain::submit(
+		client,
+		journal.clone(),
+		subxt_signer::sr25519::dev::alice(),
+		metrics.clone(),
+		shutdown,
+	));
+	let drained = Instant::now();
+	while journal.depth().unwrap().0 > 0 {
+		assert!(drained.elapsed() < Duration::from_secs(120), "the journal never drained");
+		tokio::time::sleep(Duration::from_millis(200)).await;
+	}
+	stop.send_replace(true);
+	submitter.await.unwrap();
+	assert_eq!(next_sequence(&setup.rpc_url).await, RECORDS, "every record recorded once");
+	// 1024 + 1024 + 452 records: three batches, submitted in one round.
+	assert_eq!(metrics.batches.get(), 3);
+	assert_eq!(metrics.batch_latency.get_sample_count(), 3);
+	println!("{RECORDS} records finalized in {:.1} s", drained.elapsed().as_secs_f64());
+}
+
 // ---- REGISTER latency: the bridge against a static stand-in HSS ----
 
 use ims_bridge::diameter::codec::{Avp, Message};
