@@ -235,11 +235,15 @@ impl Subscriber {
 	}
 }
 
-/// The SQNs handed out from the current reservation of one IMPI.
-#[derive(Clone, Copy, Debug)]
+/// The SQNs handed out from the current reservation of one IMPI, with the
+/// AKA keys read when it was made: any change to the subscriber drops the
+/// lease, so they stay current, and the vectors of a reservation need no
+/// further read or decryption.
+#[derive(Debug)]
 struct Lease {
 	next: u64,
 	limit: u64,
+	keys: AkaKeys,
 }
 
 /// The vault. Shared between tasks behind an `Arc`; its methods block on
@@ -388,7 +392,10 @@ impl Vault {
 				.transpose()?;
 			if let Some(old) = old {
 				for (kind, name) in old.lookup_names() {
-					lookup.remove(self.lookup_key(kind, name).as_slice())?;
+					let key = self.lookup_key(kind, name);
+					lookup.remove(key.as_slice())?;
+					// Its reservations go too: a lease holds the old keys.
+					leases.remove(&key);
 				}
 			}
 			for (kind, name) in subscriber.lookup_names() {
@@ -466,16 +473,14 @@ impl Vault {
 	pub fn next_aka(&self, impi: &str) -> Result<Option<(AkaKeys, u64)>, VaultError> {
 		let key = self.lookup_key(Kind::Impi, impi);
 		let mut leases = self.leases.lock().unwrap_or_else(|p| p.into_inner());
-		let Some(handle) = self.handle_of(Kind::Impi, impi)? else { return Ok(None) };
 		if let Some(lease) = leases.get_mut(&key) {
 			if lease.next <= lease.limit {
 				let sqn = lease.next;
 				lease.next = next_sqn(sqn).unwrap_or(SQN_MAX.saturating_add(1));
-				let subscriber = self.read_handle(&handle)?.ok_or(VaultError::Corrupt)?;
-				let aka = subscriber.impi(impi).and_then(|i| i.aka.as_ref());
-				return Ok(Some((aka.ok_or(VaultError::NoAkaKeys)?.keys(), sqn)));
+				return Ok(Some((lease.keys.clone(), sqn)));
 			}
 		}
+		let Some(handle) = self.handle_of(Kind::Impi, impi)? else { return Ok(None) };
 		// Reserve the next block and commit it before handing out any of it.
 		let (keys, first, limit) = self.update_aka(&handle, impi, |aka| {
 			let first = next_sqn(aka.sqn).ok_or(VaultError::SqnExhausted)?;
@@ -484,7 +489,7 @@ impl Vault {
 			Ok((first, limit))
 		})?;
 		let next = next_sqn(first).unwrap_or(SQN_MAX.saturating_add(1));
-		leases.insert(key, Lease { next, limit });
+		leases.insert(key, Lease { next, limit, keys: keys.clone() });
 		Ok(Some((keys, first)))
 	}
 
@@ -679,6 +684,29 @@ mod tests {
 		let stored = vault.find(Kind::Impi, "alice@ims.test").unwrap().unwrap();
 		let hwm = stored.impis[0].aka.as_ref().unwrap().sqn;
 		assert!(hwm >= *seen.last().unwrap());
+	}
+
+	#[test]
+	fn a_reservation_never_outlives_the_keys_it_was_made_with() {
+		let dir = tempfile::tempdir().unwrap();
+		let vault = Vault::open(&dir.path().join("vault.redb"), &key()).unwrap();
+		vault.put(&alice()).unwrap();
+		let (_, first) = vault.next_aka("alice@ims.test").unwrap().unwrap();
+		// New keys: the next vector uses them, past every SQN handed out.
+		let stored = vault.find(Kind::Impi, "alice@ims.test").unwrap().unwrap();
+		let mut rekeyed = stored.clone();
+		let aka = rekeyed.impis[0].aka.as_mut().unwrap();
+		(aka.k, aka.sqn) = ([9; 16], SQN_STEP * SQN_BLOCK);
+		vault.put(&rekeyed).unwrap();
+		let (keys, sqn) = vault.next_aka("alice@ims.test").unwrap().unwrap();
+		assert_eq!(keys.k, [9; 16]);
+		assert!(sqn > first);
+		// The subscription replaced without that IMPI: no vector from the
+		// old reservation.
+		let mut without = stored;
+		without.impis[0].identity = "other@ims.test".into();
+		vault.put(&without).unwrap();
+		assert!(vault.next_aka("alice@ims.test").unwrap().is_none());
 	}
 
 	#[test]
