@@ -13,7 +13,7 @@ use crate::diameter::codec::{Avp, AvpError, Message};
 use crate::diameter::dict::{avp, command, experimental, result, VENDOR_3GPP};
 use crate::diameter::peer::{answer_for, error_answer, Application, LocalIdentity, PeerInfo};
 use crate::index::Index;
-use crate::journal::{Entry, Journal, Record, RegistrationReport};
+use crate::journal::{Entry, Journal, RegistrationReport};
 use crate::metrics::Metrics;
 use crate::pseudonym::Kind;
 use crate::user_data;
@@ -929,30 +929,31 @@ impl Cx {
 			if code == 0 && !last_attempt {
 				continue;
 			}
+			let mut entries = Vec::with_capacity(2);
 			if code == result::SUCCESS {
-				let report = RegistrationReport {
+				entries.push(Entry::Registration(RegistrationReport {
 					impu: first,
 					state: RegistrationState::NotRegistered,
 					scscf: None,
-				};
-				if let Err(e) = self.journal.registration(report).await {
-					tracing::error!(error = %e, "deregistration report not journaled");
-				}
+				}));
 				self.index.set_registration(&served.members, RegistrationView::default());
 				let mut map = self.served.lock().unwrap_or_else(|p| p.into_inner());
 				for member in &served.members {
 					map.remove(member);
 				}
 			}
-			let record: Record = FrontRecord {
-				subject: Subject::Impu(first),
-				peer: Peer::Diameter(Token::truncate_from(served.peer.as_bytes().to_vec())),
-				activity: Activity::Deregistration,
-				result: code,
-				at_ms: now_ms(),
-			};
-			if let Err(e) = self.journal.audit(served.realm, record).await {
-				tracing::error!(error = %e, "RTR audit record not journaled");
+			entries.push(Entry::Audit(
+				served.realm,
+				FrontRecord {
+					subject: Subject::Impu(first),
+					peer: Peer::Diameter(Token::truncate_from(served.peer.as_bytes().to_vec())),
+					activity: Activity::Deregistration,
+					result: code,
+					at_ms: now_ms(),
+				},
+			));
+			if let Err(e) = self.journal.append(entries).await {
+				tracing::error!(error = %e, "RTR audit record or deregistration report not journaled");
 			}
 		}
 		results

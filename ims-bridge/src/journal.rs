@@ -513,20 +513,6 @@ impl Journal {
 		Ok(numbers)
 	}
 
-	async fn append_one(&self, entry: Entry) -> Result<u64, JournalError> {
-		self.append(vec![entry]).await?.first().copied().ok_or(JournalError::Stopped)
-	}
-
-	/// Appends an audit record; returns its sequence number.
-	pub async fn audit(&self, realm: RealmId, record: Record) -> Result<u64, JournalError> {
-		self.append_one(Entry::Audit(realm, record)).await
-	}
-
-	/// Appends a registration report; returns its number.
-	pub async fn registration(&self, report: RegistrationReport) -> Result<u64, JournalError> {
-		self.append_one(Entry::Registration(report)).await
-	}
-
 	/// Has the applier make everything in the log durable in the database,
 	/// then voids the log. Called with the log locked; a failure stops the
 	/// journal (the log can no longer take appends).
@@ -763,6 +749,22 @@ fn apply_loop(db: &Database, mut state: Counters, rx: mpsc::Receiver<Applied>) -
 			tracing::error!(error = %e, "journal database commit at shutdown failed; the log is replayed at the next start");
 			false
 		},
+	}
+}
+
+/// One entry at a time, for the tests.
+#[cfg(test)]
+impl Journal {
+	async fn append_one(&self, entry: Entry) -> Result<u64, JournalError> {
+		self.append(vec![entry]).await?.first().copied().ok_or(JournalError::Stopped)
+	}
+
+	async fn audit(&self, realm: RealmId, record: Record) -> Result<u64, JournalError> {
+		self.append_one(Entry::Audit(realm, record)).await
+	}
+
+	async fn registration(&self, report: RegistrationReport) -> Result<u64, JournalError> {
+		self.append_one(Entry::Registration(report)).await
 	}
 }
 

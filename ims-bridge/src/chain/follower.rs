@@ -69,13 +69,16 @@ async fn impi_entry(at: &AtBlock, impi: ImpiId) -> Result<Option<ImpiEntry>, Cha
 		.await
 		.map_err(ChainError::call)?;
 	let Some(value) = value else { return Ok(None) };
-	let record = value.decode().map_err(ChainError::call)?;
-	Ok(Some(ImpiEntry {
+	Ok(Some(entry_of(value.decode().map_err(ChainError::call)?)))
+}
+
+fn entry_of(record: ims::runtime_types::pallet_ims_identity::types::ImpiRecord) -> ImpiEntry {
+	ImpiEntry {
 		subscription: h256(record.subscription.0),
 		schemes: record.schemes.0,
 		default_scheme: record.default_scheme.0,
 		credential_epoch: record.credential_epoch,
-	}))
+	}
 }
 
 async fn views(
@@ -110,15 +113,7 @@ pub async fn load(at: &AtBlock) -> Result<Update, ChainError> {
 		let entry = entry.map_err(ChainError::call)?;
 		let (impi,) = entry.key().map_err(ChainError::call)?.decode().map_err(ChainError::call)?;
 		let record = entry.value().decode().map_err(ChainError::call)?;
-		impis.push((
-			h256(impi.0),
-			Some(ImpiEntry {
-				subscription: h256(record.subscription.0),
-				schemes: record.schemes.0,
-				default_scheme: record.default_scheme.0,
-				credential_epoch: record.credential_epoch,
-			}),
-		));
+		impis.push((h256(impi.0), Some(entry_of(record))));
 	}
 	Ok(Update {
 		at: at_of(at),
@@ -272,11 +267,11 @@ async fn refresh(index: &Index, at: &AtBlock, t: Touched) -> Result<Update, Chai
 	})
 }
 
-/// Public identities an update bars or removes, that were neither before:
-/// their S-CSCF must be told (RTR).
 /// An identity the chain has barred or removed, with its view from before.
 pub type Terminated = (ImpuId, Arc<ims_primitives::ServerAssignmentView>);
 
+/// Public identities an update bars or removes, that were neither before:
+/// their S-CSCF must be told (RTR).
 fn terminated(index: &Index, update: &Update) -> Vec<Terminated> {
 	update
 		.impus

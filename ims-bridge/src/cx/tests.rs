@@ -5,6 +5,7 @@ use super::*;
 use crate::auth::milenage::Milenage;
 use crate::diameter::dict::APP_CX;
 use crate::index::{ImpiEntry, Update};
+use crate::journal::Record;
 use crate::vault::{AkaSecret, DigestSecret, PrivateIdentity, VaultKey};
 use ims_primitives::{
 	ApplicationServer, AuthSchemes, DefaultHandling, IfcView, ImpuKind, ImpuView,
