@@ -163,6 +163,14 @@ pub struct VaultFile {
 	pub key_file: Option<PathBuf>,
 	/// Or the environment variable holding it in hex.
 	pub key_env: Option<String>,
+	/// Subscriptions whose sealed records and look-ups are kept in memory,
+	/// so that Cx answers need no database read (0: none).
+	#[serde(default = "default_cache_subscribers")]
+	pub cache_subscribers: u32,
+}
+
+fn default_cache_subscribers() -> u32 {
+	crate::vault::DEFAULT_CACHE_SUBSCRIBERS
 }
 
 /// `[journal]`.
@@ -231,6 +239,8 @@ pub struct Config {
 	pub vault_path: PathBuf,
 	/// Vault key.
 	pub vault_key: VaultKey,
+	/// The vault's read cache, in subscriptions.
+	pub vault_cache: u32,
 	/// Journal file.
 	pub journal_path: PathBuf,
 	/// Journal durability.
@@ -454,6 +464,7 @@ impl Config {
 			signer,
 			vault_path: at(&file.vault.path),
 			vault_key,
+			vault_cache: file.vault.cache_subscribers,
 			journal_path: at(&file.journal.path),
 			journal_sync: file.journal.sync,
 			admin_socket: at(&file.admin.socket),
@@ -525,6 +536,29 @@ listen = "127.0.0.1:9615"
 		std::fs::write(dir.path().join("relaxed.toml"), relaxed).unwrap();
 		let config = Config::load(&dir.path().join("relaxed.toml")).unwrap();
 		assert_eq!(config.journal_sync, crate::journal::Sync::WithAnswer);
+	}
+
+	#[test]
+	fn the_vault_cache_is_sized_in_subscriptions() {
+		let dir = tempfile::tempdir().unwrap();
+		write_secret(dir.path(), "signer", "//Alice\n");
+		write_secret(dir.path(), "vault.key", &"11".repeat(32));
+		let load = |text: String| {
+			std::fs::write(dir.path().join("bridge.toml"), text).unwrap();
+			Config::load(&dir.path().join("bridge.toml"))
+		};
+		let with = |value: &str| {
+			GOOD.replace("key_file = \"vault.key\"", &format!("key_file = \"vault.key\"\n{value}"))
+		};
+		assert_eq!(load(GOOD.into()).unwrap().vault_cache, crate::vault::DEFAULT_CACHE_SUBSCRIBERS);
+		assert_eq!(load(with("cache_subscribers = 0")).unwrap().vault_cache, 0);
+		assert_eq!(load(with("cache_subscribers = 5000")).unwrap().vault_cache, 5000);
+		for bad in
+			["cache_subscribers = -1", "cache_subscribers = \"many\"", "cache_subscribers = 1e9"]
+		{
+			let err = load(with(bad)).err().unwrap().to_string();
+			assert!(err.contains("cache_subscribers"), "{bad}: {err}");
+		}
 	}
 
 	#[test]

@@ -110,8 +110,9 @@ const RTR_RETRY: Duration = Duration::from_secs(5);
 pub async fn run(config: config::Config) -> Result<(), RunError> {
 	let signer = signer(&config.signer).map_err(RunError::Start)?;
 	let account: subxt::utils::AccountId32 = signer.public_key().into();
-	let vault = vault::Vault::open(&config.vault_path, &config.vault_key)
-		.map_err(|e| RunError::Vault(config.vault_path.display().to_string(), e))?;
+	let vault =
+		vault::Vault::open_with_cache(&config.vault_path, &config.vault_key, config.vault_cache)
+			.map_err(|e| RunError::Vault(config.vault_path.display().to_string(), e))?;
 	let vault = Arc::new(vault);
 	let options =
 		journal::JournalOptions { sync: config.journal_sync, ..journal::JournalOptions::default() };

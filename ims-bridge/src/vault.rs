@@ -22,6 +22,12 @@
 //!   USIMs accept).
 //! - Erasure removes the record and its look-up keys, then compacts the
 //!   file so that freed pages are reused or cut off.
+//! - Reads: the look-ups and the sealed records a Cx request needs are
+//!   kept in a bounded in-memory cache (least recently used first out), so
+//!   that answering a request opens no database transaction. The records
+//!   stay sealed there and are opened for each use, as from the file; every
+//!   write goes through this process (redb locks the file), which drops
+//!   what it changed from the cache once it has committed.
 
 use crate::auth::{next_sqn, AkaKeys, SQN_MAX, SQN_STEP};
 use crate::pseudonym::{pseudonym, Kind};
@@ -31,10 +37,11 @@ use codec::{Decode, Encode};
 use hmac::{Hmac, Mac};
 use rand::RngCore;
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use schnellru::{ByLength, LruMap};
 use sha2::Sha256;
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::{Mutex, RwLock};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 /// Subscriber records by handle (the subscription's pseudonym).
@@ -49,6 +56,12 @@ const KEY_CHECK_PLAINTEXT: &[u8] = b"ims-bridge vault v1";
 const SEALED_V1: u8 = 1;
 /// Vectors reserved per committed SQN reservation.
 pub const SQN_BLOCK: u64 = 64;
+/// Subscriptions whose sealed records the read cache keeps by default (about
+/// a kilobyte each with their look-ups).
+pub const DEFAULT_CACHE_SUBSCRIBERS: u32 = 100_000;
+/// Look-ups the cache keeps per cached subscription: a subscription usually
+/// has one IMPI and a few IMPUs.
+const CACHED_LOOKUPS_PER_SUBSCRIBER: u32 = 4;
 
 /// The operator's vault key: 32 bytes, from a file or the environment.
 #[derive(Clone, Zeroize, ZeroizeOnDrop)]
@@ -246,31 +259,100 @@ struct Lease {
 	keys: AkaKeys,
 }
 
-/// The vault. Shared between tasks behind an `Arc`; its methods block on
-/// disk writes and belong in `spawn_blocking` on an async runtime.
+/// What the vault keeps in memory to answer reads without a database
+/// transaction: handles by look-up key and sealed records by handle, each
+/// bounded, the least recently used going first.
+struct Cache {
+	/// Handles by look-up key (identities the vault does not hold are not
+	/// kept: they are looked up again each time).
+	handles: LruMap<[u8; 32], [u8; 32], ByLength>,
+	/// Sealed records by handle, as stored in the file.
+	records: LruMap<[u8; 32], Arc<[u8]>, ByLength>,
+	/// Advanced by every write once it has committed: a read that missed
+	/// the cache before a write stores nothing of what it read, which may
+	/// be from before the write.
+	generation: u64,
+}
+
+/// The vault. Shared between tasks behind an `Arc`; its writes block on the
+/// disk and belong in `spawn_blocking` on an async runtime (reads of cached
+/// subscriptions do not touch the file).
 pub struct Vault {
 	/// Behind a lock only so that erasure can compact the file; every other
 	/// operation shares it.
 	db: RwLock<Database>,
 	cipher: XChaCha20Poly1305,
-	index_key: Zeroizing<[u8; 32]>,
+	/// HMAC-SHA-256 keyed with the index key, cloned for each look-up key.
+	index_mac: Hmac<Sha256>,
 	leases: Mutex<HashMap<[u8; 32], Lease>>,
+	/// `None` when opened without a cache.
+	cache: Option<Mutex<Cache>>,
 }
 
 impl Vault {
-	/// Opens the vault at `path`, creating it if absent. Fails with
+	/// Opens the vault at `path`, creating it if absent, with a read cache
+	/// of [`DEFAULT_CACHE_SUBSCRIBERS`]. Fails with
 	/// [`VaultError::WrongKey`] when the file was made with another key.
 	pub fn open(path: &Path, key: &VaultKey) -> Result<Vault, VaultError> {
+		Vault::open_with_cache(path, key, DEFAULT_CACHE_SUBSCRIBERS)
+	}
+
+	/// Opens the vault with a read cache of at most `cache_subscribers`
+	/// subscriptions (0: no cache, every read is a database transaction).
+	pub fn open_with_cache(
+		path: &Path,
+		key: &VaultKey,
+		cache_subscribers: u32,
+	) -> Result<Vault, VaultError> {
 		let db = Database::create(path)?;
 		let enc_key = key.derive(b"ims-bridge vault encryption v1");
+		let index_key = key.derive(b"ims-bridge vault index v1");
+		let cache = (cache_subscribers > 0).then(|| {
+			let lookups = cache_subscribers.saturating_mul(CACHED_LOOKUPS_PER_SUBSCRIBER);
+			Mutex::new(Cache {
+				handles: LruMap::new(ByLength::new(lookups)),
+				records: LruMap::new(ByLength::new(cache_subscribers)),
+				generation: 0,
+			})
+		});
 		let vault = Vault {
 			db: RwLock::new(db),
 			cipher: XChaCha20Poly1305::new(enc_key.as_slice().into()),
-			index_key: key.derive(b"ims-bridge vault index v1"),
+			index_mac: <Hmac<Sha256> as Mac>::new_from_slice(index_key.as_slice())
+				.unwrap_or_else(|_| unreachable!("HMAC takes keys of any length; qed")),
 			leases: Mutex::new(HashMap::new()),
+			cache,
 		};
 		vault.check_key()?;
 		Ok(vault)
+	}
+
+	/// The cache, if any, locked. It is the innermost lock: nothing else is
+	/// taken while it is held.
+	fn cache(&self) -> Option<MutexGuard<'_, Cache>> {
+		self.cache.as_ref().map(|c| c.lock().unwrap_or_else(|p| p.into_inner()))
+	}
+
+	/// Stores what a read that missed the cache in `generation` found,
+	/// unless a write has committed since (it may have read older data).
+	fn remember(&self, generation: Option<u64>, store: impl FnOnce(&mut Cache) -> bool) {
+		if let (Some(generation), Some(mut cache)) = (generation, self.cache()) {
+			if cache.generation == generation {
+				store(&mut cache);
+			}
+		}
+	}
+
+	/// After a committed write: drops the look-ups and records it changed,
+	/// and tells reads in progress that what they read may be older.
+	fn forget(&self, lookups: &[[u8; 32]], handle: &[u8; 32]) {
+		if let Some(mut cache) = self.cache() {
+			cache.generation = cache.generation.wrapping_add(1);
+			for key in lookups {
+				cache.handles.remove(key);
+			}
+			cache.records.remove(handle);
+		}
 	}
 
 	fn db(&self) -> std::sync::RwLockReadGuard<'_, Database> {
@@ -338,8 +420,7 @@ impl Vault {
 	}
 
 	fn lookup_key(&self, kind: Kind, identity: &str) -> [u8; 32] {
-		let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(self.index_key.as_slice())
-			.unwrap_or_else(|_| unreachable!("HMAC takes keys of any length; qed"));
+		let mut mac = self.index_mac.clone();
 		mac.update(match kind {
 			Kind::Subscription => b"imsu\0",
 			Kind::Impi => b"impi\0",
@@ -355,8 +436,7 @@ impl Vault {
 	/// key nobody can tell which identity it was (nor match it to a vault
 	/// entry if the identity is provisioned later).
 	pub fn unknown_pseudonym(&self, kind: Kind, identity: &str) -> [u8; 32] {
-		let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(self.index_key.as_slice())
-			.unwrap_or_else(|_| unreachable!("HMAC takes keys of any length; qed"));
+		let mut mac = self.index_mac.clone();
 		mac.update(b"unknown\0");
 		mac.update(&self.lookup_key(kind, identity));
 		mac.finalize().into_bytes().into()
@@ -368,11 +448,28 @@ impl Vault {
 	}
 
 	fn read_handle(&self, handle: &[u8; 32]) -> Result<Option<Subscriber>, VaultError> {
-		let db = self.db();
-		let txn = db.begin_read()?;
-		let table = txn.open_table(SUBSCRIBERS)?;
-		let sealed = table.get(handle.as_slice())?;
-		sealed.map(|s| self.decode(handle, s.value())).transpose()
+		let generation = match self.cache() {
+			Some(mut cache) => match cache.records.get(handle) {
+				Some(sealed) => {
+					let sealed = sealed.clone();
+					drop(cache);
+					return self.decode(handle, &sealed).map(Some);
+				},
+				None => Some(cache.generation),
+			},
+			None => None,
+		};
+		let sealed: Option<Arc<[u8]>> = {
+			let db = self.db();
+			let txn = db.begin_read()?;
+			let table = txn.open_table(SUBSCRIBERS)?;
+			let sealed = table.get(handle.as_slice())?;
+			sealed.map(|s| Arc::from(s.value()))
+		};
+		let Some(sealed) = sealed else { return Ok(None) };
+		let subscriber = self.decode(handle, &sealed)?;
+		self.remember(generation, |cache| cache.records.insert(*handle, sealed));
+		Ok(Some(subscriber))
 	}
 
 	/// Stores a subscription (new, or replacing the one with the same
@@ -383,6 +480,8 @@ impl Vault {
 		let mut leases = self.leases.lock().unwrap_or_else(|p| p.into_inner());
 		let db = self.db();
 		let txn = db.begin_write()?;
+		// Every look-up key the write touches, old and new.
+		let mut changed = Vec::new();
 		{
 			let mut records = txn.open_table(SUBSCRIBERS)?;
 			let mut lookup = txn.open_table(LOOKUP)?;
@@ -396,6 +495,7 @@ impl Vault {
 					lookup.remove(key.as_slice())?;
 					// Its reservations go too: a lease holds the old keys.
 					leases.remove(&key);
+					changed.push(key);
 				}
 			}
 			for (kind, name) in subscriber.lookup_names() {
@@ -405,12 +505,14 @@ impl Vault {
 					return Err(VaultError::IdentityTaken(name.to_string()));
 				}
 				lookup.insert(key.as_slice(), handle.as_slice())?;
+				changed.push(key);
 			}
 			let plain = Zeroizing::new(subscriber.encode());
 			let sealed = self.seal(b"subscribers", &handle, &plain)?;
 			records.insert(handle.as_slice(), sealed.as_slice())?;
 		}
 		txn.commit()?;
+		self.forget(&changed, &handle);
 		for impi in &subscriber.impis {
 			leases.remove(&self.lookup_key(Kind::Impi, &impi.identity));
 		}
@@ -424,11 +526,27 @@ impl Vault {
 
 	/// The handle of the subscription that holds an identity.
 	pub fn handle_of(&self, kind: Kind, identity: &str) -> Result<Option<[u8; 32]>, VaultError> {
-		let db = self.db();
-		let txn = db.begin_read()?;
-		let lookup = txn.open_table(LOOKUP)?;
-		let found = lookup.get(self.lookup_key(kind, identity).as_slice())?;
-		found.map(|h| <[u8; 32]>::try_from(h.value()).map_err(|_| VaultError::Corrupt)).transpose()
+		let key = self.lookup_key(kind, identity);
+		let generation = match self.cache() {
+			Some(mut cache) => match cache.handles.get(&key) {
+				Some(handle) => return Ok(Some(*handle)),
+				None => Some(cache.generation),
+			},
+			None => None,
+		};
+		let found = {
+			let db = self.db();
+			let txn = db.begin_read()?;
+			let lookup = txn.open_table(LOOKUP)?;
+			let found = lookup.get(key.as_slice())?;
+			found
+				.map(|h| <[u8; 32]>::try_from(h.value()).map_err(|_| VaultError::Corrupt))
+				.transpose()?
+		};
+		if let Some(handle) = found {
+			self.remember(generation, |cache| cache.handles.insert(key, handle));
+		}
+		Ok(found)
 	}
 
 	/// The subscription that holds an identity.
@@ -447,6 +565,7 @@ impl Vault {
 			let mut leases = self.leases.lock().unwrap_or_else(|p| p.into_inner());
 			let db = self.db();
 			let txn = db.begin_write()?;
+			let mut changed = Vec::new();
 			{
 				let mut records = txn.open_table(SUBSCRIBERS)?;
 				let mut lookup = txn.open_table(LOOKUP)?;
@@ -459,9 +578,11 @@ impl Vault {
 					let key = self.lookup_key(kind, name);
 					lookup.remove(key.as_slice())?;
 					leases.remove(&key);
+					changed.push(key);
 				}
 			}
 			txn.commit()?;
+			self.forget(&changed, handle);
 		}
 		let mut db = self.db.write().unwrap_or_else(|p| p.into_inner());
 		db.compact()?;
@@ -544,6 +665,7 @@ impl Vault {
 			(keys, a, b)
 		};
 		txn.commit()?;
+		self.forget(&[], handle);
 		Ok(outcome)
 	}
 }
@@ -756,17 +878,181 @@ mod tests {
 			Subscriber { subscription: "bob".into(), impis: vec![], impus: vec![], salt: [3; 32] };
 		let bob_handle = vault.put(&bob).unwrap();
 		// Copy bob's sealed record over alice's: the AAD binds it to its key.
-		{
-			let db = vault.db();
-			let txn = db.begin_write().unwrap();
-			{
-				let mut t = txn.open_table(SUBSCRIBERS).unwrap();
-				let bob_sealed = t.get(bob_handle.as_slice()).unwrap().unwrap().value().to_vec();
-				t.insert(handle.as_slice(), bob_sealed.as_slice()).unwrap();
-			}
-			txn.commit().unwrap();
-		}
+		tamper(&vault, &bob_handle, &handle);
 		assert!(matches!(vault.get(&handle), Err(VaultError::Corrupt)));
+	}
+
+	/// Copies `from`'s sealed record over `to`'s in the file, behind the
+	/// vault's back: a read of `to` from the file is then refused.
+	fn tamper(vault: &Vault, from: &[u8; 32], to: &[u8; 32]) {
+		let db = vault.db();
+		let txn = db.begin_write().unwrap();
+		{
+			let mut t = txn.open_table(SUBSCRIBERS).unwrap();
+			let sealed = t.get(from.as_slice()).unwrap().unwrap().value().to_vec();
+			t.insert(to.as_slice(), sealed.as_slice()).unwrap();
+		}
+		txn.commit().unwrap();
+	}
+
+	#[test]
+	fn cached_subscribers_are_read_without_the_file() {
+		let dir = tempfile::tempdir().unwrap();
+		for (cache, served_from_memory) in [(DEFAULT_CACHE_SUBSCRIBERS, true), (0, false)] {
+			let vault = Vault::open_with_cache(
+				&dir.path().join(format!("vault-{cache}.redb")),
+				&key(),
+				cache,
+			)
+			.unwrap();
+			let alice = alice();
+			let handle = vault.put(&alice).unwrap();
+			let bob = Subscriber::new("bob");
+			let bob_handle = vault.put(&bob).unwrap();
+			assert_eq!(vault.find(Kind::Impu, "tel:+15550100").unwrap().as_ref(), Some(&alice));
+			// The file changes behind the vault's back: a cached record is
+			// still answered from memory (and still opened with its own
+			// table and key); without a cache the read goes to the file.
+			tamper(&vault, &bob_handle, &handle);
+			let read = vault.find(Kind::Impu, "tel:+15550100");
+			if served_from_memory {
+				assert_eq!(read.unwrap().as_ref(), Some(&alice), "cache {cache}");
+				assert_eq!(vault.get(&handle).unwrap().as_ref(), Some(&alice));
+				// Another identity of the subscription: its look-up from
+				// the file, the record from memory.
+				let other = vault.find(Kind::Impu, "sip:alice@ims.test").unwrap();
+				assert_eq!(other.as_ref(), Some(&alice));
+			} else {
+				assert!(matches!(read, Err(VaultError::Corrupt)), "cache {cache}");
+			}
+		}
+	}
+
+	#[test]
+	fn writes_are_seen_by_the_next_read_of_a_cached_subscriber() {
+		let dir = tempfile::tempdir().unwrap();
+		let vault = Vault::open(&dir.path().join("vault.redb"), &key()).unwrap();
+		let mut alice = alice();
+		let handle = vault.put(&alice).unwrap();
+		for (kind, identity) in [
+			(Kind::Impi, "alice@ims.test"),
+			(Kind::Impu, "sip:alice@ims.test"),
+			(Kind::Impu, "tel:+15550100"),
+		] {
+			assert_eq!(vault.find(kind, identity).unwrap().as_ref(), Some(&alice));
+		}
+		// Replaced: a new HA1, one IMPU fewer, one more.
+		alice.impis[0].digest.as_mut().unwrap().ha1 = "0".repeat(32);
+		alice.impus.retain(|u| u.starts_with("sip:"));
+		alice.impus.push("sip:alice2@ims.test".into());
+		vault.put(&alice).unwrap();
+		assert_eq!(vault.find(Kind::Impi, "alice@ims.test").unwrap().as_ref(), Some(&alice));
+		assert_eq!(vault.find(Kind::Impu, "tel:+15550100").unwrap(), None);
+		assert_eq!(vault.find(Kind::Impu, "sip:alice2@ims.test").unwrap().as_ref(), Some(&alice));
+		// An SQN reservation rewrites the record: the next read has it.
+		let (_, sqn) = vault.next_aka("alice@ims.test").unwrap().unwrap();
+		let stored = vault.get(&handle).unwrap().unwrap();
+		assert!(stored.impis[0].aka.as_ref().unwrap().sqn >= sqn);
+		assert!(vault.resync("alice@ims.test", 1 << 40).unwrap());
+		let stored = vault.find(Kind::Impi, "alice@ims.test").unwrap().unwrap();
+		assert_eq!(stored.impis[0].aka.as_ref().unwrap().sqn, 1 << 40);
+		// Erased: gone from memory too, and the identities are free.
+		assert!(vault.erase(&handle).unwrap());
+		assert_eq!(vault.get(&handle).unwrap(), None);
+		assert_eq!(vault.find(Kind::Impu, "sip:alice@ims.test").unwrap(), None);
+		assert_eq!(vault.handle_of(Kind::Impi, "alice@ims.test").unwrap(), None);
+		let mut other = Subscriber::new("other");
+		other.impus.push("sip:alice@ims.test".into());
+		vault.put(&other).unwrap();
+		assert_eq!(vault.find(Kind::Impu, "sip:alice@ims.test").unwrap().as_ref(), Some(&other));
+	}
+
+	#[test]
+	fn the_cache_keeps_at_most_its_size() {
+		let dir = tempfile::tempdir().unwrap();
+		let vault = Vault::open_with_cache(&dir.path().join("vault.redb"), &key(), 2).unwrap();
+		let subscribers: Vec<Subscriber> = (0..12)
+			.map(|i| {
+				let mut s = Subscriber::new(format!("s{i}"));
+				s.impus.push(format!("sip:s{i}@ims.test"));
+				s
+			})
+			.collect();
+		for s in &subscribers {
+			vault.put(s).unwrap();
+		}
+		for _ in 0..2 {
+			for (i, s) in subscribers.iter().enumerate() {
+				let found = vault.find(Kind::Impu, &format!("sip:s{i}@ims.test")).unwrap();
+				assert_eq!(found.as_ref(), Some(s));
+			}
+		}
+		let cache = vault.cache().unwrap();
+		assert_eq!(cache.records.len(), 2);
+		assert_eq!(cache.handles.len(), 2 * CACHED_LOOKUPS_PER_SUBSCRIBER as usize);
+	}
+
+	#[test]
+	fn a_read_that_raced_a_write_keeps_nothing_of_what_it_read() {
+		let dir = tempfile::tempdir().unwrap();
+		let vault = Vault::open(&dir.path().join("vault.redb"), &key()).unwrap();
+		let mut alice = alice();
+		let handle = vault.put(&alice).unwrap();
+		let key = vault.lookup_key(Kind::Impu, "tel:+15550100");
+		// A read misses the cache and reads the file...
+		let generation = vault.cache().map(|c| c.generation);
+		let old = {
+			let db = vault.db();
+			let txn = db.begin_read().unwrap();
+			let table = txn.open_table(SUBSCRIBERS).unwrap();
+			Arc::<[u8]>::from(table.get(handle.as_slice()).unwrap().unwrap().value())
+		};
+		// ... while a write commits a new record and drops an identity ...
+		alice.impis[0].digest.as_mut().unwrap().ha1 = "0".repeat(32);
+		alice.impus.retain(|u| u.starts_with("sip:"));
+		vault.put(&alice).unwrap();
+		// ... then the read tries to keep what it found: it is refused.
+		vault.remember(generation, |cache| cache.records.insert(handle, old));
+		vault.remember(generation, |cache| cache.handles.insert(key, handle));
+		assert_eq!(vault.get(&handle).unwrap().as_ref(), Some(&alice));
+		assert_eq!(vault.find(Kind::Impu, "tel:+15550100").unwrap(), None);
+		// A read that began after the write keeps what it found.
+		let generation = vault.cache().map(|c| c.generation);
+		vault.remember(generation, |cache| cache.handles.insert([9; 32], handle));
+		assert!(vault.cache().unwrap().handles.get(&[9; 32]).is_some());
+	}
+
+	#[test]
+	fn reads_racing_writes_never_keep_an_old_record() {
+		let dir = tempfile::tempdir().unwrap();
+		let vault = Arc::new(Vault::open(&dir.path().join("vault.redb"), &key()).unwrap());
+		let mut alice = alice();
+		vault.put(&alice).unwrap();
+		let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+		let readers: Vec<_> = (0..2)
+			.map(|_| {
+				let (vault, stop) = (vault.clone(), stop.clone());
+				std::thread::spawn(move || {
+					while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+						vault.find(Kind::Impu, "sip:alice@ims.test").unwrap().unwrap();
+					}
+				})
+			})
+			.collect();
+		for round in 0..200 {
+			alice.impis[0].digest.as_mut().unwrap().ha1 = format!("{round:032}");
+			vault.put(&alice).unwrap();
+			// Right after each write, and whatever the readers did
+			// meanwhile, the write is what every read sees.
+			let read = vault.find(Kind::Impu, "sip:alice@ims.test").unwrap().unwrap();
+			assert_eq!(read.impis[0].digest.as_ref().unwrap().ha1, format!("{round:032}"));
+		}
+		stop.store(true, std::sync::atomic::Ordering::Relaxed);
+		for reader in readers {
+			reader.join().unwrap();
+		}
+		let read = vault.find(Kind::Impu, "sip:alice@ims.test").unwrap().unwrap();
+		assert_eq!(read, alice);
 	}
 
 	#[test]
