@@ -501,7 +501,7 @@ where
 					let ctx = ctx.clone();
 					let info = info.clone();
 					let out = out_tx.clone();
-					handlers.spawn(async move {
+					let mut answering = Box::pin(async move {
 						let answer = ctx.app.handle(&info, message).await;
 						match answer.encode() {
 							Ok(bytes) => {
@@ -512,6 +512,14 @@ where
 							},
 						}
 					});
+					// Most answers need no wait (nothing but memory and a
+					// write into the journal's file): they go out from this
+					// task, with no hand-off to another. Those that wait (a
+					// durable append, a vault write) carry on in a task of
+					// their own, so that the requests behind them are read.
+					if futures::poll!(answering.as_mut()).is_pending() {
+						handlers.spawn(answering);
+					}
 				},
 			}
 		}
