@@ -11,8 +11,15 @@
 //! arrival; throughput counts answers with Result-Code 2001 (anything else
 //! is counted as an error). Prints one summary line per run.
 //!
+//! `--gap-us N` measures what a CSCF sees at a low rate instead: each
+//! client is a thread of its own with a blocking socket that sends one
+//! request, reads its answer, then stays idle for N microseconds, so that
+//! every request finds the bridge asleep and its caches cold, as between
+//! the Cx requests of SIP registrations.
+//!
 //! ```text
 //! cargo run --release -p ims-bridge --bin cx-bench -- --connections 4 --window 64 --seconds 10
+//! cargo run --release -p ims-bridge --bin cx-bench -- --connections 1 --gap-us 300 --sync with-answer
 //! ```
 
 use clap::Parser;
@@ -55,6 +62,14 @@ struct Args {
 	/// the fdatasync) or with-answer (waits for the write to the file).
 	#[arg(long, default_value = "before-answer", value_parser = parse_sync)]
 	sync: Sync,
+	/// Idle microseconds between an answer and the next request, one
+	/// request at a time per connection (`--window` is then ignored).
+	#[arg(long)]
+	gap_us: Option<u64>,
+	/// Subscriptions the vault's read cache keeps (0: every read is a
+	/// database transaction).
+	#[arg(long, default_value_t = ims_bridge::vault::DEFAULT_CACHE_SUBSCRIBERS)]
+	vault_cache: u32,
 }
 
 fn parse_sync(text: &str) -> Result<Sync, String> {
@@ -216,6 +231,64 @@ async fn client(
 	}
 }
 
+/// A client at a low rate: one request at a time over a blocking socket,
+/// `gap` idle between an answer and the next request.
+fn paced_client(
+	address: std::net::SocketAddr,
+	subscribers: usize,
+	gap: Duration,
+	warmup_until: Instant,
+	until: Instant,
+	scscf: String,
+) -> Outcome {
+	use std::io::{Read, Write};
+	let mut stream = std::net::TcpStream::connect(address).expect("the bridge accepts");
+	stream.set_nodelay(true).ok();
+	let read_message = |stream: &mut std::net::TcpStream| {
+		let mut header = [0u8; 20];
+		stream.read_exact(&mut header).expect("an answer header");
+		let len = codec::frame_len(&header, 1 << 20).ok().flatten().expect("a Diameter frame");
+		let mut frame = header.to_vec();
+		frame.resize(len, 0);
+		stream.read_exact(&mut frame[20..]).expect("an answer body");
+		Message::decode(&frame).expect("answers decode")
+	};
+	let mut cer = Message::request(command::CAPABILITIES_EXCHANGE, APP_COMMON, 0, 0)
+		.with(Avp::utf8_of(&avp::ORIGIN_HOST, "bench.client"))
+		.with(Avp::utf8_of(&avp::ORIGIN_REALM, REALM))
+		.with(Avp::u32_of(&avp::AUTH_APPLICATION_ID, APP_CX));
+	cer.header.flags = codec::flags::REQUEST;
+	stream.write_all(&cer.encode().expect("a CER encodes")).expect("CER sent");
+	read_message(&mut stream);
+	let mut rng = rand::rngs::StdRng::from_entropy();
+	let mut outcome = Outcome { latencies: Vec::new(), errors: 0 };
+	let mut id: u32 = 1;
+	while Instant::now() < until {
+		let cmd = if id.is_multiple_of(2) {
+			command::MULTIMEDIA_AUTH
+		} else {
+			command::SERVER_ASSIGNMENT
+		};
+		let bytes = request(cmd, id, rng.gen_range(0..subscribers), &scscf)
+			.encode()
+			.expect("a request encodes");
+		let sent = Instant::now();
+		stream.write_all(&bytes).expect("request sent");
+		let answer = read_message(&mut stream);
+		let latency = sent.elapsed();
+		assert_eq!(answer.header.hop_by_hop, id, "answers come in order");
+		if sent >= warmup_until {
+			outcome.latencies.push(latency);
+			if answer.optional_u32(&avp::RESULT_CODE).ok().flatten() != Some(result::SUCCESS) {
+				outcome.errors += 1;
+			}
+		}
+		id = id.wrapping_add(1).max(1);
+		std::thread::sleep(gap);
+	}
+	outcome
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
 	if sorted.is_empty() {
 		return Duration::ZERO;
@@ -230,7 +303,12 @@ async fn main() {
 	let dir = std::env::temp_dir().join(format!("cx-bench-{}", std::process::id()));
 	std::fs::create_dir_all(&dir).expect("a temporary directory");
 	let vault = Arc::new(
-		Vault::open(&dir.join("vault.redb"), &VaultKey::from_bytes([7; 32])).expect("vault"),
+		Vault::open_with_cache(
+			&dir.join("vault.redb"),
+			&VaultKey::from_bytes([7; 32]),
+			args.vault_cache,
+		)
+		.expect("vault"),
 	);
 	let options = JournalOptions { sync: args.sync, ..JournalOptions::default() };
 	let journal = Journal::open_with(&dir.join("journal.redb"), options).expect("journal");
@@ -298,22 +376,44 @@ async fn main() {
 	let started = Instant::now();
 	let warmup_until = started + Duration::from_secs(1);
 	let until = warmup_until + Duration::from_secs(args.seconds);
-	let clients: Vec<_> = (0..args.connections)
-		.map(|_| {
-			tokio::spawn(client(
-				address,
-				args.subscribers,
-				args.window,
-				warmup_until,
-				until,
-				scscf.clone(),
-			))
-		})
-		.collect();
 	let mut latencies = Vec::new();
 	let mut errors = 0;
-	for c in clients {
-		let outcome = c.await.expect("a client finishes");
+	let mut outcomes = Vec::new();
+	match args.gap_us {
+		Some(gap) => {
+			let clients: Vec<_> = (0..args.connections)
+				.map(|_| {
+					let scscf = scscf.clone();
+					let subscribers = args.subscribers;
+					tokio::task::spawn_blocking(move || {
+						let gap = Duration::from_micros(gap);
+						paced_client(address, subscribers, gap, warmup_until, until, scscf)
+					})
+				})
+				.collect();
+			for c in clients {
+				outcomes.push(c.await.expect("a client finishes"));
+			}
+		},
+		None => {
+			let clients: Vec<_> = (0..args.connections)
+				.map(|_| {
+					tokio::spawn(client(
+						address,
+						args.subscribers,
+						args.window,
+						warmup_until,
+						until,
+						scscf.clone(),
+					))
+				})
+				.collect();
+			for c in clients {
+				outcomes.push(c.await.expect("a client finishes"));
+			}
+		},
+	}
+	for outcome in outcomes {
 		latencies.extend(outcome.latencies);
 		errors += outcome.errors;
 	}
@@ -321,11 +421,15 @@ async fn main() {
 	latencies.sort();
 	journal.settle().await.expect("the journal settles");
 	let answered = latencies.len() as f64;
+	let load = match args.gap_us {
+		Some(gap) => format!("one request at a time, {gap} us apart"),
+		None => format!("{} in flight", args.window),
+	};
 	println!(
-		"cx-bench: {} connections x {} in flight, {} subscribers, journal {:?}, {:.0} s: {:.0} answers/s (MAR+SAR), \
+		"cx-bench: {} connections x {load}, {} subscribers, vault cache {}, journal {:?}, {:.0} s: {:.0} answers/s (MAR+SAR), \
 		 latency p50 {:.3} ms, p90 {:.3} ms, p99 {:.3} ms, max {:.3} ms, errors {}, journaled {}",
 		args.connections,
-		args.window,
+		args.vault_cache,
 		args.subscribers,
 		args.sync,
 		measured,
