@@ -13,6 +13,8 @@
 //! exactly as the command does when no bridge is running.
 
 use crate::chain::Client;
+use crate::cx::Cx;
+use crate::diameter::peer::Context;
 use crate::provision::{self, NewSubscriber};
 use crate::vault::Vault;
 use codec::{Decode, Encode};
@@ -57,11 +59,15 @@ impl Response {
 }
 
 /// Runs a request against a vault, a chain and a signer: what the bridge
-/// does for the socket's clients and the command does alone.
+/// does for the socket's clients and the command does alone. `cx` is the
+/// running bridge's Cx service: a subscriber it removes keeps the names
+/// its RTR needs (see [`Cx::keep_for_termination`]); without a running
+/// bridge no S-CSCF is connected to be told.
 pub async fn execute(
 	client: &Client,
 	signer: &Keypair,
 	vault: &Vault,
+	cx: Option<&Cx>,
 	request: Request,
 ) -> Response {
 	let outcome = match request {
@@ -70,7 +76,13 @@ pub async fn execute(
 			Err(e) => Err(e),
 		},
 		Request::Remove(identity) => {
-			provision::remove(client, signer, vault, &identity).await.map(|removed| {
+			let keep = |subscriber: &crate::vault::Subscriber| {
+				if let Some(cx) = cx {
+					let kept = cx.keep_for_termination(subscriber);
+					tracing::info!(registered = kept, "subscriber leaving; RTR targets kept");
+				}
+			};
+			provision::remove(client, signer, vault, &identity, keep).await.map(|removed| {
 				format!("subscription {} erased on chain and in the vault\n", removed.subscription)
 			})
 		},
@@ -156,6 +168,7 @@ pub async fn serve(
 	client: Client,
 	signer: Keypair,
 	vault: Arc<Vault>,
+	cx: Arc<Context<Cx>>,
 	mut shutdown: watch::Receiver<bool>,
 ) {
 	let owner = std::fs::metadata(&path).map(|m| m.uid()).ok();
@@ -199,7 +212,7 @@ pub async fn serve(
 			Request::Remove(_) => "remove",
 			Request::Show(_) => "show",
 		};
-		let response = execute(&client, &signer, &vault, request).await;
+		let response = execute(&client, &signer, &vault, Some(&cx.app), request).await;
 		tracing::info!(command = what, ok = response.ok, "admin request");
 		if let Err(e) = write_frame(&mut stream, &response).await {
 			tracing::warn!(error = %e, "admin answer not delivered");

@@ -819,19 +819,7 @@ impl Cx {
 	/// barred or removed), when that S-CSCF's Diameter peer is known and the
 	/// vault still holds the identities in clear.
 	fn served_by_chain(&self, impu: &ImpuId, before: &ServerAssignmentView) -> Option<Arc<Served>> {
-		let registration = &before.impu.registration;
-		if !Index::holds_scscf(registration.state) {
-			return None;
-		}
-		let scscf = String::from_utf8_lossy(registration.scscf.as_ref()?).to_string();
-		let peer = {
-			let known = self.scscf_peers.lock().unwrap_or_else(|p| p.into_inner());
-			known.get(&scscf).cloned()
-		};
-		let Some(peer) = peer else {
-			tracing::warn!(%scscf, "no Diameter peer known for the S-CSCF of a terminated registration; no RTR (set server_name in [[diameter.peers]])");
-			return None;
-		};
+		let (scscf, peer) = self.serving_peer(before)?;
 		let subscriber = match self.vault.get(&before.impu.subscription.0) {
 			Ok(Some(subscriber)) => subscriber,
 			Ok(None) => {
@@ -845,15 +833,71 @@ impl Cx {
 				return None;
 			},
 		};
-		let impi = subscriber.impis.first()?.identity.clone();
+		Self::served_from(&subscriber, impu, before, scscf, peer)
+	}
+
+	/// The S-CSCF the chain holds `view`'s identity registered at, and the
+	/// Diameter peer that uses its name.
+	fn serving_peer(&self, view: &ServerAssignmentView) -> Option<(String, String)> {
+		let registration = &view.impu.registration;
+		if !Index::holds_scscf(registration.state) {
+			return None;
+		}
+		let scscf = String::from_utf8_lossy(registration.scscf.as_ref()?).to_string();
+		let peer = {
+			let known = self.scscf_peers.lock().unwrap_or_else(|p| p.into_inner());
+			known.get(&scscf).cloned()
+		};
+		let Some(peer) = peer else {
+			tracing::warn!(%scscf, "no Diameter peer known for the S-CSCF of a terminated registration; no RTR (set server_name in [[diameter.peers]])");
+			return None;
+		};
+		Some((scscf, peer))
+	}
+
+	fn served_from(
+		subscriber: &Subscriber,
+		impu: &ImpuId,
+		view: &ServerAssignmentView,
+		scscf: String,
+		peer: String,
+	) -> Option<Arc<Served>> {
 		Some(Arc::new(Served {
-			impu: Self::cleartext(&subscriber, impu)?,
-			impi,
+			impu: Self::cleartext(subscriber, impu)?,
+			impi: subscriber.impis.first()?.identity.clone(),
 			peer,
-			realm: before.impu.realm,
-			members: members(before),
+			realm: view.impu.realm,
+			members: members(view),
 			scscf,
 		}))
+	}
+
+	/// Called before `subscriber` leaves the vault (the admin socket's
+	/// `subscriber remove`): each of its implicit sets the index holds
+	/// registered at an S-CSCF, and this process has not served, is kept
+	/// with its names in clear, as a SAR to this process would have left
+	/// it. The RTR that follows the chain's removal then finds its target
+	/// although the vault no longer has the names (after a restart, the
+	/// vault was its only source). Returns how many sets were kept.
+	pub fn keep_for_termination(&self, subscriber: &Subscriber) -> usize {
+		let mut kept = 0;
+		for impu in &subscriber.impus {
+			let id = ImpuId::from(subscriber.pseudonym(Kind::Impu, impu));
+			if self.served.lock().unwrap_or_else(|p| p.into_inner()).contains_key(&id) {
+				continue;
+			}
+			let Some(view) = self.index.impu(&id) else { continue };
+			let Some((scscf, peer)) = self.serving_peer(&view) else { continue };
+			let Some(served) = Self::served_from(subscriber, &id, &view, scscf, peer) else {
+				continue;
+			};
+			let mut map = self.served.lock().unwrap_or_else(|p| p.into_inner());
+			for member in &served.members {
+				map.entry(*member).or_insert_with(|| served.clone());
+			}
+			kept += 1;
+		}
+		kept
 	}
 
 	/// Sends a Registration-Termination-Request (reason: permanent

@@ -173,18 +173,10 @@ pub async fn run(config: config::Config) -> Result<(), RunError> {
 			_ = stop.changed() => return Ok(()),
 		}
 	}
-	tokio::spawn(admin::serve(
-		admin_listener,
-		config.admin_socket.clone(),
-		client.clone(),
-		signer.clone(),
-		vault.clone(),
-		shutdown.clone(),
-	));
 	let submitter = tokio::spawn(chain::submit(
-		client,
+		client.clone(),
 		journal.clone(),
-		signer,
+		signer.clone(),
 		metrics.clone(),
 		shutdown.clone(),
 	));
@@ -195,12 +187,21 @@ pub async fn run(config: config::Config) -> Result<(), RunError> {
 		config.local.clone(),
 		config.cx.clone(),
 		index,
-		vault,
+		vault.clone(),
 		journal,
 		metrics.clone(),
 	);
 	let ctx =
 		Arc::new(diameter::peer::Context::new(config.local.clone(), config.policy.clone(), cx));
+	tokio::spawn(admin::serve(
+		admin_listener,
+		config.admin_socket.clone(),
+		client,
+		signer,
+		vault,
+		ctx.clone(),
+		shutdown.clone(),
+	));
 	{
 		let ctx = ctx.clone();
 		let metrics = metrics.clone();

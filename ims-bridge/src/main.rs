@@ -179,7 +179,7 @@ async fn provision(config: &Path, request: Request) -> Result<(), ExitCode> {
 			let client = ims_bridge::chain::connect(&config.chain_url)
 				.await
 				.map_err(|e| fail(e.to_string()))?;
-			admin::execute(&client, &signer, &vault, request).await
+			admin::execute(&client, &signer, &vault, None, request).await
 		},
 		Err(e) => return Err(fail(format!("the running bridge did not answer: {e}"))),
 	};

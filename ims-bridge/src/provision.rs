@@ -199,9 +199,11 @@ pub async fn remove(
 	signer: &Keypair,
 	vault: &Vault,
 	identity: &str,
+	before_removal: impl FnOnce(&Subscriber),
 ) -> Result<Subscriber, ProvisionError> {
 	let subscriber = find(vault, identity)?
 		.ok_or_else(|| ProvisionError::Invalid(format!("{identity} is not in the vault")))?;
+	before_removal(&subscriber);
 	let handle = subscriber.handle();
 	let call = ims::transactions().identity().remove_subscription(H256(handle));
 	submit(client, signer, &call).await?;

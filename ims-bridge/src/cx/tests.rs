@@ -803,3 +803,56 @@ async fn s_cscf_names_are_learned_from_sars() {
 	let served = w.cx.served_by_chain(&alice_sip, &before).expect("learned");
 	assert_eq!(served.peer, peer().origin_host);
 }
+
+#[tokio::test]
+async fn a_subscriber_removed_through_the_bridge_keeps_its_rtr_target() {
+	// Restarted (no SAR seen), Alice registered on chain, the S-CSCF's name
+	// configured: her names are in the vault only.
+	let w = world_with(CxConfig {
+		scscf_peers: vec![("sip:scscf.ims.test:6060".into(), "scscf.ims.test".into())],
+		..CxConfig::default()
+	});
+	let scscf = "sip:scscf.ims.test:6060";
+	let alice_sip = impu_id(&w.alice, "sip:alice@ims.test");
+	let alice_tel = impu_id(&w.alice, "tel:+15550100");
+	w.index.apply(Update {
+		impus: [("sip:alice@ims.test", alice_sip), ("tel:+15550100", alice_tel)]
+			.into_iter()
+			.map(|(impu, id)| (id, Some((*registered_at(&w, impu, scscf)).clone())))
+			.collect(),
+		..Default::default()
+	});
+	// Bob is not registered: nothing to keep.
+	let bob = w.vault.find(Kind::Impu, "sip:bob@ims.test").unwrap().unwrap();
+	assert_eq!(w.cx.keep_for_termination(&bob), 0);
+	// Alice's implicit set is kept once, for both of its identities.
+	assert_eq!(w.cx.keep_for_termination(&w.alice), 1);
+	assert_eq!(w.cx.keep_for_termination(&w.alice), 0, "kept already");
+	// The subscriber leaves the vault, then the chain's removal is
+	// finalized: the target is still known, with its names in clear.
+	w.vault.erase(&w.alice.handle()).unwrap();
+	let before = registered_at(&w, "sip:alice@ims.test", scscf);
+	assert!(w.cx.served_by_chain(&alice_sip, &before).is_none(), "the vault has no names");
+	let served = w.cx.served.lock().unwrap();
+	for id in [alice_sip, alice_tel] {
+		let target = served.get(&id).expect("kept");
+		assert_eq!(target.peer, "scscf.ims.test");
+		assert_eq!(target.scscf, scscf);
+		assert_eq!(
+			(target.impu.as_str(), target.impi.as_str()),
+			("sip:alice@ims.test", "alice@ims.test")
+		);
+		assert_eq!(target.members, vec![alice_sip, alice_tel]);
+	}
+	drop(served);
+	// An identity registered at an S-CSCF no peer uses is not kept.
+	let carol = w.vault.find(Kind::Impu, "sip:carol@ims.test").unwrap().unwrap();
+	let carol_id = impu_id(&carol, "sip:carol@ims.test");
+	let mut elsewhere = view_of(&carol, "sip:carol@ims.test");
+	elsewhere.impu.registration = RegistrationView {
+		state: RegistrationState::Registered,
+		scscf: Some(name("sip:other.ims.test")),
+	};
+	w.index.apply(Update { impus: vec![(carol_id, Some(elsewhere))], ..Default::default() });
+	assert_eq!(w.cx.keep_for_termination(&carol), 0);
+}
