@@ -149,7 +149,9 @@ fn aka(args: &AddArgs) -> Result<Option<AkaSecret>, String> {
 fn init_tracing() {
 	let filter = tracing_subscriber::EnvFilter::try_from_default_env()
 		.unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-	tracing_subscriber::fmt().with_env_filter(filter).with_target(false).init();
+	// Colours only for a terminal: a log file or the journal gets plain text.
+	let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
+	tracing_subscriber::fmt().with_env_filter(filter).with_target(false).with_ansi(ansi).init();
 }
 
 fn load(config: &Path) -> Result<Config, ExitCode> {

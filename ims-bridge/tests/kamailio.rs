@@ -8,7 +8,9 @@
 //! - every Cx transaction's audit record is finalized on chain: the
 //!   bridge's sequence number there equals the number of records it wrote;
 //! - killing the bridge (SIGKILL) in the middle of a run of registrations
-//!   and starting it again loses no record.
+//!   and starting it again loses no record;
+//! - barring or removing an identity registered before that restart still
+//!   sends the RTR.
 //!
 //! Needs `kamailio`, `kamailio-ims-modules` and `sip-tester` (SIPp) from
 //! Debian; `scripts/setup.sh` installs them.
@@ -366,6 +368,18 @@ listen = "127.0.0.1:{metrics_port}"
 		}
 	}
 
+	/// `subscriber remove` of `identity` (through the running bridge).
+	fn remove(&self, identity: &str) {
+		let output = self
+			.bridge_command()
+			.args(["subscriber", "remove", "--config"])
+			.arg(&self.config)
+			.arg(identity)
+			.output()
+			.unwrap();
+		assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+	}
+
 	/// The on-chain pseudonym of a public identity, as `subscriber show`
 	/// prints it.
 	fn pseudonym(&self, impu: &str) -> [u8; 32] {
@@ -606,14 +620,7 @@ async fn kamailio_registers_through_the_bridge_and_the_audit_trail_is_finalized(
 		shown.contains("registration: Registered")
 	});
 	assert!(!shown.contains("erin-secret"), "show never prints secrets: {shown}");
-	let output = setup
-		.bridge_command()
-		.args(["subscriber", "remove", "--config"])
-		.arg(&setup.config)
-		.arg("sip:erin@ims.example.net")
-		.output()
-		.unwrap();
-	assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+	setup.remove("sip:erin@ims.example.net");
 	wait_for("the bridge to forget the removed subscriber", Duration::from_secs(30), || {
 		setup.metric("ims_bridge_index_identities{kind=\"impi\"}").unwrap_or(0.0) <= impis
 	});
@@ -672,6 +679,20 @@ async fn kamailio_registers_through_the_bridge_and_the_audit_trail_is_finalized(
 		sipp_setup.metric("ims_bridge_cx_requests_total{command=\"RTR\",result=\"2001\"}")
 			== Some(1.0)
 	});
+	// Carol, registered before the restart and not since, is removed
+	// through the restarted bridge: her vault entry is erased as soon as the
+	// chain's removal is final, while the RTR for it follows that same
+	// finalized block; it still names her because the bridge kept her names
+	// before the erasure.
+	sipp_setup.remove("sip:carol@ims.example.net");
+	wait_for("the RTR for the removed subscriber", Duration::from_secs(60), || {
+		sipp_setup.metric("ims_bridge_cx_requests_total{command=\"RTR\",result=\"2001\"}")
+			== Some(2.0)
+	});
+	assert!(
+		bridge.log().contains("subscriber leaving; RTR targets kept registered=1"),
+		"the running bridge kept carol's implicit set"
+	);
 	// Wait for the journal to drain, then stop the bridge and compare its
 	// journal with the chain. The gauge is trusted once the restarted
 	// bridge has reported a finalized block; it is set at each finalized
