@@ -429,8 +429,8 @@ async fn main() {
 		"cx-bench: {} connections x {load}, {} subscribers, vault cache {}, journal {:?}, {:.0} s: {:.0} answers/s (MAR+SAR), \
 		 latency p50 {:.3} ms, p90 {:.3} ms, p99 {:.3} ms, max {:.3} ms, errors {}, journaled {}",
 		args.connections,
-		args.vault_cache,
 		args.subscribers,
+		args.vault_cache,
 		args.sync,
 		measured,
 		answered / measured,
