@@ -718,21 +718,14 @@ async fn kamailio_registers_through_the_bridge_and_the_audit_trail_is_finalized(
 	);
 }
 
-/// The submitter drains more than one transaction's worth of audit records
-/// into a real `ims-node`: full batches sent together under consecutive
-/// nonces, every record recorded once, in order, and the journal emptied.
-#[tokio::test(flavor = "multi_thread")]
-async fn audit_records_beyond_one_batch_are_all_finalized_once() {
-	use ims_bridge::journal::{Entry, Journal};
+/// Location-query records `range` of realm 0 (the development realm), as
+/// the journal holds a Cx transaction's.
+fn audit_entries(range: std::ops::Range<u64>) -> Vec<ims_bridge::journal::Entry> {
 	use ims_primitives::audit::{Activity, FrontRecord, Peer};
 	use ims_primitives::{ImpuId, Subject, Token};
-	const RECORDS: u64 = 2_500;
-	let (_base, _node, setup) = dev_chain().await;
-	let dir = tempfile::tempdir().unwrap();
-	let journal = Journal::open(&dir.path().join("journal.redb")).unwrap();
-	let entries = (0..RECORDS)
+	range
 		.map(|i| {
-			Entry::Audit(
+			ims_bridge::journal::Entry::Audit(
 				0,
 				FrontRecord {
 					subject: Subject::Impu(ImpuId::from_low_u64_be(i)),
@@ -743,13 +736,18 @@ async fn audit_records_beyond_one_batch_are_all_finalized_once() {
 				},
 			)
 		})
-		.collect();
-	journal.append(entries).await.unwrap();
-	journal.settle().await.unwrap();
-	let first = next_sequence(&setup.rpc_url).await;
-	assert_eq!(first, 0, "nothing recorded before the submitter starts");
+		.collect()
+}
 
-	let client = chain::connect(&setup.rpc_url).await.unwrap();
+/// Runs the submitter (as Alice, the bridge's development account) on
+/// `journal` until it is empty; returns how long that took and the
+/// submitter's metrics.
+async fn drain(
+	rpc_url: &str,
+	journal: &ims_bridge::journal::Journal,
+	timeout: Duration,
+) -> (Duration, Arc<ims_bridge::metrics::Metrics>) {
+	let client = chain::connect(rpc_url).await.unwrap();
 	let metrics = Arc::new(ims_bridge::metrics::Metrics::new().unwrap());
 	let (stop, shutdown) = tokio::sync::watch::channel(false);
 	let submitter = tokio::spawn(chain::submit(
@@ -759,18 +757,71 @@ async fn audit_records_beyond_one_batch_are_all_finalized_once() {
 		metrics.clone(),
 		shutdown,
 	));
-	let drained = Instant::now();
+	let started = Instant::now();
 	while journal.depth().unwrap().0 > 0 {
-		assert!(drained.elapsed() < Duration::from_secs(120), "the journal never drained");
-		tokio::time::sleep(Duration::from_millis(200)).await;
+		assert!(started.elapsed() < timeout, "the journal never drained");
+		tokio::time::sleep(Duration::from_millis(100)).await;
 	}
+	let took = started.elapsed();
 	stop.send_replace(true);
 	submitter.await.unwrap();
+	(took, metrics)
+}
+
+/// The submitter drains more than one transaction's worth of audit records
+/// into a real `ims-node`: full batches sent together under consecutive
+/// nonces, every record recorded once, in order, and the journal emptied.
+#[tokio::test(flavor = "multi_thread")]
+async fn audit_records_beyond_one_batch_are_all_finalized_once() {
+	const RECORDS: u64 = 2_500;
+	let (_base, _node, setup) = dev_chain().await;
+	let dir = tempfile::tempdir().unwrap();
+	let journal = ims_bridge::journal::Journal::open(&dir.path().join("journal.redb")).unwrap();
+	journal.append(audit_entries(0..RECORDS)).await.unwrap();
+	journal.settle().await.unwrap();
+	let first = next_sequence(&setup.rpc_url).await;
+	assert_eq!(first, 0, "nothing recorded before the submitter starts");
+
+	let (took, metrics) = drain(&setup.rpc_url, &journal, Duration::from_secs(120)).await;
 	assert_eq!(next_sequence(&setup.rpc_url).await, RECORDS, "every record recorded once");
 	// 1024 + 1024 + 452 records: three batches, submitted in one round.
 	assert_eq!(metrics.batches.get(), 3);
 	assert_eq!(metrics.batch_latency.get_sample_count(), 3);
-	println!("{RECORDS} records finalized in {:.1} s", drained.elapsed().as_secs_f64());
+	println!("{RECORDS} records finalized in {:.1} s", took.as_secs_f64());
+}
+
+/// How fast the submitter empties a full journal into `ims-node --dev`:
+/// `BENCH_RECORDS` records (200,000 by default) are journaled first, then
+/// the submitter is started and timed until the journal is empty and the
+/// chain's `NextSequence` has them all. Prints records per second, rounds
+/// and the time from a round's submission to its finality.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "a benchmark: scripts/bench-drain.sh"]
+async fn audit_drain_rate() {
+	let records: u64 =
+		std::env::var("BENCH_RECORDS").ok().and_then(|v| v.parse().ok()).unwrap_or(200_000);
+	let (_base, _node, setup) = dev_chain().await;
+	let dir = tempfile::tempdir().unwrap();
+	let journal = ims_bridge::journal::Journal::open(&dir.path().join("journal.redb")).unwrap();
+	let mut at = 0;
+	while at < records {
+		let end = (at + 10_000).min(records);
+		journal.append(audit_entries(at..end)).await.unwrap();
+		at = end;
+	}
+	journal.settle().await.unwrap();
+	let (took, metrics) = drain(&setup.rpc_url, &journal, Duration::from_secs(3600)).await;
+	assert_eq!(next_sequence(&setup.rpc_url).await, records, "every record recorded once");
+	let batches = metrics.batches.get();
+	let latency = metrics.batch_latency.get_sample_sum() / batches.max(1) as f64;
+	println!(
+		"drain: {records} records in {:.1} s: {:.0} records/s; {batches} batches of <= {}, \
+		 {:.2} s mean from submission to finality",
+		took.as_secs_f64(),
+		records as f64 / took.as_secs_f64(),
+		chain::AUDIT_BATCH,
+		latency,
+	);
 }
 
 // ---- REGISTER latency: the bridge against a static stand-in HSS ----

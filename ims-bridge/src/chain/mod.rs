@@ -10,7 +10,7 @@ mod follower;
 mod submitter;
 
 pub use follower::{follow, load, Follower};
-pub use submitter::submit;
+pub use submitter::{submit, AUDIT_BATCH, AUDIT_PIPELINE};
 
 use std::time::Duration;
 use subxt_rpcs::client::reconnecting_rpc_client::{ExponentialBackoff, RpcClient as Reconnecting};

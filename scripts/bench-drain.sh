@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# How fast the bridge's submitter empties a full journal into
+# `ims-node --dev`: BENCH_RECORDS audit records (200,000 by default) are
+# journaled, then submitted as `audit.submit` batches until all are
+# finalized. Prints records per second. Method: ims-bridge/README.md,
+# "Benchmarks".
+#
+#   scripts/bench-drain.sh
+#   BENCH_RECORDS=500000 scripts/bench-drain.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+cargo build --locked --release -p ims-node
+cargo test --locked --release -p ims-bridge --test kamailio -- \
+	--ignored --nocapture --test-threads 1 audit_drain_rate
