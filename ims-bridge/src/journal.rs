@@ -536,10 +536,20 @@ impl Journal {
 
 	/// The oldest audit records, at most `limit`.
 	pub fn pending_audit(&self, limit: usize) -> Result<Vec<StoredRecord>, JournalError> {
+		self.pending_audit_from(0, limit)
+	}
+
+	/// The oldest audit records numbered `from` or above, at most `limit`
+	/// (those below are on their way to finality).
+	pub fn pending_audit_from(
+		&self,
+		from: u64,
+		limit: usize,
+	) -> Result<Vec<StoredRecord>, JournalError> {
 		let txn = self.db.begin_read()?;
 		let table = txn.open_table(AUDIT)?;
 		let mut out = Vec::new();
-		for entry in table.iter()?.take(limit) {
+		for entry in table.range(from..)?.take(limit) {
 			let (key, value) = entry?;
 			let sequence = key.value();
 			let (realm, record) = <(RealmId, Record)>::decode(&mut value.value())
@@ -831,6 +841,13 @@ mod tests {
 		assert_eq!(pending.len(), 10);
 		assert_eq!(pending[0].sequence, 0);
 		assert_eq!(pending[3].realm, 1);
+		// Those from 120 on (the ones below are on their way to finality).
+		let later = journal.pending_audit_from(120, 10).unwrap();
+		assert_eq!(
+			later.iter().map(|r| r.sequence).collect::<Vec<_>>(),
+			(120..130).collect::<Vec<_>>()
+		);
+		assert!(journal.pending_audit_from(200, 10).unwrap().is_empty());
 		// The chain says 150 were recorded.
 		journal.confirm_audit(150).await.unwrap();
 		assert_eq!(journal.pending_audit(1000).unwrap().first().map(|r| r.sequence), Some(150));

@@ -3,8 +3,9 @@
 //! `tests/metadata.rs`), the follower that keeps the [`Index`] at the
 //! finalized head, and the submitter that drains the [`Journal`].
 //!
-//! Only finalized state is read, and only finalized, successful extrinsics
-//! clear the journal.
+//! The index reads only finalized state, and only what is finalized
+//! clears the journal; the submitter's rounds follow each other once the
+//! previous one is in a block, not final.
 
 mod follower;
 mod submitter;
@@ -87,41 +88,63 @@ pub async fn connect(url: &str) -> Result<Client, ChainError> {
 	Client::from_rpc_client(RpcClient::new(rpc)).await.map_err(|e| error(&e))
 }
 
-/// This process's transactions, one at a time (see [`submit_finalized`]).
-static SUBMISSIONS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+/// This process's transactions take turns here (see [`submit_all`]); it
+/// holds the nonce after the last of them known to be in a best block,
+/// while that may be ahead of the finalized state's.
+static SUBMISSIONS: tokio::sync::Mutex<Option<u64>> = tokio::sync::Mutex::const_new(None);
 
-/// Signs `call` with `signer`, submits it at the finalized head and waits
-/// until it is finalized and successful.
+/// How far [`submit_all`] follows its transactions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Until {
+	/// Until each is in a best block (included; not yet final, and not
+	/// checked for success: the caller reads the chain's state instead).
+	InBestBlock,
+	/// Until each is finalized and successful.
+	Finalized,
+}
+
+/// Signs `call` with `signer`, submits it and waits until it is finalized
+/// and successful.
 pub async fn submit_finalized<Call: subxt::transactions::Payload>(
 	client: &Client,
 	signer: &subxt_signer::sr25519::Keypair,
 	call: &Call,
 ) -> Result<(), ChainError> {
-	submit_all_finalized(client, signer, std::slice::from_ref(call))
+	submit_all(client, signer, std::slice::from_ref(call), Until::Finalized)
 		.await
 		.pop()
 		.unwrap_or_else(|| Err(ChainError::Call("no transaction submitted".into())))
 }
 
 /// Signs `calls` with `signer` under consecutive nonces, submits them all
-/// at the finalized head (so they can share a block), then waits for each
-/// until it is finalized; returns each one's outcome, in order. A call that
-/// could not be submitted ends the run: the calls after it are not sent
-/// (their nonces would leave a gap) and report the same error.
-pub async fn submit_all_finalized<Call: subxt::transactions::Payload>(
+/// (so they can share a block), then follows each as `until` says; returns
+/// each one's outcome, in order. A call that could not be submitted ends
+/// the run: the calls after it are not sent (their nonces would leave a
+/// gap) and report the same error.
+///
+/// Runs take turns until their transactions are in a best block; the next
+/// run's nonces follow them (the finalized state's nonce, or the one after
+/// the last run's transactions if that is ahead), so runs may await
+/// finality side by side (the submitter's registration reports and audit
+/// batches, an admin command's import). After a run that did not reach a
+/// block whole, the next starts again from the finalized state's nonce
+/// (until finality catches up the node may refuse it as outdated; the
+/// callers retry).
+pub async fn submit_all<Call: subxt::transactions::Payload>(
 	client: &Client,
 	signer: &subxt_signer::sr25519::Keypair,
 	calls: &[Call],
+	until: Until,
 ) -> Vec<Result<(), ChainError>> {
-	// One run of this process's transactions at a time: the nonces come
-	// from the finalized state, so two runs in flight (the submitter's and
-	// an admin command's) would take the same ones.
-	let _turn = SUBMISSIONS.lock().await;
+	let mut turn = SUBMISSIONS.lock().await;
 	let mut progress = Vec::with_capacity(calls.len());
+	let mut first = 0;
 	let submitted = async {
 		let at = client.at_current_block().await.map_err(ChainError::call)?;
 		let account: subxt::utils::AccountId32 = signer.public_key().into();
-		let first = at.transactions().account_nonce(&account).await.map_err(ChainError::call)?;
+		let finalized =
+			at.transactions().account_nonce(&account).await.map_err(ChainError::call)?;
+		first = finalized.max(turn.unwrap_or(0));
 		for (nonce, call) in (first..).zip(calls) {
 			let params =
 				subxt::config::PolkadotExtrinsicParamsBuilder::<Config>::new().nonce(nonce).build();
@@ -135,13 +158,65 @@ pub async fn submit_all_finalized<Call: subxt::transactions::Payload>(
 		Ok::<(), ChainError>(())
 	}
 	.await;
-	let mut outcomes = Vec::with_capacity(calls.len());
+	// Each in a best block (or failed) before the next run may read nonces.
+	let mut included = Vec::with_capacity(progress.len());
 	for watching in progress {
-		let outcome = watching.wait_for_finalized_success().await;
-		outcomes.push(outcome.map(|_| ()).map_err(ChainError::call));
+		included.push(in_best_block(watching).await);
+	}
+	let whole = submitted.is_ok() && included.iter().all(Result::is_ok);
+	*turn = whole.then(|| first.saturating_add(calls.len() as u64));
+	drop(turn);
+	let mut outcomes = Vec::with_capacity(calls.len());
+	for state in included {
+		let outcome = match (until, state) {
+			(_, Err(e)) => Err(e),
+			(Until::InBestBlock, Ok(_)) => Ok(()),
+			(Until::Finalized, Ok(Included::Best(watching))) => {
+				watching.wait_for_finalized_success().await.map(|_| ()).map_err(ChainError::call)
+			},
+			(Until::Finalized, Ok(Included::Final(block))) => {
+				block.wait_for_success().await.map(|_| ()).map_err(ChainError::call)
+			},
+		};
+		outcomes.push(outcome);
 	}
 	if let Err(e) = submitted {
 		outcomes.resize_with(calls.len(), || Err(ChainError::Call(e.to_string())));
 	}
 	outcomes
+}
+
+type Progress = subxt::transactions::TransactionProgress<
+	Config,
+	subxt::client::OnlineClientAtBlockImpl<Config>,
+>;
+
+/// Where a transaction stands once it has reached a block.
+enum Included {
+	/// In a best block; its progress goes on.
+	Best(Progress),
+	/// Already in a finalized block.
+	Final(
+		subxt::transactions::TransactionInBlock<
+			Config,
+			subxt::client::OnlineClientAtBlockImpl<Config>,
+		>,
+	),
+}
+
+/// Follows a transaction until it is in a block.
+async fn in_best_block(mut watching: Progress) -> Result<Included, ChainError> {
+	use subxt::transactions::TransactionStatus as Status;
+	loop {
+		match watching.next().await {
+			Some(Ok(Status::InBestBlock(_))) => return Ok(Included::Best(watching)),
+			Some(Ok(Status::InFinalizedBlock(block))) => return Ok(Included::Final(block)),
+			Some(Ok(Status::Error { message }))
+			| Some(Ok(Status::Invalid { message }))
+			| Some(Ok(Status::Dropped { message })) => return Err(ChainError::Call(message)),
+			Some(Ok(_)) => continue,
+			Some(Err(e)) => return Err(ChainError::call(e)),
+			None => return Err(ChainError::Call("transaction status stream ended".into())),
+		}
+	}
 }

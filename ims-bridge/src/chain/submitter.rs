@@ -1,15 +1,17 @@
 //! Drains the [`Journal`] into the chain: registration reports as
 //! `identity.record_registrations` batches, audit records as `audit.submit`
-//! batches with this bridge's sequence numbers.
+//! batches with this bridge's sequence numbers, the two side by side.
 //!
-//! Each batch is signed by the bridge's account and waited on until it is
-//! finalized and successful; only then does it leave the journal. Audit
-//! batches go up to [`AUDIT_PIPELINE`] at a time, under consecutive nonces,
-//! so they can share a block. Before each round of audit batches the
-//! chain's `AuditApi::next_sequence` (at the finalized head) says where to
-//! start: records below it are dropped as recorded, so a restart, a lost
+//! Registration reports go one batch at a time, each waited on until it is
+//! finalized and successful before it leaves the journal. Audit batches go
+//! up to [`AUDIT_PIPELINE`] at a time under consecutive nonces, so they can
+//! share a block, and a round ends once its batches are in a best block:
+//! the next round starts after them while they await finality (after a
+//! failure, from what the finalized head has recorded). Records leave the journal only once the finalized
+//! head's `next_sequence` counts them, so a restart, a lost or retracted
 //! transaction or a crash between submission and confirmation neither
-//! loses nor duplicates a record.
+//! loses nor duplicates a record (the pallet skips replays and refuses
+//! gaps).
 
 use super::{ims, ChainError, Client};
 use crate::journal::{Journal, StoredRecord};
@@ -27,6 +29,9 @@ use tokio::sync::watch;
 pub const REGISTRATION_BATCH: usize = 64;
 /// Audit records per `submit` (the audit pallet's `MaxBatchSize`).
 pub const AUDIT_BATCH: usize = 1024;
+/// How long an audit batch that is in a block may take to be finalized and
+/// recorded before it is taken for lost (finality takes seconds).
+const IN_FLIGHT_TIMEOUT: Duration = Duration::from_secs(60);
 /// How often an idle journal is looked at.
 const IDLE_POLL: Duration = Duration::from_millis(250);
 
@@ -80,23 +85,58 @@ async fn submit_registrations(
 	Ok(count)
 }
 
+/// Audit batches sent and not yet finalized: the sequence number after
+/// each one's last record, and when it was sent.
+type InFlight = std::collections::VecDeque<(u64, Instant)>;
+
+async fn next_sequence_at(
+	at: &subxt::client::OnlineClientAtBlock<super::Config>,
+	account: &AccountId32,
+) -> Result<u64, ChainError> {
+	let call = ims::runtime_apis().audit_api().next_sequence(*account);
+	at.runtime_apis().call(call).await.map_err(ChainError::call)
+}
+
+/// One round of audit batches: what the finalized head has recorded leaves
+/// the journal; what follows the batches in flight (in best blocks,
+/// awaiting finality) goes out next, each batch followed until it is in a
+/// block. Returns how many records were sent.
 async fn submit_audit(
 	client: &Client,
 	journal: &Journal,
 	signer: &Keypair,
 	metrics: &Metrics,
+	in_flight: &mut InFlight,
 ) -> Result<usize, ChainError> {
 	// An idle journal costs the node nothing: no runtime call to ask where
 	// to resume until there is something to send.
 	if journal.depth().map_err(ChainError::call)?.0 == 0 {
+		in_flight.clear();
 		return Ok(0);
 	}
 	let account: AccountId32 = signer.public_key().into();
-	let at = client.at_current_block().await.map_err(ChainError::call)?;
-	let next = ims::runtime_apis().audit_api().next_sequence(account);
-	let next = at.runtime_apis().call(next).await.map_err(ChainError::call)?;
-	journal.confirm_audit(next).await.map_err(ChainError::call)?;
-	let pending = journal.pending_audit(AUDIT_BATCH * AUDIT_PIPELINE).map_err(ChainError::call)?;
+	let finalized = client.at_current_block().await.map_err(ChainError::call)?;
+	let recorded = next_sequence_at(&finalized, &account).await?;
+	while let Some(&(end, sent)) = in_flight.front() {
+		if end > recorded {
+			break;
+		}
+		metrics.batches.inc();
+		metrics.batch_latency.observe(sent.elapsed().as_secs_f64());
+		in_flight.pop_front();
+	}
+	journal.confirm_audit(recorded).await.map_err(ChainError::call)?;
+	// A batch in a block is not checked for success: one the finalized head
+	// has still not recorded after a while failed (or its block was
+	// retracted), and everything after it is sent again.
+	if in_flight.front().is_some_and(|&(_, sent)| sent.elapsed() > IN_FLIGHT_TIMEOUT) {
+		tracing::warn!(from = recorded, "audit batches not finalized in time; sending them again");
+		in_flight.clear();
+	}
+	// The next round follows the batches in best blocks.
+	let from = in_flight.back().map_or(recorded, |&(end, _)| end.max(recorded));
+	let pending =
+		journal.pending_audit_from(from, AUDIT_BATCH * AUDIT_PIPELINE).map_err(ChainError::call)?;
 	let batches = batches(pending);
 	let mut calls = Vec::with_capacity(batches.len());
 	for batch in &batches {
@@ -124,70 +164,102 @@ async fn submit_audit(
 	if calls.is_empty() {
 		return Ok(0);
 	}
-	let started = Instant::now();
-	let outcomes = super::submit_all_finalized(client, signer, &calls).await;
-	// Batches are confirmed in order up to the first failure: the pallet
-	// refuses a batch after a gap, so the ones behind a failed one are
-	// sent again in the next round (from the chain's `NextSequence`).
+	let sent = Instant::now();
+	let outcomes = super::submit_all(client, signer, &calls, super::Until::InBestBlock).await;
+	// In flight up to the first failure; the pallet refuses a batch after a
+	// gap, so the ones behind a failed one go again.
 	let mut count = 0;
 	for (batch, outcome) in batches.iter().zip(outcomes) {
-		outcome?;
-		metrics.batches.inc();
-		metrics.batch_latency.observe(started.elapsed().as_secs_f64());
+		if let Err(e) = outcome {
+			// Whatever was on its way may be lost with it: the next round
+			// starts again from what the finalized head has recorded.
+			in_flight.clear();
+			return Err(e);
+		}
 		let end = batch.last().map(|r| r.sequence.saturating_add(1)).unwrap_or(0);
-		journal.confirm_audit(end).await.map_err(ChainError::call)?;
+		in_flight.push_back((end, sent));
 		count += batch.len();
 	}
 	Ok(count)
 }
 
-/// Submits the journal's contents until `shutdown` turns true. Failures are
-/// logged and retried with backoff; nothing leaves the journal unless it is
-/// finalized.
-pub async fn submit(
-	client: Client,
-	journal: Journal,
-	signer: Keypair,
-	metrics: Arc<Metrics>,
-	mut shutdown: watch::Receiver<bool>,
-) {
+/// Runs `round` until `shutdown` turns true: again at once after a round
+/// that sent something, after [`IDLE_POLL`] after one that did not, with
+/// backoff after a failure.
+async fn drain<F, Fut>(what: &str, mut round: F, mut shutdown: watch::Receiver<bool>)
+where
+	F: FnMut() -> Fut,
+	Fut: std::future::Future<Output = Result<usize, ChainError>>,
+{
 	let mut backoff = Duration::from_millis(200);
 	loop {
-		let round = async {
-			let registrations = submit_registrations(&client, &journal, &signer).await?;
-			let records = submit_audit(&client, &journal, &signer, &metrics).await?;
-			Ok::<_, ChainError>((registrations, records))
-		};
 		let outcome = tokio::select! {
-			outcome = round => outcome,
+			outcome = round() => outcome,
 			_ = shutdown.changed() => return,
 		};
 		let pause = match outcome {
-			Ok((0, 0)) => {
+			Ok(0) => {
 				backoff = Duration::from_millis(200);
 				IDLE_POLL
 			},
-			Ok((registrations, records)) => {
-				tracing::debug!(registrations, records, "journal batches finalized");
+			Ok(sent) => {
+				tracing::debug!(what, sent, "journal batches sent");
 				backoff = Duration::from_millis(200);
 				Duration::ZERO
 			},
 			Err(e) => {
-				tracing::warn!(error = %e, retry_in = ?backoff, "submitting to the chain failed");
+				tracing::warn!(what, error = %e, retry_in = ?backoff, "submitting to the chain failed");
 				let pause = backoff;
 				backoff = (backoff * 2).min(Duration::from_secs(30));
 				pause
 			},
 		};
-		if let Ok((audit, registrations)) = journal.depth() {
-			metrics.audit_queue.set(audit as i64);
-			metrics.registration_queue.set(registrations as i64);
-		}
 		tokio::select! {
 			_ = tokio::time::sleep(pause) => {},
 			_ = shutdown.changed() => return,
 		}
 	}
+}
+
+/// Submits the journal's contents until `shutdown` turns true: registration
+/// reports and audit records side by side. Failures are logged and retried
+/// with backoff; nothing leaves the journal unless it is finalized.
+pub async fn submit(
+	client: Client,
+	journal: Journal,
+	signer: Keypair,
+	metrics: Arc<Metrics>,
+	shutdown: watch::Receiver<bool>,
+) {
+	let registrations = drain(
+		"registration reports",
+		|| submit_registrations(&client, &journal, &signer),
+		shutdown.clone(),
+	);
+	// Only the audit loop uses it; the lock just lets its rounds borrow it.
+	let in_flight = tokio::sync::Mutex::new(InFlight::new());
+	let audit = drain(
+		"audit records",
+		|| async {
+			let mut in_flight = in_flight.lock().await;
+			submit_audit(&client, &journal, &signer, &metrics, &mut in_flight).await
+		},
+		shutdown.clone(),
+	);
+	let depths = async {
+		let mut stop = shutdown.clone();
+		loop {
+			if let Ok((audit, registrations)) = journal.depth() {
+				metrics.audit_queue.set(audit as i64);
+				metrics.registration_queue.set(registrations as i64);
+			}
+			tokio::select! {
+				_ = tokio::time::sleep(IDLE_POLL) => {},
+				_ = stop.changed() => return,
+			}
+		}
+	};
+	tokio::join!(registrations, audit, depths);
 }
 
 #[cfg(test)]
