@@ -739,6 +739,11 @@ fn audit_entries(range: std::ops::Range<u64>) -> Vec<ims_bridge::journal::Entry>
 		.collect()
 }
 
+/// The tests that run a submitter in this process take turns: a bridge
+/// process signs for one account on one chain, and each test has a chain
+/// of its own with the same Alice.
+static IN_PROCESS_SUBMITTER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// Runs the submitter (as Alice, the bridge's development account) on
 /// `journal` until it is empty; returns how long that took and the
 /// submitter's metrics.
@@ -773,6 +778,7 @@ async fn drain(
 /// nonces, every record recorded once, in order, and the journal emptied.
 #[tokio::test(flavor = "multi_thread")]
 async fn audit_records_beyond_one_batch_are_all_finalized_once() {
+	let _turn = IN_PROCESS_SUBMITTER.lock().await;
 	const RECORDS: u64 = 2_500;
 	let (_base, _node, setup) = dev_chain().await;
 	let dir = tempfile::tempdir().unwrap();
@@ -790,6 +796,39 @@ async fn audit_records_beyond_one_batch_are_all_finalized_once() {
 	println!("{RECORDS} records finalized in {:.1} s", took.as_secs_f64());
 }
 
+/// While audit rounds await finality, other transactions of the same
+/// account (as an admin command's import would be) take the nonces after
+/// them: every one of them lands, and so does every record, once.
+#[tokio::test(flavor = "multi_thread")]
+async fn transactions_beside_audit_rounds_take_the_following_nonces() {
+	let _turn = IN_PROCESS_SUBMITTER.lock().await;
+	const RECORDS: u64 = 40_000;
+	let (_base, _node, setup) = dev_chain().await;
+	let dir = tempfile::tempdir().unwrap();
+	let journal = ims_bridge::journal::Journal::open(&dir.path().join("journal.redb")).unwrap();
+	for at in (0..RECORDS).step_by(10_000) {
+		journal.append(audit_entries(at..at + 10_000)).await.unwrap();
+	}
+	journal.settle().await.unwrap();
+	let client = chain::connect(&setup.rpc_url).await.unwrap();
+	let alice = subxt_signer::sr25519::dev::alice();
+	let beside = async {
+		// Let the first round get on its way.
+		tokio::time::sleep(Duration::from_secs(1)).await;
+		for i in 0..3u8 {
+			let remark = ims::transactions().system().remark(vec![i; 8]);
+			chain::submit_finalized(&client, &alice, &remark)
+				.await
+				.unwrap_or_else(|e| panic!("transaction {i} beside the audit rounds: {e}"));
+		}
+	};
+	let ((_, metrics), ()) =
+		tokio::join!(drain(&setup.rpc_url, &journal, Duration::from_secs(180)), beside);
+	assert_eq!(next_sequence(&setup.rpc_url).await, RECORDS, "every record recorded once");
+	// 39 full batches and one of 64 records, each counted once finalized.
+	assert_eq!(metrics.batches.get(), 40);
+}
+
 /// How fast the submitter empties a full journal into `ims-node --dev`:
 /// `BENCH_RECORDS` records (200,000 by default) are journaled first, then
 /// the submitter is started and timed until the journal is empty and the
@@ -798,6 +837,7 @@ async fn audit_records_beyond_one_batch_are_all_finalized_once() {
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "a benchmark: scripts/bench-drain.sh"]
 async fn audit_drain_rate() {
+	let _turn = IN_PROCESS_SUBMITTER.lock().await;
 	let records: u64 =
 		std::env::var("BENCH_RECORDS").ok().and_then(|v| v.parse().ok()).unwrap_or(200_000);
 	let (_base, _node, setup) = dev_chain().await;

@@ -90,8 +90,14 @@ pub async fn connect(url: &str) -> Result<Client, ChainError> {
 
 /// This process's transactions take turns here (see [`submit_all`]); it
 /// holds the nonce after the last of them known to be in a best block,
-/// while that may be ahead of the finalized state's.
+/// while that may be ahead of the finalized state's. A bridge process
+/// signs for one account on one chain: the nonce is that account's there.
 static SUBMISSIONS: tokio::sync::Mutex<Option<u64>> = tokio::sync::Mutex::const_new(None);
+
+/// How long a submitted transaction may take to reach a block before the
+/// run is given up (a block comes every few seconds; one that never comes
+/// means the node holds the transaction back, e.g. behind a nonce gap).
+const INCLUSION_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// How far [`submit_all`] follows its transactions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -204,8 +210,15 @@ enum Included {
 	),
 }
 
-/// Follows a transaction until it is in a block.
-async fn in_best_block(mut watching: Progress) -> Result<Included, ChainError> {
+/// Follows a transaction until it is in a block, for at most
+/// [`INCLUSION_TIMEOUT`].
+async fn in_best_block(watching: Progress) -> Result<Included, ChainError> {
+	tokio::time::timeout(INCLUSION_TIMEOUT, follow_to_block(watching)).await.unwrap_or_else(|_| {
+		Err(ChainError::Call(format!("not in a block after {} s", INCLUSION_TIMEOUT.as_secs())))
+	})
+}
+
+async fn follow_to_block(mut watching: Progress) -> Result<Included, ChainError> {
 	use subxt::transactions::TransactionStatus as Status;
 	loop {
 		match watching.next().await {
