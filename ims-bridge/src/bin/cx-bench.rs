@@ -378,42 +378,29 @@ async fn main() {
 	let until = warmup_until + Duration::from_secs(args.seconds);
 	let mut latencies = Vec::new();
 	let mut errors = 0;
-	let mut outcomes = Vec::new();
-	match args.gap_us {
-		Some(gap) => {
-			let clients: Vec<_> = (0..args.connections)
-				.map(|_| {
-					let scscf = scscf.clone();
-					let subscribers = args.subscribers;
+	let clients: Vec<tokio::task::JoinHandle<Outcome>> = (0..args.connections)
+		.map(|_| {
+			let scscf = scscf.clone();
+			match args.gap_us {
+				Some(gap) => {
+					let (subscribers, gap) = (args.subscribers, Duration::from_micros(gap));
 					tokio::task::spawn_blocking(move || {
-						let gap = Duration::from_micros(gap);
 						paced_client(address, subscribers, gap, warmup_until, until, scscf)
 					})
-				})
-				.collect();
-			for c in clients {
-				outcomes.push(c.await.expect("a client finishes"));
+				},
+				None => tokio::spawn(client(
+					address,
+					args.subscribers,
+					args.window,
+					warmup_until,
+					until,
+					scscf,
+				)),
 			}
-		},
-		None => {
-			let clients: Vec<_> = (0..args.connections)
-				.map(|_| {
-					tokio::spawn(client(
-						address,
-						args.subscribers,
-						args.window,
-						warmup_until,
-						until,
-						scscf.clone(),
-					))
-				})
-				.collect();
-			for c in clients {
-				outcomes.push(c.await.expect("a client finishes"));
-			}
-		},
-	}
-	for outcome in outcomes {
+		})
+		.collect();
+	for c in clients {
+		let outcome = c.await.expect("a client finishes");
 		latencies.extend(outcome.latencies);
 		errors += outcome.errors;
 	}

@@ -192,22 +192,15 @@ pub async fn submit_all<Call: subxt::transactions::Payload>(
 	outcomes
 }
 
-type Progress = subxt::transactions::TransactionProgress<
-	Config,
-	subxt::client::OnlineClientAtBlockImpl<Config>,
->;
+type AtBlock = subxt::client::OnlineClientAtBlockImpl<Config>;
+type Progress = subxt::transactions::TransactionProgress<Config, AtBlock>;
 
 /// Where a transaction stands once it has reached a block.
 enum Included {
 	/// In a best block; its progress goes on.
 	Best(Progress),
 	/// Already in a finalized block.
-	Final(
-		subxt::transactions::TransactionInBlock<
-			Config,
-			subxt::client::OnlineClientAtBlockImpl<Config>,
-		>,
-	),
+	Final(subxt::transactions::TransactionInBlock<Config, AtBlock>),
 }
 
 /// Follows a transaction until it is in a block, for at most

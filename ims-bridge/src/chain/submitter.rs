@@ -7,11 +7,11 @@
 //! up to [`AUDIT_PIPELINE`] at a time under consecutive nonces, so they can
 //! share a block, and a round ends once its batches are in a best block:
 //! the next round starts after them while they await finality (after a
-//! failure, from what the finalized head has recorded). Records leave the journal only once the finalized
-//! head's `next_sequence` counts them, so a restart, a lost or retracted
-//! transaction or a crash between submission and confirmation neither
-//! loses nor duplicates a record (the pallet skips replays and refuses
-//! gaps).
+//! failure, from what the finalized head has recorded). Records leave the
+//! journal only once the finalized head's `next_sequence` counts them, so
+//! a restart, a lost or retracted transaction or a crash between
+//! submission and confirmation neither loses nor duplicates a record (the
+//! pallet skips replays and refuses gaps).
 
 use super::{ims, ChainError, Client};
 use crate::journal::{Journal, StoredRecord};
