@@ -179,8 +179,8 @@ fn default_cache_subscribers() -> u32 {
 pub struct JournalFile {
 	/// The journal file (its write-ahead log is beside it, `.wal`).
 	pub path: PathBuf,
-	/// When an answer's audit record is durable: `"before-answer"` (the
-	/// default) or `"with-answer"`.
+	/// When an answer's audit record is durable: `"with-answer"` (the
+	/// default) or `"before-answer"`.
 	#[serde(default)]
 	pub sync: crate::journal::Sync,
 }
@@ -529,13 +529,15 @@ listen = "127.0.0.1:9615"
 		assert_eq!(config.policy.allowed.len(), 1);
 		assert_eq!(config.metrics, Some("127.0.0.1:9615".parse().unwrap()));
 		assert_eq!(config.cx.max_auth_items, 5);
-		assert_eq!(config.journal_sync, crate::journal::Sync::BeforeAnswer);
-		assert_eq!(config.admin_socket, dir.path().join("ims-bridge.sock"));
-		let relaxed = GOOD
-			.replace("path = \"journal.redb\"", "path = \"journal.redb\"\nsync = \"with-answer\"");
-		std::fs::write(dir.path().join("relaxed.toml"), relaxed).unwrap();
-		let config = Config::load(&dir.path().join("relaxed.toml")).unwrap();
 		assert_eq!(config.journal_sync, crate::journal::Sync::WithAnswer);
+		assert_eq!(config.admin_socket, dir.path().join("ims-bridge.sock"));
+		let strict = GOOD.replace(
+			"path = \"journal.redb\"",
+			"path = \"journal.redb\"\nsync = \"before-answer\"",
+		);
+		std::fs::write(dir.path().join("strict.toml"), strict).unwrap();
+		let config = Config::load(&dir.path().join("strict.toml")).unwrap();
+		assert_eq!(config.journal_sync, crate::journal::Sync::BeforeAnswer);
 	}
 
 	#[test]

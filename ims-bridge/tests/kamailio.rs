@@ -745,7 +745,8 @@ fn audit_entries(range: std::ops::Range<u64>) -> Vec<ims_bridge::journal::Entry>
 static IN_PROCESS_SUBMITTER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// Runs the submitter (as Alice, the bridge's development account) on
-/// `journal` until it is empty; returns how long that took and the
+/// `journal` until it is empty (audit records and registration reports);
+/// returns how long that took and the
 /// submitter's metrics.
 async fn drain(
 	rpc_url: &str,
@@ -763,7 +764,7 @@ async fn drain(
 		shutdown,
 	));
 	let started = Instant::now();
-	while journal.depth().unwrap().0 > 0 {
+	while journal.depth().unwrap() != (0, 0) {
 		assert!(started.elapsed() < timeout, "the journal never drained");
 		tokio::time::sleep(Duration::from_millis(100)).await;
 	}
@@ -827,6 +828,72 @@ async fn transactions_beside_audit_rounds_take_the_following_nonces() {
 	assert_eq!(next_sequence(&setup.rpc_url).await, RECORDS, "every record recorded once");
 	// 39 full batches and one of 64 records, each counted once finalized.
 	assert_eq!(metrics.batches.get(), 40);
+}
+
+/// Registration reports beyond one round of batches: they all leave the
+/// journal, and for each identity the chain ends with the newest report,
+/// though the two identities' reports alternate and change state at every
+/// report (a round applied out of order, or an older report sent after a
+/// newer one, would leave another state).
+#[tokio::test(flavor = "multi_thread")]
+async fn registration_reports_drain_in_rounds_and_the_newest_stands() {
+	use ims_bridge::journal::{Entry, RegistrationReport};
+	use ims_primitives::{ImpuId, Name, RegistrationState};
+	let _turn = IN_PROCESS_SUBMITTER.lock().await;
+	// Two rounds and a part: 16 x 64 + 16 x 64 + 100.
+	let reports = 2 * chain::REGISTRATION_BATCH * chain::REGISTRATION_PIPELINE + 100;
+	let (_base, _node, setup) = dev_chain().await;
+	let users = ["dora", "ed"];
+	let mut impus = Vec::new();
+	for user in users {
+		let impi = format!("{user}@{REALM}");
+		let impu = format!("sip:{impi}");
+		setup.add(
+			&["--subscription", user, "--impi", &impi, "--impu", &impu],
+			&[("IMS_BRIDGE_PASSWORD", "secret")],
+		);
+		impus.push((impu.clone(), ImpuId::from(setup.pseudonym(&impu))));
+	}
+	let states = [
+		RegistrationState::Registered,
+		RegistrationState::Unregistered,
+		RegistrationState::NotRegistered,
+	];
+	let entries: Vec<Entry> = (0..reports)
+		.map(|i| {
+			let state = states[(i / 2) % states.len()];
+			let scscf = (state != RegistrationState::NotRegistered)
+				.then(|| Name::truncate_from(format!("sip:scscf-{i}.{REALM}").into_bytes()));
+			Entry::Registration(RegistrationReport { impu: impus[i % 2].1, state, scscf })
+		})
+		.collect();
+	// The newest of each identity.
+	let newest: Vec<String> = (reports - 2..reports)
+		.map(|i| {
+			let state = states[(i / 2) % states.len()];
+			match state {
+				RegistrationState::NotRegistered => format!("registration: {state:?}\n"),
+				_ => format!("registration: {state:?} at sip:scscf-{i}.{REALM}\n"),
+			}
+		})
+		.collect();
+	let dir = tempfile::tempdir().unwrap();
+	let journal = ims_bridge::journal::Journal::open(&dir.path().join("journal.redb")).unwrap();
+	journal.append(entries).await.unwrap();
+	journal.settle().await.unwrap();
+	assert_eq!(journal.depth().unwrap(), (0, reports as u64));
+
+	let (took, _) = drain(&setup.rpc_url, &journal, Duration::from_secs(600)).await;
+	println!(
+		"{reports} registration reports finalized in {:.1} s ({:.0} a second)",
+		took.as_secs_f64(),
+		reports as f64 / took.as_secs_f64()
+	);
+	for (i, (impu, _)) in impus.iter().enumerate() {
+		let shown = setup.show(impu);
+		let slot = (reports - 2 + i) % 2;
+		assert!(shown.contains(&newest[slot]), "{impu}: expected {:?} in:\n{shown}", newest[slot]);
+	}
 }
 
 /// How fast the submitter empties a full journal into `ims-node --dev`:
@@ -1124,6 +1191,19 @@ fn register_run(icscf: u16, warmup: usize, count: usize) -> Run {
 	run
 }
 
+/// CPU time a process has used so far, in milliseconds (user and system,
+/// from `/proc/<pid>/stat`, in clock ticks of 10 ms).
+fn cpu_ms(pid: u32) -> f64 {
+	let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+	let fields: Vec<&str> = stat
+		.rsplit_once(')')
+		.map(|(_, rest)| rest.split_whitespace().collect())
+		.unwrap_or_default();
+	let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+	// utime and stime: fields 14 and 15 of the line, 11 and 12 after the name.
+	(ticks(11) + ticks(12)) * 10.0
+}
+
 fn summary(latencies: &mut [Duration]) -> (f64, f64, f64, f64) {
 	latencies.sort();
 	let at = |p: f64| {
@@ -1137,8 +1217,11 @@ fn summary(latencies: &mut [Duration]) -> (f64, f64, f64, f64) {
 
 /// The REGISTER latency benchmark (run by `scripts/bench-register.sh`):
 /// the same Kamailio I-CSCF and S-CSCF, the same UA, against the bridge
-/// (journal `before-answer`, then `with-answer`) and against
-/// [`StaticHss`], in alternating rounds; prints the figures and the ratio.
+/// (journal `with-answer` and `before-answer`) and against [`StaticHss`],
+/// in rounds that take the three in a rotating order; prints each round,
+/// the totals and the ratios (of the totals, and the median of each
+/// round's ratio to the same round's stand-in, which the machine's drift
+/// between rounds does not move).
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "a benchmark: scripts/bench-register.sh"]
 async fn register_latency_bridge_against_a_static_hss() {
@@ -1146,32 +1229,36 @@ async fn register_latency_bridge_against_a_static_hss() {
 		std::env::var("BENCH_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(3);
 	let count: usize =
 		std::env::var("BENCH_REGISTRATIONS").ok().and_then(|v| v.parse().ok()).unwrap_or(300);
-	let (_base, _node, setup) = dev_chain().await;
+	let (_base, node, setup) = dev_chain().await;
+	let node_pid = node.child.id();
 	let impi = format!("{BENCH_USER}@{REALM}");
 	let impu = format!("sip:{impi}");
 	setup.add(
 		&["--subscription", BENCH_USER, "--impi", &impi, "--impu", &impu],
 		&[("IMS_BRIDGE_PASSWORD", BENCH_PASSWORD)],
 	);
-	let relaxed = setup.dir.path().join("bridge-with-answer.toml");
 	let config = std::fs::read_to_string(&setup.config).unwrap();
-	std::fs::write(
-		&relaxed,
-		config
-			.replace("path = \"journal.redb\"", "path = \"journal.redb\"\nsync = \"with-answer\""),
-	)
-	.unwrap();
-
+	let with_sync = |sync: &str| {
+		let path = setup.dir.path().join(format!("bridge-{sync}.toml"));
+		let text = config.replace(
+			"path = \"journal.redb\"",
+			&format!("path = \"journal.redb\"\nsync = \"{sync}\""),
+		);
+		std::fs::write(&path, text).unwrap();
+		path
+	};
+	let configs = [Some(with_sync("with-answer")), Some(with_sync("before-answer")), None];
 	let modes =
-		["bridge, journal before-answer", "bridge, journal with-answer", "static stand-in HSS"];
+		["bridge, journal with-answer", "bridge, journal before-answer", "static stand-in HSS"];
+	const STAND_IN: usize = 2;
 	let mut results: Vec<Vec<Duration>> = vec![Vec::new(); modes.len()];
+	// Each round's mean per mode.
+	let mut round_means: Vec<[f64; 3]> = Vec::new();
 	for round in 0..rounds {
-		for (mode, latencies) in results.iter_mut().enumerate() {
-			let mut bridge = match mode {
-				0 => Some(setup.start_bridge()),
-				1 => Some(setup.start_bridge_with(&relaxed)),
-				_ => None,
-			};
+		let mut means = [0.0; 3];
+		for step in 0..modes.len() {
+			let mode = (round + step) % modes.len();
+			let mut bridge = configs[mode].as_ref().map(|config| setup.start_bridge_with(config));
 			let stand_in =
 				if bridge.is_none() { Some(start_static_hss(&setup).await) } else { None };
 			let mut scscf = setup.kamailio("scscf");
@@ -1181,14 +1268,20 @@ async fn register_latency_bridge_against_a_static_hss() {
 				None => setup.metric("ims_bridge_peers") == Some(2.0),
 			});
 			let icscf_port = setup.icscf_port;
+			let pids = [node_pid, bridge.as_ref().map_or(std::process::id(), |b| b.child.id())];
+			let cpu_before = pids.map(cpu_ms);
+			let started = Instant::now();
 			let run = tokio::task::spawn_blocking(move || register_run(icscf_port, 20, count));
 			let Run { latencies: mut run, rechallenged, failed } = run.await.unwrap();
+			let elapsed = started.elapsed().as_secs_f64() * 1e3;
+			let cpu = [0, 1].map(|i| cpu_ms(pids[i]) - cpu_before[i]);
 			assert!(
 				failed.len() * 10 < count,
 				"{} of {count} registrations failed: {failed:?}",
 				failed.len()
 			);
 			let (p50, p90, p99, mean) = summary(&mut run);
+			means[mode] = mean;
 			println!(
 				"register-bench: round {} {}: {} registrations, p50 {p50:.2} ms, p90 {p90:.2} ms, \
 				 p99 {p99:.2} ms, mean {mean:.2} ms, challenged again {rechallenged}, failed {}",
@@ -1197,7 +1290,15 @@ async fn register_latency_bridge_against_a_static_hss() {
 				run.len(),
 				failed.len()
 			);
-			latencies.extend(run);
+			println!(
+				"register-bench: round {} {}: CPU in the {elapsed:.0} ms of the run: node {:.0} ms, {} {:.0} ms",
+				round + 1,
+				modes[mode],
+				cpu[0],
+				if bridge.is_some() { "bridge" } else { "stand-in and UA (test process)" },
+				cpu[1]
+			);
+			results[mode].extend(run);
 			if bridge.is_some() {
 				// The bridge's own time per Cx request (decoded to answered),
 				// warm-up included.
@@ -1220,6 +1321,7 @@ async fn register_latency_bridge_against_a_static_hss() {
 				let _ = tokio::time::timeout(Duration::from_secs(10), server).await;
 			}
 		}
+		round_means.push(means);
 	}
 	let mut figures = Vec::new();
 	for (mode, latencies) in results.iter_mut().enumerate() {
@@ -1231,13 +1333,24 @@ async fn register_latency_bridge_against_a_static_hss() {
 		);
 		figures.push((p50, mean));
 	}
-	let (base_p50, base_mean) = figures[2];
-	for mode in 0..2 {
+	let (base_p50, base_mean) = figures[STAND_IN];
+	for mode in 0..STAND_IN {
+		let mut ratios: Vec<f64> =
+			round_means.iter().map(|means| means[mode] / means[STAND_IN]).collect();
+		ratios.sort_by(f64::total_cmp);
+		let median = if ratios.len() % 2 == 1 {
+			ratios[ratios.len() / 2]
+		} else {
+			(ratios[ratios.len() / 2 - 1] + ratios[ratios.len() / 2]) / 2.0
+		};
+		let each: Vec<String> = ratios.iter().map(|r| format!("{r:.3}")).collect();
 		println!(
-			"register-bench: ratio {} / static stand-in HSS: p50 {:.3}, mean {:.3} (goal <= 1.10)",
+			"register-bench: ratio {} / static stand-in HSS: p50 {:.3}, mean {:.3}; \
+			 round by round (means) {}, median {median:.3} (goal <= 1.10)",
 			modes[mode],
 			figures[mode].0 / base_p50,
-			figures[mode].1 / base_mean
+			figures[mode].1 / base_mean,
+			each.join(" ")
 		);
 	}
 }

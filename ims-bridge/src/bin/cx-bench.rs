@@ -58,9 +58,10 @@ struct Args {
 	/// Subscribers in the vault and index.
 	#[arg(long, default_value_t = 200)]
 	subscribers: usize,
-	/// When an answer's audit record is durable: before-answer (waits for
-	/// the fdatasync) or with-answer (waits for the write to the file).
-	#[arg(long, default_value = "before-answer", value_parser = parse_sync)]
+	/// When an answer's audit record is durable: with-answer (waits for the
+	/// write to the file; the bridge's default) or before-answer (waits for
+	/// the fdatasync).
+	#[arg(long, default_value = "with-answer", value_parser = parse_sync)]
 	sync: Sync,
 	/// Idle microseconds between an answer and the next request, one
 	/// request at a time per connection (`--window` is then ignored).

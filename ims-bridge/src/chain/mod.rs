@@ -11,7 +11,9 @@ mod follower;
 mod submitter;
 
 pub use follower::{follow, load, Follower};
-pub use submitter::{submit, AUDIT_BATCH, AUDIT_PIPELINE};
+pub use submitter::{
+	submit, AUDIT_BATCH, AUDIT_PIPELINE, REGISTRATION_BATCH, REGISTRATION_PIPELINE,
+};
 
 use std::time::Duration;
 use subxt_rpcs::client::reconnecting_rpc_client::{ExponentialBackoff, RpcClient as Reconnecting};

@@ -2,8 +2,11 @@
 //! `identity.record_registrations` batches, audit records as `audit.submit`
 //! batches with this bridge's sequence numbers, the two side by side.
 //!
-//! Registration reports go one batch at a time, each waited on until it is
-//! finalized and successful before it leaves the journal. Audit batches go
+//! Registration reports go in rounds of up to [`REGISTRATION_PIPELINE`]
+//! batches under consecutive nonces, each round waited on until finalized;
+//! a report leaves the journal once its batch and every batch before it
+//! are finalized and successful (see [`submit_registrations`] for why the
+//! newest report of an identity always lands last). Audit batches go
 //! up to [`AUDIT_PIPELINE`] at a time under consecutive nonces, so they can
 //! share a block, and a round ends once its batches are in a best block:
 //! the next round starts after them while they await finality (after a
@@ -27,6 +30,10 @@ use tokio::sync::watch;
 /// Registration reports per `record_registrations` (the runtime's
 /// `MaxBatchSize` for the identity pallet).
 pub const REGISTRATION_BATCH: usize = 64;
+/// Registration batches sent together, under consecutive nonces that may
+/// share a block: 16 x 64 reports a round, each round waited on until
+/// finalized (some 1,000 reports per finality instead of 64).
+pub const REGISTRATION_PIPELINE: usize = 16;
 /// Audit records per `submit` (the audit pallet's `MaxBatchSize`).
 pub const AUDIT_BATCH: usize = 1024;
 /// How long an audit batch that is in a block may take to be finalized and
@@ -68,21 +75,63 @@ fn batches(records: Vec<StoredRecord>) -> Vec<Vec<StoredRecord>> {
 	out
 }
 
+/// One round of registration reports: up to [`REGISTRATION_PIPELINE`]
+/// batches of the oldest reports under consecutive nonces, each followed
+/// until finalized; the leading batches that succeeded leave the journal.
+/// Returns how many reports left it.
+///
+/// The newest report of an identity is always the last one the chain
+/// applies: batches carry the reports in journal order and their nonces
+/// make the chain apply them in that order; only a leading run of
+/// finalized, successful batches leaves the journal, and the next round
+/// sends everything after it again, in order. So a batch that fails while
+/// later ones succeed is followed by the later ones again (a report
+/// applied twice, the second time in its right place), never by an older
+/// report alone.
 async fn submit_registrations(
 	client: &Client,
 	journal: &Journal,
 	signer: &Keypair,
 ) -> Result<usize, ChainError> {
-	let reports = journal.pending_registrations(REGISTRATION_BATCH).map_err(ChainError::call)?;
-	let Some(last) = reports.last().map(|(n, _)| *n) else { return Ok(0) };
-	let count = reports.len();
-	let updates = reports.into_iter().map(|(_, report)| Static(report)).collect();
-	let call = ims::transactions().identity().record_registrations(
-		ims::runtime_types::bounded_collections::bounded_vec::BoundedVec(updates),
-	);
-	super::submit_finalized(client, signer, &call).await?;
-	journal.confirm_registrations(last.saturating_add(1)).await.map_err(ChainError::call)?;
-	Ok(count)
+	let reports = journal
+		.pending_registrations(REGISTRATION_BATCH * REGISTRATION_PIPELINE)
+		.map_err(ChainError::call)?;
+	if reports.is_empty() {
+		return Ok(0);
+	}
+	let batches: Vec<_> = reports.chunks(REGISTRATION_BATCH).collect();
+	let calls: Vec<_> = batches
+		.iter()
+		.map(|batch| {
+			let updates = batch.iter().map(|(_, report)| Static(report.clone())).collect();
+			ims::transactions().identity().record_registrations(
+				ims::runtime_types::bounded_collections::bounded_vec::BoundedVec(updates),
+			)
+		})
+		.collect();
+	let outcomes = super::submit_all(client, signer, &calls, super::Until::Finalized).await;
+	let mut done = None;
+	let mut count = 0;
+	let mut failure = None;
+	for (batch, outcome) in batches.iter().zip(outcomes) {
+		match outcome {
+			Ok(()) => {
+				done = batch.last().map(|(n, _)| n.saturating_add(1));
+				count += batch.len();
+			},
+			Err(e) => {
+				failure = Some(e);
+				break;
+			},
+		}
+	}
+	if let Some(next) = done {
+		journal.confirm_registrations(next).await.map_err(ChainError::call)?;
+	}
+	match failure {
+		Some(e) => Err(e),
+		None => Ok(count),
+	}
 }
 
 /// Audit batches sent and not yet finalized: the sequence number after
