@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # REGISTER latency through real Kamailio (I-CSCF + S-CSCF from
 # ims-bridge/tests/ims/): the bridge on `ims-node --dev` (journal
-# before-answer, then with-answer) against a static stand-in HSS, in
-# alternating rounds. Prints one line per round and mode, the totals and
-# the ratios. Method: ims-bridge/README.md, "Benchmarks".
+# with-answer and before-answer) against a static stand-in HSS, in rounds
+# that rotate the order of the three. Prints one line per round and mode
+# (latency, CPU of the node and of the HSS), the totals, and the ratios to
+# the stand-in: overall and round by round with their median. Method:
+# ims-bridge/README.md, "Benchmarks".
 #
-#   scripts/bench-register.sh            # 3 rounds x 300 registrations per mode
-#   BENCH_ROUNDS=5 BENCH_REGISTRATIONS=500 scripts/bench-register.sh
+#   scripts/bench-register.sh            # 5 rounds x 600 registrations per mode
+#   BENCH_ROUNDS=3 BENCH_REGISTRATIONS=300 scripts/bench-register.sh
 #
 # Needs what scripts/setup.sh installs (kamailio, kamailio-ims-modules).
 set -euo pipefail

@@ -1226,9 +1226,9 @@ fn summary(latencies: &mut [Duration]) -> (f64, f64, f64, f64) {
 #[ignore = "a benchmark: scripts/bench-register.sh"]
 async fn register_latency_bridge_against_a_static_hss() {
 	let rounds: usize =
-		std::env::var("BENCH_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(3);
+		std::env::var("BENCH_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(5);
 	let count: usize =
-		std::env::var("BENCH_REGISTRATIONS").ok().and_then(|v| v.parse().ok()).unwrap_or(300);
+		std::env::var("BENCH_REGISTRATIONS").ok().and_then(|v| v.parse().ok()).unwrap_or(600);
 	let (_base, node, setup) = dev_chain().await;
 	let node_pid = node.child.id();
 	let impi = format!("{BENCH_USER}@{REALM}");
