@@ -178,6 +178,7 @@ pub async fn run(config: config::Config) -> Result<(), RunError> {
 		journal.clone(),
 		signer.clone(),
 		metrics.clone(),
+		chain::SubmitOptions::default(),
 		shutdown.clone(),
 	));
 	if let Some(listener) = metrics_listener {

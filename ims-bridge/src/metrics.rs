@@ -12,6 +12,14 @@
 //! - `ims_bridge_pending_registrations`: SAR states not yet on chain.
 //! - `ims_bridge_unrecorded_total`: requests with no realm to record in.
 //! - `ims_bridge_peers`: open Diameter connections.
+//! - `ims_bridge_audit_batches_total`, `ims_bridge_audit_batch_seconds`:
+//!   audit batches finalized, and their time from submission to finality.
+//! - `ims_bridge_submission_failures_total{queue}`: rounds of `audit`
+//!   records or `registrations` reports the chain did not take (refused,
+//!   not submitted, or in a block but never recorded); what they carried
+//!   stays in the journal and goes again. A count that keeps rising with a
+//!   queue depth that does not fall is a trail the chain refuses (a
+//!   revoked HssFront role, an exhausted account).
 
 use prometheus::{
 	Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
@@ -47,6 +55,8 @@ pub struct Metrics {
 	pub batches: IntCounter,
 	/// Batch submission latency (signed to finalized).
 	pub batch_latency: Histogram,
+	/// Submission rounds that failed, by queue (`audit`, `registrations`).
+	pub submission_failures: IntCounterVec,
 }
 
 fn command_name(command: u32) -> &'static str {
@@ -94,7 +104,15 @@ impl Metrics {
 			HistogramOpts::new("audit_batch_seconds", "From submission to finality")
 				.buckets(vec![1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0]),
 		)?;
+		let submission_failures = IntCounterVec::new(
+			Opts::new(
+				"submission_failures_total",
+				"Submission rounds the chain did not take, by queue; their contents go again",
+			),
+			&["queue"],
+		)?;
 		registry.register(Box::new(requests.clone()))?;
+		registry.register(Box::new(submission_failures.clone()))?;
 		registry.register(Box::new(latency.clone()))?;
 		for g in [
 			&audit_queue,
@@ -124,6 +142,7 @@ impl Metrics {
 			peers,
 			batches,
 			batch_latency,
+			submission_failures,
 		})
 	}
 
@@ -195,6 +214,7 @@ mod tests {
 		let metrics = std::sync::Arc::new(Metrics::new().unwrap());
 		metrics.observe(303, 2001, Duration::from_micros(300));
 		metrics.audit_queue.set(7);
+		metrics.submission_failures.with_label_values(&["audit"]).inc();
 		let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
 		let address = listener.local_addr().unwrap();
 		let (_tx, rx) = watch::channel(false);
@@ -216,6 +236,7 @@ mod tests {
 			"{body}"
 		);
 		assert!(body.contains("ims_bridge_audit_queue_depth 7"), "{body}");
+		assert!(body.contains("ims_bridge_submission_failures_total{queue=\"audit\"} 1"), "{body}");
 		assert!(
 			body.contains("ims_bridge_cx_latency_seconds_bucket{command=\"MAR\",le=\"0.0005\"} 1"),
 			"{body}"

@@ -746,12 +746,21 @@ static IN_PROCESS_SUBMITTER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_
 
 /// Runs the submitter (as Alice, the bridge's development account) on
 /// `journal` until it is empty (audit records and registration reports);
-/// returns how long that took and the
-/// submitter's metrics.
+/// returns how long that took and the submitter's metrics.
 async fn drain(
 	rpc_url: &str,
 	journal: &ims_bridge::journal::Journal,
 	timeout: Duration,
+) -> (Duration, Arc<ims_bridge::metrics::Metrics>) {
+	drain_with(rpc_url, journal, timeout, chain::SubmitOptions::default()).await
+}
+
+/// [`drain`] with the submitter's `options`.
+async fn drain_with(
+	rpc_url: &str,
+	journal: &ims_bridge::journal::Journal,
+	timeout: Duration,
+	options: chain::SubmitOptions,
 ) -> (Duration, Arc<ims_bridge::metrics::Metrics>) {
 	let client = chain::connect(rpc_url).await.unwrap();
 	let metrics = Arc::new(ims_bridge::metrics::Metrics::new().unwrap());
@@ -761,6 +770,7 @@ async fn drain(
 		journal.clone(),
 		subxt_signer::sr25519::dev::alice(),
 		metrics.clone(),
+		options,
 		shutdown,
 	));
 	let started = Instant::now();
@@ -828,6 +838,79 @@ async fn transactions_beside_audit_rounds_take_the_following_nonces() {
 	assert_eq!(next_sequence(&setup.rpc_url).await, RECORDS, "every record recorded once");
 	// 39 full batches and one of 64 records, each counted once finalized.
 	assert_eq!(metrics.batches.get(), 40);
+}
+
+/// Batches the chain takes into blocks and then refuses (here the bridge's
+/// account has renounced its HssFront role, so `audit.submit` and
+/// `record_registrations` fail in dispatch) stay in the journal and go
+/// again: the audit batch once it has gone unrecorded for the in-flight
+/// timeout, the registration batch after backoff. Once the role is granted
+/// back, every record is recorded once and the report stands.
+#[tokio::test(flavor = "multi_thread")]
+async fn refused_batches_stay_in_the_journal_until_the_chain_takes_them() {
+	use ims_bridge::journal::{Entry, RegistrationReport};
+	use ims_primitives::{ImpuId, Name, RegistrationState};
+	let _turn = IN_PROCESS_SUBMITTER.lock().await;
+	const RECORDS: u64 = 100;
+	let (_base, _node, setup) = dev_chain().await;
+	let impi = format!("dora@{REALM}");
+	let impu = format!("sip:{impi}");
+	setup.add(
+		&["--subscription", "dora", "--impi", &impi, "--impu", &impu],
+		&[("IMS_BRIDGE_PASSWORD", "secret")],
+	);
+	let scscf = format!("sip:scscf-after-refusal.{REALM}");
+	let registered = format!("registration: Registered at {scscf}\n");
+	let client = chain::connect(&setup.rpc_url).await.unwrap();
+	let alice = subxt_signer::sr25519::dev::alice();
+	let account: subxt::utils::AccountId32 = alice.public_key().into();
+	let front = || ims::runtime_types::ims_primitives::access::Role::HssFront;
+	let renounce = ims::transactions().access().revoke_role(0, account, front());
+	chain::submit_finalized(&client, &alice, &renounce).await.unwrap();
+	let finalized_nonce = || async {
+		let at = client.at_current_block().await.unwrap();
+		at.transactions().account_nonce(&account).await.unwrap()
+	};
+	let before = finalized_nonce().await;
+
+	let dir = tempfile::tempdir().unwrap();
+	let journal = ims_bridge::journal::Journal::open(&dir.path().join("journal.redb")).unwrap();
+	let mut entries = audit_entries(0..RECORDS);
+	entries.push(Entry::Registration(RegistrationReport {
+		impu: ImpuId::from(setup.pseudonym(&impu)),
+		state: RegistrationState::Registered,
+		scscf: Some(Name::truncate_from(scscf.clone().into_bytes())),
+	}));
+	journal.append(entries).await.unwrap();
+	journal.settle().await.unwrap();
+	let options = chain::SubmitOptions { in_flight_timeout: Duration::from_secs(5) };
+	let refused_then_granted = async {
+		// Two of the submitter's transactions finalized: the first audit
+		// batch is one of them (sent at once, and again only after it), and
+		// the first registration batch was sent before the grant below,
+		// whose nonce follows it. Both are refused.
+		let started = Instant::now();
+		while finalized_nonce().await < before + 2 {
+			assert!(started.elapsed() < Duration::from_secs(120), "no batch reached finality");
+			tokio::time::sleep(Duration::from_millis(500)).await;
+		}
+		assert_eq!(journal.depth().unwrap(), (RECORDS, 1), "nothing refused leaves the journal");
+		assert_eq!(next_sequence(&setup.rpc_url).await, 0, "no record taken");
+		assert!(!setup.show(&impu).contains(&registered), "no report taken");
+		let grant = ims::transactions().access().grant_role(0, account, front(), None);
+		chain::submit_finalized(&client, &alice, &grant).await.unwrap();
+	};
+	let ((_, metrics), ()) = tokio::join!(
+		drain_with(&setup.rpc_url, &journal, Duration::from_secs(240), options),
+		refused_then_granted
+	);
+	assert_eq!(next_sequence(&setup.rpc_url).await, RECORDS, "every record recorded once");
+	assert_eq!(metrics.batches.get(), 1, "the batch counted once, when recorded");
+	let failures = |queue: &str| metrics.submission_failures.with_label_values(&[queue]).get();
+	assert!(failures("audit") >= 1, "the refused audit batch taken for lost, then sent again");
+	assert!(failures("registrations") >= 1, "the refused registration batch seen to fail");
+	let shown = setup.show(&impu);
+	assert!(shown.contains(&registered), "expected {registered:?} in:\n{shown}");
 }
 
 /// Registration reports beyond one round of batches: they all leave the

@@ -12,7 +12,8 @@ mod submitter;
 
 pub use follower::{follow, load, Follower};
 pub use submitter::{
-	submit, AUDIT_BATCH, AUDIT_PIPELINE, REGISTRATION_BATCH, REGISTRATION_PIPELINE,
+	submit, SubmitOptions, AUDIT_BATCH, AUDIT_PIPELINE, IN_FLIGHT_TIMEOUT, REGISTRATION_BATCH,
+	REGISTRATION_PIPELINE,
 };
 
 use std::time::Duration;

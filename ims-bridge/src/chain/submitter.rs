@@ -38,9 +38,24 @@ pub const REGISTRATION_PIPELINE: usize = 16;
 pub const AUDIT_BATCH: usize = 1024;
 /// How long an audit batch that is in a block may take to be finalized and
 /// recorded before it is taken for lost (finality takes seconds).
-const IN_FLIGHT_TIMEOUT: Duration = Duration::from_secs(60);
+pub const IN_FLIGHT_TIMEOUT: Duration = Duration::from_secs(60);
 /// How often an idle journal is looked at.
 const IDLE_POLL: Duration = Duration::from_millis(250);
+
+/// How the submitter waits for the chain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SubmitOptions {
+	/// How long an audit batch that is in a block may go unrecorded by the
+	/// finalized head before it and every batch after it are sent again
+	/// (it failed, or its block was retracted): [`IN_FLIGHT_TIMEOUT`].
+	pub in_flight_timeout: Duration,
+}
+
+impl Default for SubmitOptions {
+	fn default() -> Self {
+		SubmitOptions { in_flight_timeout: IN_FLIGHT_TIMEOUT }
+	}
+}
 
 /// Audit batches sent together, in consecutive transactions that may share
 /// a block: 16 x 1024 records (about 1.1 MiB of a block's 3.75 MiB for
@@ -156,6 +171,7 @@ async fn submit_audit(
 	signer: &Keypair,
 	metrics: &Metrics,
 	in_flight: &mut InFlight,
+	in_flight_timeout: Duration,
 ) -> Result<usize, ChainError> {
 	// An idle journal costs the node nothing: no runtime call to ask where
 	// to resume until there is something to send.
@@ -178,8 +194,9 @@ async fn submit_audit(
 	// A batch in a block is not checked for success: one the finalized head
 	// has still not recorded after a while failed (or its block was
 	// retracted), and everything after it is sent again.
-	if in_flight.front().is_some_and(|&(_, sent)| sent.elapsed() > IN_FLIGHT_TIMEOUT) {
+	if in_flight.front().is_some_and(|&(_, sent)| sent.elapsed() > in_flight_timeout) {
 		tracing::warn!(from = recorded, "audit batches not finalized in time; sending them again");
+		metrics.submission_failures.with_label_values(&["audit"]).inc();
 		in_flight.clear();
 	}
 	// The next round follows the batches in best blocks.
@@ -235,8 +252,12 @@ async fn submit_audit(
 /// Runs `round` until `shutdown` turns true: again at once after a round
 /// that sent something, after [`IDLE_POLL`] after one that did not, with
 /// backoff after a failure.
-async fn drain<F, Fut>(what: &str, mut round: F, mut shutdown: watch::Receiver<bool>)
-where
+async fn drain<F, Fut>(
+	what: &str,
+	failures: prometheus::IntCounter,
+	mut round: F,
+	mut shutdown: watch::Receiver<bool>,
+) where
 	F: FnMut() -> Fut,
 	Fut: std::future::Future<Output = Result<usize, ChainError>>,
 {
@@ -257,6 +278,7 @@ where
 				Duration::ZERO
 			},
 			Err(e) => {
+				failures.inc();
 				tracing::warn!(what, error = %e, retry_in = ?backoff, "submitting to the chain failed");
 				let pause = backoff;
 				backoff = (backoff * 2).min(Duration::from_secs(30));
@@ -278,10 +300,12 @@ pub async fn submit(
 	journal: Journal,
 	signer: Keypair,
 	metrics: Arc<Metrics>,
+	options: SubmitOptions,
 	shutdown: watch::Receiver<bool>,
 ) {
 	let registrations = drain(
 		"registration reports",
+		metrics.submission_failures.with_label_values(&["registrations"]),
 		|| submit_registrations(&client, &journal, &signer),
 		shutdown.clone(),
 	);
@@ -289,9 +313,18 @@ pub async fn submit(
 	let in_flight = tokio::sync::Mutex::new(InFlight::new());
 	let audit = drain(
 		"audit records",
+		metrics.submission_failures.with_label_values(&["audit"]),
 		|| async {
 			let mut in_flight = in_flight.lock().await;
-			submit_audit(&client, &journal, &signer, &metrics, &mut in_flight).await
+			submit_audit(
+				&client,
+				&journal,
+				&signer,
+				&metrics,
+				&mut in_flight,
+				options.in_flight_timeout,
+			)
+			.await
 		},
 		shutdown.clone(),
 	);
