@@ -913,6 +913,52 @@ async fn refused_batches_stay_in_the_journal_until_the_chain_takes_them() {
 	assert!(shown.contains(&registered), "expected {registered:?} in:\n{shown}");
 }
 
+/// Another holder of the bridge's key (a second process, an operator's
+/// wallet) takes a nonce the submitter is about to use: a transaction
+/// waits in the pool at the nonce of the sixth audit batch of the
+/// submitter's first round, and, small, outranks it. The pool refuses that
+/// batch, the run ends, and the submitter starts again from the finalized
+/// state's nonce until the chain takes the rest: every record is recorded
+/// once, and the other transaction lands too.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_nonce_taken_by_another_holder_of_the_key_is_recovered_from() {
+	let _turn = IN_PROCESS_SUBMITTER.lock().await;
+	const RECORDS: u64 = 8 * chain::AUDIT_BATCH as u64;
+	let (_base, _node, setup) = dev_chain().await;
+	let client = chain::connect(&setup.rpc_url).await.unwrap();
+	let alice = subxt_signer::sr25519::dev::alice();
+	let account: subxt::utils::AccountId32 = alice.public_key().into();
+	let at = client.at_current_block().await.unwrap();
+	let nonce = at.transactions().account_nonce(&account).await.unwrap();
+	// Signed and sent as another process would: not through this
+	// process's turns, at a nonce ahead of the chain's.
+	let params = subxt::config::PolkadotExtrinsicParamsBuilder::<chain::Config>::new()
+		.nonce(nonce + 5)
+		.build();
+	let remark = ims::transactions().system().remark(b"another holder of the key".to_vec());
+	let watching =
+		at.transactions().sign_and_submit_then_watch(&remark, &alice, params).await.unwrap();
+	let other = tokio::spawn(watching.wait_for_finalized_success());
+
+	let dir = tempfile::tempdir().unwrap();
+	let journal = ims_bridge::journal::Journal::open(&dir.path().join("journal.redb")).unwrap();
+	journal.append(audit_entries(0..RECORDS)).await.unwrap();
+	journal.settle().await.unwrap();
+	let (took, metrics) = drain(&setup.rpc_url, &journal, Duration::from_secs(240)).await;
+	assert_eq!(next_sequence(&setup.rpc_url).await, RECORDS, "every record recorded once");
+	let failures = metrics.submission_failures.with_label_values(&["audit"]).get();
+	assert!(failures >= 1, "the batch at the taken nonce refused");
+	tokio::time::timeout(Duration::from_secs(60), other)
+		.await
+		.expect("the other transaction finalized")
+		.unwrap()
+		.expect("the other transaction succeeded");
+	println!(
+		"{RECORDS} records finalized in {:.1} s after {failures} failed rounds",
+		took.as_secs_f64()
+	);
+}
+
 /// Registration reports beyond one round of batches: they all leave the
 /// journal, and for each identity the chain ends with the newest report,
 /// though the two identities' reports alternate and change state at every

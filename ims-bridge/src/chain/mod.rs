@@ -93,9 +93,17 @@ pub async fn connect(url: &str) -> Result<Client, ChainError> {
 
 /// This process's transactions take turns here (see [`submit_all`]); it
 /// holds the nonce after the last of them known to be in a best block,
-/// while that may be ahead of the finalized state's. A bridge process
-/// signs for one account on one chain: the nonce is that account's there.
-static SUBMISSIONS: tokio::sync::Mutex<Option<u64>> = tokio::sync::Mutex::const_new(None);
+/// while that may be ahead of the finalized state's.
+static SUBMISSIONS: tokio::sync::Mutex<Option<Turn>> = tokio::sync::Mutex::const_new(None);
+
+/// The nonce after the last run's transactions, and whose it is: a bridge
+/// process signs for one account on one chain, but a nonce of another
+/// chain or account (a test's earlier chain, say) must never be used.
+struct Turn {
+	genesis: subxt::utils::H256,
+	account: subxt::utils::AccountId32,
+	next: u64,
+}
 
 /// How long a submitted transaction may take to reach a block before the
 /// run is given up (a block comes every few seconds; one that never comes
@@ -146,14 +154,16 @@ pub async fn submit_all<Call: subxt::transactions::Payload>(
 	until: Until,
 ) -> Vec<Result<(), ChainError>> {
 	let mut turn = SUBMISSIONS.lock().await;
+	let genesis = client.genesis_hash();
+	let account: subxt::utils::AccountId32 = signer.public_key().into();
 	let mut progress = Vec::with_capacity(calls.len());
 	let mut first = 0;
 	let submitted = async {
 		let at = client.at_current_block().await.map_err(ChainError::call)?;
-		let account: subxt::utils::AccountId32 = signer.public_key().into();
 		let finalized =
 			at.transactions().account_nonce(&account).await.map_err(ChainError::call)?;
-		first = finalized.max(turn.unwrap_or(0));
+		let ours = turn.as_ref().filter(|t| t.genesis == genesis && t.account == account);
+		first = finalized.max(ours.map_or(0, |t| t.next));
 		for (nonce, call) in (first..).zip(calls) {
 			let params =
 				subxt::config::PolkadotExtrinsicParamsBuilder::<Config>::new().nonce(nonce).build();
@@ -173,7 +183,8 @@ pub async fn submit_all<Call: subxt::transactions::Payload>(
 		included.push(in_best_block(watching).await);
 	}
 	let whole = submitted.is_ok() && included.iter().all(Result::is_ok);
-	*turn = whole.then(|| first.saturating_add(calls.len() as u64));
+	*turn =
+		whole.then(|| Turn { genesis, account, next: first.saturating_add(calls.len() as u64) });
 	drop(turn);
 	let mut outcomes = Vec::with_capacity(calls.len());
 	for state in included {
