@@ -96,12 +96,14 @@ pub async fn connect(url: &str) -> Result<Client, ChainError> {
 /// while that may be ahead of the finalized state's.
 static SUBMISSIONS: tokio::sync::Mutex<Option<Turn>> = tokio::sync::Mutex::const_new(None);
 
-/// The nonce after the last run's transactions, and whose it is: a bridge
-/// process signs for one account on one chain, but a nonce of another
-/// chain or account (a test's earlier chain, say) must never be used.
+/// The nonce after the last run's transactions, whose it is and the block
+/// its last transaction reached. A bridge process signs for one account on
+/// one chain; a turn whose block the node does not know (its database was
+/// replaced, or, in tests, another development chain of the same genesis)
+/// is not used: its nonce would leave a gap.
 struct Turn {
-	genesis: subxt::utils::H256,
 	account: subxt::utils::AccountId32,
+	block: subxt::utils::H256,
 	next: u64,
 }
 
@@ -154,7 +156,6 @@ pub async fn submit_all<Call: subxt::transactions::Payload>(
 	until: Until,
 ) -> Vec<Result<(), ChainError>> {
 	let mut turn = SUBMISSIONS.lock().await;
-	let genesis = client.genesis_hash();
 	let account: subxt::utils::AccountId32 = signer.public_key().into();
 	let mut progress = Vec::with_capacity(calls.len());
 	let mut first = 0;
@@ -162,8 +163,15 @@ pub async fn submit_all<Call: subxt::transactions::Payload>(
 		let at = client.at_current_block().await.map_err(ChainError::call)?;
 		let finalized =
 			at.transactions().account_nonce(&account).await.map_err(ChainError::call)?;
-		let ours = turn.as_ref().filter(|t| t.genesis == genesis && t.account == account);
-		first = finalized.max(ours.map_or(0, |t| t.next));
+		let mut floor = 0;
+		if let Some(last) = turn.as_ref().filter(|t| t.account == account) {
+			if client.at_block(last.block).await.is_ok() {
+				floor = last.next;
+			} else {
+				tracing::warn!(block = ?last.block, "the node does not know the block of this process's last transaction; nonces from the finalized state");
+			}
+		}
+		first = finalized.max(floor);
 		for (nonce, call) in (first..).zip(calls) {
 			let params =
 				subxt::config::PolkadotExtrinsicParamsBuilder::<Config>::new().nonce(nonce).build();
@@ -183,15 +191,20 @@ pub async fn submit_all<Call: subxt::transactions::Payload>(
 		included.push(in_best_block(watching).await);
 	}
 	let whole = submitted.is_ok() && included.iter().all(Result::is_ok);
-	*turn =
-		whole.then(|| Turn { genesis, account, next: first.saturating_add(calls.len() as u64) });
+	let last_block = included.last().and_then(|i| i.as_ref().ok()).map(Included::block);
+	*turn = match last_block {
+		Some(block) if whole => {
+			Some(Turn { account, block, next: first.saturating_add(calls.len() as u64) })
+		},
+		_ => None,
+	};
 	drop(turn);
 	let mut outcomes = Vec::with_capacity(calls.len());
 	for state in included {
 		let outcome = match (until, state) {
 			(_, Err(e)) => Err(e),
 			(Until::InBestBlock, Ok(_)) => Ok(()),
-			(Until::Finalized, Ok(Included::Best(watching))) => {
+			(Until::Finalized, Ok(Included::Best(watching, _))) => {
 				watching.wait_for_finalized_success().await.map(|_| ()).map_err(ChainError::call)
 			},
 			(Until::Finalized, Ok(Included::Final(block))) => {
@@ -211,10 +224,20 @@ type Progress = subxt::transactions::TransactionProgress<Config, AtBlock>;
 
 /// Where a transaction stands once it has reached a block.
 enum Included {
-	/// In a best block; its progress goes on.
-	Best(Progress),
+	/// In a best block (its hash); its progress goes on.
+	Best(Progress, subxt::utils::H256),
 	/// Already in a finalized block.
 	Final(subxt::transactions::TransactionInBlock<Config, AtBlock>),
+}
+
+impl Included {
+	/// The block the transaction is in.
+	fn block(&self) -> subxt::utils::H256 {
+		match self {
+			Included::Best(_, block) => *block,
+			Included::Final(in_block) => in_block.block_hash(),
+		}
+	}
 }
 
 /// Follows a transaction until it is in a block, for at most
@@ -229,7 +252,9 @@ async fn follow_to_block(mut watching: Progress) -> Result<Included, ChainError>
 	use subxt::transactions::TransactionStatus as Status;
 	loop {
 		match watching.next().await {
-			Some(Ok(Status::InBestBlock(_))) => return Ok(Included::Best(watching)),
+			Some(Ok(Status::InBestBlock(in_block))) => {
+				return Ok(Included::Best(watching, in_block.block_hash()))
+			},
 			Some(Ok(Status::InFinalizedBlock(block))) => return Ok(Included::Final(block)),
 			Some(Ok(Status::Error { message }))
 			| Some(Ok(Status::Invalid { message }))
