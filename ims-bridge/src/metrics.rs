@@ -166,41 +166,151 @@ impl Metrics {
 	}
 }
 
-/// Serves `GET /metrics` on `listener` until `shutdown` turns true. Any
-/// other path gets 404; the server reads at most one small request per
-/// connection.
+/// The longest request line and headers read from a scraper.
+const MAX_REQUEST: usize = 4096;
+/// How long a scraper may take to send its request.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
+/// Scrapes served at once; more are answered 503 at once, so that idle or
+/// slow clients cannot hold the process's file descriptors (which the
+/// Diameter listener needs too).
+const MAX_SCRAPES: usize = 8;
+
+/// What a scraper's request asks for.
+#[derive(Debug, PartialEq, Eq)]
+enum Asked {
+	/// `GET /metrics` (a query string is ignored).
+	Metrics,
+	/// A well-formed request for another path.
+	NotFound,
+	/// Another method on `/metrics`.
+	MethodNotAllowed,
+	/// Not an HTTP request line, or longer than [`MAX_REQUEST`].
+	BadRequest,
+}
+
+/// Reads a request's head (through the blank line after its headers, at
+/// most [`MAX_REQUEST`] bytes) and tells what it asks; `None` if the client
+/// closed or went silent first.
+async fn read_request<S: AsyncReadExt + Unpin>(stream: &mut S, timeout: Duration) -> Option<Asked> {
+	let mut head = Vec::with_capacity(512);
+	let read = async {
+		let mut chunk = [0u8; 512];
+		loop {
+			// The blank line ending the head (bare line feeds accepted too).
+			let crlf = head.windows(4).position(|w| w == b"\r\n\r\n");
+			if let Some(end) = crlf.or_else(|| head.windows(2).position(|w| w == b"\n\n")) {
+				head.truncate(end);
+				return Some(true);
+			}
+			if head.len() > MAX_REQUEST {
+				return Some(false);
+			}
+			match stream.read(&mut chunk).await {
+				Ok(0) | Err(_) => return None,
+				Ok(n) => head.extend_from_slice(chunk.get(..n).unwrap_or_default()),
+			}
+		}
+	};
+	let complete = tokio::time::timeout(timeout, read).await.ok()??;
+	if !complete {
+		return Some(Asked::BadRequest);
+	}
+	let line = head.split(|&b| b == b'\r' || b == b'\n').next().unwrap_or_default();
+	let Ok(line) = std::str::from_utf8(line) else { return Some(Asked::BadRequest) };
+	let mut parts = line.split(' ');
+	let (Some(method), Some(target), Some(version), None) =
+		(parts.next(), parts.next(), parts.next(), parts.next())
+	else {
+		return Some(Asked::BadRequest);
+	};
+	if method.is_empty() || !version.starts_with("HTTP/1.") || !target.starts_with('/') {
+		return Some(Asked::BadRequest);
+	}
+	let path = target.split('?').next().unwrap_or_default();
+	Some(match (method, path) {
+		("GET", "/metrics") => Asked::Metrics,
+		(_, "/metrics") => Asked::MethodNotAllowed,
+		_ => Asked::NotFound,
+	})
+}
+
+fn response(status: &str, extra: &str, body: &str) -> String {
+	format!(
+		"HTTP/1.1 {status}\r\n{extra}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+		body.len()
+	)
+}
+
+/// Serves `GET /metrics` on `listener` until `shutdown` turns true: one
+/// request per connection, its head read within 5 s and 4 KiB; another
+/// path gets 404, another method 405, anything that is not an HTTP request
+/// 400, and a connection beyond 8 at once 503.
 pub async fn serve(
 	listener: TcpListener,
 	metrics: std::sync::Arc<Metrics>,
-	mut shutdown: watch::Receiver<bool>,
+	shutdown: watch::Receiver<bool>,
 ) {
+	serve_with(listener, metrics, shutdown, REQUEST_TIMEOUT).await;
+}
+
+async fn serve_with(
+	listener: TcpListener,
+	metrics: std::sync::Arc<Metrics>,
+	mut shutdown: watch::Receiver<bool>,
+	timeout: Duration,
+) {
+	let scrapes = std::sync::Arc::new(tokio::sync::Semaphore::new(MAX_SCRAPES));
 	loop {
 		let (mut stream, _) = tokio::select! {
 			accepted = listener.accept() => match accepted {
 				Ok(accepted) => accepted,
-				Err(_) => continue,
+				Err(e) => {
+					// Out of file descriptors and the like: back off briefly.
+					tracing::warn!(error = %e, "metrics accept failed");
+					tokio::time::sleep(Duration::from_millis(100)).await;
+					continue;
+				},
 			},
 			_ = shutdown.changed() => return,
 		};
+		let Ok(slot) = scrapes.clone().try_acquire_owned() else {
+			let busy = response("503 Service Unavailable", "", "");
+			tokio::spawn(async move {
+				let _ = tokio::time::timeout(timeout, stream.write_all(busy.as_bytes())).await;
+			});
+			continue;
+		};
 		let metrics = metrics.clone();
 		tokio::spawn(async move {
-			let mut request = [0u8; 1024];
-			let read =
-				tokio::time::timeout(Duration::from_secs(5), stream.read(&mut request)).await;
-			let Ok(Ok(n)) = read else { return };
-			let line = String::from_utf8_lossy(request.get(..n).unwrap_or_default());
-			let response = if line.starts_with("GET /metrics ") || line.starts_with("GET /metrics?")
-			{
-				let body = metrics.render();
-				format!(
-					"HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-					body.len()
-				)
-			} else {
-				"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".into()
+			let Some(asked) = read_request(&mut stream, timeout).await else { return };
+			let answer = match asked {
+				Asked::Metrics => response(
+					"200 OK",
+					"Content-Type: text/plain; version=0.0.4\r\n",
+					&metrics.render(),
+				),
+				Asked::NotFound => response("404 Not Found", "", ""),
+				Asked::MethodNotAllowed => response("405 Method Not Allowed", "Allow: GET\r\n", ""),
+				Asked::BadRequest => response("400 Bad Request", "", ""),
 			};
-			let _ = stream.write_all(response.as_bytes()).await;
-			let _ = stream.shutdown().await;
+			let written = async {
+				stream.write_all(answer.as_bytes()).await?;
+				stream.shutdown().await?;
+				// What the client still sends is read (up to a bound) before
+				// the socket closes: closing over unread bytes would reset
+				// the connection, and the client could lose the answer.
+				let mut sink = [0u8; 1024];
+				let mut left = 64 * 1024usize;
+				while left > 0 {
+					match stream.read(&mut sink).await? {
+						0 => break,
+						n => left = left.saturating_sub(n),
+					}
+				}
+				Ok::<(), std::io::Error>(())
+			};
+			let _ = tokio::time::timeout(timeout, written).await;
+			drop(slot);
 		});
 	}
 }
@@ -208,28 +318,40 @@ pub async fn serve(
 #[cfg(test)]
 mod tests {
 	use super::*;
+	use tokio::net::TcpStream;
 
-	#[tokio::test]
-	async fn the_endpoint_serves_the_text_format() {
+	/// Serves fresh metrics (with one MAR counted, a queue depth and a
+	/// failure) on a loopback port with `timeout`; returns its address.
+	async fn endpoint(timeout: Duration) -> (std::net::SocketAddr, std::sync::Arc<Metrics>) {
 		let metrics = std::sync::Arc::new(Metrics::new().unwrap());
 		metrics.observe(303, 2001, Duration::from_micros(300));
 		metrics.audit_queue.set(7);
 		metrics.submission_failures.with_label_values(&["audit"]).inc();
 		let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
 		let address = listener.local_addr().unwrap();
-		let (_tx, rx) = watch::channel(false);
-		tokio::spawn(serve(listener, metrics.clone(), rx));
-		let get = |path: &'static str| async move {
-			let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
-			stream
-				.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes())
-				.await
-				.unwrap();
-			let mut body = String::new();
-			stream.read_to_string(&mut body).await.unwrap();
-			body
-		};
-		let body = get("/metrics").await;
+		let (tx, rx) = watch::channel(false);
+		// The endpoint lives as long as the test's runtime.
+		std::mem::forget(tx);
+		tokio::spawn(serve_with(listener, metrics.clone(), rx, timeout));
+		(address, metrics)
+	}
+
+	/// Sends `parts` one write at a time, then reads the answer to the end.
+	async fn exchange(address: std::net::SocketAddr, parts: &[&[u8]]) -> String {
+		let mut stream = TcpStream::connect(address).await.unwrap();
+		for part in parts {
+			stream.write_all(part).await.unwrap();
+			tokio::time::sleep(Duration::from_millis(20)).await;
+		}
+		let mut body = Vec::new();
+		let _ = stream.read_to_end(&mut body).await;
+		String::from_utf8_lossy(&body).into_owned()
+	}
+
+	#[tokio::test]
+	async fn the_endpoint_serves_the_text_format() {
+		let (address, metrics) = endpoint(REQUEST_TIMEOUT).await;
+		let body = exchange(address, &[b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n"]).await;
 		assert!(body.starts_with("HTTP/1.1 200 OK"), "{body}");
 		assert!(
 			body.contains("ims_bridge_cx_requests_total{command=\"MAR\",result=\"2001\"} 1"),
@@ -241,7 +363,64 @@ mod tests {
 			body.contains("ims_bridge_cx_latency_seconds_bucket{command=\"MAR\",le=\"0.0005\"} 1"),
 			"{body}"
 		);
-		assert!(get("/other").await.starts_with("HTTP/1.1 404"));
 		assert_eq!(metrics.count(303, 2001), 1);
+		// The Content-Length is the body's.
+		let (head, text) = body.split_once("\r\n\r\n").unwrap();
+		assert!(head.contains(&format!("Content-Length: {}", text.len())), "{head}");
+		// A query string, bare line feeds, and a request in pieces.
+		let body = exchange(address, &[b"GET /metrics?x=1 HTTP/1.0\n\n"]).await;
+		assert!(body.starts_with("HTTP/1.1 200 OK"), "{body}");
+		let body =
+			exchange(address, &[b"GE", b"T /metr", b"ics HTTP/1.1\r\n", b"Host: x\r\n\r\n"]).await;
+		assert!(body.starts_with("HTTP/1.1 200 OK"), "{body}");
+	}
+
+	#[tokio::test]
+	async fn bad_requests_get_clear_answers() {
+		let (address, _) = endpoint(Duration::from_millis(300)).await;
+		let answer = |parts: &'static [&'static [u8]]| exchange(address, parts);
+		assert!(answer(&[b"GET /other HTTP/1.1\r\n\r\n"]).await.starts_with("HTTP/1.1 404"));
+		let post = answer(&[b"POST /metrics HTTP/1.1\r\n\r\n"]).await;
+		assert!(post.starts_with("HTTP/1.1 405") && post.contains("Allow: GET"), "{post}");
+		for garbage in [
+			&b"\x00\x01\x02\r\n\r\n"[..],
+			b"GET /metrics\r\n\r\n",
+			b"GET metrics HTTP/1.1\r\n\r\n",
+			b"GET /metrics SIP/2.0\r\n\r\n",
+			b"GET /metrics HTTP/1.1 extra\r\n\r\n",
+			b"\xff\xfe /metrics HTTP/1.1\r\n\r\n",
+		] {
+			let body = exchange(address, &[garbage]).await;
+			assert!(body.starts_with("HTTP/1.1 400"), "{garbage:?}: {body}");
+		}
+		// A head longer than 4 KiB: refused, not read on without end.
+		let long = vec![b'a'; 2 * MAX_REQUEST];
+		let body = exchange(address, &[&long]).await;
+		assert!(body.starts_with("HTTP/1.1 400"), "{body}");
+		// A request cut short, or a silent client: closed after the timeout.
+		let started = std::time::Instant::now();
+		assert_eq!(answer(&[b"GET /metrics HTTP/1.1\r\n"]).await, "");
+		assert!(started.elapsed() < Duration::from_secs(3));
+	}
+
+	#[tokio::test]
+	async fn scrapes_beyond_the_cap_are_turned_away() {
+		let (address, _) = endpoint(Duration::from_secs(2)).await;
+		// Silent clients hold every slot...
+		let mut idle = Vec::new();
+		for _ in 0..MAX_SCRAPES {
+			idle.push(TcpStream::connect(address).await.unwrap());
+		}
+		tokio::time::sleep(Duration::from_millis(100)).await;
+		// ...so the next is answered 503 at once, without a request.
+		let started = std::time::Instant::now();
+		let body = exchange(address, &[]).await;
+		assert!(body.starts_with("HTTP/1.1 503"), "{body}");
+		assert!(started.elapsed() < Duration::from_secs(1));
+		// Once they go, scrapes are served again.
+		drop(idle);
+		tokio::time::sleep(Duration::from_millis(200)).await;
+		let body = exchange(address, &[b"GET /metrics HTTP/1.1\r\n\r\n"]).await;
+		assert!(body.starts_with("HTTP/1.1 200"), "{body}");
 	}
 }
