@@ -352,6 +352,49 @@ listen = "127.0.0.1:{metrics_port}"
 		output.status.success()
 	}
 
+	/// Registers `user` by AKA with SIPp, and once more when SIPp's own
+	/// defect failed it. SIPp 3.6.1 (Debian 12's sip-tester) hashes the
+	/// AKAv1-MD5 response over strlen(RES): when the challenge's RES holds
+	/// a zero byte (about one challenge in 32) its response is wrong and the
+	/// S-CSCF rightly answers 403 (fixed in SIPp after 3.6.1, by its pull
+	/// request 595). The RES of the challenge SIPp answered is computed
+	/// here from K and OP; only when it holds a zero byte is the
+	/// registration tried again, under a new challenge.
+	fn sipp_aka(&self, scenario: &str, user: &str, k: &str, op: &str, amf: &str) -> bool {
+		use ims_bridge::auth::milenage::{opc, Milenage};
+		let key: [u8; 16] = k.as_bytes().try_into().unwrap();
+		let op16: [u8; 16] = op.as_bytes().try_into().unwrap();
+		let milenage = Milenage::new(&key, &opc(&key, &op16));
+		for _ in 0..3 {
+			if self.sipp(scenario, user, &["-aka_K", k, "-aka_OP", op, "-aka_AMF", amf]) {
+				return true;
+			}
+			let Some(rand) = self.last_challenge_rand(scenario) else { return false };
+			let res = milenage.f2345(&rand).res;
+			if !res.contains(&0) {
+				return false;
+			}
+			eprintln!(
+				"the RES of the challenge, {}, holds a zero byte, which SIPp 3.6.1 mishandles: once more",
+				hex::encode(res)
+			);
+		}
+		false
+	}
+
+	/// The RAND of the last AKA challenge in SIPp's message log of
+	/// `scenario` (the first 16 bytes of the base64 nonce).
+	fn last_challenge_rand(&self, scenario: &str) -> Option<[u8; 16]> {
+		use base64::Engine;
+		let messages =
+			std::fs::read_to_string(self.dir.path().join(format!("{scenario}-messages.log")))
+				.ok()?;
+		let line = messages.lines().rfind(|l| l.starts_with("WWW-Authenticate:"))?;
+		let nonce = challenge_param(line, "nonce")?;
+		let bytes = base64::engine::general_purpose::STANDARD.decode(nonce).ok()?;
+		bytes.get(..16)?.try_into().ok()
+	}
+
 	/// What `subscriber show` prints for `identity` (empty if it fails).
 	fn show(&self, identity: &str) -> String {
 		let output = self
@@ -575,8 +618,11 @@ async fn kamailio_registers_through_the_bridge_and_the_audit_trail_is_finalized(
 	// Registrations that must succeed, one per scheme.
 	assert!(setup.sipp("register_digest", "alice", &["-ap", "alice-secret"]), "SIP Digest");
 	assert!(setup.sipp("register_digest", "bob", &["-ap", "bob-secret"]), "Digest-MD5");
-	let aka = ["-aka_K", "carol-key-123456", "-aka_OP", "carol-op-1234567", "-aka_AMF", "00"];
-	assert!(setup.sipp("register_aka", "carol", &aka), "AKAv1-MD5");
+	let aka = ("carol-key-123456", "carol-op-1234567", "00");
+	assert!(setup.sipp_aka("register_aka", "carol", aka.0, aka.1, aka.2), "AKAv1-MD5");
+	// The challenge SIPp answered reads back from its log: what tells
+	// SIPp's own defect apart from a failure of the bridge.
+	assert!(setup.last_challenge_rand("register_aka").is_some(), "AKA challenge in SIPp's log");
 	// And those that must not.
 	assert!(setup.sipp("register_wrong_password", "alice", &["-ap", "not-it"]), "wrong password");
 	assert!(setup.sipp("register_forbidden", "eve", &[]), "unknown user");
