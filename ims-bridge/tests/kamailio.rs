@@ -889,9 +889,11 @@ async fn transactions_beside_audit_rounds_take_the_following_nonces() {
 /// Batches the chain takes into blocks and then refuses (here the bridge's
 /// account has renounced its HssFront role, so `audit.submit` and
 /// `record_registrations` fail in dispatch) stay in the journal and go
-/// again: the audit batch once it has gone unrecorded for the in-flight
-/// timeout, the registration batch after backoff. Once the role is granted
-/// back, every record is recorded once and the report stands.
+/// again: the audit batch once the finalized head has passed its block
+/// without recording it (the in-flight timeout, the fallback, is set
+/// beyond the test's length), the registration batch after backoff. Once
+/// the role is granted back, every record is recorded once and the report
+/// stands.
 #[tokio::test(flavor = "multi_thread")]
 async fn refused_batches_stay_in_the_journal_until_the_chain_takes_them() {
 	use ims_bridge::journal::{Entry, RegistrationReport};
@@ -929,7 +931,7 @@ async fn refused_batches_stay_in_the_journal_until_the_chain_takes_them() {
 	}));
 	journal.append(entries).await.unwrap();
 	journal.settle().await.unwrap();
-	let options = chain::SubmitOptions { in_flight_timeout: Duration::from_secs(5) };
+	let options = chain::SubmitOptions { in_flight_timeout: Duration::from_secs(3600) };
 	let refused_then_granted = async {
 		// Two of the submitter's transactions finalized: the first audit
 		// batch is one of them (sent at once, and again only after it), and

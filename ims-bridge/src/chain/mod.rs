@@ -133,11 +133,13 @@ pub async fn submit_finalized<Call: subxt::transactions::Payload>(
 		.await
 		.pop()
 		.unwrap_or_else(|| Err(ChainError::Call("no transaction submitted".into())))
+		.map(|_| ())
 }
 
 /// Signs `calls` with `signer` under consecutive nonces, submits them all
 /// (so they can share a block), then follows each as `until` says; returns
-/// each one's outcome, in order. A call that could not be submitted ends
+/// each one's outcome, in order: the block it is in (the best block it
+/// reached, or the finalized block it is in). A call that could not be submitted ends
 /// the run: the calls after it are not sent (their nonces would leave a
 /// gap) and report the same error.
 ///
@@ -154,7 +156,7 @@ pub async fn submit_all<Call: subxt::transactions::Payload>(
 	signer: &subxt_signer::sr25519::Keypair,
 	calls: &[Call],
 	until: Until,
-) -> Vec<Result<(), ChainError>> {
+) -> Vec<Result<subxt::utils::H256, ChainError>> {
 	let mut turn = SUBMISSIONS.lock().await;
 	let account: subxt::utils::AccountId32 = signer.public_key().into();
 	let mut progress = Vec::with_capacity(calls.len());
@@ -203,12 +205,17 @@ pub async fn submit_all<Call: subxt::transactions::Payload>(
 	for state in included {
 		let outcome = match (until, state) {
 			(_, Err(e)) => Err(e),
-			(Until::InBestBlock, Ok(_)) => Ok(()),
+			(Until::InBestBlock, Ok(included)) => Ok(included.block()),
 			(Until::Finalized, Ok(Included::Best(watching, _))) => {
-				watching.wait_for_finalized_success().await.map(|_| ()).map_err(ChainError::call)
+				async {
+					let block = watching.wait_for_finalized().await.map_err(ChainError::call)?;
+					block.wait_for_success().await.map_err(ChainError::call)?;
+					Ok(block.block_hash())
+				}
+				.await
 			},
 			(Until::Finalized, Ok(Included::Final(block))) => {
-				block.wait_for_success().await.map(|_| ()).map_err(ChainError::call)
+				block.wait_for_success().await.map(|_| block.block_hash()).map_err(ChainError::call)
 			},
 		};
 		outcomes.push(outcome);

@@ -36,8 +36,10 @@ pub const REGISTRATION_BATCH: usize = 64;
 pub const REGISTRATION_PIPELINE: usize = 16;
 /// Audit records per `submit` (the audit pallet's `MaxBatchSize`).
 pub const AUDIT_BATCH: usize = 1024;
-/// How long an audit batch that is in a block may take to be finalized and
-/// recorded before it is taken for lost (finality takes seconds).
+/// How long an audit batch that is in a block may go unrecorded before it
+/// is taken for lost when the node cannot show that block (otherwise it is
+/// taken for lost, and sent again, as soon as the finalized head has
+/// passed the block without recording it).
 pub const IN_FLIGHT_TIMEOUT: Duration = Duration::from_secs(60);
 /// How often an idle journal is looked at.
 const IDLE_POLL: Duration = Duration::from_millis(250);
@@ -45,9 +47,10 @@ const IDLE_POLL: Duration = Duration::from_millis(250);
 /// How the submitter waits for the chain.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SubmitOptions {
-	/// How long an audit batch that is in a block may go unrecorded by the
-	/// finalized head before it and every batch after it are sent again
-	/// (it failed, or its block was retracted): [`IN_FLIGHT_TIMEOUT`].
+	/// How long an audit batch that is in a block may go unrecorded before
+	/// it and every batch after it are sent again, when the node cannot
+	/// show the block (a batch whose block the finalized head has passed
+	/// unrecorded goes again at once): [`IN_FLIGHT_TIMEOUT`].
 	pub in_flight_timeout: Duration,
 }
 
@@ -130,7 +133,7 @@ async fn submit_registrations(
 	let mut failure = None;
 	for (batch, outcome) in batches.iter().zip(outcomes) {
 		match outcome {
-			Ok(()) => {
+			Ok(_) => {
 				done = batch.last().map(|(n, _)| n.saturating_add(1));
 				count += batch.len();
 			},
@@ -149,9 +152,20 @@ async fn submit_registrations(
 	}
 }
 
-/// Audit batches sent and not yet finalized: the sequence number after
-/// each one's last record, and when it was sent.
-type InFlight = std::collections::VecDeque<(u64, Instant)>;
+/// An audit batch sent and in a best block, not yet recorded by the
+/// finalized head.
+struct Sent {
+	/// The sequence number after its last record.
+	end: u64,
+	/// When it was sent.
+	at: Instant,
+	/// The best block it reached, and that block's number once looked up.
+	block: subxt::utils::H256,
+	number: Option<u64>,
+}
+
+/// Audit batches in flight, oldest first.
+type InFlight = std::collections::VecDeque<Sent>;
 
 async fn next_sequence_at(
 	at: &subxt::client::OnlineClientAtBlock<super::Config>,
@@ -182,25 +196,37 @@ async fn submit_audit(
 	let account: AccountId32 = signer.public_key().into();
 	let finalized = client.at_current_block().await.map_err(ChainError::call)?;
 	let recorded = next_sequence_at(&finalized, &account).await?;
-	while let Some(&(end, sent)) = in_flight.front() {
-		if end > recorded {
+	while let Some(sent) = in_flight.front() {
+		if sent.end > recorded {
 			break;
 		}
 		metrics.batches.inc();
-		metrics.batch_latency.observe(sent.elapsed().as_secs_f64());
+		metrics.batch_latency.observe(sent.at.elapsed().as_secs_f64());
 		in_flight.pop_front();
 	}
 	journal.confirm_audit(recorded).await.map_err(ChainError::call)?;
 	// A batch in a block is not checked for success: one the finalized head
 	// has still not recorded after a while failed (or its block was
 	// retracted), and everything after it is sent again.
-	if in_flight.front().is_some_and(|&(_, sent)| sent.elapsed() > in_flight_timeout) {
-		tracing::warn!(from = recorded, "audit batches not finalized in time; sending them again");
-		metrics.submission_failures.with_label_values(&["audit"]).inc();
-		in_flight.clear();
+	if let Some(oldest) = in_flight.front_mut() {
+		// Its block is final, or was retracted, by the time the finalized
+		// head reaches its number: unrecorded then, the batch failed. A
+		// block the node cannot show leaves only the timeout.
+		if oldest.number.is_none() {
+			oldest.number = client.at_block(oldest.block).await.ok().map(|at| at.block_number());
+		}
+		let passed = oldest.number.is_some_and(|number| number <= finalized.block_number());
+		if passed || oldest.at.elapsed() > in_flight_timeout {
+			tracing::warn!(
+				from = recorded,
+				"audit batches in blocks but not recorded by the finalized head; sending them again"
+			);
+			metrics.submission_failures.with_label_values(&["audit"]).inc();
+			in_flight.clear();
+		}
 	}
 	// The next round follows the batches in best blocks.
-	let from = in_flight.back().map_or(recorded, |&(end, _)| end.max(recorded));
+	let from = in_flight.back().map_or(recorded, |sent| sent.end.max(recorded));
 	let pending =
 		journal.pending_audit_from(from, AUDIT_BATCH * AUDIT_PIPELINE).map_err(ChainError::call)?;
 	let batches = batches(pending);
@@ -236,14 +262,17 @@ async fn submit_audit(
 	// gap, so the ones behind a failed one go again.
 	let mut count = 0;
 	for (batch, outcome) in batches.iter().zip(outcomes) {
-		if let Err(e) = outcome {
-			// Whatever was on its way may be lost with it: the next round
-			// starts again from what the finalized head has recorded.
-			in_flight.clear();
-			return Err(e);
-		}
+		let block = match outcome {
+			Ok(block) => block,
+			Err(e) => {
+				// Whatever was on its way may be lost with it: the next round
+				// starts again from what the finalized head has recorded.
+				in_flight.clear();
+				return Err(e);
+			},
+		};
 		let end = batch.last().map(|r| r.sequence.saturating_add(1)).unwrap_or(0);
-		in_flight.push_back((end, sent));
+		in_flight.push_back(Sent { end, at: sent, block, number: None });
 		count += batch.len();
 	}
 	Ok(count)
