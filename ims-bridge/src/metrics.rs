@@ -321,19 +321,20 @@ mod tests {
 	use tokio::net::TcpStream;
 
 	/// Serves fresh metrics (with one MAR counted, a queue depth and a
-	/// failure) on a loopback port with `timeout`; returns its address.
-	async fn endpoint(timeout: Duration) -> (std::net::SocketAddr, std::sync::Arc<Metrics>) {
+	/// failure) on a loopback port with `timeout` until the returned sender
+	/// is dropped; returns its address too.
+	async fn endpoint(
+		timeout: Duration,
+	) -> (std::net::SocketAddr, std::sync::Arc<Metrics>, watch::Sender<bool>) {
 		let metrics = std::sync::Arc::new(Metrics::new().unwrap());
 		metrics.observe(303, 2001, Duration::from_micros(300));
 		metrics.audit_queue.set(7);
 		metrics.submission_failures.with_label_values(&["audit"]).inc();
 		let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
 		let address = listener.local_addr().unwrap();
-		let (tx, rx) = watch::channel(false);
-		// The endpoint lives as long as the test's runtime.
-		std::mem::forget(tx);
+		let (stop, rx) = watch::channel(false);
 		tokio::spawn(serve_with(listener, metrics.clone(), rx, timeout));
-		(address, metrics)
+		(address, metrics, stop)
 	}
 
 	/// Sends `parts` one write at a time, then reads the answer to the end.
@@ -350,7 +351,7 @@ mod tests {
 
 	#[tokio::test]
 	async fn the_endpoint_serves_the_text_format() {
-		let (address, metrics) = endpoint(REQUEST_TIMEOUT).await;
+		let (address, metrics, _stop) = endpoint(REQUEST_TIMEOUT).await;
 		let body = exchange(address, &[b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n"]).await;
 		assert!(body.starts_with("HTTP/1.1 200 OK"), "{body}");
 		assert!(
@@ -377,7 +378,7 @@ mod tests {
 
 	#[tokio::test]
 	async fn bad_requests_get_clear_answers() {
-		let (address, _) = endpoint(Duration::from_millis(300)).await;
+		let (address, _, _stop) = endpoint(Duration::from_millis(300)).await;
 		let answer = |parts: &'static [&'static [u8]]| exchange(address, parts);
 		assert!(answer(&[b"GET /other HTTP/1.1\r\n\r\n"]).await.starts_with("HTTP/1.1 404"));
 		let post = answer(&[b"POST /metrics HTTP/1.1\r\n\r\n"]).await;
@@ -405,7 +406,7 @@ mod tests {
 
 	#[tokio::test]
 	async fn scrapes_beyond_the_cap_are_turned_away() {
-		let (address, _) = endpoint(Duration::from_secs(2)).await;
+		let (address, _, _stop) = endpoint(Duration::from_secs(2)).await;
 		// Silent clients hold every slot...
 		let mut idle = Vec::new();
 		for _ in 0..MAX_SCRAPES {

@@ -128,27 +128,15 @@ async fn submit_registrations(
 		})
 		.collect();
 	let outcomes = super::submit_all(client, signer, &calls, super::Until::Finalized).await;
-	let mut done = None;
-	let mut count = 0;
-	let mut failure = None;
-	for (batch, outcome) in batches.iter().zip(outcomes) {
-		match outcome {
-			Ok(_) => {
-				done = batch.last().map(|(n, _)| n.saturating_add(1));
-				count += batch.len();
-			},
-			Err(e) => {
-				failure = Some(e);
-				break;
-			},
-		}
+	// The leading batches that succeeded leave the journal.
+	let landed = outcomes.iter().take_while(|outcome| outcome.is_ok()).count();
+	let done: Vec<_> = batches.iter().take(landed).flat_map(|batch| batch.iter()).collect();
+	if let Some((last, _)) = done.last() {
+		journal.confirm_registrations(last.saturating_add(1)).await.map_err(ChainError::call)?;
 	}
-	if let Some(next) = done {
-		journal.confirm_registrations(next).await.map_err(ChainError::call)?;
-	}
-	match failure {
-		Some(e) => Err(e),
-		None => Ok(count),
+	match outcomes.into_iter().nth(landed) {
+		Some(Err(e)) => Err(e),
+		_ => Ok(done.len()),
 	}
 }
 
@@ -205,13 +193,11 @@ async fn submit_audit(
 		in_flight.pop_front();
 	}
 	journal.confirm_audit(recorded).await.map_err(ChainError::call)?;
-	// A batch in a block is not checked for success: one the finalized head
-	// has still not recorded after a while failed (or its block was
-	// retracted), and everything after it is sent again.
+	// A batch in a block is not checked for success: its block is final,
+	// or was retracted, once the finalized head reaches its number, so
+	// unrecorded then it failed, and it and everything after it go again
+	// (a block the node cannot show leaves only the timeout).
 	if let Some(oldest) = in_flight.front_mut() {
-		// Its block is final, or was retracted, by the time the finalized
-		// head reaches its number: unrecorded then, the batch failed. A
-		// block the node cannot show leaves only the timeout.
 		if oldest.number.is_none() {
 			oldest.number = client.at_block(oldest.block).await.ok().map(|at| at.block_number());
 		}
