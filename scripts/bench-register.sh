@@ -14,6 +14,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
-cargo build --locked --release -p ims-node
-cargo test --locked --release -p ims-bridge --test kamailio -- \
+# The build of scripts/test.sh (the whole workspace's tests and binaries,
+# ims-node included), so that nothing is compiled again after it with
+# other features.
+cargo test --locked --release --workspace --no-run
+cargo test --locked --release --workspace --test kamailio -- \
 	--ignored --nocapture --test-threads 1 register_latency_bridge_against_a_static_hss

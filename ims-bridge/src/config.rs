@@ -183,6 +183,9 @@ pub struct JournalFile {
 	/// default) or `"before-answer"`.
 	#[serde(default)]
 	pub sync: crate::journal::Sync,
+	/// With `with-answer`, milliseconds between two flushes of the log
+	/// while records come (1 to 1000; the most a power loss can lose).
+	pub flush_interval_ms: Option<u64>,
 }
 
 /// `[metrics]`.
@@ -245,6 +248,8 @@ pub struct Config {
 	pub journal_path: PathBuf,
 	/// Journal durability.
 	pub journal_sync: crate::journal::Sync,
+	/// With `with-answer`, the time between two flushes of the log.
+	pub journal_flush_interval: Duration,
 	/// The admin socket.
 	pub admin_socket: PathBuf,
 	/// Metrics endpoint.
@@ -408,6 +413,27 @@ impl Config {
 				Err(())
 			},
 		};
+		let max_interval = crate::journal::MAX_FLUSH_INTERVAL.as_millis() as u64;
+		let journal_flush_interval = match (file.journal.flush_interval_ms, file.journal.sync) {
+			(None, _) => crate::journal::DEFAULT_FLUSH_INTERVAL,
+			(Some(_), crate::journal::Sync::BeforeAnswer) => {
+				fail(
+					"journal.flush_interval_ms",
+					"applies only with sync = \"with-answer\" (with \"before-answer\" every \
+					 answer waits for its flush)"
+						.into(),
+				);
+				crate::journal::DEFAULT_FLUSH_INTERVAL
+			},
+			(Some(ms), _) if (1..=max_interval).contains(&ms) => Duration::from_millis(ms),
+			(Some(ms), _) => {
+				fail(
+					"journal.flush_interval_ms",
+					format!("{ms} is not between 1 and {max_interval} milliseconds"),
+				);
+				crate::journal::DEFAULT_FLUSH_INTERVAL
+			},
+		};
 		let metrics = file.metrics.listen.as_ref().map(|m| {
 			m.parse::<SocketAddr>().map_err(|e| {
 				fail("metrics.listen", format!("{m:?} is not an address and port: {e}"));
@@ -467,6 +493,7 @@ impl Config {
 			vault_cache: file.vault.cache_subscribers,
 			journal_path: at(&file.journal.path),
 			journal_sync: file.journal.sync,
+			journal_flush_interval,
 			admin_socket: at(&file.admin.socket),
 			metrics,
 		})
@@ -538,6 +565,36 @@ listen = "127.0.0.1:9615"
 		std::fs::write(dir.path().join("strict.toml"), strict).unwrap();
 		let config = Config::load(&dir.path().join("strict.toml")).unwrap();
 		assert_eq!(config.journal_sync, crate::journal::Sync::BeforeAnswer);
+	}
+
+	#[test]
+	fn the_flush_interval_is_checked() {
+		let dir = tempfile::tempdir().unwrap();
+		write_secret(dir.path(), "signer", "//Alice\n");
+		write_secret(dir.path(), "vault.key", &"11".repeat(32));
+		let load = |journal: &str| {
+			let text = GOOD
+				.replace("path = \"journal.redb\"", &format!("path = \"journal.redb\"\n{journal}"));
+			std::fs::write(dir.path().join("bridge.toml"), text).unwrap();
+			Config::load(&dir.path().join("bridge.toml"))
+		};
+		let interval = |journal: &str| load(journal).unwrap().journal_flush_interval;
+		assert_eq!(interval(""), crate::journal::DEFAULT_FLUSH_INTERVAL);
+		assert_eq!(interval("flush_interval_ms = 5"), Duration::from_millis(5));
+		assert_eq!(
+			interval("sync = \"with-answer\"\nflush_interval_ms = 1000"),
+			Duration::from_secs(1)
+		);
+		for (bad, said) in [
+			("flush_interval_ms = 0", "0 is not between 1 and 1000"),
+			("flush_interval_ms = 1001", "1001 is not between 1 and 1000"),
+			("flush_interval_ms = -5", "flush_interval_ms"),
+			("flush_interval_ms = \"fast\"", "flush_interval_ms"),
+			("sync = \"before-answer\"\nflush_interval_ms = 5", "applies only with sync"),
+		] {
+			let err = load(bad).err().unwrap().to_string();
+			assert!(err.contains(said), "{bad}: {err}");
+		}
 	}
 
 	#[test]

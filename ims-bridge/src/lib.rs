@@ -114,8 +114,11 @@ pub async fn run(config: config::Config) -> Result<(), RunError> {
 		vault::Vault::open_with_cache(&config.vault_path, &config.vault_key, config.vault_cache)
 			.map_err(|e| RunError::Vault(config.vault_path.display().to_string(), e))?;
 	let vault = Arc::new(vault);
-	let options =
-		journal::JournalOptions { sync: config.journal_sync, ..journal::JournalOptions::default() };
+	let options = journal::JournalOptions {
+		sync: config.journal_sync,
+		flush_interval: config.journal_flush_interval,
+		..journal::JournalOptions::default()
+	};
 	let journal = journal::Journal::open_with(&config.journal_path, options)
 		.map_err(|e| RunError::Journal(config.journal_path.display().to_string(), e))?;
 	let metrics = Arc::new(metrics::Metrics::new().map_err(|e| RunError::Start(e.to_string()))?);

@@ -1111,7 +1111,7 @@ async fn audit_drain_rate() {
 // ---- REGISTER latency: the bridge against a static stand-in HSS ----
 
 use ims_bridge::diameter::codec::{Avp, Message};
-use ims_bridge::diameter::dict::{avp, command};
+use ims_bridge::diameter::dict::{avp, command, experimental, VENDOR_3GPP};
 use ims_bridge::diameter::peer::{
 	answer_for, AllowedPeer, Application, Context, LocalIdentity, PeerInfo, PeerPolicy,
 };
@@ -1120,9 +1120,11 @@ use ims_bridge::diameter::peer::{
 const BENCH_USER: &str = "bench";
 const BENCH_PASSWORD: &str = "bench-secret";
 
-/// An HSS that answers the benchmark's subscriber from constants: UAR with
-/// the S-CSCF's name, MAR with a SIP Digest item holding a fixed HA1, SAR
-/// with a fixed IMSSubscription (the document the bridge sends for the same
+/// An HSS that answers the benchmark's subscriber from constants, with the
+/// AVPs the bridge sends for it: UAR with the S-CSCF's name and
+/// Experimental-Result 2001 (first registration) or, once a SAR registered
+/// it, 2002 (subsequent), MAR with a SIP Digest item holding a fixed HA1,
+/// SAR with a fixed IMSSubscription (the bridge's document for the same
 /// subscriber). Nothing is looked up, decrypted, journaled or signed: the
 /// fastest answer an HSS can give, the baseline the bridge is measured
 /// against.
@@ -1131,6 +1133,7 @@ struct StaticHss {
 	scscf: String,
 	ha1: String,
 	user_data: String,
+	registered: std::sync::atomic::AtomicBool,
 }
 
 impl Application for StaticHss {
@@ -1144,7 +1147,19 @@ impl Application for StaticHss {
 		let code = |code| Avp::u32_of(&avp::RESULT_CODE, code);
 		match request.header.command {
 			command::USER_AUTHORIZATION => {
-				answer.push(code(2001)).push(Avp::utf8_of(&avp::SERVER_NAME, &self.scscf));
+				let registered = self.registered.load(std::sync::atomic::Ordering::Relaxed);
+				let result = if registered {
+					experimental::SUBSEQUENT_REGISTRATION
+				} else {
+					experimental::FIRST_REGISTRATION
+				};
+				answer.push(Avp::utf8_of(&avp::SERVER_NAME, &self.scscf)).push(Avp::grouped_of(
+					&avp::EXPERIMENTAL_RESULT,
+					vec![
+						Avp::u32_of(&avp::VENDOR_ID, VENDOR_3GPP),
+						Avp::u32_of(&avp::EXPERIMENTAL_RESULT_CODE, result),
+					],
+				));
 			},
 			command::MULTIMEDIA_AUTH => {
 				answer.avps.extend(copy(&avp::USER_NAME));
@@ -1155,6 +1170,7 @@ impl Application for StaticHss {
 					.push(ims_bridge::cx::sip_digest_item(REALM, &self.ha1));
 			},
 			command::SERVER_ASSIGNMENT => {
+				self.registered.store(true, std::sync::atomic::Ordering::Relaxed);
 				answer.avps.extend(copy(&avp::USER_NAME));
 				answer
 					.push(code(2001))
@@ -1200,6 +1216,7 @@ async fn start_static_hss(
 			 <ServiceProfile><PublicIdentity><BarringIndication>0</BarringIndication>\
 			 <Identity>sip:{impi}</Identity></PublicIdentity></ServiceProfile></IMSSubscription>"
 		),
+		registered: Default::default(),
 	};
 	let ctx = Arc::new(Context::new(local, policy, app));
 	let listener = tokio::net::TcpListener::bind(("127.0.0.1", setup.hss_port)).await.unwrap();
@@ -1368,17 +1385,61 @@ fn register_run(icscf: u16, warmup: usize, count: usize) -> Run {
 	run
 }
 
-/// CPU time a process has used so far, in milliseconds (user and system,
-/// from `/proc/<pid>/stat`, in clock ticks of 10 ms).
-fn cpu_ms(pid: u32) -> f64 {
-	let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-	let fields: Vec<&str> = stat
-		.rsplit_once(')')
-		.map(|(_, rest)| rest.split_whitespace().collect())
-		.unwrap_or_default();
-	let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-	// utime and stime: fields 14 and 15 of the line, 11 and 12 after the name.
-	(ticks(11) + ticks(12)) * 10.0
+/// CPU time the threads of a process have used so far, in nanoseconds, by
+/// thread name (threads of one name summed), from the scheduler's own
+/// count in `/proc/<pid>/task/<tid>/schedstat` (exact, unlike the 10 ms
+/// ticks of `/proc/<pid>/stat`). A thread that ended between two samples
+/// drops out of the later one.
+fn thread_cpu_ns(pid: u32) -> std::collections::BTreeMap<String, u64> {
+	let mut out = std::collections::BTreeMap::new();
+	let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else { return out };
+	for task in tasks.flatten() {
+		let path = task.path();
+		let name = std::fs::read_to_string(path.join("comm")).unwrap_or_default();
+		let ns = schedstat_ns(&path);
+		*out.entry(name.trim().to_string()).or_insert(0) += ns;
+	}
+	out
+}
+
+/// The first field of a task's `schedstat`: nanoseconds on a CPU.
+fn schedstat_ns(task: &Path) -> u64 {
+	std::fs::read_to_string(task.join("schedstat"))
+		.ok()
+		.and_then(|s| s.split_whitespace().next().and_then(|v| v.parse().ok()))
+		.unwrap_or(0)
+}
+
+/// CPU time of a process, every thread included, in nanoseconds.
+fn cpu_ns(pid: u32) -> u64 {
+	thread_cpu_ns(pid).values().sum()
+}
+
+/// CPU time of every process of a process group (a Kamailio and its
+/// workers), in nanoseconds.
+fn group_cpu_ns(group: u32) -> u64 {
+	let Ok(entries) = std::fs::read_dir("/proc") else { return 0 };
+	let mut total = 0;
+	for entry in entries.flatten() {
+		let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
+			continue;
+		};
+		let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
+		// After the name: state, ppid, pgrp.
+		let pgrp = stat
+			.rsplit_once(')')
+			.and_then(|(_, rest)| rest.split_whitespace().nth(2))
+			.and_then(|v| v.parse::<u32>().ok());
+		if pgrp == Some(group) {
+			total += cpu_ns(pid);
+		}
+	}
+	total
+}
+
+/// Milliseconds between two samples of CPU time in nanoseconds.
+fn ms_between(before: u64, after: u64) -> f64 {
+	after.saturating_sub(before) as f64 / 1e6
 }
 
 fn summary(latencies: &mut [Duration]) -> (f64, f64, f64, f64) {
@@ -1424,18 +1485,28 @@ async fn register_latency_bridge_against_a_static_hss() {
 		std::fs::write(&path, text).unwrap();
 		path
 	};
-	let configs = [Some(with_sync("with-answer")), Some(with_sync("before-answer")), None];
-	let modes =
-		["bridge, journal with-answer", "bridge, journal before-answer", "static stand-in HSS"];
-	const STAND_IN: usize = 2;
+	// The bridge's modes to measure (BENCH_MODES, comma-separated); the
+	// stand-in always runs, last in the list.
+	let wanted = std::env::var("BENCH_MODES").unwrap_or("with-answer,before-answer".into());
+	let mut modes: Vec<(String, Option<PathBuf>)> = Vec::new();
+	for sync in wanted.split(',').map(str::trim).filter(|m| !m.is_empty()) {
+		assert!(
+			["with-answer", "before-answer"].contains(&sync),
+			"BENCH_MODES: {sync} is neither with-answer nor before-answer"
+		);
+		modes.push((format!("bridge, journal {sync}"), Some(with_sync(sync))));
+	}
+	modes.push(("static stand-in HSS".into(), None));
+	let stand_in_mode = modes.len() - 1;
 	let mut results: Vec<Vec<Duration>> = vec![Vec::new(); modes.len()];
 	// Each round's mean per mode.
-	let mut round_means: Vec<[f64; 3]> = Vec::new();
+	let mut round_means: Vec<Vec<f64>> = Vec::new();
 	for round in 0..rounds {
-		let mut means = [0.0; 3];
+		let mut means = vec![0.0; modes.len()];
 		for step in 0..modes.len() {
 			let mode = (round + step) % modes.len();
-			let mut bridge = configs[mode].as_ref().map(|config| setup.start_bridge_with(config));
+			let (label, config) = &modes[mode];
+			let mut bridge = config.as_ref().map(|config| setup.start_bridge_with(config));
 			let stand_in =
 				if bridge.is_none() { Some(start_static_hss(&setup).await) } else { None };
 			let mut scscf = setup.kamailio("scscf");
@@ -1445,13 +1516,26 @@ async fn register_latency_bridge_against_a_static_hss() {
 				None => setup.metric("ims_bridge_peers") == Some(2.0),
 			});
 			let icscf_port = setup.icscf_port;
-			let pids = [node_pid, bridge.as_ref().map_or(std::process::id(), |b| b.child.id())];
-			let cpu_before = pids.map(cpu_ms);
+			let hss_pid = bridge.as_ref().map_or(std::process::id(), |b| b.child.id());
+			let groups = [icscf.child.id(), scscf.child.id()];
+			let node_before = cpu_ns(node_pid);
+			let hss_before = thread_cpu_ns(hss_pid);
+			let cscfs_before = groups.map(group_cpu_ns);
 			let started = Instant::now();
-			let run = tokio::task::spawn_blocking(move || register_run(icscf_port, 20, count));
-			let Run { latencies: mut run, rechallenged, failed } = run.await.unwrap();
+			// The UA in a thread of its own name, so that its CPU time is
+			// told apart from the stand-in's (tokio's threads).
+			let (done, ran) = tokio::sync::oneshot::channel();
+			std::thread::Builder::new()
+				.name("bench-ua".into())
+				.spawn(move || {
+					let _ = done.send(register_run(icscf_port, 20, count));
+				})
+				.unwrap();
+			let Run { latencies: mut run, rechallenged, failed } = ran.await.unwrap();
 			let elapsed = started.elapsed().as_secs_f64() * 1e3;
-			let cpu = [0, 1].map(|i| cpu_ms(pids[i]) - cpu_before[i]);
+			let node_cpu = ms_between(node_before, cpu_ns(node_pid));
+			let hss_after = thread_cpu_ns(hss_pid);
+			let cscfs_cpu = [0, 1].map(|i| ms_between(cscfs_before[i], group_cpu_ns(groups[i])));
 			assert!(
 				failed.len() * 10 < count,
 				"{} of {count} registrations failed: {failed:?}",
@@ -1460,20 +1544,38 @@ async fn register_latency_bridge_against_a_static_hss() {
 			let (p50, p90, p99, mean) = summary(&mut run);
 			means[mode] = mean;
 			println!(
-				"register-bench: round {} {}: {} registrations, p50 {p50:.2} ms, p90 {p90:.2} ms, \
+				"register-bench: round {} {label}: {} registrations, p50 {p50:.2} ms, p90 {p90:.2} ms, \
 				 p99 {p99:.2} ms, mean {mean:.2} ms, challenged again {rechallenged}, failed {}",
 				round + 1,
-				modes[mode],
 				run.len(),
 				failed.len()
 			);
+			let threads: Vec<String> = hss_after
+				.iter()
+				.map(|(name, ns)| {
+					(name, ms_between(hss_before.get(name).copied().unwrap_or(0), *ns))
+				})
+				.filter(|(_, ms)| *ms >= 0.05)
+				.map(|(name, ms)| format!("{name} {ms:.1}"))
+				.collect();
+			let hss_cpu: f64 = hss_after
+				.iter()
+				.map(|(name, ns)| ms_between(hss_before.get(name).copied().unwrap_or(0), *ns))
+				.sum();
+			let per = |ms: f64| ms * 1e3 / (count + 20) as f64;
 			println!(
-				"register-bench: round {} {}: CPU in the {elapsed:.0} ms of the run: node {:.0} ms, {} {:.0} ms",
+				"register-bench: round {} {label}: CPU in the {elapsed:.0} ms of the run (µs per \
+				 registration): I-CSCF {:.1} ms ({:.0}), S-CSCF {:.1} ms ({:.0}), node {node_cpu:.1} ms \
+				 ({:.0}), {} {hss_cpu:.1} ms ({:.0}; by thread: {})",
 				round + 1,
-				modes[mode],
-				cpu[0],
+				cscfs_cpu[0],
+				per(cscfs_cpu[0]),
+				cscfs_cpu[1],
+				per(cscfs_cpu[1]),
+				per(node_cpu),
 				if bridge.is_some() { "bridge" } else { "stand-in and UA (test process)" },
-				cpu[1]
+				per(hss_cpu),
+				threads.join(", "),
 			);
 			results[mode].extend(run);
 			if bridge.is_some() {
@@ -1482,9 +1584,8 @@ async fn register_latency_bridge_against_a_static_hss() {
 				let sum = setup.metric("ims_bridge_cx_latency_seconds_sum").unwrap_or(0.0);
 				let count = setup.metric("ims_bridge_cx_latency_seconds_count").unwrap_or(0.0);
 				println!(
-					"register-bench: round {} {}: {count} Cx requests handled in {:.3} ms on average",
+					"register-bench: round {} {label}: {count} Cx requests handled in {:.3} ms on average",
 					round + 1,
-					modes[mode],
 					sum * 1e3 / count.max(1.0)
 				);
 			}
@@ -1501,19 +1602,18 @@ async fn register_latency_bridge_against_a_static_hss() {
 		round_means.push(means);
 	}
 	let mut figures = Vec::new();
-	for (mode, latencies) in results.iter_mut().enumerate() {
+	for ((label, _), latencies) in modes.iter().zip(results.iter_mut()) {
 		let (p50, p90, p99, mean) = summary(latencies);
 		println!(
-			"register-bench: {}: {} registrations, p50 {p50:.2} ms, p90 {p90:.2} ms, p99 {p99:.2} ms, mean {mean:.2} ms",
-			modes[mode],
+			"register-bench: {label}: {} registrations, p50 {p50:.2} ms, p90 {p90:.2} ms, p99 {p99:.2} ms, mean {mean:.2} ms",
 			latencies.len()
 		);
 		figures.push((p50, mean));
 	}
-	let (base_p50, base_mean) = figures[STAND_IN];
-	for mode in 0..STAND_IN {
+	let (base_p50, base_mean) = figures[stand_in_mode];
+	for (mode, (label, _)) in modes.iter().enumerate().take(stand_in_mode) {
 		let mut ratios: Vec<f64> =
-			round_means.iter().map(|means| means[mode] / means[STAND_IN]).collect();
+			round_means.iter().map(|means| means[mode] / means[stand_in_mode]).collect();
 		ratios.sort_by(f64::total_cmp);
 		let median = if ratios.len() % 2 == 1 {
 			ratios[ratios.len() / 2]
@@ -1522,9 +1622,8 @@ async fn register_latency_bridge_against_a_static_hss() {
 		};
 		let each: Vec<String> = ratios.iter().map(|r| format!("{r:.3}")).collect();
 		println!(
-			"register-bench: ratio {} / static stand-in HSS: p50 {:.3}, mean {:.3}; \
+			"register-bench: ratio {label} / static stand-in HSS: p50 {:.3}, mean {:.3}; \
 			 round by round (means) {}, median {median:.3} (goal <= 1.10)",
-			modes[mode],
 			figures[mode].0 / base_p50,
 			figures[mode].1 / base_mean,
 			each.join(" ")

@@ -2,9 +2,10 @@
 //!
 //! Method: the real Diameter listener and Cx application run in this
 //! process over a real vault and journal (in a temporary directory; every
-//! answer waits for its audit record as `--sync` says: its `fdatasync` by
-//! default, or its write into the log file) and an index filled as the chain follower fills it, for `--subscribers`
-//! subscribers. `--connections` Diameter clients each exchange CER/CEA,
+//! answer waits for its audit record as `--sync` says: its write into the
+//! log file by default, flushed every `--flush-interval-ms`, or its
+//! `fdatasync`) and an index filled as the chain follower fills it, for
+//! `--subscribers` subscribers. `--connections` Diameter clients each exchange CER/CEA,
 //! then keep `--window` requests in flight for `--seconds`, alternating MAR
 //! (SIP Digest) and SAR (re-registration), each to a random subscriber.
 //! Latency is measured per request from the client's send to the answer's
@@ -71,6 +72,10 @@ struct Args {
 	/// database transaction).
 	#[arg(long, default_value_t = ims_bridge::vault::DEFAULT_CACHE_SUBSCRIBERS)]
 	vault_cache: u32,
+	/// With `--sync with-answer`, milliseconds between two flushes of the
+	/// journal's log (the bridge's `[journal] flush_interval_ms`).
+	#[arg(long, default_value_t = ims_bridge::journal::DEFAULT_FLUSH_INTERVAL.as_millis() as u64)]
+	flush_interval_ms: u64,
 }
 
 fn parse_sync(text: &str) -> Result<Sync, String> {
@@ -311,7 +316,11 @@ async fn main() {
 		)
 		.expect("vault"),
 	);
-	let options = JournalOptions { sync: args.sync, ..JournalOptions::default() };
+	let options = JournalOptions {
+		sync: args.sync,
+		flush_interval: Duration::from_millis(args.flush_interval_ms),
+		..JournalOptions::default()
+	};
 	let journal = Journal::open_with(&dir.join("journal.redb"), options).expect("journal");
 	let index = Arc::new(Index::default());
 	let metrics = Arc::new(Metrics::new().expect("metrics"));
@@ -413,13 +422,17 @@ async fn main() {
 		Some(gap) => format!("one request at a time, {gap} us apart"),
 		None => format!("{} in flight", args.window),
 	};
+	let journal_mode = match args.sync {
+		Sync::WithAnswer => format!("with-answer, flushed every {} ms", args.flush_interval_ms),
+		Sync::BeforeAnswer => "before-answer".to_string(),
+	};
 	println!(
-		"cx-bench: {} connections x {load}, {} subscribers, vault cache {}, journal {:?}, {:.0} s: {:.0} answers/s (MAR+SAR), \
+		"cx-bench: {} connections x {load}, {} subscribers, vault cache {}, journal {}, {:.0} s: {:.0} answers/s (MAR+SAR), \
 		 latency p50 {:.3} ms, p90 {:.3} ms, p99 {:.3} ms, max {:.3} ms, errors {}, journaled {}",
 		args.connections,
 		args.subscribers,
 		args.vault_cache,
-		args.sync,
+		journal_mode,
 		measured,
 		answered / measured,
 		percentile(&latencies, 50.0).as_secs_f64() * 1e3,
