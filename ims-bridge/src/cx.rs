@@ -465,9 +465,11 @@ impl Cx {
 			None | Some("") | Some("Unknown") => Some(entry.default_scheme),
 			Some(name) => scheme_named(name),
 		};
-		let secrets = known.subscriber.impi(&impi).cloned();
-		let digest = secrets.as_ref().and_then(|s| s.digest.clone());
-		let has_aka = secrets.as_ref().is_some_and(|s| s.aka.is_some());
+		// Borrowed from the opened record, not copied: fewer copies of
+		// secrets to wipe.
+		let secrets = known.subscriber.impi(&impi);
+		let digest = secrets.and_then(|s| s.digest.as_ref());
+		let has_aka = secrets.is_some_and(|s| s.aka.is_some());
 		let allowed = |s: AuthScheme| entry.schemes.contains(s);
 		// The scheme answered: SIP Digest wherever the request allows it (the
 		// S-CSCF then sees only HA1).
@@ -481,7 +483,7 @@ impl Cx {
 			Some(AuthScheme::DigestMd5)
 				if allowed(AuthScheme::DigestMd5)
 					&& self.config.digest_md5
-					&& digest.as_ref().is_some_and(|d| d.password.is_some()) =>
+					&& digest.is_some_and(|d| d.password.is_some()) =>
 			{
 				Some(AuthScheme::DigestMd5)
 			},
@@ -543,7 +545,7 @@ impl Cx {
 				}
 			},
 			AuthScheme::DigestMd5 => {
-				let Some(password) = digest.as_ref().and_then(|d| d.password.clone()) else {
+				let Some(password) = digest.and_then(|d| d.password.as_deref()) else {
 					return Err(Refusal::Internal("Digest-MD5 password missing".into()));
 				};
 				let mut nonce = [0u8; 16];
@@ -554,7 +556,7 @@ impl Cx {
 						Avp::u32_of(&avp::SIP_ITEM_NUMBER, 1),
 						Avp::utf8_of(&avp::SIP_AUTHENTICATION_SCHEME, "Digest-MD5"),
 						Avp::octets_of(&avp::SIP_AUTHENTICATE, hex::encode(nonce).into_bytes()),
-						Avp::octets_of(&avp::SIP_AUTHORIZATION, password.into_bytes()),
+						Avp::octets_of(&avp::SIP_AUTHORIZATION, password.as_bytes().to_vec()),
 					],
 				));
 			},
@@ -659,11 +661,12 @@ impl Cx {
 			},
 			_ => Some(RegistrationState::NotRegistered),
 		};
+		let set = members(&view);
 		let registration = new_state.and_then(|state| {
 			let scscf = Index::holds_scscf(state).then(|| name(server));
 			let next = RegistrationView { state, scscf: scscf.clone() };
 			(next != *current)
-				.then(|| (RegistrationReport { impu: known.impu, state, scscf }, members(&view)))
+				.then(|| (RegistrationReport { impu: known.impu, state, scscf }, set.clone()))
 		});
 		let mut avps = vec![Avp::utf8_of(&avp::USER_NAME, &private_identity)];
 		let with_profile = matches!(
@@ -698,17 +701,17 @@ impl Cx {
 		}
 		let serving = match new_state {
 			Some(RegistrationState::Registered | RegistrationState::Unregistered) => Some((
-				members(&view),
+				set.clone(),
 				Some(Served {
 					impu: impu.to_string(),
 					impi: private_identity.clone(),
 					peer: String::new(),
 					realm: view.impu.realm,
-					members: members(&view),
+					members: set,
 					scscf: server.to_string(),
 				}),
 			)),
-			Some(RegistrationState::NotRegistered) => Some((members(&view), None)),
+			Some(RegistrationState::NotRegistered) => Some((set, None)),
 			None => None,
 		};
 		Ok(Outcome { code: Code::Base(result::SUCCESS), avps, audit, registration, serving })

@@ -35,6 +35,9 @@ pub struct Metrics {
 	registry: Registry,
 	requests: IntCounterVec,
 	latency: HistogramVec,
+	/// The series of each (command, result) seen so far, so that counting a
+	/// request neither formats its result code nor hashes label strings.
+	series: std::sync::Mutex<std::collections::HashMap<(&'static str, u32), Series>>,
 	/// Audit records waiting for the chain.
 	pub audit_queue: IntGauge,
 	/// Registration reports waiting for the chain.
@@ -58,6 +61,17 @@ pub struct Metrics {
 	/// Submission rounds that failed, by queue (`audit`, `registrations`).
 	pub submission_failures: IntCounterVec,
 }
+
+/// The counter and histogram a request is counted in.
+#[derive(Clone)]
+struct Series {
+	requests: IntCounter,
+	latency: Histogram,
+}
+
+/// (command, result) pairs whose series are kept at hand; results are the
+/// codes this bridge answers with, a few dozen at most.
+const MAX_SERIES: usize = 256;
 
 fn command_name(command: u32) -> &'static str {
 	match command {
@@ -132,6 +146,7 @@ impl Metrics {
 			registry,
 			requests,
 			latency,
+			series: Default::default(),
 			audit_queue,
 			registration_queue,
 			finalized_block,
@@ -149,8 +164,23 @@ impl Metrics {
 	/// Counts one answered request.
 	pub fn observe(&self, command: u32, result: u32, elapsed: Duration) {
 		let name = command_name(command);
-		self.requests.with_label_values(&[name, &result.to_string()]).inc();
-		self.latency.with_label_values(&[name]).observe(elapsed.as_secs_f64());
+		let mut series = self.series.lock().unwrap_or_else(|p| p.into_inner());
+		let fresh;
+		let found = match series.get(&(name, result)) {
+			Some(found) => found,
+			None => {
+				fresh = Series {
+					requests: self.requests.with_label_values(&[name, &result.to_string()]),
+					latency: self.latency.with_label_values(&[name]),
+				};
+				if series.len() < MAX_SERIES {
+					series.insert((name, result), fresh.clone());
+				}
+				&fresh
+			},
+		};
+		found.requests.inc();
+		found.latency.observe(elapsed.as_secs_f64());
 	}
 
 	/// How many requests of `command` got `result`.
@@ -335,6 +365,36 @@ mod tests {
 		let (stop, rx) = watch::channel(false);
 		tokio::spawn(serve_with(listener, metrics.clone(), rx, timeout));
 		(address, metrics, stop)
+	}
+
+	#[test]
+	fn requests_are_counted_by_command_and_result() {
+		let metrics = Metrics::new().unwrap();
+		for _ in 0..3 {
+			metrics.observe(303, 2001, Duration::from_micros(30));
+		}
+		metrics.observe(303, 5001, Duration::from_micros(30));
+		metrics.observe(300, 2001, Duration::from_millis(2));
+		// More pairs than are kept at hand are counted all the same.
+		for result in 0..MAX_SERIES as u32 + 10 {
+			metrics.observe(302, 10_000 + result, Duration::ZERO);
+			metrics.observe(302, 10_000 + result, Duration::ZERO);
+		}
+		assert_eq!(metrics.count(303, 2001), 3);
+		assert_eq!(metrics.count(303, 5001), 1);
+		assert_eq!(metrics.count(300, 2001), 1);
+		assert_eq!(metrics.count(300, 5001), 0);
+		assert_eq!(metrics.count(302, 10_000 + MAX_SERIES as u32 + 9), 2);
+		let histogram = |command: &str| metrics.latency.with_label_values(&[command]);
+		assert_eq!(histogram("MAR").get_sample_count(), 4);
+		assert_eq!(histogram("UAR").get_sample_count(), 1);
+		assert!((histogram("UAR").get_sample_sum() - 0.002).abs() < 1e-9);
+		assert_eq!(histogram("LIR").get_sample_count(), 2 * (MAX_SERIES as u64 + 10));
+		let text = metrics.render();
+		assert!(
+			text.contains("ims_bridge_cx_requests_total{command=\"MAR\",result=\"2001\"} 3"),
+			"{text}"
+		);
 	}
 
 	/// Sends `parts` one write at a time, then reads the answer to the end.
