@@ -14,11 +14,11 @@
 //! log's frames into the database, so what was acknowledged is there after
 //! any crash, and the submitter never sees a record before it is durable.
 //!
-//! Where the answer waits is the operator's choice ([`Sync`]): for the
-//! `fdatasync` (the default: nothing answered is lost even by a power
-//! loss), or only for the write to the file (nothing is lost by a crash of
-//! the bridge; a power loss can lose the last milliseconds), which takes
-//! the disk's flush latency out of every answer. Entries appended together
+//! Where the answer waits is the operator's choice ([`Sync`]): only for
+//! the write to the file (the default: nothing is lost by a crash of the
+//! bridge; a power loss can lose the last flush interval, 20 ms by
+//! default), which keeps the disk's flush latency out of every answer, or
+//! for the `fdatasync` (nothing answered is lost even by a power loss). Entries appended together
 //! ([`Journal::append`]: a SAR's registration report and audit record) are
 //! written and flushed together.
 //!
