@@ -18,9 +18,9 @@
 //! the write to the file (the default: nothing is lost by a crash of the
 //! bridge; a power loss can lose the last flush interval, 20 ms by
 //! default), which keeps the disk's flush latency out of every answer, or
-//! for the `fdatasync` (nothing answered is lost even by a power loss). Entries appended together
-//! ([`Journal::append`]: a SAR's registration report and audit record) are
-//! written and flushed together.
+//! for the `fdatasync` (nothing answered is lost even by a power loss).
+//! Entries appended together ([`Journal::append`]: a SAR's registration
+//! report and audit record) are written and flushed together.
 //!
 //! Audit records are numbered with this bridge's sequence numbers, which
 //! the audit pallet checks (`NextSequence` per submitter): the submitter
