@@ -150,15 +150,20 @@ impl Code {
 	fn avp(&self) -> Avp {
 		match self {
 			Code::Base(code) => Avp::u32_of(&avp::RESULT_CODE, *code),
-			Code::Experimental(code) => Avp::grouped_of(
-				&avp::EXPERIMENTAL_RESULT,
-				vec![
-					Avp::u32_of(&avp::VENDOR_ID, VENDOR_3GPP),
-					Avp::u32_of(&avp::EXPERIMENTAL_RESULT_CODE, *code),
-				],
-			),
+			Code::Experimental(code) => experimental_result(*code),
 		}
 	}
+}
+
+/// An Experimental-Result of 3GPP (vendor 10415) with `code`.
+pub fn experimental_result(code: u32) -> Avp {
+	Avp::grouped_of(
+		&avp::EXPERIMENTAL_RESULT,
+		vec![
+			Avp::u32_of(&avp::VENDOR_ID, VENDOR_3GPP),
+			Avp::u32_of(&avp::EXPERIMENTAL_RESULT_CODE, code),
+		],
+	)
 }
 
 /// What a handler decided: the answer's result, its AVPs, and what to

@@ -1111,7 +1111,7 @@ async fn audit_drain_rate() {
 // ---- REGISTER latency: the bridge against a static stand-in HSS ----
 
 use ims_bridge::diameter::codec::{Avp, Message};
-use ims_bridge::diameter::dict::{avp, command, experimental, VENDOR_3GPP};
+use ims_bridge::diameter::dict::{avp, command, experimental};
 use ims_bridge::diameter::peer::{
 	answer_for, AllowedPeer, Application, Context, LocalIdentity, PeerInfo, PeerPolicy,
 };
@@ -1153,13 +1153,9 @@ impl Application for StaticHss {
 				} else {
 					experimental::FIRST_REGISTRATION
 				};
-				answer.push(Avp::utf8_of(&avp::SERVER_NAME, &self.scscf)).push(Avp::grouped_of(
-					&avp::EXPERIMENTAL_RESULT,
-					vec![
-						Avp::u32_of(&avp::VENDOR_ID, VENDOR_3GPP),
-						Avp::u32_of(&avp::EXPERIMENTAL_RESULT_CODE, result),
-					],
-				));
+				answer
+					.push(Avp::utf8_of(&avp::SERVER_NAME, &self.scscf))
+					.push(ims_bridge::cx::experimental_result(result));
 			},
 			command::MULTIMEDIA_AUTH => {
 				answer.avps.extend(copy(&avp::USER_NAME));
@@ -1550,18 +1546,19 @@ async fn register_latency_bridge_against_a_static_hss() {
 				run.len(),
 				failed.len()
 			);
-			let threads: Vec<String> = hss_after
+			// Each thread's CPU in the run, by name.
+			let by_thread: Vec<(&String, f64)> = hss_after
 				.iter()
 				.map(|(name, ns)| {
 					(name, ms_between(hss_before.get(name).copied().unwrap_or(0), *ns))
 				})
+				.collect();
+			let hss_cpu: f64 = by_thread.iter().map(|(_, ms)| ms).sum();
+			let threads: Vec<String> = by_thread
+				.iter()
 				.filter(|(_, ms)| *ms >= 0.05)
 				.map(|(name, ms)| format!("{name} {ms:.1}"))
 				.collect();
-			let hss_cpu: f64 = hss_after
-				.iter()
-				.map(|(name, ns)| ms_between(hss_before.get(name).copied().unwrap_or(0), *ns))
-				.sum();
 			let per = |ms: f64| ms * 1e3 / (count + 20) as f64;
 			println!(
 				"register-bench: round {} {label}: CPU in the {elapsed:.0} ms of the run (µs per \

@@ -5,9 +5,10 @@
 //! answer waits for its audit record as `--sync` says: its write into the
 //! log file by default, flushed every `--flush-interval-ms`, or its
 //! `fdatasync`) and an index filled as the chain follower fills it, for
-//! `--subscribers` subscribers. `--connections` Diameter clients each exchange CER/CEA,
-//! then keep `--window` requests in flight for `--seconds`, alternating MAR
-//! (SIP Digest) and SAR (re-registration), each to a random subscriber.
+//! `--subscribers` subscribers. `--connections` Diameter clients each
+//! exchange CER/CEA, then keep `--window` requests in flight for
+//! `--seconds`, alternating MAR (SIP Digest) and SAR (re-registration),
+//! each to a random subscriber.
 //! Latency is measured per request from the client's send to the answer's
 //! arrival; throughput counts answers with Result-Code 2001 (anything else
 //! is counted as an error). Prints one summary line per run.
