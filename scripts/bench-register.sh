@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # REGISTER latency through real Kamailio (I-CSCF + S-CSCF from
 # ims-bridge/tests/ims/): the bridge on `ims-node --dev` (journal
-# with-answer and before-answer) against a static stand-in HSS, in rounds
-# that rotate the order of the three. Prints one line per round and mode
-# (latency, CPU of the node and of the HSS), the totals, and the ratios to
-# the stand-in: overall and round by round with their median. Method:
+# with-answer, then before-answer) and a static stand-in HSS run at the
+# same time, each behind a Kamailio pair of its own, and one UA sends its
+# registrations to the two in alternating blocks (ABBA), so that both meet
+# the machine in the same state. Prints per mode both sides' latencies,
+# the ratio of the means, the median and quartiles of the block pairs'
+# ratios, and the CPU each process took per registration. Method:
 # ims-bridge/README.md, "Benchmarks".
 #
-#   scripts/bench-register.sh            # 5 rounds x 600 registrations per mode
-#   BENCH_ROUNDS=3 BENCH_REGISTRATIONS=300 scripts/bench-register.sh
+#   scripts/bench-register.sh            # 60 pairs of blocks of 50 per mode
+#   BENCH_MODES=with-answer BENCH_PAIRS=200 BENCH_BLOCK=25 scripts/bench-register.sh
 #
 # Needs what scripts/setup.sh installs (kamailio, kamailio-ims-modules).
 set -euo pipefail

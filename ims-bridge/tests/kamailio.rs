@@ -1355,30 +1355,104 @@ impl BenchUa {
 	}
 }
 
-/// `count` registrations one after the other (after `warmup` unmeasured).
-/// What one run of registrations gave.
-struct Run {
+/// One HSS under test and the Kamailio I-CSCF and S-CSCF in front of it.
+#[derive(Clone, Copy)]
+struct Side {
+	icscf_port: u16,
+	/// The process groups of the I-CSCF and of the S-CSCF.
+	groups: [u32; 2],
+	/// The process the HSS runs in.
+	hss_pid: u32,
+	/// Which of its threads are the HSS's (the stand-in shares the test
+	/// process with the UA and the log readers).
+	hss_thread: fn(&str) -> bool,
+}
+
+/// What one side's blocks gave, summed.
+#[derive(Default)]
+struct Tally {
 	latencies: Vec<Duration>,
 	/// Authorized REGISTERs challenged again.
 	rechallenged: u32,
 	/// Registrations that got no 200 (left out of the latencies).
 	failed: Vec<String>,
+	/// Each block's mean latency, in ms.
+	block_means: Vec<f64>,
+	/// CPU time in ms: I-CSCF, S-CSCF, node.
+	cpu: [f64; 3],
+	/// The HSS's CPU time in ms, by thread name.
+	hss_threads: std::collections::BTreeMap<String, f64>,
 }
 
-fn register_run(icscf: u16, warmup: usize, count: usize) -> Run {
-	let mut ua = BenchUa::new(icscf);
-	let mut run = Run { latencies: Vec::new(), rechallenged: 0, failed: Vec::new() };
-	for i in 0..warmup + count {
+impl Tally {
+	fn hss_cpu(&self) -> f64 {
+		self.hss_threads.values().sum()
+	}
+}
+
+/// `count` registrations one after the other through `side`, added to
+/// `tally` with the CPU time each process took meanwhile.
+fn register_block(ua: &mut BenchUa, side: &Side, node_pid: u32, count: usize, tally: &mut Tally) {
+	let groups_before = side.groups.map(group_cpu_ns);
+	let node_before = cpu_ns(node_pid);
+	let hss_before = thread_cpu_ns(side.hss_pid);
+	let mut sum = Duration::ZERO;
+	let mut answered = 0u32;
+	for _ in 0..count {
 		match ua.register() {
-			Ok((latency, again)) if i >= warmup => {
-				run.latencies.push(latency);
-				run.rechallenged += again;
+			Ok((latency, again)) => {
+				tally.latencies.push(latency);
+				tally.rechallenged += again;
+				sum += latency;
+				answered += 1;
 			},
-			Ok(_) => {},
-			Err(e) => run.failed.push(e),
+			Err(e) => tally.failed.push(e),
 		}
 	}
-	run
+	let hss_after = thread_cpu_ns(side.hss_pid);
+	let node_after = cpu_ns(node_pid);
+	let groups_after = side.groups.map(group_cpu_ns);
+	for i in 0..2 {
+		tally.cpu[i] += ms_between(groups_before[i], groups_after[i]);
+	}
+	tally.cpu[2] += ms_between(node_before, node_after);
+	for (name, ns) in hss_after.iter().filter(|(name, _)| (side.hss_thread)(name)) {
+		let before = hss_before.get(name).copied().unwrap_or(0);
+		*tally.hss_threads.entry(name.clone()).or_insert(0.0) += ms_between(before, *ns);
+	}
+	if answered > 0 {
+		tally.block_means.push(sum.as_secs_f64() * 1e3 / f64::from(answered));
+	}
+}
+
+/// The benchmark's schedule for one bridge mode: `warmup` unmeasured
+/// registrations through each side, then `pairs` pairs of blocks of `block`
+/// registrations, the bridge's and the stand-in's, in the order ABBA BAAB
+/// ... so that neither goes first more often, nor right after itself.
+fn paired_blocks(
+	bridge: &Side,
+	stand_in: &Side,
+	node_pid: u32,
+	warmup: usize,
+	pairs: usize,
+	block: usize,
+) -> (Tally, Tally) {
+	let mut uas = [BenchUa::new(bridge.icscf_port), BenchUa::new(stand_in.icscf_port)];
+	for ua in &mut uas {
+		for _ in 0..warmup {
+			let _ = ua.register();
+		}
+	}
+	let sides = [bridge, stand_in];
+	let mut tallies = [Tally::default(), Tally::default()];
+	for pair in 0..pairs {
+		let first = pair % 2;
+		for side in [first, 1 - first] {
+			register_block(&mut uas[side], sides[side], node_pid, block, &mut tallies[side]);
+		}
+	}
+	let [bridge, stand_in] = tallies;
+	(bridge, stand_in)
 }
 
 /// CPU time the threads of a process have used so far, in nanoseconds, by
@@ -1449,20 +1523,38 @@ fn summary(latencies: &mut [Duration]) -> (f64, f64, f64, f64) {
 	(at(50.0), at(90.0), at(99.0), mean)
 }
 
+/// The value at `p` (0 to 1) of sorted `values`, interpolated.
+fn quantile(sorted: &[f64], p: f64) -> f64 {
+	let Some(last) = sorted.len().checked_sub(1) else { return f64::NAN };
+	let at = p * last as f64;
+	let (low, high) = (at.floor() as usize, at.ceil() as usize);
+	sorted[low] + (sorted[high] - sorted[low]) * (at - low as f64)
+}
+
 /// The REGISTER latency benchmark (run by `scripts/bench-register.sh`):
-/// the same Kamailio I-CSCF and S-CSCF, the same UA, against the bridge
-/// (journal `with-answer` and `before-answer`) and against [`StaticHss`],
-/// in rounds that take the three in a rotating order; prints each round,
-/// the totals and the ratios (of the totals, and the median of each
-/// round's ratio to the same round's stand-in, which the machine's drift
-/// between rounds does not move).
+/// the bridge (journal `with-answer`, then `before-answer`) and
+/// [`StaticHss`] run at the same time, each behind a Kamailio I-CSCF and
+/// S-CSCF of its own from the same files, and one UA sends its
+/// registrations to the two in alternating blocks (ABBA), so that both
+/// see the same machine: on this VM its speed drifts by more than the gap
+/// being measured within seconds. Prints, per bridge mode, both sides'
+/// latencies, the ratio of their means and the median and quartiles of the
+/// block pairs' ratios, and the CPU time each process took per
+/// registration.
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "a benchmark: scripts/bench-register.sh"]
 async fn register_latency_bridge_against_a_static_hss() {
-	let rounds: usize =
-		std::env::var("BENCH_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(5);
-	let count: usize =
-		std::env::var("BENCH_REGISTRATIONS").ok().and_then(|v| v.parse().ok()).unwrap_or(600);
+	let setting = |name: &str, default: usize| -> usize {
+		std::env::var(name).ok().map_or(default, |v| {
+			v.parse()
+				.ok()
+				.filter(|n| *n > 0)
+				.unwrap_or_else(|| panic!("{name}: {v:?} is not a count"))
+		})
+	};
+	let pairs = setting("BENCH_PAIRS", 60);
+	let block = setting("BENCH_BLOCK", 50);
+	let warmup = 20;
 	let (_base, node, setup) = dev_chain().await;
 	let node_pid = node.child.id();
 	let impi = format!("{BENCH_USER}@{REALM}");
@@ -1481,149 +1573,128 @@ async fn register_latency_bridge_against_a_static_hss() {
 		std::fs::write(&path, text).unwrap();
 		path
 	};
-	// The bridge's modes to measure (BENCH_MODES, comma-separated); the
-	// stand-in always runs, last in the list.
+	// The bridge's modes to measure (BENCH_MODES, comma-separated).
 	let wanted = std::env::var("BENCH_MODES").unwrap_or("with-answer,before-answer".into());
-	let mut modes: Vec<(String, Option<PathBuf>)> = Vec::new();
+	let mut modes: Vec<(String, PathBuf)> = Vec::new();
 	for sync in wanted.split(',').map(str::trim).filter(|m| !m.is_empty()) {
 		assert!(
 			["with-answer", "before-answer"].contains(&sync),
 			"BENCH_MODES: {sync} is neither with-answer nor before-answer"
 		);
-		modes.push((format!("bridge, journal {sync}"), Some(with_sync(sync))));
+		modes.push((format!("bridge, journal {sync}"), with_sync(sync)));
 	}
-	modes.push(("static stand-in HSS".into(), None));
-	let stand_in_mode = modes.len() - 1;
-	let mut results: Vec<Vec<Duration>> = vec![Vec::new(); modes.len()];
-	// Each round's mean per mode.
-	let mut round_means: Vec<Vec<f64>> = Vec::new();
-	for round in 0..rounds {
-		let mut means = vec![0.0; modes.len()];
-		for step in 0..modes.len() {
-			let mode = (round + step) % modes.len();
-			let (label, config) = &modes[mode];
-			let mut bridge = config.as_ref().map(|config| setup.start_bridge_with(config));
-			let stand_in =
-				if bridge.is_none() { Some(start_static_hss(&setup).await) } else { None };
-			let mut scscf = setup.kamailio("scscf");
-			let mut icscf = setup.kamailio("icscf");
-			wait_for("both CSCFs connected", Duration::from_secs(60), || match &stand_in {
-				Some((ctx, _, _)) => ctx.peers.connected().len() == 2,
-				None => setup.metric("ims_bridge_peers") == Some(2.0),
-			});
-			let icscf_port = setup.icscf_port;
-			let hss_pid = bridge.as_ref().map_or(std::process::id(), |b| b.child.id());
-			let groups = [icscf.child.id(), scscf.child.id()];
-			let node_before = cpu_ns(node_pid);
-			let hss_before = thread_cpu_ns(hss_pid);
-			let cscfs_before = groups.map(group_cpu_ns);
-			let started = Instant::now();
-			// The UA in a thread of its own name, so that its CPU time is
-			// told apart from the stand-in's (tokio's threads).
-			let (done, ran) = tokio::sync::oneshot::channel();
-			std::thread::Builder::new()
-				.name("bench-ua".into())
-				.spawn(move || {
-					let _ = done.send(register_run(icscf_port, 20, count));
-				})
-				.unwrap();
-			let Run { latencies: mut run, rechallenged, failed } = ran.await.unwrap();
-			let elapsed = started.elapsed().as_secs_f64() * 1e3;
-			let node_cpu = ms_between(node_before, cpu_ns(node_pid));
-			let hss_after = thread_cpu_ns(hss_pid);
-			let cscfs_cpu = [0, 1].map(|i| ms_between(cscfs_before[i], group_cpu_ns(groups[i])));
-			assert!(
-				failed.len() * 10 < count,
-				"{} of {count} registrations failed: {failed:?}",
-				failed.len()
-			);
-			let (p50, p90, p99, mean) = summary(&mut run);
-			means[mode] = mean;
-			println!(
-				"register-bench: round {} {label}: {} registrations, p50 {p50:.2} ms, p90 {p90:.2} ms, \
-				 p99 {p99:.2} ms, mean {mean:.2} ms, challenged again {rechallenged}, failed {}",
-				round + 1,
-				run.len(),
-				failed.len()
-			);
-			// Each thread's CPU in the run, by name.
-			let by_thread: Vec<(&String, f64)> = hss_after
-				.iter()
-				.map(|(name, ns)| {
-					(name, ms_between(hss_before.get(name).copied().unwrap_or(0), *ns))
-				})
-				.collect();
-			let hss_cpu: f64 = by_thread.iter().map(|(_, ms)| ms).sum();
-			let threads: Vec<String> = by_thread
-				.iter()
-				.filter(|(_, ms)| *ms >= 0.05)
-				.map(|(name, ms)| format!("{name} {ms:.1}"))
-				.collect();
-			let per = |ms: f64| ms * 1e3 / (count + 20) as f64;
-			println!(
-				"register-bench: round {} {label}: CPU in the {elapsed:.0} ms of the run (µs per \
-				 registration): I-CSCF {:.1} ms ({:.0}), S-CSCF {:.1} ms ({:.0}), node {node_cpu:.1} ms \
-				 ({:.0}), {} {hss_cpu:.1} ms ({:.0}; by thread: {})",
-				round + 1,
-				cscfs_cpu[0],
-				per(cscfs_cpu[0]),
-				cscfs_cpu[1],
-				per(cscfs_cpu[1]),
-				per(node_cpu),
-				if bridge.is_some() { "bridge" } else { "stand-in and UA (test process)" },
-				per(hss_cpu),
-				threads.join(", "),
-			);
-			results[mode].extend(run);
-			if bridge.is_some() {
-				// The bridge's own time per Cx request (decoded to answered),
-				// warm-up included.
-				let sum = setup.metric("ims_bridge_cx_latency_seconds_sum").unwrap_or(0.0);
-				let count = setup.metric("ims_bridge_cx_latency_seconds_count").unwrap_or(0.0);
-				println!(
-					"register-bench: round {} {label}: {count} Cx requests handled in {:.3} ms on average",
-					round + 1,
-					sum * 1e3 / count.max(1.0)
-				);
-			}
-			icscf.terminate(Duration::from_secs(10));
-			scscf.terminate(Duration::from_secs(10));
-			if let Some(bridge) = bridge.as_mut() {
-				assert!(bridge.terminate(Duration::from_secs(15)), "the bridge stops on SIGTERM");
-			}
-			if let Some((_, stop, server)) = stand_in {
-				stop.send_replace(true);
-				let _ = tokio::time::timeout(Duration::from_secs(10), server).await;
-			}
-		}
-		round_means.push(means);
+
+	// The stand-in and its CSCFs (ports and files of their own) run
+	// throughout.
+	let rpc_port = setup.rpc_url.rsplit(':').next().and_then(|p| p.parse().ok()).unwrap();
+	let stand_in_setup = Setup::new(rpc_port);
+	let (ctx, stop, server) = start_static_hss(&stand_in_setup).await;
+	let stand_in_scscf = stand_in_setup.kamailio("scscf");
+	let stand_in_icscf = stand_in_setup.kamailio("icscf");
+	wait_for("the stand-in's CSCFs connected", Duration::from_secs(60), || {
+		ctx.peers.connected().len() == 2
+	});
+	let stand_in = Side {
+		icscf_port: stand_in_setup.icscf_port,
+		groups: [stand_in_icscf.child.id(), stand_in_scscf.child.id()],
+		hss_pid: std::process::id(),
+		hss_thread: |name| name == "tokio-rt-worker",
+	};
+
+	for (label, config) in &modes {
+		let mut bridge = setup.start_bridge_with(config);
+		let mut scscf = setup.kamailio("scscf");
+		let mut icscf = setup.kamailio("icscf");
+		wait_for("the bridge's CSCFs connected", Duration::from_secs(60), || {
+			setup.metric("ims_bridge_peers") == Some(2.0)
+		});
+		let side = Side {
+			icscf_port: setup.icscf_port,
+			groups: [icscf.child.id(), scscf.child.id()],
+			hss_pid: bridge.child.id(),
+			hss_thread: |_| true,
+		};
+		// The UA in a thread of its own, which the stand-in's CPU time
+		// leaves out.
+		let (done, ran) = tokio::sync::oneshot::channel();
+		std::thread::Builder::new()
+			.name("bench-ua".into())
+			.spawn(move || {
+				let _ = done.send(paired_blocks(&side, &stand_in, node_pid, warmup, pairs, block));
+			})
+			.unwrap();
+		let tallies = ran.await.unwrap();
+		let cx_sum = setup.metric("ims_bridge_cx_latency_seconds_sum").unwrap_or(0.0);
+		let cx_count = setup.metric("ims_bridge_cx_latency_seconds_count").unwrap_or(0.0);
+		icscf.terminate(Duration::from_secs(10));
+		scscf.terminate(Duration::from_secs(10));
+		assert!(bridge.terminate(Duration::from_secs(15)), "the bridge stops on SIGTERM");
+		report_pairs(label, tallies, pairs * block);
+		// The bridge's own time per Cx request (decoded to answered),
+		// warm-up included.
+		println!(
+			"register-bench: {label}: {cx_count} Cx requests handled in {:.3} ms on average",
+			cx_sum * 1e3 / cx_count.max(1.0)
+		);
+	}
+	for mut cscf in [stand_in_icscf, stand_in_scscf] {
+		cscf.terminate(Duration::from_secs(10));
+	}
+	stop.send_replace(true);
+	let _ = tokio::time::timeout(Duration::from_secs(10), server).await;
+}
+
+/// Prints one bridge mode's figures against the stand-in's alongside it.
+fn report_pairs(label: &str, (mut bridge, mut stand_in): (Tally, Tally), count: usize) {
+	for (name, tally) in [(label, &bridge), ("static stand-in HSS", &stand_in)] {
+		assert!(
+			tally.failed.len() * 10 < count,
+			"{name}: {} of {count} registrations failed: {:?}",
+			tally.failed.len(),
+			tally.failed
+		);
 	}
 	let mut figures = Vec::new();
-	for ((label, _), latencies) in modes.iter().zip(results.iter_mut()) {
-		let (p50, p90, p99, mean) = summary(latencies);
+	for (name, tally) in [(label, &mut bridge), ("static stand-in HSS", &mut stand_in)] {
+		let (p50, p90, p99, mean) = summary(&mut tally.latencies);
 		println!(
-			"register-bench: {label}: {} registrations, p50 {p50:.2} ms, p90 {p90:.2} ms, p99 {p99:.2} ms, mean {mean:.2} ms",
-			latencies.len()
+			"register-bench: {name}: {} registrations, p50 {p50:.2} ms, p90 {p90:.2} ms, \
+			 p99 {p99:.2} ms, mean {mean:.2} ms, challenged again {}, failed {}",
+			tally.latencies.len(),
+			tally.rechallenged,
+			tally.failed.len()
 		);
 		figures.push((p50, mean));
 	}
-	let (base_p50, base_mean) = figures[stand_in_mode];
-	for (mode, (label, _)) in modes.iter().enumerate().take(stand_in_mode) {
-		let mut ratios: Vec<f64> =
-			round_means.iter().map(|means| means[mode] / means[stand_in_mode]).collect();
-		ratios.sort_by(f64::total_cmp);
-		let median = if ratios.len() % 2 == 1 {
-			ratios[ratios.len() / 2]
-		} else {
-			(ratios[ratios.len() / 2 - 1] + ratios[ratios.len() / 2]) / 2.0
-		};
-		let each: Vec<String> = ratios.iter().map(|r| format!("{r:.3}")).collect();
+	let mut ratios: Vec<f64> =
+		bridge.block_means.iter().zip(&stand_in.block_means).map(|(b, s)| b / s).collect();
+	ratios.sort_by(f64::total_cmp);
+	println!(
+		"register-bench: ratio {label} / static stand-in HSS: mean {:.3}, p50 {:.3}; \
+		 {} block pairs: median {:.3}, quartiles {:.3} to {:.3} (goal <= 1.10)",
+		figures[0].1 / figures[1].1,
+		figures[0].0 / figures[1].0,
+		ratios.len(),
+		quantile(&ratios, 0.5),
+		quantile(&ratios, 0.25),
+		quantile(&ratios, 0.75),
+	);
+	let per = |ms: f64, tally: &Tally| ms * 1e3 / tally.latencies.len().max(1) as f64;
+	for (name, tally) in [(label, &bridge), ("static stand-in HSS", &stand_in)] {
+		let threads: Vec<String> = tally
+			.hss_threads
+			.iter()
+			.filter(|(_, ms)| **ms >= 0.05)
+			.map(|(name, ms)| format!("{name} {:.0}", per(*ms, tally)))
+			.collect();
 		println!(
-			"register-bench: ratio {label} / static stand-in HSS: p50 {:.3}, mean {:.3}; \
-			 round by round (means) {}, median {median:.3} (goal <= 1.10)",
-			figures[mode].0 / base_p50,
-			figures[mode].1 / base_mean,
-			each.join(" ")
+			"register-bench: {name}: CPU per registration (µs): I-CSCF {:.0}, S-CSCF {:.0}, \
+			 node {:.0}, HSS {:.0} (by thread: {})",
+			per(tally.cpu[0], tally),
+			per(tally.cpu[1], tally),
+			per(tally.cpu[2], tally),
+			per(tally.hss_cpu(), tally),
+			threads.join(", "),
 		);
 	}
 }

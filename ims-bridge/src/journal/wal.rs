@@ -30,6 +30,8 @@ const MAGIC: &[u8; 8] = b"IMSJWAL1";
 /// The header's room; frames start after it.
 const HEADER: u64 = 4096;
 const FRAME_HEADER: u64 = 8;
+/// The size of the writes that zero-fill a new log.
+const PAGE: usize = 4096;
 
 /// The log: its file, current generation and tail. The journal keeps it
 /// behind a lock; the flusher thread holds only the file.
@@ -75,11 +77,18 @@ impl Wal {
 		);
 		let length = file.metadata()?.len();
 		if length == 0 {
-			let zeros = vec![0u8; 1 << 20];
+			// One page at a time: the file's page cache then holds base
+			// pages. One large write would cache it in large folios, and
+			// every later append of a few hundred bytes would pay for a
+			// walk over all the blocks of the folio it lands in (on the
+			// benchmark VM of the README a 130-byte `pwrite` took 5.3 µs
+			// instead of 2.5, and each one dirtied a whole folio for the
+			// flusher).
+			let zeros = [0u8; PAGE];
 			let mut at = 0;
 			while at < capacity {
 				let n = (capacity - at).min(zeros.len() as u64);
-				file.write_all_at(zeros.get(..n as usize).unwrap_or(&zeros), at)?;
+				file.write_all_at(zeros.get(..n as usize).unwrap_or(&zeros[..]), at)?;
 				at += n;
 			}
 			file.write_all_at(&header(0), 0)?;
