@@ -17,7 +17,7 @@ use crate::journal::{Entry, Journal, RegistrationReport};
 use crate::metrics::Metrics;
 use crate::pseudonym::Kind;
 use crate::user_data;
-use crate::vault::{Subscriber, Vault};
+use crate::vault::{Directory, Subscriber, Vault};
 use ims_primitives::audit::{Activity, FrontRecord, Peer};
 use ims_primitives::{
 	AuthScheme, ImpuId, Name, ProfilePart, RealmId, RegistrationState, RegistrationView,
@@ -244,7 +244,7 @@ pub fn sip_digest_item(realm: &str, ha1: &str) -> Avp {
 
 /// A known subscriber's identities, resolved.
 struct Known {
-	subscriber: Subscriber,
+	directory: Arc<Directory>,
 	impu: ImpuId,
 	view: Arc<ServerAssignmentView>,
 }
@@ -297,13 +297,20 @@ impl Cx {
 		Outcome::fail(Code::Experimental(experimental::ERROR_USER_UNKNOWN), audit)
 	}
 
-	/// Finds a public identity: in the vault (its salt), then in the index.
+	/// Finds a public identity: in the vault (its pseudonym), then in the
+	/// index.
 	fn find_impu(&self, impu: &str) -> Result<Option<Known>, Refusal> {
-		let subscriber =
-			self.vault.find(Kind::Impu, impu).map_err(|e| Refusal::Internal(e.to_string()))?;
-		let Some(subscriber) = subscriber else { return Ok(None) };
-		let id = ImpuId::from(subscriber.pseudonym(Kind::Impu, impu));
-		Ok(self.index.impu(&id).map(|view| Known { subscriber, impu: id, view }))
+		let directory = self
+			.vault
+			.directory_of(Kind::Impu, impu)
+			.map_err(|e| Refusal::Internal(e.to_string()))?;
+		let Some(directory) = directory else { return Ok(None) };
+		// None when the subscription changed between the look-up and the
+		// read: the identity is no longer in it.
+		let Some(id) = directory.pseudonym(Kind::Impu, impu).map(ImpuId::from) else {
+			return Ok(None);
+		};
+		Ok(self.index.impu(&id).map(|view| Known { directory, impu: id, view }))
 	}
 
 	/// The cleartext of an implicit-set member, from the subscriber's vault
@@ -319,14 +326,13 @@ impl Cx {
 	/// Checks that `impi` belongs to the same subscription as a known IMPU
 	/// and is linked to it: `Err(code)` with 5001 or 5002 otherwise.
 	fn check_impi(&self, known: &Known, impi: &str) -> Result<ImpuId, u32> {
-		let Some(_) = known.subscriber.impi(impi) else {
+		let Some(id) = known.directory.pseudonym(Kind::Impi, impi).map(ImpuId::from) else {
 			// Another subscription's IMPI: identities don't match.
 			return match self.vault.handle_of(Kind::Impi, impi) {
 				Ok(Some(_)) => Err(experimental::ERROR_IDENTITIES_DONT_MATCH),
 				_ => Err(experimental::ERROR_USER_UNKNOWN),
 			};
 		};
-		let id = ImpuId::from(known.subscriber.pseudonym(Kind::Impi, impi));
 		if self.index.impi(&id).is_none() {
 			return Err(experimental::ERROR_USER_UNKNOWN);
 		}
@@ -470,9 +476,17 @@ impl Cx {
 			None | Some("") | Some("Unknown") => Some(entry.default_scheme),
 			Some(name) => scheme_named(name),
 		};
-		// Borrowed from the opened record, not copied: fewer copies of
-		// secrets to wipe.
-		let secrets = known.subscriber.impi(&impi);
+		// The one request that opens the sealed record: for the IMPI's
+		// secrets, borrowed from it, not copied (fewer copies to wipe).
+		let subscriber = self
+			.vault
+			.get(&known.directory.handle)
+			.map_err(|e| Refusal::Internal(e.to_string()))?;
+		let Some(subscriber) = subscriber else {
+			// Erased since the directory was read.
+			return Ok(Outcome::fail(Code::Experimental(experimental::ERROR_USER_UNKNOWN), None));
+		};
+		let secrets = subscriber.impi(&impi);
 		let digest = secrets.and_then(|s| s.digest.as_ref());
 		let has_aka = secrets.is_some_and(|s| s.aka.is_some());
 		let allowed = |s: AuthScheme| entry.schemes.contains(s);
@@ -640,14 +654,11 @@ impl Cx {
 			},
 			// The first IMPI of the subscription linked to this IMPU.
 			None => known
-				.subscriber
+				.directory
 				.impis
 				.iter()
-				.find(|i| {
-					let id = ImpuId::from(known.subscriber.pseudonym(Kind::Impi, &i.identity));
-					view.associated_impis.contains(&id)
-				})
-				.map(|i| i.identity.clone())
+				.find(|(_, id)| view.associated_impis.contains(&ImpuId::from(*id)))
+				.map(|(impi, _)| impi.clone())
 				.unwrap_or_default(),
 		};
 		let current = &view.impu.registration;
@@ -683,7 +694,7 @@ impl Cx {
 		);
 		if with_profile {
 			let xml = user_data::ims_subscription(&private_identity, &view, |id| {
-				Self::cleartext(&known.subscriber, id)
+				known.directory.impu_named(&id.0)
 			});
 			avps.push(Avp::octets_of(&avp::USER_DATA, xml.into_bytes()));
 			if let Some(charging) = &view.charging {

@@ -90,10 +90,10 @@ fn trigger_point(out: &mut String, tp: &TriggerPoint) {
 /// `identity_of` gives the cleartext of each implicit-set member's
 /// pseudonym (from the vault). Members whose cleartext is unknown are left
 /// out rather than sent as pseudonyms.
-pub fn ims_subscription(
+pub fn ims_subscription<'a>(
 	private_identity: &str,
 	view: &ServerAssignmentView,
-	identity_of: impl Fn(&ImpuId) -> Option<String>,
+	identity_of: impl Fn(&ImpuId) -> Option<&'a str>,
 ) -> String {
 	let mut out = String::with_capacity(1024);
 	out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
@@ -231,9 +231,9 @@ mod tests {
 			subscribed_media_profile: None,
 		});
 		let names = |id: &ImpuId| match id.as_bytes()[0] {
-			1 => Some("sip:alice@ims.test".to_string()),
-			2 => Some("tel:+15550100".to_string()),
-			4 => Some("sip:alice-work@ims.test".to_string()),
+			1 => Some("sip:alice@ims.test"),
+			2 => Some("tel:+15550100"),
+			4 => Some("sip:alice-work@ims.test"),
 			_ => None,
 		};
 		let xml = ims_subscription("alice@ims.test", &view, names);

@@ -25,9 +25,12 @@
 //! - Reads: the look-ups and the sealed records a Cx request needs are
 //!   kept in a bounded in-memory cache (least recently used first out), so
 //!   that answering a request opens no database transaction. The records
-//!   stay sealed there and are opened for each use, as from the file; every
-//!   write goes through this process (redb locks the file), which drops
-//!   what it changed from the cache once it has committed.
+//!   stay sealed there and are opened for each use of a secret, as from the
+//!   file. Beside them the cache keeps each subscription's [`Directory`]
+//!   opened: its identities with their pseudonyms, no secret, which is all
+//!   that a UAR, SAR or LIR needs. Every write goes through this process
+//!   (redb locks the file), which drops what it changed from the cache once
+//!   it has committed.
 
 use crate::auth::{next_sqn, AkaKeys, SQN_MAX, SQN_STEP};
 use crate::pseudonym::{pseudonym, Kind};
@@ -248,6 +251,52 @@ impl Subscriber {
 	}
 }
 
+/// A subscription's identities in clear with their pseudonyms: what a Cx
+/// request that uses no secret needs of the vault. It holds no secret
+/// (no K, OPc, SQN, HA1 or password), so the read cache keeps it opened.
+pub struct Directory {
+	/// The subscription's handle, to read its secrets with [`Vault::get`].
+	pub handle: [u8; 32],
+	/// Private identities and their pseudonyms, in the record's order.
+	pub impis: Vec<(String, [u8; 32])>,
+	/// Public identities and their pseudonyms, in the record's order.
+	pub impus: Vec<(String, [u8; 32])>,
+}
+
+impl std::fmt::Debug for Directory {
+	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+		f.write_str("Directory(<personal data>)")
+	}
+}
+
+impl Directory {
+	/// The directory of a subscription: every pseudonym computed once.
+	pub fn of(subscriber: &Subscriber) -> Self {
+		let named =
+			|kind, identity: &String| (identity.clone(), subscriber.pseudonym(kind, identity));
+		Directory {
+			handle: subscriber.handle(),
+			impis: subscriber.impis.iter().map(|i| named(Kind::Impi, &i.identity)).collect(),
+			impus: subscriber.impus.iter().map(|u| named(Kind::Impu, u)).collect(),
+		}
+	}
+
+	/// The pseudonym of one of its identities; `None` for another's.
+	pub fn pseudonym(&self, kind: Kind, identity: &str) -> Option<[u8; 32]> {
+		let list = match kind {
+			Kind::Impi => &self.impis,
+			Kind::Impu => &self.impus,
+			Kind::Subscription => return None,
+		};
+		list.iter().find(|(name, _)| name == identity).map(|(_, id)| *id)
+	}
+
+	/// The public identity with this pseudonym, in clear.
+	pub fn impu_named(&self, pseudonym: &[u8; 32]) -> Option<&str> {
+		self.impus.iter().find(|(_, id)| id == pseudonym).map(|(name, _)| name.as_str())
+	}
+}
+
 /// The SQNs handed out from the current reservation of one IMPI, with the
 /// AKA keys read when it was made: any change to the subscriber drops the
 /// lease, so they stay current, and the vectors of a reservation need no
@@ -268,6 +317,8 @@ struct Cache {
 	handles: LruMap<[u8; 32], [u8; 32], ByLength>,
 	/// Sealed records by handle, as stored in the file.
 	records: LruMap<[u8; 32], Arc<[u8]>, ByLength>,
+	/// The directories of the same subscriptions, opened.
+	directories: LruMap<[u8; 32], Arc<Directory>, ByLength>,
 	/// Advanced by every write once it has committed: a read that missed
 	/// the cache before a write stores nothing of what it read, which may
 	/// be from before the write.
@@ -312,6 +363,7 @@ impl Vault {
 			Mutex::new(Cache {
 				handles: LruMap::new(ByLength::new(lookups)),
 				records: LruMap::new(ByLength::new(cache_subscribers)),
+				directories: LruMap::new(ByLength::new(cache_subscribers)),
 				generation: 0,
 			})
 		});
@@ -352,6 +404,7 @@ impl Vault {
 				cache.handles.remove(key);
 			}
 			cache.records.remove(handle);
+			cache.directories.remove(handle);
 		}
 	}
 
@@ -549,6 +602,27 @@ impl Vault {
 		Ok(found)
 	}
 
+	/// The directory of the subscription that holds an identity: from
+	/// memory when cached, otherwise opened from the record once and kept.
+	pub fn directory_of(
+		&self,
+		kind: Kind,
+		identity: &str,
+	) -> Result<Option<Arc<Directory>>, VaultError> {
+		let Some(handle) = self.handle_of(kind, identity)? else { return Ok(None) };
+		let generation = match self.cache() {
+			Some(mut cache) => match cache.directories.get(&handle) {
+				Some(directory) => return Ok(Some(directory.clone())),
+				None => Some(cache.generation),
+			},
+			None => None,
+		};
+		let Some(subscriber) = self.read_handle(&handle)? else { return Ok(None) };
+		let directory = Arc::new(Directory::of(&subscriber));
+		self.remember(generation, |cache| cache.directories.insert(handle, directory.clone()));
+		Ok(Some(directory))
+	}
+
 	/// The subscription that holds an identity.
 	pub fn find(&self, kind: Kind, identity: &str) -> Result<Option<Subscriber>, VaultError> {
 		match self.handle_of(kind, identity)? {
@@ -692,6 +766,47 @@ mod tests {
 		s.impus.push("sip:alice@ims.test".into());
 		s.impus.push("tel:+15550100".into());
 		s
+	}
+
+	/// The directory's view of a subscriber, for comparisons.
+	fn names(directory: &Directory) -> (Vec<String>, Vec<String>) {
+		let names = |list: &[(String, [u8; 32])]| list.iter().map(|(n, _)| n.clone()).collect();
+		(names(&directory.impis), names(&directory.impus))
+	}
+
+	#[test]
+	fn a_directory_has_every_identity_with_its_pseudonym_and_no_secret() {
+		let dir = tempfile::tempdir().unwrap();
+		let vault = Vault::open(&dir.path().join("vault.redb"), &key()).unwrap();
+		let alice = alice();
+		let handle = vault.put(&alice).unwrap();
+		for (kind, identity) in [
+			(Kind::Impi, "alice@ims.test"),
+			(Kind::Impu, "sip:alice@ims.test"),
+			(Kind::Impu, "tel:+15550100"),
+		] {
+			let directory = vault.directory_of(kind, identity).unwrap().unwrap();
+			assert_eq!(directory.handle, handle);
+			assert_eq!(directory.pseudonym(kind, identity), Some(alice.pseudonym(kind, identity)));
+			// An IMPI is not an IMPU of the subscription, nor the reverse.
+			let other = if kind == Kind::Impi { Kind::Impu } else { Kind::Impi };
+			assert_eq!(directory.pseudonym(other, identity), None);
+			assert_eq!(directory.pseudonym(Kind::Subscription, identity), None);
+		}
+		let directory = vault.directory_of(Kind::Impu, "tel:+15550100").unwrap().unwrap();
+		assert_eq!(
+			names(&directory),
+			(
+				vec!["alice@ims.test".into()],
+				vec!["sip:alice@ims.test".into(), "tel:+15550100".into()]
+			)
+		);
+		let tel = alice.pseudonym(Kind::Impu, "tel:+15550100");
+		assert_eq!(directory.impu_named(&tel), Some("tel:+15550100"));
+		assert_eq!(directory.impu_named(&[0; 32]), None);
+		// Its debug form shows no identity.
+		assert_eq!(format!("{directory:?}"), "Directory(<personal data>)");
+		assert!(vault.directory_of(Kind::Impu, "sip:nobody@ims.test").unwrap().is_none());
 	}
 
 	#[test]
@@ -922,8 +1037,12 @@ mod tests {
 				// the file, the record from memory.
 				let other = vault.find(Kind::Impu, "sip:alice@ims.test").unwrap();
 				assert_eq!(other.as_ref(), Some(&alice));
+				let directory = vault.directory_of(Kind::Impu, "tel:+15550100").unwrap().unwrap();
+				assert_eq!(directory.handle, handle);
 			} else {
 				assert!(matches!(read, Err(VaultError::Corrupt)), "cache {cache}");
+				let directory = vault.directory_of(Kind::Impu, "tel:+15550100");
+				assert!(matches!(directory, Err(VaultError::Corrupt)), "cache {cache}");
 			}
 		}
 	}
@@ -940,6 +1059,7 @@ mod tests {
 			(Kind::Impu, "tel:+15550100"),
 		] {
 			assert_eq!(vault.find(kind, identity).unwrap().as_ref(), Some(&alice));
+			vault.directory_of(kind, identity).unwrap().unwrap();
 		}
 		// Replaced: a new HA1, one IMPU fewer, one more.
 		alice.impis[0].digest.as_mut().unwrap().ha1 = "0".repeat(32);
@@ -949,6 +1069,15 @@ mod tests {
 		assert_eq!(vault.find(Kind::Impi, "alice@ims.test").unwrap().as_ref(), Some(&alice));
 		assert_eq!(vault.find(Kind::Impu, "tel:+15550100").unwrap(), None);
 		assert_eq!(vault.find(Kind::Impu, "sip:alice2@ims.test").unwrap().as_ref(), Some(&alice));
+		assert!(vault.directory_of(Kind::Impu, "tel:+15550100").unwrap().is_none());
+		let directory = vault.directory_of(Kind::Impi, "alice@ims.test").unwrap().unwrap();
+		assert_eq!(
+			names(&directory),
+			(
+				vec!["alice@ims.test".into()],
+				vec!["sip:alice@ims.test".into(), "sip:alice2@ims.test".into()]
+			)
+		);
 		// An SQN reservation rewrites the record: the next read has it.
 		let (_, sqn) = vault.next_aka("alice@ims.test").unwrap().unwrap();
 		let stored = vault.get(&handle).unwrap().unwrap();
@@ -960,11 +1089,14 @@ mod tests {
 		assert!(vault.erase(&handle).unwrap());
 		assert_eq!(vault.get(&handle).unwrap(), None);
 		assert_eq!(vault.find(Kind::Impu, "sip:alice@ims.test").unwrap(), None);
+		assert!(vault.directory_of(Kind::Impu, "sip:alice@ims.test").unwrap().is_none());
 		assert_eq!(vault.handle_of(Kind::Impi, "alice@ims.test").unwrap(), None);
 		let mut other = Subscriber::new("other");
 		other.impus.push("sip:alice@ims.test".into());
 		vault.put(&other).unwrap();
 		assert_eq!(vault.find(Kind::Impu, "sip:alice@ims.test").unwrap().as_ref(), Some(&other));
+		let directory = vault.directory_of(Kind::Impu, "sip:alice@ims.test").unwrap().unwrap();
+		assert_eq!(directory.handle, other.handle());
 	}
 
 	#[test]
@@ -985,10 +1117,14 @@ mod tests {
 			for (i, s) in subscribers.iter().enumerate() {
 				let found = vault.find(Kind::Impu, &format!("sip:s{i}@ims.test")).unwrap();
 				assert_eq!(found.as_ref(), Some(s));
+				let directory =
+					vault.directory_of(Kind::Impu, &format!("sip:s{i}@ims.test")).unwrap();
+				assert_eq!(directory.map(|d| d.handle), Some(s.handle()));
 			}
 		}
 		let cache = vault.cache().unwrap();
 		assert_eq!(cache.records.len(), 2);
+		assert_eq!(cache.directories.len(), 2);
 		assert_eq!(cache.handles.len(), 2 * CACHED_LOOKUPS_PER_SUBSCRIBER as usize);
 	}
 
@@ -1012,10 +1148,15 @@ mod tests {
 		alice.impus.retain(|u| u.starts_with("sip:"));
 		vault.put(&alice).unwrap();
 		// ... then the read tries to keep what it found: it is refused.
+		let old_directory = Arc::new(Directory::of(&vault.decode(&handle, &old).unwrap()));
 		vault.remember(generation, |cache| cache.records.insert(handle, old));
 		vault.remember(generation, |cache| cache.handles.insert(key, handle));
+		vault.remember(generation, |cache| cache.directories.insert(handle, old_directory));
 		assert_eq!(vault.get(&handle).unwrap().as_ref(), Some(&alice));
 		assert_eq!(vault.find(Kind::Impu, "tel:+15550100").unwrap(), None);
+		assert!(vault.directory_of(Kind::Impu, "tel:+15550100").unwrap().is_none());
+		let directory = vault.directory_of(Kind::Impu, "sip:alice@ims.test").unwrap().unwrap();
+		assert_eq!(names(&directory).1, vec!["sip:alice@ims.test".to_string()]);
 		// A read that began after the write keeps what it found.
 		let generation = vault.cache().map(|c| c.generation);
 		vault.remember(generation, |cache| cache.handles.insert([9; 32], handle));
@@ -1035,17 +1176,23 @@ mod tests {
 				std::thread::spawn(move || {
 					while !stop.load(std::sync::atomic::Ordering::Relaxed) {
 						vault.find(Kind::Impu, "sip:alice@ims.test").unwrap().unwrap();
+						vault.directory_of(Kind::Impi, "alice@ims.test").unwrap().unwrap();
 					}
 				})
 			})
 			.collect();
 		for round in 0..200 {
 			alice.impis[0].digest.as_mut().unwrap().ha1 = format!("{round:032}");
+			// Every round another second IMPU, which the directory shows.
+			alice.impus.truncate(1);
+			alice.impus.push(format!("sip:alice-{round}@ims.test"));
 			vault.put(&alice).unwrap();
 			// Right after each write, and whatever the readers did
 			// meanwhile, the write is what every read sees.
 			let read = vault.find(Kind::Impu, "sip:alice@ims.test").unwrap().unwrap();
 			assert_eq!(read.impis[0].digest.as_ref().unwrap().ha1, format!("{round:032}"));
+			let directory = vault.directory_of(Kind::Impi, "alice@ims.test").unwrap().unwrap();
+			assert_eq!(names(&directory).1[1], format!("sip:alice-{round}@ims.test"));
 		}
 		stop.store(true, std::sync::atomic::Ordering::Relaxed);
 		for reader in readers {
