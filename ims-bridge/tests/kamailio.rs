@@ -25,12 +25,34 @@ use std::time::{Duration, Instant};
 
 const REALM: &str = "ims.example.net";
 
+/// A port free when picked, from below Linux's ephemeral range (32768 and
+/// up): a port from that range may, before its listener binds it, become
+/// the source port of another process's outgoing connection (a CSCF's to
+/// its HSS), and the listener then fails to start. Ports are handed out
+/// in turn from a start that depends on the process, so that the tests of
+/// one process never get the same port twice.
+fn free_port(free: impl Fn(u16) -> bool) -> u16 {
+	use std::sync::atomic::{AtomicU32, Ordering};
+	const FIRST: u32 = 20_000;
+	const COUNT: u32 = 12_000;
+	static NEXT: AtomicU32 = AtomicU32::new(0);
+	let start = std::process::id() % COUNT;
+	for _ in 0..COUNT {
+		let turn = NEXT.fetch_add(1, Ordering::Relaxed);
+		let port = u16::try_from(FIRST + (start + turn) % COUNT).unwrap();
+		if free(port) {
+			return port;
+		}
+	}
+	panic!("no free port in {FIRST}-{}", FIRST + COUNT - 1)
+}
+
 fn free_tcp_port() -> u16 {
-	TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+	free_port(|port| TcpListener::bind(("127.0.0.1", port)).is_ok())
 }
 
 fn free_udp_port() -> u16 {
-	UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+	free_port(|port| UdpSocket::bind(("127.0.0.1", port)).is_ok())
 }
 
 /// A child process whose output is kept, killed on drop.
@@ -1380,13 +1402,18 @@ struct Tally {
 	block_means: Vec<f64>,
 	/// CPU time in ms: I-CSCF, S-CSCF, node.
 	cpu: [f64; 3],
-	/// The HSS's CPU time in ms, by thread name.
-	hss_threads: std::collections::BTreeMap<String, f64>,
+	/// The HSS's CPU time in ms and the times its threads were switched
+	/// in, by thread name.
+	hss_threads: std::collections::BTreeMap<String, (f64, u64)>,
 }
 
 impl Tally {
 	fn hss_cpu(&self) -> f64 {
-		self.hss_threads.values().sum()
+		self.hss_threads.values().map(|(ms, _)| ms).sum()
+	}
+
+	fn hss_runs(&self) -> u64 {
+		self.hss_threads.values().map(|(_, runs)| runs).sum()
 	}
 }
 
@@ -1395,7 +1422,7 @@ impl Tally {
 fn register_block(ua: &mut BenchUa, side: &Side, node_pid: u32, count: usize, tally: &mut Tally) {
 	let groups_before = side.groups.map(group_cpu_ns);
 	let node_before = cpu_ns(node_pid);
-	let hss_before = thread_cpu_ns(side.hss_pid);
+	let hss_before = thread_sched(side.hss_pid);
 	let mut sum = Duration::ZERO;
 	let mut answered = 0u32;
 	for _ in 0..count {
@@ -1409,16 +1436,18 @@ fn register_block(ua: &mut BenchUa, side: &Side, node_pid: u32, count: usize, ta
 			Err(e) => tally.failed.push(e),
 		}
 	}
-	let hss_after = thread_cpu_ns(side.hss_pid);
+	let hss_after = thread_sched(side.hss_pid);
 	let node_after = cpu_ns(node_pid);
 	let groups_after = side.groups.map(group_cpu_ns);
 	for i in 0..2 {
 		tally.cpu[i] += ms_between(groups_before[i], groups_after[i]);
 	}
 	tally.cpu[2] += ms_between(node_before, node_after);
-	for (name, ns) in hss_after.iter().filter(|(name, _)| (side.hss_thread)(name)) {
-		let before = hss_before.get(name).copied().unwrap_or(0);
-		*tally.hss_threads.entry(name.clone()).or_insert(0.0) += ms_between(before, *ns);
+	for (name, (ns, runs)) in hss_after.iter().filter(|(name, _)| (side.hss_thread)(name)) {
+		let (ns_before, runs_before) = hss_before.get(name).copied().unwrap_or((0, 0));
+		let entry = tally.hss_threads.entry(name.clone()).or_insert((0.0, 0));
+		entry.0 += ms_between(ns_before, *ns);
+		entry.1 += runs.saturating_sub(runs_before);
 	}
 	if answered > 0 {
 		tally.block_means.push(sum.as_secs_f64() * 1e3 / f64::from(answered));
@@ -1455,34 +1484,37 @@ fn paired_blocks(
 	(bridge, stand_in)
 }
 
-/// CPU time the threads of a process have used so far, in nanoseconds, by
+/// CPU time the threads of a process have used so far, in nanoseconds,
+/// and the times they were switched in (each wake-up or preemption), by
 /// thread name (threads of one name summed), from the scheduler's own
 /// count in `/proc/<pid>/task/<tid>/schedstat` (exact, unlike the 10 ms
 /// ticks of `/proc/<pid>/stat`). A thread that ended between two samples
 /// drops out of the later one.
-fn thread_cpu_ns(pid: u32) -> std::collections::BTreeMap<String, u64> {
+fn thread_sched(pid: u32) -> std::collections::BTreeMap<String, (u64, u64)> {
 	let mut out = std::collections::BTreeMap::new();
 	let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else { return out };
 	for task in tasks.flatten() {
 		let path = task.path();
 		let name = std::fs::read_to_string(path.join("comm")).unwrap_or_default();
-		let ns = schedstat_ns(&path);
-		*out.entry(name.trim().to_string()).or_insert(0) += ns;
+		let (ns, runs) = schedstat(&path);
+		let entry = out.entry(name.trim().to_string()).or_insert((0, 0));
+		entry.0 += ns;
+		entry.1 += runs;
 	}
 	out
 }
 
-/// The first field of a task's `schedstat`: nanoseconds on a CPU.
-fn schedstat_ns(task: &Path) -> u64 {
-	std::fs::read_to_string(task.join("schedstat"))
-		.ok()
-		.and_then(|s| s.split_whitespace().next().and_then(|v| v.parse().ok()))
-		.unwrap_or(0)
+/// A task's `schedstat`: nanoseconds on a CPU (its first field) and
+/// timeslices run (its third).
+fn schedstat(task: &Path) -> (u64, u64) {
+	let text = std::fs::read_to_string(task.join("schedstat")).unwrap_or_default();
+	let fields: Vec<u64> = text.split_whitespace().map(|v| v.parse().unwrap_or(0)).collect();
+	(fields.first().copied().unwrap_or(0), fields.get(2).copied().unwrap_or(0))
 }
 
 /// CPU time of a process, every thread included, in nanoseconds.
 fn cpu_ns(pid: u32) -> u64 {
-	thread_cpu_ns(pid).values().sum()
+	thread_sched(pid).values().map(|(ns, _)| ns).sum()
 }
 
 /// CPU time of every process of a process group (a Kamailio and its
@@ -1681,20 +1713,28 @@ fn report_pairs(label: &str, (mut bridge, mut stand_in): (Tally, Tally), count: 
 	);
 	let per = |ms: f64, tally: &Tally| ms * 1e3 / tally.latencies.len().max(1) as f64;
 	for (name, tally) in [(label, &bridge), ("static stand-in HSS", &stand_in)] {
+		let registrations = tally.latencies.len().max(1) as f64;
 		let threads: Vec<String> = tally
 			.hss_threads
 			.iter()
-			.filter(|(_, ms)| **ms >= 0.05)
-			.map(|(name, ms)| format!("{name} {:.0}", per(*ms, tally)))
+			.filter(|(_, (ms, _))| *ms >= 0.05)
+			.map(|(name, (ms, runs))| {
+				format!(
+					"{name} {:.0} µs, {:.1} runs",
+					per(*ms, tally),
+					*runs as f64 / registrations
+				)
+			})
 			.collect();
 		println!(
 			"register-bench: {name}: CPU per registration (µs): I-CSCF {:.0}, S-CSCF {:.0}, \
-			 node {:.0}, HSS {:.0} (by thread: {})",
+			 node {:.0}, HSS {:.0} in {:.1} runs of its threads (by thread: {})",
 			per(tally.cpu[0], tally),
 			per(tally.cpu[1], tally),
 			per(tally.cpu[2], tally),
 			per(tally.hss_cpu(), tally),
-			threads.join(", "),
+			tally.hss_runs() as f64 / registrations,
+			threads.join("; "),
 		);
 	}
 }
