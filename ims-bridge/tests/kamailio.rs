@@ -1147,7 +1147,8 @@ const BENCH_PASSWORD: &str = "bench-secret";
 /// Experimental-Result 2001 (first registration) or, once a SAR registered
 /// it, 2002 (subsequent), MAR with a SIP Digest item holding a fixed HA1,
 /// SAR with a fixed IMSSubscription (the bridge's document for the same
-/// subscriber). Nothing is looked up, decrypted, journaled or signed: the
+/// subscriber), in the bridge's order (its Result-Code last). Nothing is
+/// looked up, decrypted, journaled or signed: the
 /// fastest answer an HSS can give, the baseline the bridge is measured
 /// against.
 struct StaticHss {
@@ -1183,16 +1184,16 @@ impl Application for StaticHss {
 				answer.avps.extend(copy(&avp::USER_NAME));
 				answer.avps.extend(copy(&avp::PUBLIC_IDENTITY));
 				answer
-					.push(code(2001))
 					.push(Avp::u32_of(&avp::SIP_NUMBER_AUTH_ITEMS, 1))
-					.push(ims_bridge::cx::sip_digest_item(REALM, &self.ha1));
+					.push(ims_bridge::cx::sip_digest_item(REALM, &self.ha1))
+					.push(code(2001));
 			},
 			command::SERVER_ASSIGNMENT => {
 				self.registered.store(true, std::sync::atomic::Ordering::Relaxed);
 				answer.avps.extend(copy(&avp::USER_NAME));
 				answer
-					.push(code(2001))
-					.push(Avp::octets_of(&avp::USER_DATA, self.user_data.as_bytes().to_vec()));
+					.push(Avp::octets_of(&avp::USER_DATA, self.user_data.as_bytes().to_vec()))
+					.push(code(2001));
 			},
 			_ => {
 				answer.push(code(3001));
