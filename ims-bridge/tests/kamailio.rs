@@ -1697,6 +1697,12 @@ fn report_pairs(label: &str, (mut bridge, mut stand_in): (Tally, Tally), count: 
 			tally.rechallenged,
 			tally.failed.len()
 		);
+		if !tally.failed.is_empty() {
+			let mut reasons = tally.failed.clone();
+			reasons.sort();
+			reasons.dedup();
+			println!("register-bench: {name}: failures: {}", reasons.join("; "));
+		}
 		figures.push((p50, mean));
 	}
 	let mut ratios: Vec<f64> =
