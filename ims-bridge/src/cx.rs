@@ -484,7 +484,12 @@ impl Cx {
 			.map_err(|e| Refusal::Internal(e.to_string()))?;
 		let Some(subscriber) = subscriber else {
 			// Erased since the directory was read.
-			return Ok(Outcome::fail(Code::Experimental(experimental::ERROR_USER_UNKNOWN), None));
+			let audit = Some((
+				realm,
+				Subject::Impi(impi_id),
+				Activity::AuthenticationChallenge(requested.unwrap_or(entry.default_scheme)),
+			));
+			return Ok(Outcome::fail(Code::Experimental(experimental::ERROR_USER_UNKNOWN), audit));
 		};
 		let secrets = subscriber.impi(&impi);
 		let digest = secrets.and_then(|s| s.digest.as_ref());
