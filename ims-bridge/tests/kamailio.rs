@@ -1663,6 +1663,10 @@ async fn register_latency_bridge_against_a_static_hss() {
 		scscf.terminate(Duration::from_secs(10));
 		assert!(bridge.terminate(Duration::from_secs(15)), "the bridge stops on SIGTERM");
 		report_pairs(label, tallies, pairs * block);
+		// What the bridge warned of during the run, if anything.
+		for line in bridge.log().lines().filter(|l| l.contains(" WARN ") || l.contains(" ERROR ")) {
+			println!("register-bench: {label}: bridge log: {line}");
+		}
 		// The bridge's own time per Cx request (decoded to answered),
 		// warm-up included.
 		println!(
