@@ -313,16 +313,6 @@ impl Cx {
 		Ok(self.index.impu(&id).map(|view| Known { directory, impu: id, view }))
 	}
 
-	/// The cleartext of an implicit-set member, from the subscriber's vault
-	/// entry.
-	fn cleartext(subscriber: &Subscriber, id: &ImpuId) -> Option<String> {
-		subscriber
-			.impus
-			.iter()
-			.find(|u| ImpuId::from(subscriber.pseudonym(Kind::Impu, u)) == *id)
-			.cloned()
-	}
-
 	/// Checks that `impi` belongs to the same subscription as a known IMPU
 	/// and is linked to it: `Err(code)` with 5001 or 5002 otherwise.
 	fn check_impi(&self, known: &Known, impi: &str) -> Result<ImpuId, u32> {
@@ -857,7 +847,7 @@ impl Cx {
 				return None;
 			},
 		};
-		Self::served_from(&subscriber, impu, before, scscf, peer)
+		Self::served_from(&Directory::of(&subscriber), impu, before, scscf, peer)
 	}
 
 	/// The S-CSCF the chain holds `view`'s identity registered at, and the
@@ -880,15 +870,15 @@ impl Cx {
 	}
 
 	fn served_from(
-		subscriber: &Subscriber,
+		directory: &Directory,
 		impu: &ImpuId,
 		view: &ServerAssignmentView,
 		scscf: String,
 		peer: String,
 	) -> Option<Arc<Served>> {
 		Some(Arc::new(Served {
-			impu: Self::cleartext(subscriber, impu)?,
-			impi: subscriber.impis.first()?.identity.clone(),
+			impu: directory.impu_named(&impu.0)?.to_string(),
+			impi: directory.impis.first()?.0.clone(),
 			peer,
 			realm: view.impu.realm,
 			members: members(view),
@@ -905,14 +895,15 @@ impl Cx {
 	/// vault was its only source). Returns how many sets were kept.
 	pub fn keep_for_termination(&self, subscriber: &Subscriber) -> usize {
 		let mut kept = 0;
-		for impu in &subscriber.impus {
-			let id = ImpuId::from(subscriber.pseudonym(Kind::Impu, impu));
+		let directory = Directory::of(subscriber);
+		for (_, id) in &directory.impus {
+			let id = ImpuId::from(*id);
 			if self.served.lock().unwrap_or_else(|p| p.into_inner()).contains_key(&id) {
 				continue;
 			}
 			let Some(view) = self.index.impu(&id) else { continue };
 			let Some((scscf, peer)) = self.serving_peer(&view) else { continue };
-			let Some(served) = Self::served_from(subscriber, &id, &view, scscf, peer) else {
+			let Some(served) = Self::served_from(&directory, &id, &view, scscf, peer) else {
 				continue;
 			};
 			let mut map = self.served.lock().unwrap_or_else(|p| p.into_inner());
