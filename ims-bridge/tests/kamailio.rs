@@ -1597,11 +1597,20 @@ async fn register_latency_bridge_against_a_static_hss() {
 		&[("IMS_BRIDGE_PASSWORD", BENCH_PASSWORD)],
 	);
 	let config = std::fs::read_to_string(&setup.config).unwrap();
+	// The journal's flush interval with-answer (BENCH_FLUSH_MS; the
+	// bridge's default otherwise).
+	let flush_ms = std::env::var("BENCH_FLUSH_MS").ok().map(|v| {
+		v.parse::<u64>().unwrap_or_else(|_| panic!("BENCH_FLUSH_MS: {v:?} is not a count"))
+	});
 	let with_sync = |sync: &str| {
 		let path = setup.dir.path().join(format!("bridge-{sync}.toml"));
+		let interval = match flush_ms {
+			Some(ms) if sync == "with-answer" => format!("\nflush_interval_ms = {ms}"),
+			_ => String::new(),
+		};
 		let text = config.replace(
 			"path = \"journal.redb\"",
-			&format!("path = \"journal.redb\"\nsync = \"{sync}\""),
+			&format!("path = \"journal.redb\"\nsync = \"{sync}\"{interval}"),
 		);
 		std::fs::write(&path, text).unwrap();
 		path
@@ -1614,7 +1623,11 @@ async fn register_latency_bridge_against_a_static_hss() {
 			["with-answer", "before-answer"].contains(&sync),
 			"BENCH_MODES: {sync} is neither with-answer nor before-answer"
 		);
-		modes.push((format!("bridge, journal {sync}"), with_sync(sync)));
+		let label = match flush_ms {
+			Some(ms) if sync == "with-answer" => format!("bridge, journal {sync} every {ms} ms"),
+			_ => format!("bridge, journal {sync}"),
+		};
+		modes.push((label, with_sync(sync)));
 	}
 
 	// The stand-in and its CSCFs (ports and files of their own) run

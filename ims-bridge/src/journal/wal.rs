@@ -19,7 +19,19 @@
 //! [`Wal::append`] only writes; the journal's flusher thread makes the
 //! writes durable with [`Wal::sync`] (or an `fdatasync` of [`Wal::file`]),
 //! one flush for every append written while the previous one ran.
+//!
+//! Appends are copied into a shared mapping of the file rather than
+//! written with `pwrite`: the bytes land in the file's page cache at once,
+//! so a crash of the bridge loses none of them, as with `pwrite`, but an
+//! append makes no system call. On the benchmark VM of the README a
+//! 130-byte `pwrite` took 2-4.5 µs in the kernel's buffered write path
+//! (`ext4_da_write_begin`/`write_end`, the time stamps), the largest part
+//! of a Cx answer's own time. The `fdatasync` writes back the pages dirtied
+//! through the mapping like any other (the page cache is the same). This
+//! is the one `unsafe` block of the bridge ([`Wal::store`]); see its safety
+//! argument.
 
+use memmap2::{MmapOptions, MmapRaw};
 use std::fs::{File, OpenOptions};
 use std::io;
 use std::os::unix::fs::FileExt;
@@ -38,6 +50,9 @@ const PAGE: usize = 4096;
 #[derive(Debug)]
 pub(super) struct Wal {
 	file: Arc<File>,
+	/// The whole file, mapped shared and writable; nothing but
+	/// [`Wal::store`] touches it, and it never hands out a reference to it.
+	map: MmapRaw,
 	generation: u64,
 	cursor: u64,
 	capacity: u64,
@@ -97,7 +112,8 @@ impl Wal {
 				// The new file's directory entry must survive a crash too.
 				File::open(dir)?.sync_all()?;
 			}
-			let wal = Wal { file, generation: 0, cursor: HEADER, capacity };
+			let map = map(&file, capacity)?;
+			let wal = Wal { file, map, generation: 0, cursor: HEADER, capacity };
 			return Ok((wal, Vec::new()));
 		}
 		let mut head = [0u8; 20];
@@ -111,7 +127,8 @@ impl Wal {
 		let mut generation = [0u8; 8];
 		generation.copy_from_slice(&head[8..16]);
 		let generation = u64::from_le_bytes(generation);
-		let mut wal = Wal { file, generation, cursor: HEADER, capacity: length };
+		let map = map(&file, length)?;
+		let mut wal = Wal { file, map, generation, cursor: HEADER, capacity: length };
 		let payloads = wal.read_frames()?;
 		Ok((wal, payloads))
 	}
@@ -177,27 +194,64 @@ impl Wal {
 		if !self.fits(len) {
 			return Err(invalid("journal log full"));
 		}
-		let mut buffer = Vec::with_capacity(len as usize);
+		let mut at = self.cursor;
 		for payload in payloads {
 			let length = u32::try_from(payload.len()).map_err(|_| invalid("frame too large"))?;
-			buffer.extend_from_slice(&length.to_le_bytes());
-			buffer.extend_from_slice(&frame_crc(self.generation, payload).to_le_bytes());
-			buffer.extend_from_slice(payload);
+			let mut head = [0u8; FRAME_HEADER as usize];
+			head[..4].copy_from_slice(&length.to_le_bytes());
+			head[4..].copy_from_slice(&frame_crc(self.generation, payload).to_le_bytes());
+			self.store(at, &head)?;
+			self.store(at + FRAME_HEADER, payload)?;
+			at += FRAME_HEADER + payload.len() as u64;
 		}
-		self.file.write_all_at(&buffer, self.cursor)?;
-		self.cursor += len;
+		self.cursor = at;
 		Ok(())
 	}
 
 	/// Voids every frame: a new generation starts at the front of the file.
 	pub fn reset(&mut self) -> io::Result<()> {
 		let generation = self.generation.wrapping_add(1);
-		self.file.write_all_at(&header(generation), 0)?;
+		self.store(0, &header(generation))?;
 		self.file.sync_data()?;
 		self.generation = generation;
 		self.cursor = HEADER;
 		Ok(())
 	}
+
+	/// Copies `bytes` into the file at offset `at`, through the mapping.
+	#[allow(unsafe_code)]
+	fn store(&mut self, at: u64, bytes: &[u8]) -> io::Result<()> {
+		let start = usize::try_from(at).map_err(|_| invalid("offset beyond the log"))?;
+		let end = start.checked_add(bytes.len()).filter(|end| *end <= self.map.len());
+		if end.is_none() {
+			return Err(invalid("write beyond the log"));
+		}
+		// SAFETY: `start..end` lies within the mapping (checked above), which
+		// stays mapped as long as `self.map` lives. No Rust reference to the
+		// mapped memory exists anywhere (only this raw copy touches it), so
+		// the copy aliases nothing; `bytes` is caller memory, never part of
+		// the mapping, so the two ranges do not overlap; `&mut self` keeps
+		// copies of this process from racing each other. Another process
+		// writing the file can only change its bytes, which the frames'
+		// checksums catch on reading; one truncating it would make the copy
+		// fault (SIGBUS), a crash, not a memory error: the log is the
+		// bridge's own file in its data directory, and its size is fixed.
+		unsafe {
+			std::ptr::copy_nonoverlapping(
+				bytes.as_ptr(),
+				self.map.as_mut_ptr().add(start),
+				bytes.len(),
+			);
+		}
+		Ok(())
+	}
+}
+
+/// The shared, writable mapping of the log's first `length` bytes (the
+/// whole file).
+fn map(file: &File, length: u64) -> io::Result<MmapRaw> {
+	let length = usize::try_from(length).map_err(|_| invalid("journal log too large to map"))?;
+	MmapOptions::new().len(length).map_raw(file)
 }
 
 #[cfg(test)]
@@ -231,6 +285,30 @@ mod tests {
 		drop(wal);
 		let (_, found) = Wal::open(&path, 64 * 1024).unwrap();
 		assert_eq!(found, vec![b"new".to_vec()]);
+	}
+
+	#[test]
+	fn an_append_is_in_the_file_when_it_returns() {
+		// What a crash of the bridge leaves: the file as another process
+		// reads it, with the writer neither flushed nor closed.
+		let dir = tempfile::tempdir().unwrap();
+		let path = dir.path().join("j.wal");
+		let (mut wal, _) = Wal::open(&path, 64 * 1024).unwrap();
+		wal.append(&payloads(3)).unwrap();
+		let (_, found) = Wal::open(&path, 64 * 1024).unwrap();
+		assert_eq!(found, payloads(3));
+		// A reset is in the file as soon, and voids the frames.
+		wal.reset().unwrap();
+		wal.append(&[b"next".to_vec()]).unwrap();
+		let (_, found) = Wal::open(&path, 64 * 1024).unwrap();
+		assert_eq!(found, vec![b"next".to_vec()]);
+		// The bytes are where the frame layout puts them.
+		let bytes = std::fs::read(&path).unwrap();
+		let at = HEADER as usize;
+		assert_eq!(bytes[at..at + 4], 4u32.to_le_bytes());
+		assert_eq!(bytes[at + 4..at + 8], frame_crc(1, b"next").to_le_bytes());
+		assert_eq!(&bytes[at + 8..at + 12], b"next");
+		assert_eq!(bytes.len(), 64 * 1024);
 	}
 
 	#[test]
