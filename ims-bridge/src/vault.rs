@@ -685,6 +685,23 @@ impl Vault {
 		Ok(Some(directory))
 	}
 
+	/// What a reader sees when an erasure commits between its read of a
+	/// subscription's directory and its read of the record: the record is
+	/// gone from the file and the cache, the directory still cached.
+	#[cfg(test)]
+	pub(crate) fn drop_record_keeping_directory(&self, handle: &[u8; 32]) {
+		let db = self.db();
+		let txn = db.begin_write().unwrap_or_else(|e| panic!("{e}"));
+		{
+			let mut records = txn.open_table(SUBSCRIBERS).unwrap_or_else(|e| panic!("{e}"));
+			records.remove(handle.as_slice()).unwrap_or_else(|e| panic!("{e}"));
+		}
+		txn.commit().unwrap_or_else(|e| panic!("{e}"));
+		if let Some(mut cache) = self.cache() {
+			cache.records.remove(handle);
+		}
+	}
+
 	/// The subscription that holds an identity.
 	pub fn find(&self, kind: Kind, identity: &str) -> Result<Option<Subscriber>, VaultError> {
 		match self.handle_of(kind, identity)? {

@@ -412,6 +412,27 @@ async fn mar_sip_digest_gives_ha1_and_never_the_password() {
 	}
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn a_mar_whose_subscriber_is_erased_between_the_vault_reads_is_refused_and_audited() {
+	let w = world();
+	// A UAR leaves alice's directory in the vault's cache.
+	let answer = ask(&w, uar("alice@ims.test", "sip:alice@ims.test")).await;
+	assert_eq!(codes(&answer), (None, Some(experimental::FIRST_REGISTRATION)));
+	// The erasure commits after the MAR's directory read, before its read
+	// of the record.
+	w.vault.drop_record_keeping_directory(&w.alice.handle());
+	let before = records(&w).await;
+	let answer = ask(&w, mar("alice@ims.test", "sip:alice@ims.test", "SIP Digest", 1)).await;
+	assert_eq!(codes(&answer), (None, Some(experimental::ERROR_USER_UNKNOWN)));
+	assert!(items(&answer).is_empty());
+	assert!(answer.find(&avp::SIP_NUMBER_AUTH_ITEMS).is_none());
+	assert_eq!(records(&w).await, before + 1);
+	let (_, record) = last_record(&w).await;
+	assert_eq!(record.subject, Subject::Impi(impi_id(&w.alice, "alice@ims.test")));
+	assert_eq!(record.activity, Activity::AuthenticationChallenge(AuthScheme::SipDigest));
+	assert_eq!(record.result, experimental::ERROR_USER_UNKNOWN);
+}
+
 /// Dave, whose IMPI may use Digest-MD5 only.
 fn add_digest_md5_only(w: &World) {
 	let dave = subscriber("dave", "dave@ims.test", &["sip:dave@ims.test"], false);

@@ -233,9 +233,10 @@ impl Wal {
 		// the mapping, so the two ranges do not overlap; `&mut self` keeps
 		// copies of this process from racing each other. Another process
 		// writing the file can only change its bytes, which the frames'
-		// checksums catch on reading; one truncating it would make the copy
-		// fault (SIGBUS), a crash, not a memory error: the log is the
-		// bridge's own file in its data directory, and its size is fixed.
+		// checksums catch on reading; one truncating it (or the disk failing
+		// to read a page back) would make the copy fault (SIGBUS), a crash,
+		// not a memory error: the log is the bridge's own file in its data
+		// directory, and its size is fixed.
 		unsafe {
 			std::ptr::copy_nonoverlapping(
 				bytes.as_ptr(),
