@@ -11,6 +11,7 @@
 #
 #   scripts/bench-register.sh            # 60 pairs of blocks of 50 per mode
 #   BENCH_MODES=with-answer BENCH_PAIRS=200 BENCH_BLOCK=25 scripts/bench-register.sh
+#   BENCH_MODES=with-answer BENCH_FLUSH_MS=100 scripts/bench-register.sh   # journal flush interval
 #
 # Needs what scripts/setup.sh installs (kamailio, kamailio-ims-modules).
 set -euo pipefail
