@@ -173,6 +173,41 @@ impl Index {
 		state.at = Some(update.at);
 	}
 
+	/// Public identities the chain holds barred while an S-CSCF still holds
+	/// them (registered, or unregistered with services kept there), with
+	/// their views, in a stable order: each is owed an RTR. The chain barred
+	/// it while no bridge followed the chain, or every RTR for it went
+	/// unanswered; after a successful RTR the identity is no longer held.
+	pub fn barred_but_held(&self) -> Vec<(ImpuId, Arc<ServerAssignmentView>)> {
+		let mut barred: Vec<ImpuId> = {
+			let state = self.read();
+			state.impus.iter().filter(|(_, view)| view.impu.barred).map(|(id, _)| *id).collect()
+		};
+		barred.sort();
+		barred
+			.into_iter()
+			.filter_map(|id| {
+				let view = self.impu(&id)?;
+				let registration = &view.impu.registration;
+				let held = Self::holds_scscf(registration.state) && registration.scscf.is_some();
+				held.then_some((id, view))
+			})
+			.collect()
+	}
+
+	/// The public identities of the index that `update` (a full reload)
+	/// leaves out, with their views: the chain removed them meanwhile.
+	pub fn left_out_by(&self, update: &Update) -> Vec<(ImpuId, Arc<ServerAssignmentView>)> {
+		let kept: std::collections::HashSet<&ImpuId> =
+			update.impus.iter().filter(|(_, view)| view.is_some()).map(|(id, _)| id).collect();
+		let mut gone: Vec<ImpuId> = {
+			let state = self.read();
+			state.impus.keys().filter(|id| !kept.contains(id)).copied().collect()
+		};
+		gone.sort();
+		gone.into_iter().filter_map(|id| Some((id, self.impu(&id)?))).collect()
+	}
+
 	/// Every cached public identity whose view mentions one of `impus` (as
 	/// itself or an implicit-set member) or uses profile `profile` of
 	/// `realm`: the identities a change to those must refresh.
@@ -288,6 +323,46 @@ pub(crate) mod tests {
 			state: RegistrationState::Registered,
 			scscf: Some(Name::truncate_from(b"sip:scscf.ims.test:6060".to_vec())),
 		}
+	}
+
+	#[test]
+	fn barred_identities_an_s_cscf_still_holds_are_owed_an_rtr_and_a_reload_names_the_removed() {
+		let index = Index::default();
+		let ids: Vec<ImpuId> = (1..=5).map(ImpuId::repeat_byte).collect();
+		let mut views: Vec<ServerAssignmentView> = (1..=5u8).map(|i| view(i, &[i], 1)).collect();
+		// Barred and registered; barred and unregistered with its services
+		// kept at an S-CSCF; barred, held nowhere; registered, not barred;
+		// barred and registered on chain, but this bridge's RTR succeeded
+		// (its deregistration still pending).
+		views[0].impu.barred = true;
+		views[0].impu.registration = registered();
+		views[1].impu.barred = true;
+		views[1].impu.registration =
+			RegistrationView { state: RegistrationState::Unregistered, scscf: registered().scscf };
+		views[2].impu.barred = true;
+		views[3].impu.registration = registered();
+		views[4].impu.barred = true;
+		views[4].impu.registration = registered();
+		let impus = ids.iter().copied().zip(views.into_iter().map(Some)).collect();
+		index.apply(Update { impus, full: true, ..Default::default() });
+		index.set_registration(&[ids[4]], RegistrationView::default());
+		let owed = index.barred_but_held();
+		assert_eq!(owed.iter().map(|(id, _)| *id).collect::<Vec<_>>(), vec![ids[0], ids[1]]);
+		assert_eq!(owed[0].1.impu.registration, registered());
+		// A full reload that leaves out the second and the fourth: the chain
+		// removed them; their views are those from before.
+		let reload = Update {
+			impus: [0usize, 2, 4]
+				.iter()
+				.map(|&i| (ids[i], Some(view(i as u8 + 1, &[], 1))))
+				.collect(),
+			full: true,
+			..Default::default()
+		};
+		let gone = index.left_out_by(&reload);
+		assert_eq!(gone.iter().map(|(id, _)| *id).collect::<Vec<_>>(), vec![ids[1], ids[3]]);
+		assert_eq!(gone[0].1.impu.registration.state, RegistrationState::Unregistered);
+		assert!(gone[0].1.impu.barred);
 	}
 
 	#[test]

@@ -9,8 +9,8 @@
 //!   bridge's sequence number there equals the number of records it wrote;
 //! - killing the bridge (SIGKILL) in the middle of a run of registrations
 //!   and starting it again loses no record;
-//! - barring or removing an identity registered before that restart still
-//!   sends the RTR.
+//! - barring an identity registered before a restart while no bridge runs,
+//!   or removing one after it, still sends the RTR.
 //!
 //! Needs `kamailio`, `kamailio-ims-modules` and `sip-tester` (SIPp) from
 //! Debian; `scripts/setup.sh` installs them.
@@ -738,15 +738,20 @@ async fn kamailio_registers_through_the_bridge_and_the_audit_trail_is_finalized(
 	let mut bridge = sipp_setup.start_bridge();
 	let passed = tokio::task::spawn_blocking(move || runner.join().unwrap()).await.unwrap();
 	assert!(passed >= 1, "registrations go on after the restart");
-	// The restarted bridge has seen no SAR for Frank, whom the chain holds
-	// registered: barring his number still sends the RTR, to the S-CSCF
-	// the chain names, as soon as that S-CSCF has reconnected (Kamailio
-	// retries every Tc, 30 s; the bridge sends the RTR again until then).
+	// The chain bars Frank's number while no bridge runs. The bridge started
+	// next has seen neither that block nor a SAR for Frank, whom the chain
+	// holds registered: its first load finds him barred and still held by
+	// an S-CSCF, and it sends the RTR to the S-CSCF the chain names as soon
+	// as that S-CSCF has reconnected (Kamailio retries every Tc, 30 s; the
+	// bridge sends the RTR again until then).
+	assert!(bridge.terminate(Duration::from_secs(15)), "the bridge stops on SIGTERM");
 	bar(&sipp_setup.rpc_url, frank_tel).await;
-	wait_for("the RTR after the restart to be answered", Duration::from_secs(180), || {
+	let mut bridge = sipp_setup.start_bridge();
+	wait_for("the RTR owed after the restart to be answered", Duration::from_secs(180), || {
 		sipp_setup.metric("ims_bridge_cx_requests_total{command=\"RTR\",result=\"2001\"}")
 			== Some(1.0)
 	});
+	assert!(bridge.log().contains("RTR owed identities=1"), "the bar was found at the load");
 	// Carol, registered before the restart and not since, is removed
 	// through the restarted bridge: her vault entry is erased as soon as the
 	// chain's removal is final, while the RTR for it follows that same

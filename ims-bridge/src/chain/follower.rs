@@ -287,6 +287,34 @@ fn terminated(index: &Index, update: &Update) -> Vec<Terminated> {
 		.collect()
 }
 
+/// After a full load: `removed` (identities the load left out) and every
+/// identity the chain holds barred while an S-CSCF still holds it go for
+/// RTR. Barrings and removals that came while no bridge followed the chain
+/// (or during a gap too long to replay) were seen by no block this process
+/// applied.
+fn owe_terminations(
+	index: &Index,
+	mut removed: Vec<Terminated>,
+	terminations: &mpsc::UnboundedSender<Vec<Terminated>>,
+) {
+	removed.retain(|(_, view)| {
+		let registration = &view.impu.registration;
+		Index::holds_scscf(registration.state) && registration.scscf.is_some()
+	});
+	for (impu, view) in index.barred_but_held() {
+		if !removed.iter().any(|(gone, _)| *gone == impu) {
+			removed.push((impu, view));
+		}
+	}
+	if !removed.is_empty() {
+		tracing::info!(
+			identities = removed.len(),
+			"barred or removed identities still held by an S-CSCF; RTR owed"
+		);
+		let _ = terminations.send(removed);
+	}
+}
+
 async fn apply_block(
 	index: &Index,
 	journal: &Journal,
@@ -382,6 +410,7 @@ async fn follow_once(
 		let (impus, impis) = (update.impus.len(), update.impis.len());
 		index.apply(update);
 		tracing::info!(block = at.block_number(), impus, impis, "index loaded");
+		owe_terminations(index, Vec::new(), terminations);
 		ready.send_replace(true);
 	}
 	while let Some(block) = blocks.next().await {
@@ -394,7 +423,10 @@ async fn follow_once(
 		if head - last > MAX_REPLAY {
 			let at = block.at().await.map_err(ChainError::call)?;
 			tracing::warn!(from = last, to = head, "gap too long to replay; reloading");
-			index.apply(load(&at).await?);
+			let update = load(&at).await?;
+			let removed = index.left_out_by(&update);
+			index.apply(update);
+			owe_terminations(index, removed, terminations);
 		} else {
 			for number in last + 1..=head {
 				let at = client.at_block(number).await.map_err(ChainError::call)?;
