@@ -834,8 +834,8 @@ impl Cx {
 	/// vault still holds the identities in clear.
 	fn served_by_chain(&self, impu: &ImpuId, before: &ServerAssignmentView) -> Option<Arc<Served>> {
 		let (scscf, peer) = self.serving_peer(before)?;
-		let subscriber = match self.vault.get(&before.impu.subscription.0) {
-			Ok(Some(subscriber)) => subscriber,
+		let directory = match self.vault.directory(&before.impu.subscription.0) {
+			Ok(Some(directory)) => directory,
 			Ok(None) => {
 				tracing::warn!(
 					"a terminated registration's subscriber is no longer in the vault; no RTR"
@@ -847,7 +847,7 @@ impl Cx {
 				return None;
 			},
 		};
-		Self::served_from(&Directory::of(&subscriber), impu, before, scscf, peer)
+		Self::served_from(&directory, impu, before, scscf, peer)
 	}
 
 	/// The S-CSCF the chain holds `view`'s identity registered at, and the

@@ -187,10 +187,7 @@ impl Index {
 		barred
 			.into_iter()
 			.filter_map(|id| {
-				let view = self.impu(&id)?;
-				let registration = &view.impu.registration;
-				let held = Self::holds_scscf(registration.state) && registration.scscf.is_some();
-				held.then_some((id, view))
+				self.impu(&id).filter(|view| Self::held_at_scscf(view)).map(|v| (id, v))
 			})
 			.collect()
 	}
@@ -274,6 +271,12 @@ impl Index {
 	/// unregistered with services).
 	pub fn holds_scscf(state: RegistrationState) -> bool {
 		!matches!(state, RegistrationState::NotRegistered)
+	}
+
+	/// Whether `view`'s identity is held by an S-CSCF the chain names.
+	pub fn held_at_scscf(view: &ServerAssignmentView) -> bool {
+		let registration = &view.impu.registration;
+		Self::holds_scscf(registration.state) && registration.scscf.is_some()
 	}
 }
 

@@ -736,10 +736,11 @@ fn apply(
 /// batches (frames gather for `gather` after the first), without waiting
 /// for the disk unless a confirmation or a checkpoint asks for it. Once
 /// every sender is gone it makes the database durable and returns whether
-/// all of the log is in it (then the log may be voided). After a failed database write it applies nothing more and
-/// answers every confirmation, settle and checkpoint with the error: the
-/// entries it could not store are only in the log, which must then be
-/// replayed at the next start, never voided.
+/// all of the log is in it (then the log may be voided). After a failed
+/// database write it applies nothing more and answers every confirmation,
+/// settle and checkpoint with the error: the entries it could not store
+/// are only in the log, which must then be replayed at the next start,
+/// never voided.
 fn apply_loop(
 	db: &Database,
 	mut state: Counters,

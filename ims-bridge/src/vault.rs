@@ -31,11 +31,12 @@
 //!   never leaves this process, and nonces from a counter, so none repeats
 //!   under it. With AES-NI it opens a record several times faster than
 //!   XChaCha20-Poly1305, whose random nonces the file needs (its key
-//!   outlives processes, and backups bring old files back). Beside them the cache keeps each subscription's [`Directory`]
-//!   opened: its identities with their pseudonyms, no secret, which is all
-//!   that a UAR, SAR or LIR needs. Every write goes through this process
-//!   (redb locks the file), which drops what it changed from the cache once
-//!   it has committed.
+//!   outlives processes, and backups bring old files back). Beside them
+//!   the cache keeps each subscription's [`Directory`] opened: its
+//!   identities with their pseudonyms, no secret, which is all that a UAR,
+//!   SAR or LIR needs. Every write goes through this process (redb locks
+//!   the file), which drops what it changed from the cache once it has
+//!   committed.
 
 use crate::auth::{next_sqn, AkaKeys, SQN_MAX, SQN_STEP};
 use crate::pseudonym::{pseudonym, Kind};
@@ -359,6 +360,11 @@ impl CacheSeal {
 	}
 }
 
+/// A subscriber from its opened record.
+fn decode_plain(plain: &[u8]) -> Result<Subscriber, VaultError> {
+	Subscriber::decode(&mut &plain[..]).map_err(|_| VaultError::Corrupt)
+}
+
 /// What the vault keeps in memory to answer reads without a database
 /// transaction: handles by look-up key and sealed records by handle, each
 /// bounded, the least recently used going first.
@@ -550,8 +556,7 @@ impl Vault {
 	}
 
 	fn decode(&self, handle: &[u8], sealed: &[u8]) -> Result<Subscriber, VaultError> {
-		let plain = self.open_sealed(b"subscribers", handle, sealed)?;
-		Subscriber::decode(&mut plain.as_slice()).map_err(|_| VaultError::Corrupt)
+		decode_plain(&self.open_sealed(b"subscribers", handle, sealed)?)
 	}
 
 	fn read_handle(&self, handle: &[u8; 32]) -> Result<Option<Subscriber>, VaultError> {
@@ -560,9 +565,7 @@ impl Vault {
 				Some(sealed) => {
 					let sealed = sealed.clone();
 					drop(cache);
-					let plain = self.cache_seal.open(handle, &sealed)?;
-					let subscriber = Subscriber::decode(&mut plain.as_slice());
-					return subscriber.map(Some).map_err(|_| VaultError::Corrupt);
+					return decode_plain(&self.cache_seal.open(handle, &sealed)?).map(Some);
 				},
 				None => Some(cache.generation),
 			},
@@ -577,8 +580,7 @@ impl Vault {
 			plain.transpose()?
 		};
 		let Some(plain) = plain else { return Ok(None) };
-		let subscriber =
-			Subscriber::decode(&mut plain.as_slice()).map_err(|_| VaultError::Corrupt)?;
+		let subscriber = decode_plain(&plain)?;
 		if generation.is_some() {
 			if let Some(kept) = self.cache_seal.seal(handle, &plain) {
 				self.remember(generation, |cache| cache.records.insert(*handle, kept));
@@ -664,24 +666,31 @@ impl Vault {
 		Ok(found)
 	}
 
-	/// The directory of the subscription that holds an identity: from
-	/// memory when cached, otherwise opened from the record once and kept.
+	/// The directory of the subscription that holds an identity.
 	pub fn directory_of(
 		&self,
 		kind: Kind,
 		identity: &str,
 	) -> Result<Option<Arc<Directory>>, VaultError> {
-		let Some(handle) = self.handle_of(kind, identity)? else { return Ok(None) };
+		match self.handle_of(kind, identity)? {
+			Some(handle) => self.directory(&handle),
+			None => Ok(None),
+		}
+	}
+
+	/// The directory of the subscription with this handle: from memory when
+	/// cached, otherwise opened from the record once and kept.
+	pub fn directory(&self, handle: &[u8; 32]) -> Result<Option<Arc<Directory>>, VaultError> {
 		let generation = match self.cache() {
-			Some(mut cache) => match cache.directories.get(&handle) {
+			Some(mut cache) => match cache.directories.get(handle) {
 				Some(directory) => return Ok(Some(directory.clone())),
 				None => Some(cache.generation),
 			},
 			None => None,
 		};
-		let Some(subscriber) = self.read_handle(&handle)? else { return Ok(None) };
+		let Some(subscriber) = self.read_handle(handle)? else { return Ok(None) };
 		let directory = Arc::new(Directory::of(&subscriber));
-		self.remember(generation, |cache| cache.directories.insert(handle, directory.clone()));
+		self.remember(generation, |cache| cache.directories.insert(*handle, directory.clone()));
 		Ok(Some(directory))
 	}
 

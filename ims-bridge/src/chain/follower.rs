@@ -297,10 +297,7 @@ fn owe_terminations(
 	mut removed: Vec<Terminated>,
 	terminations: &mpsc::UnboundedSender<Vec<Terminated>>,
 ) {
-	removed.retain(|(_, view)| {
-		let registration = &view.impu.registration;
-		Index::holds_scscf(registration.state) && registration.scscf.is_some()
-	});
+	removed.retain(|(_, view)| Index::held_at_scscf(view));
 	for (impu, view) in index.barred_but_held() {
 		if !removed.iter().any(|(gone, _)| *gone == impu) {
 			removed.push((impu, view));
