@@ -25,7 +25,7 @@ use std::time::Duration;
 use subxt_signer::sr25519::Keypair;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{UnixListener, UnixStream};
-use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
 
 /// The largest request or response accepted.
 pub const MAX_FRAME: usize = 64 * 1024;
@@ -111,7 +111,10 @@ pub enum FrameError {
 	Io(#[from] std::io::Error),
 	/// The bytes are not the expected message.
 	#[error("malformed message: {0}")]
-	Malformed(String),
+	Malformed(#[from] codec::Error),
+	/// Bytes follow the message.
+	#[error("{0} bytes after the message")]
+	Trailing(usize),
 }
 
 async fn read_frame<T: Decode>(stream: &mut UnixStream) -> Result<T, FrameError> {
@@ -124,9 +127,9 @@ async fn read_frame<T: Decode>(stream: &mut UnixStream) -> Result<T, FrameError>
 	let mut bytes = vec![0u8; length];
 	stream.read_exact(&mut bytes).await?;
 	let mut input = bytes.as_slice();
-	let value = T::decode(&mut input).map_err(|e| FrameError::Malformed(e.to_string()))?;
+	let value = T::decode(&mut input)?;
 	if !input.is_empty() {
-		return Err(FrameError::Malformed(format!("{} bytes after the message", input.len())));
+		return Err(FrameError::Trailing(input.len()));
 	}
 	Ok(value)
 }
@@ -160,7 +163,7 @@ pub async fn bind(path: &Path) -> std::io::Result<UnixListener> {
 	Ok(listener)
 }
 
-/// Serves the socket until `shutdown` turns true, one request at a time
+/// Serves the socket until `shutdown` is cancelled, one request at a time
 /// (provisioning waits for finality anyway), then removes the socket file.
 pub async fn serve(
 	listener: UnixListener,
@@ -169,13 +172,13 @@ pub async fn serve(
 	signer: Keypair,
 	vault: Arc<Vault>,
 	cx: Arc<Context<Cx>>,
-	mut shutdown: watch::Receiver<bool>,
+	shutdown: CancellationToken,
 ) {
 	let owner = std::fs::metadata(&path).map(|m| m.uid()).ok();
 	loop {
 		let accepted = tokio::select! {
 			accepted = listener.accept() => accepted,
-			_ = shutdown.changed() => break,
+			_ = shutdown.cancelled() => break,
 		};
 		let mut stream = match accepted {
 			Ok((stream, _)) => stream,

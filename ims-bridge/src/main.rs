@@ -175,7 +175,7 @@ async fn provision(config: &Path, request: Request) -> Result<(), ExitCode> {
 	let response = match admin::call(&config.admin_socket, &request).await {
 		Ok(Some(response)) => response,
 		Ok(None) => {
-			let signer = ims_bridge::signer(&config.signer).map_err(fail)?;
+			let signer = ims_bridge::signer(&config.signer).map_err(|e| fail(e.to_string()))?;
 			let vault = Vault::open(&config.vault_path, &config.vault_key)
 				.map_err(|e| fail(e.to_string()))?;
 			let client = ims_bridge::chain::connect(&config.chain_url)

@@ -66,19 +66,23 @@ pub enum ProvisionError {
 	/// The vault refused.
 	#[error("vault: {0}")]
 	Vault(#[from] crate::vault::VaultError),
+	/// The realm has no service profile of that number, so its identities
+	/// could not be created.
+	#[error("realm {realm} has no service profile {profile}: put one first with identity.put_service_profile (polkadot.js: Developer > Extrinsics), or name another with --profile")]
+	NoProfile {
+		/// The realm's name.
+		realm: String,
+		/// The profile asked for.
+		profile: u32,
+	},
 	/// The chain refused or failed.
 	#[error("chain: {0}")]
-	Chain(String),
+	Chain(#[from] ChainError),
 }
 
-impl From<ChainError> for ProvisionError {
-	fn from(e: ChainError) -> Self {
-		ProvisionError::Chain(e.to_string())
-	}
-}
-
-fn chain(e: impl std::fmt::Display) -> ProvisionError {
-	ProvisionError::Chain(e.to_string())
+/// A failed subxt call, as a provisioning error.
+fn chain(e: impl Into<subxt::Error>) -> ProvisionError {
+	ProvisionError::Chain(ChainError::subxt(e))
 }
 
 fn bytes(text: &str) -> BoundedVec<u8> {
@@ -92,6 +96,21 @@ async fn realm_id(client: &Client, realm: &str) -> Result<u32, ProvisionError> {
 	match found {
 		Some(value) => value.decode().map_err(chain),
 		None => Err(ProvisionError::Invalid(format!("realm {realm} does not exist on chain"))),
+	}
+}
+
+/// Checks that `realm` has the service profile `profile` that new IMPUs
+/// would use: the chain would refuse them, after the vault entry was made.
+async fn ensure_profile(
+	client: &Client,
+	(realm, name): (u32, &str),
+	profile: u32,
+) -> Result<(), ProvisionError> {
+	let at = client.at_current_block().await.map_err(chain)?;
+	let entry = ims::storage().identity().service_profiles();
+	match at.storage().try_fetch(entry, (realm, profile)).await.map_err(chain)? {
+		Some(_) => Ok(()),
+		None => Err(ProvisionError::NoProfile { realm: name.to_string(), profile }),
 	}
 }
 
@@ -131,6 +150,7 @@ pub async fn add(
 		return Err(ProvisionError::Invalid("AKA schemes need K and OPc (or OP)".into()));
 	}
 	let realm = realm_id(client, &new.realm).await?;
+	ensure_profile(client, (realm, &new.realm), new.profile).await?;
 	let mut subscriber = Subscriber::new(new.subscription.clone());
 	subscriber.impis.push(PrivateIdentity {
 		identity: new.impi.clone(),

@@ -5,13 +5,15 @@
 use crate::diameter::peer::{self, Application, Context};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::net::TcpListener;
-use tokio::sync::{watch, Semaphore};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
+use tokio_util::sync::CancellationToken;
 
 /// How long a TLS handshake may take.
 const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -54,21 +56,22 @@ pub fn tls_acceptor(cert: &Path, key: &Path) -> Result<TlsAcceptor, TlsError> {
 	Ok(TlsAcceptor::from(Arc::new(config)))
 }
 
-/// Serves Diameter on `listener` until `shutdown` turns true, then sends
-/// DPR to every peer and waits (at most [`SHUTDOWN_GRACE`]) for them to go.
+/// Serves Diameter on `listener` until `shutdown` is cancelled, then sends
+/// DPR to every peer and waits (at most [`SHUTDOWN_GRACE`]) for them to go;
+/// connections still open then are aborted.
 pub async fn run<A: Application>(
 	listener: TcpListener,
 	ctx: Arc<Context<A>>,
 	max_connections: usize,
 	tls: Option<TlsAcceptor>,
-	mut shutdown: watch::Receiver<bool>,
+	shutdown: CancellationToken,
 ) {
 	let slots = Arc::new(Semaphore::new(max_connections));
 	let mut connections = JoinSet::new();
 	loop {
 		let accepted = tokio::select! {
 			accepted = listener.accept() => accepted,
-			_ = shutdown.changed() => break,
+			_ = shutdown.cancelled() => break,
 		};
 		while connections.try_join_next().is_some() {}
 		let (stream, address) = match accepted {
@@ -89,21 +92,9 @@ pub async fn run<A: Application>(
 			continue;
 		};
 		let _ = stream.set_nodelay(true);
-		let ctx = ctx.clone();
-		let shutdown = shutdown.clone();
-		let tls = tls.clone();
+		let (ctx, tls, shutdown) = (ctx.clone(), tls.clone(), shutdown.clone());
 		connections.spawn(async move {
-			let closed = match tls {
-				None => peer::serve(stream, address, ctx, shutdown).await,
-				Some(acceptor) => {
-					match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await
-					{
-						Ok(Ok(stream)) => peer::serve(stream, address, ctx, shutdown).await,
-						Ok(Err(e)) => peer::Closed::Io(format!("TLS handshake: {e}")),
-						Err(_) => peer::Closed::Io("TLS handshake timed out".into()),
-					}
-				},
-			};
+			let closed = serve_connection(stream, address, ctx, tls, shutdown).await;
 			tracing::debug!(%address, ?closed, "connection closed");
 			drop(slot);
 		});
@@ -120,5 +111,21 @@ pub async fn run<A: Application>(
 				break;
 			},
 		}
+	}
+}
+
+/// One accepted connection, after its TLS handshake if TLS is on.
+async fn serve_connection<A: Application>(
+	stream: TcpStream,
+	address: SocketAddr,
+	ctx: Arc<Context<A>>,
+	tls: Option<TlsAcceptor>,
+	shutdown: CancellationToken,
+) -> peer::Closed {
+	let Some(acceptor) = tls else { return peer::serve(stream, address, ctx, shutdown).await };
+	match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+		Ok(Ok(stream)) => peer::serve(stream, address, ctx, shutdown).await,
+		Ok(Err(e)) => peer::Closed::TlsHandshake(e),
+		Err(_) => peer::Closed::TlsHandshakeTimeout,
 	}
 }

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
 
 /// Answers every Cx request with 2001 after `delay`, and keeps what it got.
 #[derive(Default)]
@@ -67,7 +67,7 @@ struct Bridge {
 	address: SocketAddr,
 	ctx: Arc<Context<EchoApp>>,
 	echo: Arc<Echo>,
-	shutdown: watch::Sender<bool>,
+	shutdown: CancellationToken,
 	task: tokio::task::JoinHandle<()>,
 }
 
@@ -81,8 +81,9 @@ async fn start_with(
 	let address = listener.local_addr().unwrap();
 	let echo = Arc::new(Echo { delay, ..Default::default() });
 	let ctx = Arc::new(Context::new(local(), policy, EchoApp(echo.clone(), local())));
-	let (shutdown, rx) = watch::channel(false);
-	let task = tokio::spawn(server::run(listener, ctx.clone(), max_connections, tls, rx));
+	let shutdown = CancellationToken::new();
+	let task =
+		tokio::spawn(server::run(listener, ctx.clone(), max_connections, tls, shutdown.clone()));
 	Bridge { address, ctx, echo, shutdown, task }
 }
 
@@ -472,7 +473,7 @@ async fn the_bridge_sends_requests_to_a_peer_and_gets_the_answer() {
 async fn shutdown_sends_dpr_and_waits_for_peers() {
 	let bridge = start().await;
 	let mut client = open(bridge.address, "scscf.ims.test").await;
-	bridge.shutdown.send(true).unwrap();
+	bridge.shutdown.cancel();
 	let dpr = client.recv().await.unwrap();
 	assert_eq!(dpr.header.command, command::DISCONNECT_PEER);
 	assert!(dpr.header.is_request());

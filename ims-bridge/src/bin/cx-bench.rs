@@ -380,9 +380,14 @@ async fn main() {
 	let ctx = Arc::new(Context::new(local, policy, cx));
 	let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
 	let address = listener.local_addr().expect("an address");
-	let (shutdown, watch) = tokio::sync::watch::channel(false);
-	let server =
-		tokio::spawn(ims_bridge::server::run(listener, ctx, args.connections + 1, None, watch));
+	let shutdown = tokio_util::sync::CancellationToken::new();
+	let server = tokio::spawn(ims_bridge::server::run(
+		listener,
+		ctx,
+		args.connections + 1,
+		None,
+		shutdown.clone(),
+	));
 
 	let started = Instant::now();
 	let warmup_until = started + Duration::from_secs(1);
@@ -443,7 +448,7 @@ async fn main() {
 		errors,
 		journal.depth().map(|d| d.0).unwrap_or(0),
 	);
-	shutdown.send_replace(true);
+	shutdown.cancel();
 	let _ = tokio::time::timeout(Duration::from_secs(10), server).await;
 	drop(journal);
 	let _ = std::fs::remove_dir_all(&dir);

@@ -18,6 +18,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use subxt::client::{ClientAtBlock, OnlineClientAtBlockImpl};
 use tokio::sync::{mpsc, watch};
+use tokio_util::sync::CancellationToken;
 
 type AtBlock = ClientAtBlock<super::Config, OnlineClientAtBlockImpl<super::Config>>;
 
@@ -41,11 +42,12 @@ async fn realms(at: &AtBlock) -> Result<HashMap<String, RealmId>, ChainError> {
 		.storage()
 		.iter(ims::storage().identity().realms(), ())
 		.await
-		.map_err(ChainError::call)?;
+		.map_err(ChainError::subxt)?;
 	while let Some(entry) = entries.next().await {
-		let entry = entry.map_err(ChainError::call)?;
-		let (realm,) = entry.key().map_err(ChainError::call)?.decode().map_err(ChainError::call)?;
-		let info = entry.value().decode().map_err(ChainError::call)?;
+		let entry = entry.map_err(ChainError::subxt)?;
+		let (realm,) =
+			entry.key().map_err(ChainError::subxt)?.decode().map_err(ChainError::subxt)?;
+		let info = entry.value().decode().map_err(ChainError::subxt)?;
 		out.insert(String::from_utf8_lossy(&info.name.0).to_ascii_lowercase(), realm);
 	}
 	Ok(out)
@@ -57,7 +59,7 @@ async fn impu_view(
 ) -> Result<Option<ims_primitives::ServerAssignmentView>, ChainError> {
 	let call =
 		ims::runtime_apis().identity_api().server_assignment(None, subxt::utils::H256(impu.0));
-	let answer = at.runtime_apis().call(call).await.map_err(ChainError::call)?;
+	let answer = at.runtime_apis().call(call).await.map_err(ChainError::subxt)?;
 	Ok(answer.ok().map(|view| view.0))
 }
 
@@ -67,9 +69,9 @@ async fn impi_entry(at: &AtBlock, impi: ImpiId) -> Result<Option<ImpiEntry>, Cha
 		.storage()
 		.try_fetch(entry, (subxt::utils::H256(impi.0),))
 		.await
-		.map_err(ChainError::call)?;
+		.map_err(ChainError::subxt)?;
 	let Some(value) = value else { return Ok(None) };
-	Ok(Some(entry_of(value.decode().map_err(ChainError::call)?)))
+	Ok(Some(entry_of(value.decode().map_err(ChainError::subxt)?)))
 }
 
 fn entry_of(record: ims::runtime_types::pallet_ims_identity::types::ImpiRecord) -> ImpiEntry {
@@ -99,20 +101,28 @@ async fn views(
 /// Reads the whole subscriber model at `at`.
 pub async fn load(at: &AtBlock) -> Result<Update, ChainError> {
 	let mut impus = Vec::new();
-	let mut keys =
-		at.storage().iter(ims::storage().identity().impus(), ()).await.map_err(ChainError::call)?;
+	let mut keys = at
+		.storage()
+		.iter(ims::storage().identity().impus(), ())
+		.await
+		.map_err(ChainError::subxt)?;
 	while let Some(entry) = keys.next().await {
-		let entry = entry.map_err(ChainError::call)?;
-		let (impu,) = entry.key().map_err(ChainError::call)?.decode().map_err(ChainError::call)?;
+		let entry = entry.map_err(ChainError::subxt)?;
+		let (impu,) =
+			entry.key().map_err(ChainError::subxt)?.decode().map_err(ChainError::subxt)?;
 		impus.push(h256(impu.0));
 	}
 	let mut impis = Vec::new();
-	let mut records =
-		at.storage().iter(ims::storage().identity().impis(), ()).await.map_err(ChainError::call)?;
+	let mut records = at
+		.storage()
+		.iter(ims::storage().identity().impis(), ())
+		.await
+		.map_err(ChainError::subxt)?;
 	while let Some(entry) = records.next().await {
-		let entry = entry.map_err(ChainError::call)?;
-		let (impi,) = entry.key().map_err(ChainError::call)?.decode().map_err(ChainError::call)?;
-		let record = entry.value().decode().map_err(ChainError::call)?;
+		let entry = entry.map_err(ChainError::subxt)?;
+		let (impi,) =
+			entry.key().map_err(ChainError::subxt)?.decode().map_err(ChainError::subxt)?;
+		let record = entry.value().decode().map_err(ChainError::subxt)?;
 		impis.push((h256(impi.0), Some(entry_of(record))));
 	}
 	Ok(Update {
@@ -140,14 +150,14 @@ fn touched(events: &subxt::events::Events<super::Config>) -> Result<Touched, Cha
 	use ims::identity::events as e;
 	let mut t = Touched::default();
 	for event in events.iter() {
-		let event = event.map_err(ChainError::call)?;
+		let event = event.map_err(ChainError::subxt)?;
 		if event.pallet_name() != "Identity" {
 			continue;
 		}
 		macro_rules! on {
 			($ty:ty, |$ev:ident| $body:expr) => {
 				if let Some(decoded) = event.decode_fields_as::<$ty>() {
-					let $ev = decoded.map_err(ChainError::call)?;
+					let $ev = decoded.map_err(ChainError::subxt)?;
 					$body;
 					continue;
 				}
@@ -246,9 +256,9 @@ async fn refresh(index: &Index, at: &AtBlock, t: Touched) -> Result<Update, Chai
 			.storage()
 			.try_fetch(entry, (subxt::utils::H256(subscription.0),))
 			.await
-			.map_err(ChainError::call)?;
+			.map_err(ChainError::subxt)?;
 		if let Some(value) = value {
-			let record = value.decode().map_err(ChainError::call)?;
+			let record = value.decode().map_err(ChainError::subxt)?;
 			impus.extend(record.impus.0.iter().map(|u| h256(u.0)));
 			impis.extend(record.impis.0.iter().map(|i| h256(i.0)));
 		}
@@ -319,7 +329,7 @@ async fn apply_block(
 	terminations: &mpsc::UnboundedSender<Vec<Terminated>>,
 	at: &AtBlock,
 ) -> Result<(), ChainError> {
-	let events = at.events().fetch().await.map_err(ChainError::call)?;
+	let events = at.events().fetch().await.map_err(ChainError::subxt)?;
 	let t = touched(&events)?;
 	let update = refresh(index, at, t).await?;
 	let gone = terminated(index, &update);
@@ -329,8 +339,8 @@ async fn apply_block(
 	}
 	// Audit records the chain has now finalized leave the journal.
 	let next = ims::runtime_apis().audit_api().next_sequence(*account);
-	let next = at.runtime_apis().call(next).await.map_err(ChainError::call)?;
-	journal.confirm_audit(next).await.map_err(ChainError::call)?;
+	let next = at.runtime_apis().call(next).await.map_err(ChainError::subxt)?;
+	journal.confirm_audit(next).await?;
 	Ok(())
 }
 
@@ -365,27 +375,23 @@ pub struct Follower {
 	pub terminations: mpsc::UnboundedSender<Vec<Terminated>>,
 }
 
-/// Follows finalized blocks into the index until `shutdown` turns true.
+/// Follows finalized blocks into the index until `shutdown` is cancelled.
 /// `ready` turns true once the first full load is in. Errors are logged and
 /// retried with backoff; the index keeps serving what it has meanwhile.
-pub async fn follow(
-	follower: Follower,
-	ready: watch::Sender<bool>,
-	mut shutdown: watch::Receiver<bool>,
-) {
+pub async fn follow(follower: Follower, ready: watch::Sender<bool>, shutdown: CancellationToken) {
 	let Follower { client, index, journal, metrics, account, terminations } = follower;
 	let mut backoff = Duration::from_millis(200);
 	loop {
 		let outcome = tokio::select! {
 			outcome = follow_once(&client, &index, &journal, &metrics, &account, &terminations, &ready) => outcome,
-			_ = shutdown.changed() => return,
+			_ = shutdown.cancelled() => return,
 		};
 		if let Err(e) = outcome {
 			tracing::warn!(error = %e, retry_in = ?backoff, "following the chain failed");
 		}
 		tokio::select! {
 			_ = tokio::time::sleep(backoff) => {},
-			_ = shutdown.changed() => return,
+			_ = shutdown.cancelled() => return,
 		}
 		backoff = (backoff * 2).min(Duration::from_secs(10));
 	}
@@ -400,9 +406,9 @@ async fn follow_once(
 	terminations: &mpsc::UnboundedSender<Vec<Terminated>>,
 	ready: &watch::Sender<bool>,
 ) -> Result<(), ChainError> {
-	let mut blocks = client.stream_blocks().await.map_err(ChainError::call)?;
+	let mut blocks = client.stream_blocks().await.map_err(ChainError::subxt)?;
 	if index.at().is_none() {
-		let at = client.at_current_block().await.map_err(ChainError::call)?;
+		let at = client.at_current_block().await.map_err(ChainError::subxt)?;
 		let update = load(&at).await?;
 		let (impus, impis) = (update.impus.len(), update.impis.len());
 		index.apply(update);
@@ -411,14 +417,14 @@ async fn follow_once(
 		ready.send_replace(true);
 	}
 	while let Some(block) = blocks.next().await {
-		let block = block.map_err(ChainError::call)?;
+		let block = block.map_err(ChainError::subxt)?;
 		let head = block.number();
 		let last = index.at().map(|a| u64::from(a.number)).unwrap_or(0);
 		if head <= last {
 			continue;
 		}
 		if head - last > MAX_REPLAY {
-			let at = block.at().await.map_err(ChainError::call)?;
+			let at = block.at().await.map_err(ChainError::subxt)?;
 			tracing::warn!(from = last, to = head, "gap too long to replay; reloading");
 			let update = load(&at).await?;
 			let removed = index.left_out_by(&update);
@@ -426,11 +432,11 @@ async fn follow_once(
 			owe_terminations(index, removed, terminations);
 		} else {
 			for number in last + 1..=head {
-				let at = client.at_block(number).await.map_err(ChainError::call)?;
+				let at = client.at_block(number).await.map_err(ChainError::subxt)?;
 				apply_block(index, journal, account, terminations, &at).await?;
 			}
 		}
 		report(index, metrics, journal, head);
 	}
-	Err(ChainError::Call("the finalized block stream ended".into()))
+	Err(ChainError::BlocksEnded)
 }

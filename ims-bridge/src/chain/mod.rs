@@ -10,12 +10,13 @@
 mod follower;
 mod submitter;
 
-pub use follower::{follow, load, Follower};
+pub use follower::{follow, load, Follower, Terminated};
 pub use submitter::{
-	submit, SubmitOptions, AUDIT_BATCH, AUDIT_PIPELINE, IN_FLIGHT_TIMEOUT, REGISTRATION_BATCH,
+	batch_sizes, submit, BatchSizes, SubmitOptions, AUDIT_PIPELINE, IN_FLIGHT_TIMEOUT,
 	REGISTRATION_PIPELINE,
 };
 
+use std::sync::Arc;
 use std::time::Duration;
 use subxt_rpcs::client::reconnecting_rpc_client::{ExponentialBackoff, RpcClient as Reconnecting};
 use subxt_rpcs::client::RpcClient;
@@ -63,23 +64,56 @@ pub type Client = subxt::OnlineClient<Config>;
 #[derive(Debug, thiserror::Error)]
 pub enum ChainError {
 	/// The RPC endpoint could not be reached.
-	#[error("cannot reach the node at {0}: {1}")]
-	Connect(String, String),
-	/// A call failed.
-	#[error("{0}")]
-	Call(String),
+	#[error("cannot reach the node at {url}: {source}")]
+	Connect {
+		/// The endpoint.
+		url: String,
+		/// Why it could not be reached.
+		#[source]
+		source: Box<dyn std::error::Error + Send + Sync>,
+	},
+	/// A call through the client failed (boxed: subxt's error is large).
+	#[error(transparent)]
+	Subxt(Box<subxt::Error>),
+	/// A value does not decode as the chain's types say.
+	#[error("decoding: {0}")]
+	Codec(#[from] codec::Error),
+	/// The journal, which the submitter drains, failed.
+	#[error("journal: {0}")]
+	Journal(#[from] crate::journal::JournalError),
+	/// The node refused, dropped or failed the transaction, with its
+	/// message.
+	#[error("transaction refused by the node: {0}")]
+	Refused(String),
+	/// The transaction reached no block in time.
+	#[error("not in a block after {} s", .0.as_secs())]
+	NotIncluded(Duration),
+	/// The node's stream of finalized blocks ended.
+	#[error("the finalized block stream ended")]
+	BlocksEnded,
+	/// The node stopped reporting the transaction's status.
+	#[error("the transaction status stream ended")]
+	StatusEnded,
+	/// A run was asked to submit nothing.
+	#[error("no transaction submitted")]
+	NothingSubmitted,
+	/// An earlier transaction of the same run could not be submitted, so
+	/// this one was not sent (its nonce would have left a gap).
+	#[error("not sent: an earlier transaction of the run failed ({0})")]
+	EarlierFailed(#[source] Arc<ChainError>),
 }
 
 impl ChainError {
-	fn call(e: impl std::fmt::Display) -> Self {
-		ChainError::Call(e.to_string())
+	/// A failed subxt call.
+	pub(crate) fn subxt(e: impl Into<subxt::Error>) -> Self {
+		ChainError::Subxt(Box::new(e.into()))
 	}
 }
 
 /// Connects to a node's WebSocket RPC with a client that reconnects by
 /// itself (exponential backoff from 100 ms up to 10 s).
 pub async fn connect(url: &str) -> Result<Client, ChainError> {
-	let error = |e: &dyn std::fmt::Display| ChainError::Connect(url.to_string(), e.to_string());
+	let error = |e| ChainError::Connect { url: url.to_string(), source: e };
 	let rpc = Reconnecting::builder()
 		.retry_policy(
 			ExponentialBackoff::from_millis(100).max_delay(Duration::from_secs(10)).factor(2),
@@ -87,8 +121,8 @@ pub async fn connect(url: &str) -> Result<Client, ChainError> {
 		.request_timeout(Duration::from_secs(30))
 		.build(url)
 		.await
-		.map_err(|e| error(&e))?;
-	Client::from_rpc_client(RpcClient::new(rpc)).await.map_err(|e| error(&e))
+		.map_err(|e| error(Box::new(e)))?;
+	Client::from_rpc_client(RpcClient::new(rpc)).await.map_err(|e| error(Box::new(e)))
 }
 
 /// This process's transactions take turns here (see [`submit_all`]); it
@@ -132,7 +166,7 @@ pub async fn submit_finalized<Call: subxt::transactions::Payload>(
 	submit_all(client, signer, std::slice::from_ref(call), Until::Finalized)
 		.await
 		.pop()
-		.unwrap_or_else(|| Err(ChainError::Call("no transaction submitted".into())))
+		.unwrap_or(Err(ChainError::NothingSubmitted))
 		.map(|_| ())
 }
 
@@ -162,9 +196,9 @@ pub async fn submit_all<Call: subxt::transactions::Payload>(
 	let mut progress = Vec::with_capacity(calls.len());
 	let mut first = 0;
 	let submitted = async {
-		let at = client.at_current_block().await.map_err(ChainError::call)?;
+		let at = client.at_current_block().await.map_err(ChainError::subxt)?;
 		let finalized =
-			at.transactions().account_nonce(&account).await.map_err(ChainError::call)?;
+			at.transactions().account_nonce(&account).await.map_err(ChainError::subxt)?;
 		let mut floor = 0;
 		if let Some(last) = turn.as_ref().filter(|t| t.account == account) {
 			if client.at_block(last.block).await.is_ok() {
@@ -181,7 +215,7 @@ pub async fn submit_all<Call: subxt::transactions::Payload>(
 				.transactions()
 				.sign_and_submit_then_watch(call, signer, params)
 				.await
-				.map_err(ChainError::call)?;
+				.map_err(ChainError::subxt)?;
 			progress.push(watching);
 		}
 		Ok::<(), ChainError>(())
@@ -208,20 +242,23 @@ pub async fn submit_all<Call: subxt::transactions::Payload>(
 			(Until::InBestBlock, Ok(included)) => Ok(included.block()),
 			(Until::Finalized, Ok(Included::Best(watching, _))) => {
 				async {
-					let block = watching.wait_for_finalized().await.map_err(ChainError::call)?;
-					block.wait_for_success().await.map_err(ChainError::call)?;
+					let block = watching.wait_for_finalized().await.map_err(ChainError::subxt)?;
+					block.wait_for_success().await.map_err(ChainError::subxt)?;
 					Ok(block.block_hash())
 				}
 				.await
 			},
-			(Until::Finalized, Ok(Included::Final(block))) => {
-				block.wait_for_success().await.map(|_| block.block_hash()).map_err(ChainError::call)
-			},
+			(Until::Finalized, Ok(Included::Final(block))) => block
+				.wait_for_success()
+				.await
+				.map(|_| block.block_hash())
+				.map_err(ChainError::subxt),
 		};
 		outcomes.push(outcome);
 	}
 	if let Err(e) = submitted {
-		outcomes.resize_with(calls.len(), || Err(ChainError::Call(e.to_string())));
+		let e = Arc::new(e);
+		outcomes.resize_with(calls.len(), || Err(ChainError::EarlierFailed(e.clone())));
 	}
 	outcomes
 }
@@ -250,9 +287,9 @@ impl Included {
 /// Follows a transaction until it is in a block, for at most
 /// [`INCLUSION_TIMEOUT`].
 async fn in_best_block(watching: Progress) -> Result<Included, ChainError> {
-	tokio::time::timeout(INCLUSION_TIMEOUT, follow_to_block(watching)).await.unwrap_or_else(|_| {
-		Err(ChainError::Call(format!("not in a block after {} s", INCLUSION_TIMEOUT.as_secs())))
-	})
+	tokio::time::timeout(INCLUSION_TIMEOUT, follow_to_block(watching))
+		.await
+		.unwrap_or(Err(ChainError::NotIncluded(INCLUSION_TIMEOUT)))
 }
 
 async fn follow_to_block(mut watching: Progress) -> Result<Included, ChainError> {
@@ -265,10 +302,10 @@ async fn follow_to_block(mut watching: Progress) -> Result<Included, ChainError>
 			Some(Ok(Status::InFinalizedBlock(block))) => return Ok(Included::Final(block)),
 			Some(Ok(Status::Error { message }))
 			| Some(Ok(Status::Invalid { message }))
-			| Some(Ok(Status::Dropped { message })) => return Err(ChainError::Call(message)),
+			| Some(Ok(Status::Dropped { message })) => return Err(ChainError::Refused(message)),
 			Some(Ok(_)) => continue,
-			Some(Err(e)) => return Err(ChainError::call(e)),
-			None => return Err(ChainError::Call("transaction status stream ended".into())),
+			Some(Err(e)) => return Err(ChainError::subxt(e)),
+			None => return Err(ChainError::StatusEnded),
 		}
 	}
 }

@@ -2,8 +2,9 @@
 //! `identity.record_registrations` batches, audit records as `audit.submit`
 //! batches with this bridge's sequence numbers, the two side by side.
 //!
-//! Registration reports go in rounds of up to [`REGISTRATION_PIPELINE`]
-//! batches under consecutive nonces, each round waited on until finalized;
+//! Batch sizes are the chain's own (its pallets' `MaxBatchSize`, read from
+//! the metadata at start: [`batch_sizes`]). Registration reports go in
+//! rounds of up to [`REGISTRATION_PIPELINE`] batches under consecutive nonces, each round waited on until finalized;
 //! a report leaves the journal once its batch and every batch before it
 //! are finalized and successful (see [`submit_registrations`] for why the
 //! newest report of an identity always lands last). Audit batches go
@@ -25,17 +26,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use subxt::utils::{AccountId32, Static};
 use subxt_signer::sr25519::Keypair;
-use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
 
-/// Registration reports per `record_registrations` (the runtime's
-/// `MaxBatchSize` for the identity pallet).
-pub const REGISTRATION_BATCH: usize = 64;
 /// Registration batches sent together, under consecutive nonces that may
 /// share a block: 16 x 64 reports a round, each round waited on until
 /// finalized (some 1,000 reports per finality instead of 64).
 pub const REGISTRATION_PIPELINE: usize = 16;
-/// Audit records per `submit` (the audit pallet's `MaxBatchSize`).
-pub const AUDIT_BATCH: usize = 1024;
 /// How long an audit batch that is in a block may go unrecorded before it
 /// is taken for lost when the node cannot show that block (otherwise it is
 /// taken for lost, and sent again, as soon as the finalized head has
@@ -66,10 +62,33 @@ impl Default for SubmitOptions {
 /// some 16,000 records per finality (a few seconds) instead of 1024.
 pub const AUDIT_PIPELINE: usize = 16;
 
+/// The most items the chain takes in one batch, from its metadata
+/// constants: what the runtime's pallets are configured with, so that the
+/// bridge never copies them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BatchSizes {
+	/// Registration reports per `identity.record_registrations` (the
+	/// identity pallet's `MaxBatchSize`).
+	pub registrations: usize,
+	/// Audit records per `audit.submit` (the audit pallet's `MaxBatchSize`).
+	pub audit: usize,
+}
+
+/// The chain's batch limits at its current block.
+pub async fn batch_sizes(client: &Client) -> Result<BatchSizes, ChainError> {
+	let at = client.at_current_block().await.map_err(ChainError::subxt)?;
+	let constants = at.constants();
+	let registrations =
+		constants.entry(ims::constants().identity().max_batch_size()).map_err(ChainError::subxt)?;
+	let audit =
+		constants.entry(ims::constants().audit().max_batch_size()).map_err(ChainError::subxt)?;
+	Ok(BatchSizes { registrations: registrations as usize, audit: audit as usize })
+}
+
 /// Splits the oldest records into batches: runs of one realm with
-/// consecutive sequence numbers, at most [`AUDIT_BATCH`] each and
+/// consecutive sequence numbers, at most `size` each and
 /// [`AUDIT_PIPELINE`] in all. A gap in the numbering ends the last batch.
-fn batches(records: Vec<StoredRecord>) -> Vec<Vec<StoredRecord>> {
+fn batches(records: Vec<StoredRecord>, size: usize) -> Vec<Vec<StoredRecord>> {
 	let mut out: Vec<Vec<StoredRecord>> = Vec::new();
 	let mut expected = records.first().map(|r| r.sequence);
 	for record in records {
@@ -78,7 +97,7 @@ fn batches(records: Vec<StoredRecord>) -> Vec<Vec<StoredRecord>> {
 		}
 		expected = record.sequence.checked_add(1);
 		let joins = out.last().is_some_and(|batch: &Vec<StoredRecord>| {
-			batch.len() < AUDIT_BATCH && batch.last().map(|r| r.realm) == Some(record.realm)
+			batch.len() < size && batch.last().map(|r| r.realm) == Some(record.realm)
 		});
 		if joins {
 			if let Some(batch) = out.last_mut() {
@@ -110,14 +129,13 @@ async fn submit_registrations(
 	client: &Client,
 	journal: &Journal,
 	signer: &Keypair,
+	size: usize,
 ) -> Result<usize, ChainError> {
-	let reports = journal
-		.pending_registrations(REGISTRATION_BATCH * REGISTRATION_PIPELINE)
-		.map_err(ChainError::call)?;
+	let reports = journal.pending_registrations(size.saturating_mul(REGISTRATION_PIPELINE))?;
 	if reports.is_empty() {
 		return Ok(0);
 	}
-	let batches: Vec<_> = reports.chunks(REGISTRATION_BATCH).collect();
+	let batches: Vec<_> = reports.chunks(size.max(1)).collect();
 	let calls: Vec<_> = batches
 		.iter()
 		.map(|batch| {
@@ -132,7 +150,7 @@ async fn submit_registrations(
 	let landed = outcomes.iter().take_while(|outcome| outcome.is_ok()).count();
 	let done: Vec<_> = batches.iter().take(landed).flat_map(|batch| batch.iter()).collect();
 	if let Some((last, _)) = done.last() {
-		journal.confirm_registrations(last.saturating_add(1)).await.map_err(ChainError::call)?;
+		journal.confirm_registrations(last.saturating_add(1)).await?;
 	}
 	match outcomes.into_iter().nth(landed) {
 		Some(Err(e)) => Err(e),
@@ -160,7 +178,7 @@ async fn next_sequence_at(
 	account: &AccountId32,
 ) -> Result<u64, ChainError> {
 	let call = ims::runtime_apis().audit_api().next_sequence(*account);
-	at.runtime_apis().call(call).await.map_err(ChainError::call)
+	at.runtime_apis().call(call).await.map_err(ChainError::subxt)
 }
 
 /// One round of audit batches: what the finalized head has recorded leaves
@@ -173,16 +191,17 @@ async fn submit_audit(
 	signer: &Keypair,
 	metrics: &Metrics,
 	in_flight: &mut InFlight,
-	in_flight_timeout: Duration,
+	options: &SubmitOptions,
+	size: usize,
 ) -> Result<usize, ChainError> {
 	// An idle journal costs the node nothing: no runtime call to ask where
 	// to resume until there is something to send.
-	if journal.depth().map_err(ChainError::call)?.0 == 0 {
+	if journal.depth()?.0 == 0 {
 		in_flight.clear();
 		return Ok(0);
 	}
 	let account: AccountId32 = signer.public_key().into();
-	let finalized = client.at_current_block().await.map_err(ChainError::call)?;
+	let finalized = client.at_current_block().await.map_err(ChainError::subxt)?;
 	let recorded = next_sequence_at(&finalized, &account).await?;
 	while let Some(sent) = in_flight.front() {
 		if sent.end > recorded {
@@ -192,7 +211,7 @@ async fn submit_audit(
 		metrics.batch_latency.observe(sent.at.elapsed().as_secs_f64());
 		in_flight.pop_front();
 	}
-	journal.confirm_audit(recorded).await.map_err(ChainError::call)?;
+	journal.confirm_audit(recorded).await?;
 	// A batch in a block is not checked for success: its block is final,
 	// or was retracted, once the finalized head reaches its number, so
 	// unrecorded then it failed, and it and everything after it go again
@@ -202,7 +221,7 @@ async fn submit_audit(
 			oldest.number = client.at_block(oldest.block).await.ok().map(|at| at.block_number());
 		}
 		let passed = oldest.number.is_some_and(|number| number <= finalized.block_number());
-		if passed || oldest.at.elapsed() > in_flight_timeout {
+		if passed || oldest.at.elapsed() > options.in_flight_timeout {
 			tracing::warn!(
 				from = recorded,
 				"audit batches in blocks but not recorded by the finalized head; sending them again"
@@ -213,9 +232,8 @@ async fn submit_audit(
 	}
 	// The next round follows the batches in best blocks.
 	let from = in_flight.back().map_or(recorded, |sent| sent.end.max(recorded));
-	let pending =
-		journal.pending_audit_from(from, AUDIT_BATCH * AUDIT_PIPELINE).map_err(ChainError::call)?;
-	let batches = batches(pending);
+	let pending = journal.pending_audit_from(from, size.saturating_mul(AUDIT_PIPELINE))?;
+	let batches = batches(pending, size);
 	let mut calls = Vec::with_capacity(batches.len());
 	for batch in &batches {
 		let (Some(first), Some(realm)) =
@@ -230,7 +248,7 @@ async fn submit_audit(
 			.map(|r| {
 				FrontRecord::<AccountId32>::decode(&mut r.record.encode().as_slice())
 					.map(Static)
-					.map_err(ChainError::call)
+					.map_err(ChainError::Codec)
 			})
 			.collect::<Result<Vec<_>, _>>()?;
 		calls.push(ims::transactions().audit().submit(
@@ -264,14 +282,14 @@ async fn submit_audit(
 	Ok(count)
 }
 
-/// Runs `round` until `shutdown` turns true: again at once after a round
+/// Runs `round` until `shutdown` is cancelled: again at once after a round
 /// that sent something, after [`IDLE_POLL`] after one that did not, with
 /// backoff after a failure.
 async fn drain<F, Fut>(
 	what: &str,
 	failures: prometheus::IntCounter,
 	mut round: F,
-	mut shutdown: watch::Receiver<bool>,
+	shutdown: CancellationToken,
 ) where
 	F: FnMut() -> Fut,
 	Fut: std::future::Future<Output = Result<usize, ChainError>>,
@@ -280,7 +298,7 @@ async fn drain<F, Fut>(
 	loop {
 		let outcome = tokio::select! {
 			outcome = round() => outcome,
-			_ = shutdown.changed() => return,
+			_ = shutdown.cancelled() => return,
 		};
 		let pause = match outcome {
 			Ok(0) => {
@@ -302,12 +320,31 @@ async fn drain<F, Fut>(
 		};
 		tokio::select! {
 			_ = tokio::time::sleep(pause) => {},
-			_ = shutdown.changed() => return,
+			_ = shutdown.cancelled() => return,
 		}
 	}
 }
 
-/// Submits the journal's contents until `shutdown` turns true: registration
+/// The chain's batch sizes, asked again with backoff until the node answers;
+/// `None` at shutdown.
+async fn read_batch_sizes(client: &Client, shutdown: &CancellationToken) -> Option<BatchSizes> {
+	let mut backoff = Duration::from_millis(200);
+	loop {
+		match batch_sizes(client).await {
+			Ok(sizes) => return Some(sizes),
+			Err(e) => {
+				tracing::warn!(error = %e, retry_in = ?backoff, "cannot read the chain's batch sizes")
+			},
+		}
+		tokio::select! {
+			_ = tokio::time::sleep(backoff) => {},
+			_ = shutdown.cancelled() => return None,
+		}
+		backoff = (backoff * 2).min(Duration::from_secs(10));
+	}
+}
+
+/// Submits the journal's contents until `shutdown` is cancelled: registration
 /// reports and audit records side by side. Failures are logged and retried
 /// with backoff; nothing leaves the journal unless it is finalized.
 pub async fn submit(
@@ -316,12 +353,18 @@ pub async fn submit(
 	signer: Keypair,
 	metrics: Arc<Metrics>,
 	options: SubmitOptions,
-	shutdown: watch::Receiver<bool>,
+	shutdown: CancellationToken,
 ) {
+	let Some(sizes) = read_batch_sizes(&client, &shutdown).await else { return };
+	tracing::info!(
+		registrations = sizes.registrations,
+		audit = sizes.audit,
+		"batch sizes of the chain"
+	);
 	let registrations = drain(
 		"registration reports",
 		metrics.submission_failures.with_label_values(&["registrations"]),
-		|| submit_registrations(&client, &journal, &signer),
+		|| submit_registrations(&client, &journal, &signer, sizes.registrations),
 		shutdown.clone(),
 	);
 	// Only the audit loop uses it; the lock just lets its rounds borrow it.
@@ -337,14 +380,14 @@ pub async fn submit(
 				&signer,
 				&metrics,
 				&mut in_flight,
-				options.in_flight_timeout,
+				&options,
+				sizes.audit,
 			)
 			.await
 		},
 		shutdown.clone(),
 	);
 	let depths = async {
-		let mut stop = shutdown.clone();
 		loop {
 			if let Ok((audit, registrations)) = journal.depth() {
 				metrics.audit_queue.set(audit as i64);
@@ -352,7 +395,7 @@ pub async fn submit(
 			}
 			tokio::select! {
 				_ = tokio::time::sleep(IDLE_POLL) => {},
-				_ = stop.changed() => return,
+				_ = shutdown.cancelled() => return,
 			}
 		}
 	};
@@ -394,20 +437,20 @@ mod tests {
 			stored(10, 1),
 			stored(11, 1),
 		];
-		assert_eq!(sequences(&batches(records)), vec![vec![5, 6], vec![7], vec![8]]);
-		assert!(batches(Vec::new()).is_empty());
+		assert_eq!(sequences(&batches(records, 1024)), vec![vec![5, 6], vec![7], vec![8]]);
+		assert!(batches(Vec::new(), 1024).is_empty());
 		// Full batches, then the rest.
 		let many: Vec<StoredRecord> = (0..3000).map(|s| stored(s, 1)).collect();
-		let split = batches(many);
+		let split = batches(many, 1024);
 		assert_eq!(split.iter().map(Vec::len).collect::<Vec<_>>(), vec![1024, 1024, 952]);
 		assert_eq!(split[1][0].sequence, 1024);
 		// At most AUDIT_PIPELINE batches.
 		let alternating: Vec<StoredRecord> = (0..100).map(|s| stored(s, (s % 2) as u32)).collect();
-		let split = batches(alternating);
+		let split = batches(alternating, 1024);
 		assert_eq!(split.len(), AUDIT_PIPELINE);
 		assert_eq!(sequences(&split).concat(), (0..AUDIT_PIPELINE as u64).collect::<Vec<_>>());
 		let lots: Vec<StoredRecord> =
-			(0..(AUDIT_BATCH * AUDIT_PIPELINE + 5) as u64).map(|s| stored(s, 1)).collect();
-		assert_eq!(batches(lots).concat().len(), AUDIT_BATCH * AUDIT_PIPELINE);
+			(0..(1024 * AUDIT_PIPELINE + 5) as u64).map(|s| stored(s, 1)).collect();
+		assert_eq!(batches(lots, 1024).concat().len(), 1024 * AUDIT_PIPELINE);
 	}
 }

@@ -1,17 +1,24 @@
 //! The Cx handlers against a real vault and journal, with the index filled
 //! as the chain follower would fill it.
 
-use super::*;
-use crate::auth::milenage::Milenage;
-use crate::diameter::dict::APP_CX;
-use crate::index::{ImpiEntry, Update};
-use crate::journal::Record;
-use crate::vault::{AkaSecret, DigestSecret, PrivateIdentity, VaultKey};
+use super::{assignment, authorization_type, name, Cx, CxConfig};
+use crate::auth::{self, milenage::Milenage};
+use crate::diameter::codec::{Avp, Message};
+use crate::diameter::dict::{avp, command, experimental, result, APP_CX, VENDOR_3GPP};
+use crate::diameter::peer::{Application, LocalIdentity, PeerInfo};
+use crate::index::{ImpiEntry, Index, Update};
+use crate::journal::{Journal, Record};
+use crate::metrics::Metrics;
+use crate::pseudonym::Kind;
+use crate::vault::{AkaSecret, DigestSecret, PrivateIdentity, Subscriber, Vault, VaultKey};
+use ims_primitives::audit::{Activity, Peer};
 use ims_primitives::{
-	ApplicationServer, AuthSchemes, DefaultHandling, IfcView, ImpuKind, ImpuView,
-	PublicIdentityView,
+	ApplicationServer, AuthScheme, AuthSchemes, DefaultHandling, IfcView, ImpuId, ImpuKind,
+	ImpuView, ProfilePart, PublicIdentityView, RealmId, RegistrationState, RegistrationView,
+	ServerAssignmentView, Subject, Token,
 };
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 const K: [u8; 16] = [
 	0x46, 0x5b, 0x5c, 0xe8, 0xb1, 0x99, 0xb4, 0x9f, 0xaa, 0x5f, 0x0a, 0x2e, 0xe2, 0x38, 0xa6, 0xbc,

@@ -1,0 +1,177 @@
+//! Configuration checks: every mistake reported at once, with its key.
+
+use super::*;
+
+fn write_secret(dir: &Path, name: &str, text: &str) {
+	let path = dir.join(name);
+	std::fs::write(&path, text).unwrap();
+	#[cfg(unix)]
+	{
+		use std::os::unix::fs::PermissionsExt;
+		std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+	}
+}
+
+const GOOD: &str = r#"
+[diameter]
+listen = "127.0.0.1:3868"
+origin_host = "hss.ims.test"
+origin_realm = "ims.test"
+
+[[diameter.peers]]
+origin_host = "scscf.ims.test"
+addresses = ["127.0.0.1"]
+
+[cx]
+scscf_name = "sip:scscf.ims.test:6060"
+
+[chain]
+url = "ws://127.0.0.1:9944"
+signer_file = "signer"
+
+[vault]
+path = "vault.redb"
+key_file = "vault.key"
+
+[journal]
+path = "journal.redb"
+
+[metrics]
+listen = "127.0.0.1:9615"
+"#;
+
+#[test]
+fn a_good_file_loads_with_relative_paths_resolved() {
+	let dir = tempfile::tempdir().unwrap();
+	write_secret(dir.path(), "signer", "//Alice\n");
+	write_secret(dir.path(), "vault.key", &"11".repeat(32));
+	std::fs::write(dir.path().join("bridge.toml"), GOOD).unwrap();
+	let config = Config::load(&dir.path().join("bridge.toml")).unwrap();
+	assert_eq!(config.listen, "127.0.0.1:3868".parse().unwrap());
+	assert_eq!(config.local.host_ip, "127.0.0.1".parse::<IpAddr>().unwrap());
+	assert_eq!(config.vault_path, dir.path().join("vault.redb"));
+	assert_eq!(config.signer.as_str(), "//Alice");
+	assert_eq!(config.policy.allowed.len(), 1);
+	assert_eq!(config.metrics, Some("127.0.0.1:9615".parse().unwrap()));
+	assert_eq!(config.cx.max_auth_items, 5);
+	assert_eq!(config.journal_sync, crate::journal::Sync::WithAnswer);
+	assert_eq!(config.admin_socket, dir.path().join("ims-bridge.sock"));
+	let strict = GOOD
+		.replace("path = \"journal.redb\"", "path = \"journal.redb\"\nsync = \"before-answer\"");
+	std::fs::write(dir.path().join("strict.toml"), strict).unwrap();
+	let config = Config::load(&dir.path().join("strict.toml")).unwrap();
+	assert_eq!(config.journal_sync, crate::journal::Sync::BeforeAnswer);
+}
+
+#[test]
+fn the_flush_interval_is_checked() {
+	let dir = tempfile::tempdir().unwrap();
+	write_secret(dir.path(), "signer", "//Alice\n");
+	write_secret(dir.path(), "vault.key", &"11".repeat(32));
+	let load = |journal: &str| {
+		let text =
+			GOOD.replace("path = \"journal.redb\"", &format!("path = \"journal.redb\"\n{journal}"));
+		std::fs::write(dir.path().join("bridge.toml"), text).unwrap();
+		Config::load(&dir.path().join("bridge.toml"))
+	};
+	let interval = |journal: &str| load(journal).unwrap().journal_flush_interval;
+	assert_eq!(interval(""), crate::journal::DEFAULT_FLUSH_INTERVAL);
+	assert_eq!(interval("flush_interval_ms = 5"), Duration::from_millis(5));
+	assert_eq!(
+		interval("sync = \"with-answer\"\nflush_interval_ms = 1000"),
+		Duration::from_secs(1)
+	);
+	for (bad, said) in [
+		("flush_interval_ms = 0", "0 is not between 1 and 1000"),
+		("flush_interval_ms = 1001", "1001 is not between 1 and 1000"),
+		("flush_interval_ms = -5", "flush_interval_ms"),
+		("flush_interval_ms = \"fast\"", "flush_interval_ms"),
+		("sync = \"before-answer\"\nflush_interval_ms = 5", "applies only with sync"),
+	] {
+		let err = load(bad).err().unwrap().to_string();
+		assert!(err.contains(said), "{bad}: {err}");
+	}
+}
+
+#[test]
+fn the_vault_cache_is_sized_in_subscriptions() {
+	let dir = tempfile::tempdir().unwrap();
+	write_secret(dir.path(), "signer", "//Alice\n");
+	write_secret(dir.path(), "vault.key", &"11".repeat(32));
+	let load = |text: String| {
+		std::fs::write(dir.path().join("bridge.toml"), text).unwrap();
+		Config::load(&dir.path().join("bridge.toml"))
+	};
+	let with = |value: &str| {
+		GOOD.replace("key_file = \"vault.key\"", &format!("key_file = \"vault.key\"\n{value}"))
+	};
+	assert_eq!(load(GOOD.into()).unwrap().vault_cache, crate::vault::DEFAULT_CACHE_SUBSCRIBERS);
+	assert_eq!(load(with("cache_subscribers = 0")).unwrap().vault_cache, 0);
+	assert_eq!(load(with("cache_subscribers = 5000")).unwrap().vault_cache, 5000);
+	for bad in ["cache_subscribers = -1", "cache_subscribers = \"many\"", "cache_subscribers = 1e9"]
+	{
+		let err = load(with(bad)).err().unwrap().to_string();
+		assert!(err.contains("cache_subscribers"), "{bad}: {err}");
+	}
+}
+
+#[test]
+fn every_mistake_is_reported_at_once() {
+	let dir = tempfile::tempdir().unwrap();
+	let bad = GOOD
+		.replace("127.0.0.1:3868", "nowhere")
+		.replace(
+			"addresses = [\"127.0.0.1\"]",
+			"addresses = [\"localhost\"]\nserver_name = \"scscf.ims.test\"",
+		)
+		.replace("sip:scscf.ims.test:6060", "scscf.ims.test")
+		.replace("ws://127.0.0.1:9944", "http://127.0.0.1:9933");
+	std::fs::write(dir.path().join("bridge.toml"), bad).unwrap();
+	let errors = Config::load(&dir.path().join("bridge.toml")).err().unwrap().0;
+	let text = errors.join("\n");
+	for key in [
+		"diameter.listen",
+		"diameter.peers[0].addresses",
+		"diameter.peers[0].server_name",
+		"cx.scscf_name",
+		"chain.url",
+		"chain.signer_file",
+		"vault.key_file",
+	] {
+		assert!(text.contains(key), "{key} not reported in:\n{text}");
+	}
+}
+
+#[test]
+fn unknown_keys_and_missing_sections_are_refused() {
+	let dir = tempfile::tempdir().unwrap();
+	std::fs::write(dir.path().join("a.toml"), GOOD.replace("[journal]", "[jornal]")).unwrap();
+	let err = Config::load(&dir.path().join("a.toml")).err().unwrap().to_string();
+	assert!(err.contains("jornal") || err.contains("journal"), "{err}");
+	std::fs::write(dir.path().join("b.toml"), GOOD.replace("origin_realm", "origin_relm")).unwrap();
+	let err = Config::load(&dir.path().join("b.toml")).err().unwrap().to_string();
+	assert!(err.contains("origin_relm"), "{err}");
+	let never =
+		GOOD.replace("path = \"journal.redb\"", "path = \"journal.redb\"\nsync = \"never\"");
+	std::fs::write(dir.path().join("c.toml"), never).unwrap();
+	let err = Config::load(&dir.path().join("c.toml")).err().unwrap().to_string();
+	assert!(err.contains("never") && err.contains("with-answer"), "{err}");
+	let err = Config::load(&dir.path().join("missing.toml")).err().unwrap().to_string();
+	assert!(err.contains("missing.toml"), "{err}");
+}
+
+#[test]
+fn secrets_readable_by_others_are_refused() {
+	let dir = tempfile::tempdir().unwrap();
+	write_secret(dir.path(), "vault.key", &"11".repeat(32));
+	std::fs::write(dir.path().join("signer"), "//Alice").unwrap();
+	#[cfg(unix)]
+	{
+		use std::os::unix::fs::PermissionsExt;
+		std::fs::set_permissions(dir.path().join("signer"), std::fs::Permissions::from_mode(0o644))
+			.unwrap();
+		std::fs::write(dir.path().join("bridge.toml"), GOOD).unwrap();
+		let err = Config::load(&dir.path().join("bridge.toml")).err().unwrap().to_string();
+		assert!(err.contains("chain.signer_file") && err.contains("chmod 600"), "{err}");
+	}
+}

@@ -1,0 +1,254 @@
+//! The Cx application: UAR, MAR, SAR and LIR answered like an HSS (3GPP TS
+//! 29.228 section 6, TS 29.229), from the index of finalized chain state and
+//! the vault, never from the network; RTR sent when the chain bars or
+//! removes a registered identity.
+//!
+//! One module per command, as a Diameter server's handlers are usually laid
+//! out: [`uar`], [`mar`], [`sar`], [`lir`] decide an [`Outcome`] from the
+//! request, [`outcome`] records it and builds the answer, [`rtr`] sends
+//! Registration-Termination-Requests and retries them. Every request leaves
+//! an audit record in the journal before its answer is sent (records about
+//! identities the vault does not know use an unlinkable pseudonym); SARs
+//! that change registration state also leave a registration report for the
+//! chain, and the new state stands in the index at once. See
+//! `docs/rtr.md` for how a barring reaches the S-CSCF.
+
+mod lir;
+mod mar;
+mod outcome;
+mod rtr;
+mod sar;
+mod uar;
+
+pub use mar::sip_digest_item;
+pub use outcome::experimental_result;
+pub use rtr::{retry_terminations, Termination};
+pub use sar::assignment;
+pub use uar::authorization_type;
+
+use crate::diameter::codec::Message;
+use crate::diameter::dict::{avp, command, experimental};
+use crate::diameter::peer::{error_answer, Application, LocalIdentity, PeerInfo};
+use crate::index::Index;
+use crate::journal::Journal;
+use crate::metrics::Metrics;
+use crate::pseudonym::Kind;
+use crate::vault::{Directory, Vault};
+use ims_primitives::audit::Activity;
+use ims_primitives::{ImpuId, Name, RealmId, ServerAssignmentView, Subject};
+use outcome::{Code, Outcome, Refusal};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+/// How the bridge answers, beyond what the chain says.
+#[derive(Clone, Debug)]
+pub struct CxConfig {
+	/// The S-CSCF a UAA names for a first registration, and a LIA for an
+	/// unregistered identity with services; without one the I-CSCF gets
+	/// Server-Capabilities and selects an S-CSCF itself.
+	pub scscf_name: Option<String>,
+	/// Answer Digest-MD5 with the plaintext password (for S-CSCFs that need
+	/// it); otherwise Digest-MD5 requests get SIP Digest (HA1) or 5006.
+	pub digest_md5: bool,
+	/// Most authentication vectors given in one MAA.
+	pub max_auth_items: u32,
+	/// S-CSCFs by SIP name (Server-Name) and Diameter Origin-Host, known
+	/// before they send a SAR (`server_name` of `[[diameter.peers]]`).
+	pub scscf_peers: Vec<(String, String)>,
+}
+
+impl Default for CxConfig {
+	fn default() -> Self {
+		CxConfig { scscf_name: None, digest_md5: false, max_auth_items: 5, scscf_peers: Vec::new() }
+	}
+}
+
+/// The Cx application.
+pub struct Cx {
+	local: LocalIdentity,
+	config: CxConfig,
+	index: Arc<Index>,
+	vault: Arc<Vault>,
+	journal: Journal,
+	metrics: Arc<Metrics>,
+	/// Who serves each identity this bridge saw registered, by its SAR: what
+	/// an RTR needs when the chain bars or removes it.
+	served: Mutex<HashMap<ImpuId, Arc<Served>>>,
+	/// S-CSCF SIP names (Server-Name) and the Diameter peers that use them,
+	/// from the configuration and from SARs: where an RTR goes for an
+	/// identity the chain holds registered but no SAR of this process named
+	/// (registered before a restart).
+	scscf_peers: Mutex<HashMap<String, String>>,
+}
+
+/// An implicit set registered at an S-CSCF, as its SAR named it.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Served {
+	/// The registered public identity, in clear.
+	pub impu: String,
+	/// The private identity, in clear.
+	pub impi: String,
+	/// The S-CSCF's Diameter Origin-Host.
+	pub peer: String,
+	/// Its realm.
+	pub realm: RealmId,
+	/// Every member of the implicit set.
+	pub members: Vec<ImpuId>,
+	/// The S-CSCF's SIP name (Server-Name).
+	pub scscf: String,
+}
+
+/// A known subscriber's identities, resolved.
+struct Known {
+	directory: Arc<Directory>,
+	impu: ImpuId,
+	view: Arc<ServerAssignmentView>,
+}
+
+fn name(text: &str) -> Name {
+	Name::truncate_from(text.as_bytes().to_vec())
+}
+
+fn now_ms() -> u64 {
+	SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+}
+
+/// Every identity of the implicit set of a view (itself first).
+fn members(view: &ServerAssignmentView) -> Vec<ImpuId> {
+	let mut out = vec![view.impu.impu];
+	for identity in view.profiles.iter().flat_map(|p| p.identities.iter()) {
+		if !out.contains(&identity.impu) {
+			out.push(identity.impu);
+		}
+	}
+	out
+}
+
+/// A lock that a panicking holder left poisoned is still used: every map
+/// behind one is consistent after each single insert or remove.
+fn locked<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+	mutex.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Cx {
+	/// The application over an index, a vault and a journal.
+	pub fn new(
+		local: LocalIdentity,
+		config: CxConfig,
+		index: Arc<Index>,
+		vault: Arc<Vault>,
+		journal: Journal,
+		metrics: Arc<Metrics>,
+	) -> Self {
+		let scscf_peers = config.scscf_peers.iter().cloned().collect();
+		Cx {
+			local,
+			config,
+			index,
+			vault,
+			journal,
+			metrics,
+			served: Default::default(),
+			scscf_peers: Mutex::new(scscf_peers),
+		}
+	}
+
+	/// The realm to record an unknown identity's request in: the one the
+	/// request is for, or our own.
+	fn realm_for(&self, request: &Message) -> Option<RealmId> {
+		let destination = request.optional_utf8(&avp::DESTINATION_REALM).ok().flatten();
+		destination
+			.and_then(|d| self.index.realm(d))
+			.or_else(|| self.index.realm(&self.local.origin_realm))
+	}
+
+	/// The outcome of a request about an identity the vault does not hold:
+	/// 5001, audited under an unlinkable pseudonym.
+	fn unknown(
+		&self,
+		request: &Message,
+		kind: Kind,
+		identity: &str,
+		activity: Activity,
+	) -> Outcome {
+		let pseudonym = ImpuId::from(self.vault.unknown_pseudonym(kind, identity));
+		let subject = match kind {
+			Kind::Impi => Subject::Impi(pseudonym),
+			_ => Subject::Impu(pseudonym),
+		};
+		let audit = self.realm_for(request).map(|realm| (realm, subject, activity));
+		Outcome::fail(Code::Experimental(experimental::ERROR_USER_UNKNOWN), audit)
+	}
+
+	/// Finds a public identity: in the vault (its pseudonym), then in the
+	/// index.
+	fn find_impu(&self, impu: &str) -> Result<Option<Known>, Refusal> {
+		let directory = self.vault.directory_of(Kind::Impu, impu)?;
+		let Some(directory) = directory else { return Ok(None) };
+		// None when the subscription changed between the look-up and the
+		// read: the identity is no longer in it.
+		let Some(id) = directory.pseudonym(Kind::Impu, impu).map(ImpuId::from) else {
+			return Ok(None);
+		};
+		Ok(self.index.impu(&id).map(|view| Known { directory, impu: id, view }))
+	}
+
+	/// Checks that `impi` belongs to the same subscription as a known IMPU
+	/// and is linked to it: `Err(code)` with 5001 or 5002 otherwise.
+	fn check_impi(&self, known: &Known, impi: &str) -> Result<ImpuId, u32> {
+		let Some(id) = known.directory.pseudonym(Kind::Impi, impi).map(ImpuId::from) else {
+			// Another subscription's IMPI: identities don't match.
+			return match self.vault.handle_of(Kind::Impi, impi) {
+				Ok(Some(_)) => Err(experimental::ERROR_IDENTITIES_DONT_MATCH),
+				_ => Err(experimental::ERROR_USER_UNKNOWN),
+			};
+		};
+		if self.index.impi(&id).is_none() {
+			return Err(experimental::ERROR_USER_UNKNOWN);
+		}
+		if !known.view.associated_impis.contains(&id) {
+			return Err(experimental::ERROR_IDENTITIES_DONT_MATCH);
+		}
+		Ok(id)
+	}
+
+	/// The outcome of one request, by its command.
+	async fn decide(&self, request: &Message) -> Result<Outcome, Refusal> {
+		request.required_utf8(&avp::SESSION_ID)?;
+		match request.header.command {
+			command::USER_AUTHORIZATION => self.uar(request),
+			command::MULTIMEDIA_AUTH => self.mar(request).await,
+			command::SERVER_ASSIGNMENT => self.sar(request),
+			command::LOCATION_INFO => self.lir(request),
+			other => Err(Refusal::NotCx(other)),
+		}
+	}
+}
+
+impl Application for Cx {
+	async fn handle(&self, peer: &PeerInfo, request: Message) -> Message {
+		let started = Instant::now();
+		let command = request.header.command;
+		let answer = match self.decide(&request).await {
+			Ok(outcome) => self.finish(peer, &request, outcome).await,
+			Err(Refusal::Avp(e)) => error_answer(
+				&self.local,
+				&request.header,
+				request.find(&avp::SESSION_ID),
+				e.result_code(),
+				Some(e.failed_avp()),
+				&e.to_string(),
+			),
+			Err(e) => {
+				tracing::error!(command, error = %e, "Cx request failed");
+				self.internal_error(&request)
+			},
+		};
+		self.metrics.observe(command, outcome::answer_code(&answer), started.elapsed());
+		answer
+	}
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,319 @@
+//! One connection's state machine (RFC 6733 section 5.6, responder side):
+//! `Wait-CER` until a CER is accepted, then `Open` until DPR, the peer
+//! closing, the idle timeout, a frame that cannot be delimited, or our own
+//! shutdown (DPR sent, then DPA awaited). Each event has a function of its
+//! own; each returns `Some(Closed)` when the connection ends.
+
+use super::answers::{
+	capabilities_exchange, disconnect_request, error_answer, refuse, watchdog_or_disconnect_answer,
+};
+use super::bucket::Bucket;
+use super::peers::{PeerHandle, Peers, Pending};
+use super::{Application, Closed, Context, PeerInfo};
+use crate::diameter::codec::{FrameError, Message};
+use crate::diameter::connection::{self, Connection, Inbound, Outbox, ReadEnd};
+use crate::diameter::dict::{avp, command, result};
+use crate::diameter::DecodeError;
+use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+/// How long the writer may take to send what is queued once the
+/// connection ends.
+const WRITER_GRACE: Duration = Duration::from_secs(2);
+
+/// Serves one connection until it closes. `shutdown` starts a graceful
+/// disconnect: DPR, wait for DPA (or close), then return. Requests in
+/// flight are answered before it returns.
+pub async fn serve<S, A>(
+	stream: S,
+	address: SocketAddr,
+	ctx: Arc<Context<A>>,
+	shutdown: CancellationToken,
+) -> Closed
+where
+	S: AsyncRead + AsyncWrite + Send + 'static,
+	A: Application,
+{
+	let (reader, writer) = tokio::io::split(stream);
+	let (outbox, writer_task) = connection::spawn_writer(writer);
+	let mut connection = Connection::new(reader, ctx.policy.max_message);
+	let mut session = Session::new(ctx, address, outbox);
+	let closed = session.run(&mut connection, &shutdown).await;
+	session.end(&closed).await;
+	drop(session);
+	let _ = tokio::time::timeout(WRITER_GRACE, writer_task).await;
+	closed
+}
+
+/// What one connection knows of itself.
+struct Session<A> {
+	ctx: Arc<Context<A>>,
+	address: SocketAddr,
+	/// The connection's number, unique in this process.
+	number: u64,
+	outbox: Outbox,
+	/// Our requests (RTR) awaiting an answer on this connection.
+	pending: Pending,
+	bucket: Bucket,
+	/// Requests whose answers wait on something (a durable append, a vault
+	/// write), answered in tasks of their own.
+	handlers: JoinSet<()>,
+	/// The peer, once its CER was accepted (`Open`); `None` in `Wait-CER`.
+	peer: Option<PeerInfo>,
+	/// Our DPR is out: the DPA, or the peer closing, ends the connection.
+	dpr_sent: bool,
+}
+
+impl<A: Application> Session<A> {
+	fn new(ctx: Arc<Context<A>>, address: SocketAddr, outbox: Outbox) -> Self {
+		let number = ctx.connections.fetch_add(1, Ordering::Relaxed);
+		let bucket = Bucket::new(ctx.policy.requests_per_second, ctx.policy.burst);
+		Session {
+			ctx,
+			address,
+			number,
+			outbox,
+			pending: Default::default(),
+			bucket,
+			handlers: JoinSet::new(),
+			peer: None,
+			dpr_sent: false,
+		}
+	}
+
+	/// Handles what arrives until the connection ends.
+	async fn run<R: AsyncRead + Unpin>(
+		&mut self,
+		connection: &mut Connection<R>,
+		shutdown: &CancellationToken,
+	) -> Closed {
+		loop {
+			if let Some(closed) = self.on_buffered(connection).await {
+				return closed;
+			}
+			while self.handlers.try_join_next().is_some() {}
+			tokio::select! {
+				read = connection.fill(self.ctx.policy.idle_timeout) => {
+					if let Err(end) = read {
+						return match end {
+							ReadEnd::Idle => Closed::Idle,
+							ReadEnd::Closed => Closed::ByPeer,
+							ReadEnd::Io(e) => Closed::Io(e),
+						};
+					}
+				},
+				_ = shutdown.cancelled(), if !self.dpr_sent => {
+					if let Some(closed) = self.on_shutdown().await {
+						return closed;
+					}
+				},
+			}
+		}
+	}
+
+	/// Every complete frame in the buffer, in order.
+	async fn on_buffered<R: AsyncRead + Unpin>(
+		&mut self,
+		connection: &mut Connection<R>,
+	) -> Option<Closed> {
+		loop {
+			let closed = match connection.next_buffered() {
+				Ok(None) => return None,
+				Err(e) => Some(self.on_undelimited(connection, e).await),
+				Ok(Some(Inbound::Malformed(e))) => self.on_malformed(e).await,
+				Ok(Some(Inbound::Message(message))) if !message.header.is_request() => {
+					self.on_answer(message)
+				},
+				Ok(Some(Inbound::Message(message))) => self.on_request(message).await,
+			};
+			if closed.is_some() {
+				return closed;
+			}
+		}
+	}
+
+	/// A frame that cannot be delimited: an error answer when a request's
+	/// header is there, then the connection closes.
+	async fn on_undelimited<R: AsyncRead + Unpin>(
+		&mut self,
+		connection: &Connection<R>,
+		e: FrameError,
+	) -> Closed {
+		tracing::warn!(address = %self.address, error = %e, "unreadable Diameter frame; closing");
+		if let Some(header) = connection.request_header() {
+			let local = &self.ctx.local;
+			let answer = error_answer(local, &header, None, e.result_code(), None, &e.to_string());
+			self.outbox.send(&answer).await;
+		}
+		Closed::Framing(e)
+	}
+
+	/// A delimited frame that does not decode: an error answer to a
+	/// request; before CER, the connection closes.
+	async fn on_malformed(&mut self, e: DecodeError) -> Option<Closed> {
+		tracing::warn!(address = %self.address, reason = %e.reason, "malformed Diameter message");
+		if e.header.is_request() {
+			let local = &self.ctx.local;
+			let failed = e.failed.clone();
+			let answer = error_answer(local, &e.header, None, e.result_code, failed, &e.reason);
+			self.outbox.send(&answer).await;
+		}
+		self.peer.is_none().then_some(Closed::NoCapabilitiesExchange)
+	}
+
+	/// An answer: to one of our requests, or the DPA to our DPR.
+	fn on_answer(&mut self, message: Message) -> Option<Closed> {
+		let header = message.header;
+		let waiting =
+			self.pending.lock().unwrap_or_else(|p| p.into_inner()).remove(&header.hop_by_hop);
+		match waiting {
+			Some(tx) => {
+				let _ = tx.send(message);
+				None
+			},
+			None if header.command == command::DISCONNECT_PEER && self.dpr_sent => {
+				Some(Closed::Shutdown)
+			},
+			None => {
+				tracing::debug!(address = %self.address, command = header.command, "unexpected answer dropped");
+				None
+			},
+		}
+	}
+
+	/// A request, by the connection's state and its command.
+	async fn on_request(&mut self, message: Message) -> Option<Closed> {
+		let Some(peer) = self.peer.clone() else { return self.on_cer(message).await };
+		match message.header.command {
+			command::DEVICE_WATCHDOG => {
+				self.on_watchdog_or_disconnect(&message).await;
+				None
+			},
+			command::DISCONNECT_PEER => {
+				self.on_watchdog_or_disconnect(&message).await;
+				Some(Closed::Disconnected)
+			},
+			command::CAPABILITIES_EXCHANGE => {
+				self.on_second_cer(&message).await;
+				None
+			},
+			_ => {
+				self.on_application_request(peer, message).await;
+				None
+			},
+		}
+	}
+
+	/// In `Wait-CER`: a CER opens the connection if the peer is allowed and
+	/// offers Cx; anything else closes it.
+	async fn on_cer(&mut self, cer: Message) -> Option<Closed> {
+		if cer.header.command != command::CAPABILITIES_EXCHANGE {
+			let command = cer.header.command;
+			tracing::warn!(address = %self.address, command, "request before CER; closing");
+			return Some(Closed::NoCapabilitiesExchange);
+		}
+		let (answer, accepted) = capabilities_exchange(&self.ctx, &cer, self.address);
+		self.outbox.send(&answer).await;
+		match accepted {
+			Ok(info) => {
+				tracing::info!(address = %self.address, origin_host = %info.origin_host, "Diameter peer connected");
+				let handle = PeerHandle {
+					connection: self.number,
+					out: self.outbox.clone(),
+					pending: self.pending.clone(),
+				};
+				self.peers().register(&info.origin_host, handle);
+				self.peer = Some(info);
+				None
+			},
+			Err(code) => Some(Closed::Refused(code)),
+		}
+	}
+
+	/// DWR or DPR: success and who we are.
+	async fn on_watchdog_or_disconnect(&mut self, request: &Message) {
+		let answer = watchdog_or_disconnect_answer(&self.ctx.local, &request.header);
+		self.outbox.send(&answer).await;
+	}
+
+	/// A second CER on an open connection is refused.
+	async fn on_second_cer(&mut self, cer: &Message) {
+		let answer = error_answer(
+			&self.ctx.local,
+			&cer.header,
+			None,
+			result::UNABLE_TO_COMPLY,
+			None,
+			"capabilities already exchanged on this connection",
+		);
+		self.outbox.send(&answer).await;
+	}
+
+	/// A request for the application: refused if it is not one we serve or
+	/// the peer is over its rate, otherwise answered.
+	async fn on_application_request(&mut self, peer: PeerInfo, message: Message) {
+		let local = &self.ctx.local;
+		let refusal = refuse(local, &message).or_else(|| {
+			(!self.bucket.take()).then(|| {
+				error_answer(
+					local,
+					&message.header,
+					message.find(&avp::SESSION_ID),
+					result::TOO_BUSY,
+					None,
+					"request rate above the peer's limit",
+				)
+			})
+		});
+		if let Some(answer) = refusal {
+			self.outbox.send(&answer).await;
+			return;
+		}
+		let ctx = self.ctx.clone();
+		let outbox = self.outbox.clone();
+		let mut answering = Box::pin(async move {
+			let answer = ctx.app.handle(&peer, message).await;
+			outbox.send(&answer).await;
+		});
+		// Most answers need no wait (nothing but memory and a write into
+		// the journal's file): they go out from this task, with no hand-off
+		// to another. Those that wait (a durable append, a vault write)
+		// carry on in a task of their own, so that the requests behind them
+		// are read.
+		if futures::poll!(answering.as_mut()).is_pending() {
+			self.handlers.spawn(answering);
+		}
+	}
+
+	/// Our shutdown: DPR to an open peer, whose DPA (or closing) ends the
+	/// connection within the idle timeout; a connection still in
+	/// `Wait-CER` ends at once.
+	async fn on_shutdown(&mut self) -> Option<Closed> {
+		if self.peer.is_none() {
+			return Some(Closed::Shutdown);
+		}
+		self.dpr_sent = true;
+		let dpr = disconnect_request(&self.ctx.local, self.peers().next_id());
+		self.outbox.send(&dpr).await;
+		None
+	}
+
+	/// Once the connection ended: requests in flight are answered, and the
+	/// peer no longer takes our requests.
+	async fn end(&mut self, closed: &Closed) {
+		while self.handlers.join_next().await.is_some() {}
+		if let Some(info) = &self.peer {
+			self.peers().unregister(&info.origin_host, self.number);
+			tracing::info!(address = %self.address, origin_host = %info.origin_host, reason = ?closed, "Diameter peer disconnected");
+		}
+	}
+
+	fn peers(&self) -> &Peers {
+		&self.ctx.peers
+	}
+}

@@ -1,0 +1,279 @@
+//! Running the bridge: open its stores, bind its ports, connect to the
+//! chain, then serve Cx while following the chain and draining the journal,
+//! until SIGINT or SIGTERM. Every task it starts is tracked and stopped
+//! through one cancellation token; shutdown waits for all of them.
+
+use crate::{admin, chain, config, cx, diameter, index, journal, metrics, server, vault};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::{TcpListener, UnixListener};
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+/// How long shutdown waits for the bridge's tasks once the listener is
+/// closed (the follower's and submitter's calls in flight, RTRs, the admin
+/// command running).
+const SHUTDOWN_WAIT: Duration = Duration::from_secs(10);
+/// Between two attempts to reach the node at start.
+const CONNECT_RETRY: Duration = Duration::from_secs(2);
+/// Between two updates of the connected-peers gauge.
+const PEERS_GAUGE_EVERY: Duration = Duration::from_secs(1);
+
+/// Why the bridge could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+	/// The signer's secret URI is unusable.
+	#[error(transparent)]
+	Signer(#[from] SignerError),
+	/// The vault could not be opened.
+	#[error("vault {}: {source}", path.display())]
+	Vault {
+		/// The vault file.
+		path: PathBuf,
+		/// Why it could not be opened.
+		#[source]
+		source: vault::VaultError,
+	},
+	/// The journal could not be opened.
+	#[error("journal {}: {source}", path.display())]
+	Journal {
+		/// The journal's database file.
+		path: PathBuf,
+		/// Why it could not be opened.
+		#[source]
+		source: journal::JournalError,
+	},
+	/// The metrics registry could not be built.
+	#[error("metrics: {0}")]
+	Metrics(#[from] prometheus::Error),
+	/// The TLS certificate or key could not be loaded.
+	#[error(transparent)]
+	Tls(#[from] server::TlsError),
+	/// A port could not be bound.
+	#[error("cannot listen on {address}: {source}")]
+	Bind {
+		/// The address.
+		address: std::net::SocketAddr,
+		/// Why it could not be bound.
+		#[source]
+		source: std::io::Error,
+	},
+	/// The admin socket could not be bound.
+	#[error("admin socket {}: {source}", path.display())]
+	Admin {
+		/// The socket's path.
+		path: PathBuf,
+		/// Why it could not be bound.
+		#[source]
+		source: std::io::Error,
+	},
+}
+
+/// Why the signer's secret URI gives no key pair.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SignerError {
+	/// It is not a secret URI.
+	#[error("the signer is not a valid secret URI")]
+	Uri,
+	/// It is one, but derives no sr25519 key pair.
+	#[error("the signer's secret URI does not give a key pair")]
+	KeyPair,
+}
+
+/// The bridge account's key pair from its secret URI (`//Alice`, a
+/// mnemonic with an optional derivation path, or a `0x` seed).
+pub fn signer(uri: &str) -> Result<subxt_signer::sr25519::Keypair, SignerError> {
+	let uri: subxt_signer::SecretUri = uri.parse().map_err(|_| SignerError::Uri)?;
+	subxt_signer::sr25519::Keypair::from_uri(&uri).map_err(|_| SignerError::KeyPair)
+}
+
+/// The ports the bridge serves, bound before anything else starts.
+struct Listeners {
+	cx: TcpListener,
+	metrics: Option<TcpListener>,
+	admin: UnixListener,
+}
+
+impl Listeners {
+	async fn bind(config: &config::Config) -> Result<Self, RunError> {
+		let bind = |address| async move {
+			TcpListener::bind(address).await.map_err(|source| RunError::Bind { address, source })
+		};
+		let cx = bind(config.listen).await?;
+		let metrics = match config.metrics {
+			Some(address) => Some(bind(address).await?),
+			None => None,
+		};
+		let admin = admin::bind(&config.admin_socket)
+			.await
+			.map_err(|source| RunError::Admin { path: config.admin_socket.clone(), source })?;
+		Ok(Listeners { cx, metrics, admin })
+	}
+}
+
+/// Runs the bridge until SIGINT or SIGTERM: opens the vault and journal,
+/// binds its ports, loads the index from the chain's finalized head, then
+/// serves Cx while following the chain and draining the journal.
+pub async fn run(config: config::Config) -> Result<(), RunError> {
+	let signer = signer(&config.signer)?;
+	let account: subxt::utils::AccountId32 = signer.public_key().into();
+	let vault =
+		vault::Vault::open_with_cache(&config.vault_path, &config.vault_key, config.vault_cache)
+			.map_err(|source| RunError::Vault { path: config.vault_path.clone(), source })?;
+	let vault = Arc::new(vault);
+	let options = journal::JournalOptions {
+		sync: config.journal_sync,
+		flush_interval: config.journal_flush_interval,
+		..journal::JournalOptions::default()
+	};
+	let journal = journal::Journal::open_with(&config.journal_path, options)
+		.map_err(|source| RunError::Journal { path: config.journal_path.clone(), source })?;
+	let metrics = Arc::new(metrics::Metrics::new()?);
+	let tls = match &config.tls {
+		Some((cert, key)) => Some(server::tls_acceptor(cert, key)?),
+		None => None,
+	};
+	let listeners = Listeners::bind(&config).await?;
+	let shutdown = CancellationToken::new();
+	let tasks = TaskTracker::new();
+	tasks.spawn(cancel_on_signal(shutdown.clone()));
+
+	tracing::info!(url = %config.chain_url, account = %account, "connecting to the chain");
+	let Some(client) = connect(&config.chain_url, &shutdown).await else { return Ok(()) };
+	let index = Arc::new(index::Index::default());
+	let (ready_tx, mut ready) = watch::channel(false);
+	let (terminations, terminated) = tokio::sync::mpsc::unbounded_channel();
+	let follower = chain::Follower {
+		client: client.clone(),
+		index: index.clone(),
+		journal: journal.clone(),
+		metrics: metrics.clone(),
+		account,
+		terminations,
+	};
+	tasks.spawn(chain::follow(follower, ready_tx, shutdown.clone()));
+	tokio::select! {
+		_ = ready.wait_for(|ready| *ready) => {},
+		_ = shutdown.cancelled() => {
+			stop(&tasks).await;
+			return Ok(());
+		},
+	}
+	tasks.spawn(chain::submit(
+		client.clone(),
+		journal.clone(),
+		signer.clone(),
+		metrics.clone(),
+		chain::SubmitOptions::default(),
+		shutdown.clone(),
+	));
+	if let Some(listener) = listeners.metrics {
+		tasks.spawn(metrics::serve(listener, metrics.clone(), shutdown.clone()));
+	}
+	let cx = cx::Cx::new(
+		config.local.clone(),
+		config.cx.clone(),
+		index,
+		vault.clone(),
+		journal,
+		metrics.clone(),
+	);
+	let ctx =
+		Arc::new(diameter::peer::Context::new(config.local.clone(), config.policy.clone(), cx));
+	tasks.spawn(admin::serve(
+		listeners.admin,
+		config.admin_socket.clone(),
+		client,
+		signer,
+		vault,
+		ctx.clone(),
+		shutdown.clone(),
+	));
+	tasks.spawn(count_peers(ctx.clone(), metrics, shutdown.clone()));
+	// Identities the chain bars or removes: RTR to their S-CSCF.
+	let timeout = config.policy.request_timeout;
+	let rtr =
+		cx::retry_terminations(ctx.clone(), terminated, timeout, tasks.clone(), shutdown.clone());
+	tasks.spawn(rtr);
+	tracing::info!(listen = %config.listen, origin_host = %config.local.origin_host, "serving Cx");
+	server::run(listeners.cx, ctx, config.max_connections, tls, shutdown.clone()).await;
+	shutdown.cancel();
+	stop(&tasks).await;
+	Ok(())
+}
+
+/// Connects to the node, trying again every [`CONNECT_RETRY`] until it
+/// answers; `None` if shutdown comes first.
+async fn connect(url: &str, shutdown: &CancellationToken) -> Option<chain::Client> {
+	loop {
+		match chain::connect(url).await {
+			Ok(client) => return Some(client),
+			Err(e) => {
+				tracing::warn!(error = %e, "the node is not reachable; retrying in 2 s");
+				tokio::select! {
+					_ = tokio::time::sleep(CONNECT_RETRY) => {},
+					_ = shutdown.cancelled() => return None,
+				}
+			},
+		}
+	}
+}
+
+/// Waits for every task the bridge started, at most [`SHUTDOWN_WAIT`].
+async fn stop(tasks: &TaskTracker) {
+	tasks.close();
+	if tokio::time::timeout(SHUTDOWN_WAIT, tasks.wait()).await.is_err() {
+		tracing::warn!(left = tasks.len(), "tasks still running after the shutdown wait; leaving");
+	}
+	tracing::info!("stopped");
+}
+
+/// Keeps the connected-peers gauge current.
+async fn count_peers(
+	ctx: Arc<diameter::peer::Context<cx::Cx>>,
+	metrics: Arc<metrics::Metrics>,
+	shutdown: CancellationToken,
+) {
+	loop {
+		metrics.peers.set(ctx.peers.connected().len() as i64);
+		tokio::select! {
+			_ = tokio::time::sleep(PEERS_GAUGE_EVERY) => {},
+			_ = shutdown.cancelled() => return,
+		}
+	}
+}
+
+/// Cancels `shutdown` on SIGINT or SIGTERM (or on SIGINT alone where
+/// SIGTERM cannot be watched), or returns once it is cancelled otherwise.
+async fn cancel_on_signal(shutdown: CancellationToken) {
+	tokio::select! {
+		_ = signalled() => {
+			tracing::info!("shutting down: disconnecting peers");
+			shutdown.cancel();
+		},
+		_ = shutdown.cancelled() => {},
+	}
+}
+
+/// SIGINT or SIGTERM.
+async fn signalled() {
+	let interrupt = tokio::signal::ctrl_c();
+	#[cfg(unix)]
+	{
+		use tokio::signal::unix::{signal, SignalKind};
+		match signal(SignalKind::terminate()) {
+			Ok(mut terminate) => tokio::select! {
+				_ = interrupt => {},
+				_ = terminate.recv() => {},
+			},
+			Err(e) => {
+				tracing::error!(error = %e, "cannot watch SIGTERM");
+				let _ = interrupt.await;
+			},
+		}
+	}
+	#[cfg(not(unix))]
+	let _ = interrupt.await;
+}

@@ -1,0 +1,366 @@
+//! The vault: per-subscriber secrets and cleartext identities, off chain,
+//! encrypted at rest in one redb file, with a bounded read cache so that a
+//! Cx answer opens no database transaction. The design, its ciphers and
+//! its failure cases are in `docs/vault.md`.
+//!
+//! - `key`: the operator's vault key and the keys derived from it.
+//! - `seal`: the file's cipher and the read cache's cipher.
+//! - `record`: what a subscription holds, and its directory of names.
+//! - `cache`: the read cache and how writes invalidate it.
+//! - `sqn`: AKA sequence numbers, reserved in durable blocks.
+
+mod cache;
+mod error;
+mod key;
+mod record;
+mod seal;
+mod sqn;
+
+pub use error::VaultError;
+pub use key::VaultKey;
+pub use record::{AkaSecret, DigestSecret, Directory, PrivateIdentity, Subscriber};
+pub use sqn::SQN_BLOCK;
+
+use crate::pseudonym::Kind;
+use cache::Cache;
+use codec::Encode;
+use hmac::{Hmac, Mac};
+use record::decode_plain;
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use seal::{CacheSeal, FileSeal};
+use sha2::Sha256;
+use sqn::Lease;
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use zeroize::Zeroizing;
+
+/// Subscriber records by handle (the subscription's pseudonym).
+pub(super) const SUBSCRIBERS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("subscribers");
+/// Handles by keyed hash of an identity.
+const LOOKUP: TableDefinition<&[u8], &[u8]> = TableDefinition::new("lookup");
+/// The key check record.
+const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+const KEY_CHECK: &str = "key-check";
+const KEY_CHECK_PLAINTEXT: &[u8] = b"ims-bridge vault v1";
+/// Subscriptions whose sealed records the read cache keeps by default (about
+/// a kilobyte each with their look-ups).
+pub const DEFAULT_CACHE_SUBSCRIBERS: u32 = 100_000;
+
+/// The vault. Shared between tasks behind an `Arc`; its writes block on the
+/// disk and belong in `spawn_blocking` on an async runtime (reads of cached
+/// subscriptions do not touch the file).
+pub struct Vault {
+	/// Behind a lock only so that erasure can compact the file; every other
+	/// operation shares it.
+	db: RwLock<Database>,
+	/// The cipher of the file's records.
+	file: FileSeal,
+	/// HMAC-SHA-256 keyed with the index key, cloned for each look-up key.
+	index_mac: Hmac<Sha256>,
+	leases: Mutex<HashMap<[u8; 32], Lease>>,
+	/// `None` when opened without a cache.
+	cache: Option<Mutex<Cache>>,
+	/// The cipher of the cache's records.
+	cache_seal: CacheSeal,
+}
+
+impl Vault {
+	/// Opens the vault at `path`, creating it if absent, with a read cache
+	/// of [`DEFAULT_CACHE_SUBSCRIBERS`]. Fails with
+	/// [`VaultError::WrongKey`] when the file was made with another key.
+	pub fn open(path: &Path, key: &VaultKey) -> Result<Vault, VaultError> {
+		Vault::open_with_cache(path, key, DEFAULT_CACHE_SUBSCRIBERS)
+	}
+
+	/// Opens the vault with a read cache of at most `cache_subscribers`
+	/// subscriptions (0: no cache, every read is a database transaction).
+	pub fn open_with_cache(
+		path: &Path,
+		key: &VaultKey,
+		cache_subscribers: u32,
+	) -> Result<Vault, VaultError> {
+		let db = Database::create(path)?;
+		let enc_key = key.derive(key::ENCRYPTION_LABEL);
+		let index_key = key.derive(key::INDEX_LABEL);
+		let cache = (cache_subscribers > 0).then(|| Cache::new(cache_subscribers));
+		let vault = Vault {
+			db: RwLock::new(db),
+			file: FileSeal::new(&enc_key),
+			index_mac: <Hmac<Sha256> as Mac>::new_from_slice(index_key.as_slice())
+				.unwrap_or_else(|_| unreachable!("HMAC takes keys of any length; qed")),
+			leases: Mutex::new(HashMap::new()),
+			cache,
+			cache_seal: CacheSeal::new(),
+		};
+		vault.check_key()?;
+		Ok(vault)
+	}
+
+	/// The database, shared with every operation but compaction.
+	pub(super) fn db(&self) -> std::sync::RwLockReadGuard<'_, Database> {
+		self.db.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+	}
+
+	/// Checks that the key opens the file's key check record, or writes
+	/// one into a new file.
+	fn check_key(&self) -> Result<(), VaultError> {
+		let db = self.db();
+		let txn = db.begin_write()?;
+		{
+			let mut meta = txn.open_table(META)?;
+			let existing = meta.get(KEY_CHECK)?.map(|v| v.value().to_vec());
+			match existing {
+				Some(sealed) => {
+					let plain = self
+						.file
+						.open(b"meta", KEY_CHECK.as_bytes(), &sealed)
+						.map_err(|_| VaultError::WrongKey)?;
+					if plain.as_slice() != KEY_CHECK_PLAINTEXT {
+						return Err(VaultError::WrongKey);
+					}
+				},
+				None => {
+					let sealed =
+						self.file.seal(b"meta", KEY_CHECK.as_bytes(), KEY_CHECK_PLAINTEXT)?;
+					meta.insert(KEY_CHECK, sealed.as_slice())?;
+				},
+			}
+			txn.open_table(SUBSCRIBERS)?;
+			txn.open_table(LOOKUP)?;
+		}
+		txn.commit()?;
+		Ok(())
+	}
+
+	/// The keyed hash the vault finds an identity by.
+	pub(super) fn lookup_key(&self, kind: Kind, identity: &str) -> [u8; 32] {
+		let mut mac = self.index_mac.clone();
+		mac.update(match kind {
+			Kind::Subscription => b"imsu\0",
+			Kind::Impi => b"impi\0",
+			Kind::Impu => b"impu\0",
+		});
+		mac.update(identity.as_bytes());
+		mac.finalize().into_bytes().into()
+	}
+
+	/// A stable, unlinkable pseudonym for an identity the vault does not
+	/// hold, so that requests about unknown users can still be audited:
+	/// the same identity always gets the same value, and without the vault
+	/// key nobody can tell which identity it was (nor match it to a vault
+	/// entry if the identity is provisioned later).
+	pub fn unknown_pseudonym(&self, kind: Kind, identity: &str) -> [u8; 32] {
+		let mut mac = self.index_mac.clone();
+		mac.update(b"unknown\0");
+		mac.update(&self.lookup_key(kind, identity));
+		mac.finalize().into_bytes().into()
+	}
+
+	/// A subscriber from its record in the file.
+	pub(super) fn decode(&self, handle: &[u8], sealed: &[u8]) -> Result<Subscriber, VaultError> {
+		decode_plain(&self.file.open(b"subscribers", handle, sealed)?)
+	}
+
+	/// The subscription with this handle, from the cache or the file.
+	fn read_handle(&self, handle: &[u8; 32]) -> Result<Option<Subscriber>, VaultError> {
+		let generation = match self.cache() {
+			Some(mut cache) => match cache.records.get(handle) {
+				Some(sealed) => {
+					let sealed = sealed.clone();
+					drop(cache);
+					return decode_plain(&self.cache_seal.open(handle, &sealed)?).map(Some);
+				},
+				None => Some(cache.generation),
+			},
+			None => None,
+		};
+		let plain = {
+			let db = self.db();
+			let txn = db.begin_read()?;
+			let table = txn.open_table(SUBSCRIBERS)?;
+			let sealed = table.get(handle.as_slice())?;
+			let plain = sealed.map(|s| self.file.open(b"subscribers", handle, s.value()));
+			plain.transpose()?
+		};
+		let Some(plain) = plain else { return Ok(None) };
+		let subscriber = decode_plain(&plain)?;
+		if generation.is_some() {
+			if let Some(kept) = self.cache_seal.seal(handle, &plain) {
+				self.remember(generation, |cache| cache.records.insert(*handle, kept));
+			}
+		}
+		Ok(Some(subscriber))
+	}
+
+	/// Stores a subscription (new, or replacing the one with the same
+	/// handle) and indexes its identities. Returns its handle.
+	pub fn put(&self, subscriber: &Subscriber) -> Result<[u8; 32], VaultError> {
+		let handle = subscriber.handle();
+		// Lock order: leases, then the database (as in `next_aka`).
+		let mut leases = locked(&self.leases);
+		let db = self.db();
+		let txn = db.begin_write()?;
+		// Every look-up key the write touches, old and new.
+		let mut changed = Vec::new();
+		{
+			let mut records = txn.open_table(SUBSCRIBERS)?;
+			let mut lookup = txn.open_table(LOOKUP)?;
+			let old = records
+				.get(handle.as_slice())?
+				.map(|s| self.decode(&handle, s.value()))
+				.transpose()?;
+			if let Some(old) = old {
+				for (kind, name) in old.lookup_names() {
+					let key = self.lookup_key(kind, name);
+					lookup.remove(key.as_slice())?;
+					// Its reservations go too: a lease holds the old keys.
+					leases.remove(&key);
+					changed.push(key);
+				}
+			}
+			for (kind, name) in subscriber.lookup_names() {
+				let key = self.lookup_key(kind, name);
+				let taken = lookup.get(key.as_slice())?.is_some_and(|h| h.value() != handle);
+				if taken {
+					return Err(VaultError::IdentityTaken(name.to_string()));
+				}
+				lookup.insert(key.as_slice(), handle.as_slice())?;
+				changed.push(key);
+			}
+			let plain = Zeroizing::new(subscriber.encode());
+			let sealed = self.file.seal(b"subscribers", &handle, &plain)?;
+			records.insert(handle.as_slice(), sealed.as_slice())?;
+		}
+		txn.commit()?;
+		self.forget(&changed, &handle);
+		for impi in &subscriber.impis {
+			leases.remove(&self.lookup_key(Kind::Impi, &impi.identity));
+		}
+		Ok(handle)
+	}
+
+	/// The subscription with this handle.
+	pub fn get(&self, handle: &[u8; 32]) -> Result<Option<Subscriber>, VaultError> {
+		self.read_handle(handle)
+	}
+
+	/// The handle of the subscription that holds an identity.
+	pub fn handle_of(&self, kind: Kind, identity: &str) -> Result<Option<[u8; 32]>, VaultError> {
+		let key = self.lookup_key(kind, identity);
+		let generation = match self.cache() {
+			Some(mut cache) => match cache.handles.get(&key) {
+				Some(handle) => return Ok(Some(*handle)),
+				None => Some(cache.generation),
+			},
+			None => None,
+		};
+		let found = {
+			let db = self.db();
+			let txn = db.begin_read()?;
+			let lookup = txn.open_table(LOOKUP)?;
+			let found = lookup.get(key.as_slice())?;
+			found
+				.map(|h| <[u8; 32]>::try_from(h.value()).map_err(|_| VaultError::Corrupt))
+				.transpose()?
+		};
+		if let Some(handle) = found {
+			self.remember(generation, |cache| cache.handles.insert(key, handle));
+		}
+		Ok(found)
+	}
+
+	/// The directory of the subscription that holds an identity.
+	pub fn directory_of(
+		&self,
+		kind: Kind,
+		identity: &str,
+	) -> Result<Option<Arc<Directory>>, VaultError> {
+		match self.handle_of(kind, identity)? {
+			Some(handle) => self.directory(&handle),
+			None => Ok(None),
+		}
+	}
+
+	/// The directory of the subscription with this handle: from memory when
+	/// cached, otherwise opened from the record once and kept.
+	pub fn directory(&self, handle: &[u8; 32]) -> Result<Option<Arc<Directory>>, VaultError> {
+		let generation = match self.cache() {
+			Some(mut cache) => match cache.directories.get(handle) {
+				Some(directory) => return Ok(Some(directory.clone())),
+				None => Some(cache.generation),
+			},
+			None => None,
+		};
+		let Some(subscriber) = self.read_handle(handle)? else { return Ok(None) };
+		let directory = Arc::new(Directory::of(&subscriber));
+		self.remember(generation, |cache| cache.directories.insert(*handle, directory.clone()));
+		Ok(Some(directory))
+	}
+
+	/// What a reader sees when an erasure commits between its read of a
+	/// subscription's directory and its read of the record: the record is
+	/// gone from the file and the cache, the directory still cached.
+	#[cfg(test)]
+	pub(crate) fn drop_record_keeping_directory(&self, handle: &[u8; 32]) {
+		let db = self.db();
+		let txn = db.begin_write().unwrap_or_else(|e| panic!("{e}"));
+		{
+			let mut records = txn.open_table(SUBSCRIBERS).unwrap_or_else(|e| panic!("{e}"));
+			records.remove(handle.as_slice()).unwrap_or_else(|e| panic!("{e}"));
+		}
+		txn.commit().unwrap_or_else(|e| panic!("{e}"));
+		if let Some(mut cache) = self.cache() {
+			cache.records.remove(handle);
+		}
+	}
+
+	/// The subscription that holds an identity.
+	pub fn find(&self, kind: Kind, identity: &str) -> Result<Option<Subscriber>, VaultError> {
+		match self.handle_of(kind, identity)? {
+			Some(handle) => self.read_handle(&handle),
+			None => Ok(None),
+		}
+	}
+
+	/// Destroys a subscription: its record (salt and secrets) and its
+	/// look-up keys, then compacts the file. Returns whether it existed.
+	pub fn erase(&self, handle: &[u8; 32]) -> Result<bool, VaultError> {
+		{
+			// Lock order: leases, then the database (as in `next_aka`).
+			let mut leases = locked(&self.leases);
+			let db = self.db();
+			let txn = db.begin_write()?;
+			let mut changed = Vec::new();
+			{
+				let mut records = txn.open_table(SUBSCRIBERS)?;
+				let mut lookup = txn.open_table(LOOKUP)?;
+				let Some(sealed) = records.remove(handle.as_slice())?.map(|s| s.value().to_vec())
+				else {
+					return Ok(false);
+				};
+				let old = self.decode(handle, &sealed)?;
+				for (kind, name) in old.lookup_names() {
+					let key = self.lookup_key(kind, name);
+					lookup.remove(key.as_slice())?;
+					leases.remove(&key);
+					changed.push(key);
+				}
+			}
+			txn.commit()?;
+			self.forget(&changed, handle);
+		}
+		let mut db = self.db.write().unwrap_or_else(|p| p.into_inner());
+		db.compact()?;
+		Ok(true)
+	}
+}
+
+/// A lock that a panicking holder left poisoned is still used: every
+/// structure behind one is consistent after each single change.
+fn locked<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+	mutex.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+#[cfg(test)]
+mod tests;
