@@ -6,24 +6,45 @@
 # what is missing.
 set -euo pipefail
 
+# Whether a Kamailio module is installed, wherever the machine's
+# architecture puts modules (/usr/lib/<multiarch triple>/kamailio/modules).
+has_kamailio_module() {
+	compgen -G "/usr/lib/*/kamailio/modules/$1" >/dev/null ||
+		[ -e "/usr/lib/kamailio/modules/$1" ]
+}
+
 need_apt=()
 command -v protoc >/dev/null 2>&1 || need_apt+=(protobuf-compiler)
 command -v kamailio >/dev/null 2>&1 || need_apt+=(kamailio)
-[ -e /usr/lib/x86_64-linux-gnu/kamailio/modules/ims_icscf.so ] || need_apt+=(kamailio-ims-modules)
-[ -e /usr/lib/x86_64-linux-gnu/kamailio/modules/presence.so ] || need_apt+=(kamailio-presence-modules)
+has_kamailio_module ims_icscf.so || need_apt+=(kamailio-ims-modules)
+has_kamailio_module presence.so || need_apt+=(kamailio-presence-modules)
 command -v sipp >/dev/null 2>&1 || need_apt+=(sip-tester)
 
 if ((${#need_apt[@]})); then
 	echo "==> installing Debian packages: ${need_apt[*]}"
 	SUDO=""
 	if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-	# The tests start Kamailio themselves: no package may start a service.
+	# The tests start Kamailio themselves: no package may start a service
+	# while it is installed. A policy-rc.d put here only for that is
+	# removed again once the packages are in, so that services installed
+	# later on this machine start as usual.
+	own_policy=""
 	if [ ! -e /usr/sbin/policy-rc.d ]; then
 		printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
 		$SUDO chmod +x /usr/sbin/policy-rc.d
+		own_policy=1
 	fi
 	$SUDO apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}"
+	installed=0
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+		"${need_apt[@]}" || installed=$?
+	if [ -n "$own_policy" ]; then
+		$SUDO rm -f /usr/sbin/policy-rc.d
+	fi
+	if [ "$installed" -ne 0 ]; then
+		echo "==> apt-get install failed (exit $installed)" >&2
+		exit "$installed"
+	fi
 fi
 
 if ! rustup target list --installed | grep -qx wasm32v1-none; then

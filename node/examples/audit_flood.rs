@@ -25,8 +25,6 @@
 
 use std::{
 	collections::{BTreeMap, HashMap},
-	net::TcpListener,
-	process::{Child, Command, Stdio},
 	sync::{Arc, Mutex},
 	thread,
 	time::{Duration, Instant},
@@ -79,10 +77,6 @@ fn options() -> Result<Options, String> {
 		return Err("--rate, --batch and --seconds must be positive".into());
 	}
 	Ok(options)
-}
-
-fn free_port() -> u16 {
-	TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).unwrap_or(0)
 }
 
 fn rpc(port: u16, method: &str, params: Value) -> Result<Value, String> {
@@ -161,34 +155,15 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 	sorted[rank.clamp(1, sorted.len()) - 1]
 }
 
-struct NodeProcess(Child);
-impl Drop for NodeProcess {
-	fn drop(&mut self) {
-		let _ = Command::new("kill").arg("-TERM").arg(self.0.id().to_string()).status();
-		let _ = self.0.wait();
-	}
-}
-
 fn main() -> Result<(), String> {
 	let options = options()?;
-	let (rpc_port, p2p_port) = (free_port(), free_port());
-	let base = std::env::temp_dir().join(format!("ims-audit-flood-{}", std::process::id()));
-	let node = NodeProcess(
-		Command::new(&options.node)
-			.args(["--dev", "--no-telemetry", "--no-prometheus", "--no-mdns"])
-			.args(["--base-path", &base.to_string_lossy()])
-			.args(["--rpc-port", &rpc_port.to_string(), "--port", &p2p_port.to_string()])
-			.args(["--rpc-max-request-size", "64"])
-			.stdout(Stdio::null())
-			.stderr(match &options.node_log {
-				Some(path) => {
-					std::fs::File::create(path).map_err(|e| format!("{path}: {e}"))?.into()
-				},
-				None => Stdio::null(),
-			})
-			.spawn()
-			.map_err(|e| format!("starting {}: {e}", options.node))?,
+	// The shared harness of the tests starts the node (temporary base path,
+	// loopback ports, its log kept).
+	let node = ims_test_harness::Node::start_binary(
+		std::path::Path::new(&options.node),
+		&["--dev", "--rpc-max-request-size", "64"],
 	);
+	let rpc_port = node.rpc_port;
 	let deadline = Instant::now() + Duration::from_secs(60);
 	let genesis = loop {
 		if let Ok(hash) = rpc(rpc_port, "chain_getBlockHash", json!([0])) {
@@ -318,7 +293,8 @@ fn main() -> Result<(), String> {
 		percentile(&latencies, 99.0),
 		latencies.last().copied().unwrap_or(f64::NAN)
 	);
-	drop(node);
-	let _ = std::fs::remove_dir_all(&base);
+	if let Some(path) = &options.node_log {
+		std::fs::write(path, node.log()).map_err(|e| format!("{path}: {e}"))?;
+	}
 	Ok(())
 }

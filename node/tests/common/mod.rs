@@ -1,15 +1,13 @@
-//! Helpers shared by the node's integration tests: start the real
-//! `ims-node` binary on loopback ports with a temporary base path, talk to
-//! it over JSON-RPC, and stop it with SIGTERM.
+//! Helpers shared by the node's integration tests: the real `ims-node`
+//! binary started by the shared harness (`ims-test-harness`) on loopback
+//! ports with a temporary base path, JSON-RPC calls to it, signed
+//! extrinsics and events.
 
 #![allow(dead_code)]
 
 use std::{
-	io::{BufRead, BufReader},
-	net::TcpListener,
 	path::Path,
-	process::{Child, Command, ExitStatus, Stdio},
-	sync::{Arc, Mutex},
+	process::{Command, ExitStatus},
 	thread,
 	time::{Duration, Instant},
 };
@@ -41,63 +39,26 @@ pub fn unhex(text: &str) -> Vec<u8> {
 /// The node binary built by Cargo for these tests.
 pub const NODE: &str = env!("CARGO_BIN_EXE_ims-node");
 
-/// A free TCP port on 127.0.0.1 (the OS picks it; the listener is dropped
-/// right away so the node can bind it).
-pub fn free_port() -> u16 {
-	TcpListener::bind("127.0.0.1:0")
-		.and_then(|l| l.local_addr())
-		.map(|a| a.port())
-		.expect("the OS hands out a loopback port")
-}
-
-/// A running `ims-node` process, killed on drop if still alive.
+/// A running `ims-node` (started by the shared harness on a temporary base
+/// path and free loopback ports), with the JSON-RPC calls the tests make.
 pub struct Node {
-	child: Child,
+	node: ims_test_harness::Node,
 	/// JSON-RPC port on 127.0.0.1.
 	pub rpc_port: u16,
 	/// Prometheus port on 127.0.0.1.
 	pub prometheus_port: u16,
 	/// Peer-to-peer port on 127.0.0.1.
 	pub p2p_port: u16,
-	/// Everything the node wrote to stderr so far (its log).
-	pub log: Arc<Mutex<String>>,
-	_base: tempfile::TempDir,
 }
 
 impl Node {
 	/// Starts `ims-node` with `args` plus a temporary base path and free
 	/// loopback ports for p2p, RPC and Prometheus.
 	pub fn start(args: &[&str]) -> Node {
-		let base = tempfile::tempdir().expect("temporary base path");
-		let rpc_port = free_port();
-		let prometheus_port = free_port();
-		let p2p_port = free_port();
-		let mut child = Command::new(NODE)
-			.args(args)
-			.arg("--base-path")
-			.arg(base.path())
-			.args(["--rpc-port", &rpc_port.to_string()])
-			.args(["--prometheus-port", &prometheus_port.to_string()])
-			.args(["--listen-addr", &format!("/ip4/127.0.0.1/tcp/{p2p_port}")])
-			.args(["--no-telemetry", "--no-mdns"])
-			// Validators of non-development chains refuse to invent a network
-			// key; these throwaway nodes may.
-			.arg("--unsafe-force-node-key-generation")
-			.stdout(Stdio::null())
-			.stderr(Stdio::piped())
-			.spawn()
-			.expect("ims-node starts");
-		let log = Arc::new(Mutex::new(String::new()));
-		let stderr = child.stderr.take().expect("stderr is piped");
-		let sink = log.clone();
-		thread::spawn(move || {
-			for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-				let mut log = sink.lock().expect("log lock");
-				log.push_str(&line);
-				log.push('\n');
-			}
-		});
-		Node { child, rpc_port, prometheus_port, p2p_port, log, _base: base }
+		let node = ims_test_harness::Node::start_binary(Path::new(NODE), args);
+		let (rpc_port, prometheus_port, p2p_port) =
+			(node.rpc_port, node.prometheus_port, node.p2p_port);
+		Node { node, rpc_port, prometheus_port, p2p_port }
 	}
 
 	/// One JSON-RPC call over HTTP; `Err` if the node does not answer or
@@ -120,9 +81,7 @@ impl Node {
 	pub fn wait_for_rpc(&mut self, timeout: Duration) {
 		let deadline = Instant::now() + timeout;
 		while Instant::now() < deadline {
-			if let Some(status) = self.child.try_wait().expect("child status") {
-				panic!("ims-node exited early ({status}):\n{}", self.log());
-			}
+			assert!(!self.node.proc.exited(), "ims-node exited early:\n{}", self.log());
 			if self.rpc("system_health", json!([])).is_ok() {
 				return;
 			}
@@ -156,33 +115,16 @@ impl Node {
 
 	/// A copy of the node's log so far.
 	pub fn log(&self) -> String {
-		self.log.lock().expect("log lock").clone()
+		self.node.log()
 	}
 
-	/// Sends SIGTERM and waits for the process to exit.
-	pub fn stop(mut self, timeout: Duration) -> ExitStatus {
-		let pid = self.child.id().to_string();
-		let sent = Command::new("kill").args(["-TERM", &pid]).status().expect("kill runs");
-		assert!(sent.success(), "SIGTERM delivered to {pid}");
-		let deadline = Instant::now() + timeout;
-		loop {
-			if let Some(status) = self.child.try_wait().expect("child status") {
-				return status;
-			}
-			assert!(
-				Instant::now() <= deadline,
-				"ims-node did not stop within {timeout:?} of SIGTERM:\n{}",
-				self.log()
-			);
-			thread::sleep(Duration::from_millis(100));
-		}
-	}
-}
-
-impl Drop for Node {
-	fn drop(&mut self) {
-		let _ = self.child.kill();
-		let _ = self.child.wait();
+	/// Sends SIGTERM and waits for the process to exit; panics with its log
+	/// if it does not within `timeout`.
+	pub fn stop(self, timeout: Duration) -> ExitStatus {
+		let log = self.node.log();
+		self.node.stop(timeout).unwrap_or_else(|| {
+			panic!("ims-node did not stop within {timeout:?} of SIGTERM:\n{log}")
+		})
 	}
 }
 
