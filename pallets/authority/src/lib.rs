@@ -194,6 +194,8 @@ pub mod pallet {
 
 	#[pallet::genesis_build]
 	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		// A genesis that cannot be built is a chain-spec error: refuse to start.
+		#[allow(clippy::expect_used)]
 		fn build(&self) {
 			let parameters = self.parameters.unwrap_or_else(Pallet::<T>::default_parameters);
 			assert!(
@@ -203,10 +205,9 @@ pub mod pallet {
 			Params::<T>::put(parameters);
 			let policy = match &self.allowed_regions {
 				None => RegionPolicy::Anywhere,
-				Some(codes) => RegionPolicy::Only(
-					BoundedVec::try_from(codes.clone())
-						.expect("authority genesis: more region codes than MaxRegions"),
-				),
+				Some(codes) => RegionPolicy::Only(BoundedVec::try_from(codes.clone()).expect(
+					"more genesis region codes than MaxRegions is a chain-spec error; qed",
+				)),
 			};
 			assert!(policy.is_valid(), "authority genesis: invalid region rule");
 			AllowedRegions::<T>::put(policy);
@@ -230,7 +231,7 @@ pub mod pallet {
 				);
 				if !bond.is_zero() {
 					T::Currency::hold(&HoldReason::Bond.into(), validator, *bond)
-						.expect("authority genesis: a bond exceeds its account's balance");
+						.expect("a genesis bond that exceeds its account's balance is a chain-spec error; qed");
 					Ledgers::<T>::insert(
 						validator,
 						Ledger { active: *bond, unlocking: BoundedVec::new() },

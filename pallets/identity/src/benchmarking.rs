@@ -26,7 +26,7 @@ pub trait BenchmarkHelper<AccountId> {
 }
 
 /// For authorizers under which a realm's owner holds every permission (such
-/// as [`crate::RealmOwner`]).
+/// as the access pallet's).
 impl<AccountId> BenchmarkHelper<AccountId> for () {
 	fn authorize(_: &AccountId, _: RealmId) {}
 }

@@ -1,7 +1,7 @@
 //! A test runtime: system + this pallet, with an authorizer and an audit sink
 //! that tests can inspect.
 
-use crate::{self as pallet_ims_identity, RealmOwner};
+use crate::{self as pallet_ims_identity, Realms};
 use core::cell::RefCell;
 use frame_support::{derive_impl, traits::ConstU32};
 use frame_system::EnsureRoot;
@@ -52,7 +52,7 @@ thread_local! {
 pub struct TestAuthorizer;
 impl Authorizer<u64> for TestAuthorizer {
 	fn is_authorized(who: &u64, realm: RealmId, permission: Permission) -> bool {
-		RealmOwner::<Test>::is_authorized(who, realm, permission)
+		Realms::<Test>::get(realm).is_some_and(|info| info.owner == *who)
 			|| GRANTS.with(|grants| grants.borrow().contains(&(*who, realm, permission)))
 	}
 }
@@ -126,6 +126,7 @@ impl ExtBuilder {
 					("ims.example.net".into(), OWNER),
 					("ims.other.net".into(), OTHER_OWNER),
 				],
+				service_profiles: vec![],
 			},
 		}
 		.build_storage()

@@ -6,7 +6,7 @@
 use crate::{pallet::*, types::*};
 use alloc::collections::{BTreeMap, BTreeSet};
 use frame_support::ensure;
-use ims_primitives::RealmId;
+use ims_primitives::{RealmId, SubscriptionId};
 use sp_runtime::TryRuntimeError;
 
 fn bump<K: Ord>(counts: &mut BTreeMap<K, u32>, key: K) {
@@ -14,19 +14,51 @@ fn bump<K: Ord>(counts: &mut BTreeMap<K, u32>, key: K) {
 	*count = count.saturating_add(1);
 }
 
+/// Counts gathered by the checks, compared with the counters records keep.
+#[derive(Default)]
+struct Counted {
+	subscriptions_per_realm: BTreeMap<RealmId, u32>,
+	services_per_realm: BTreeMap<RealmId, u32>,
+	profile_users: BTreeMap<(RealmId, u32), u32>,
+	charging_users: BTreeMap<(RealmId, u32), u32>,
+	server_users: BTreeMap<(RealmId, u32), u32>,
+	set_users: BTreeMap<(RealmId, u32), u32>,
+}
+
+/// Every shared record's user counter equals the references `expected`
+/// counted, and nothing counted is missing.
+fn check_users<V>(
+	entries: impl Iterator<Item = (RealmId, u32, Shared<V>)>,
+	mut expected: BTreeMap<(RealmId, u32), u32>,
+	what: &'static str,
+) -> Result<(), TryRuntimeError> {
+	for (realm, id, entry) in entries {
+		let counted = expected.remove(&(realm, id)).unwrap_or(0);
+		ensure!(entry.users == counted, what);
+	}
+	// Whatever is left was referenced but does not exist.
+	ensure!(expected.is_empty(), what);
+	Ok(())
+}
+
 impl<T: Config> Pallet<T> {
-	/// Check every invariant:
-	/// - realms: names index both ways, numbers below `NextRealmId`, the
-	///   subscription and service counters match;
-	/// - no orphan: every IMPI, IMPU, implicit set and registration belongs
-	///   to an existing subscription (or IMPU) that lists it, in its realm;
-	/// - links are symmetric, stay inside one subscription, and the link
-	///   counters match;
-	/// - implicit sets are non-empty, list exactly the IMPUs that name them,
-	///   and their default is not barred;
-	/// - schemes are valid; referenced profiles, charging records, shared
-	///   sets and application servers exist and their user counters match.
+	/// Check every invariant, one area at a time (see each `check_*`).
 	pub fn do_try_state() -> Result<(), TryRuntimeError> {
+		let mut counted = Counted::default();
+		Self::check_realm_names()?;
+		Self::check_subscriptions(&mut counted)?;
+		Self::check_impis()?;
+		Self::check_impus(&mut counted)?;
+		Self::check_links()?;
+		Self::check_implicit_sets()?;
+		Self::check_registrations()?;
+		Self::check_service_data(&mut counted)?;
+		Self::check_realm_counters(counted)
+	}
+
+	/// Realm names index realms both ways; realm numbers are below
+	/// `NextRealmId`.
+	fn check_realm_names() -> Result<(), TryRuntimeError> {
 		let next_realm = NextRealmId::<T>::get();
 		for (realm, info) in Realms::<T>::iter() {
 			ensure!(realm < next_realm, "realm number not below NextRealmId");
@@ -38,33 +70,37 @@ impl<T: Config> Pallet<T> {
 				"name index points to a missing or renamed realm"
 			);
 		}
+		Ok(())
+	}
 
-		let mut subscriptions_per_realm = BTreeMap::<RealmId, u32>::new();
+	/// Every subscription is in an existing realm and lists, once each,
+	/// IMPIs and IMPUs that are its own.
+	fn check_subscriptions(counted: &mut Counted) -> Result<(), TryRuntimeError> {
 		for (id, subscription) in Subscriptions::<T>::iter() {
 			ensure!(Realms::<T>::contains_key(subscription.realm), "subscription without realm");
-			bump(&mut subscriptions_per_realm, subscription.realm);
+			bump(&mut counted.subscriptions_per_realm, subscription.realm);
 			let impis: BTreeSet<_> = subscription.impis.iter().collect();
 			let impus: BTreeSet<_> = subscription.impus.iter().collect();
 			ensure!(impis.len() == subscription.impis.len(), "IMPI listed twice");
 			ensure!(impus.len() == subscription.impus.len(), "IMPU listed twice");
+			let own = |subscription_of: Option<(SubscriptionId, RealmId)>| {
+				subscription_of == Some((id, subscription.realm))
+			};
 			for impi in &subscription.impis {
-				ensure!(
-					Impis::<T>::get(impi)
-						.is_some_and(|record| record.subscription == id
-							&& record.realm == subscription.realm),
-					"subscription lists an IMPI that is not its own"
-				);
+				let of = Impis::<T>::get(impi).map(|r| (r.subscription, r.realm));
+				ensure!(own(of), "subscription lists an IMPI that is not its own");
 			}
 			for impu in &subscription.impus {
-				ensure!(
-					Impus::<T>::get(impu)
-						.is_some_and(|record| record.subscription == id
-							&& record.realm == subscription.realm),
-					"subscription lists an IMPU that is not its own"
-				);
+				let of = Impus::<T>::get(impu).map(|r| (r.subscription, r.realm));
+				ensure!(own(of), "subscription lists an IMPU that is not its own");
 			}
 		}
+		Ok(())
+	}
 
+	/// Every IMPI belongs to a subscription that lists it, has valid
+	/// schemes, and counts its links right.
+	fn check_impis() -> Result<(), TryRuntimeError> {
 		for (impi, record) in Impis::<T>::iter() {
 			ensure!(
 				Subscriptions::<T>::get(record.subscription)
@@ -80,9 +116,13 @@ impl<T: Config> Pallet<T> {
 			let links = ImpusOfImpi::<T>::iter_prefix(impi).count();
 			ensure!(links == record.impus as usize, "IMPI link counter mismatch");
 		}
+		Ok(())
+	}
 
-		let mut profile_users = BTreeMap::<(RealmId, u32), u32>::new();
-		let mut charging_users = BTreeMap::<(RealmId, u32), u32>::new();
+	/// Every IMPU belongs to a subscription that lists it, counts its links
+	/// right, and is listed by the implicit set it names; counts the
+	/// profiles and charging records IMPUs use.
+	fn check_impus(counted: &mut Counted) -> Result<(), TryRuntimeError> {
 		for (impu, record) in Impus::<T>::iter() {
 			ensure!(
 				Subscriptions::<T>::get(record.subscription)
@@ -91,9 +131,9 @@ impl<T: Config> Pallet<T> {
 			);
 			let links = ImpisOfImpu::<T>::iter_prefix(impu).count();
 			ensure!(links == record.impis as usize, "IMPU link counter mismatch");
-			bump(&mut profile_users, (record.realm, record.service_profile));
+			bump(&mut counted.profile_users, (record.realm, record.service_profile));
 			if let Some(charging) = record.charging {
-				bump(&mut charging_users, (record.realm, charging));
+				bump(&mut counted.charging_users, (record.realm, charging));
 			}
 			if let Some(set) = record.implicit_set {
 				ensure!(
@@ -103,7 +143,12 @@ impl<T: Config> Pallet<T> {
 				);
 			}
 		}
+		Ok(())
+	}
 
+	/// Links are symmetric, between existing identities of one
+	/// subscription.
+	fn check_links() -> Result<(), TryRuntimeError> {
 		for (impi, impu, ()) in ImpusOfImpi::<T>::iter() {
 			ensure!(ImpisOfImpu::<T>::contains_key(impu, impi), "link without mirror");
 			let impi_record = Impis::<T>::get(impi).ok_or("link from a missing IMPI")?;
@@ -116,7 +161,12 @@ impl<T: Config> Pallet<T> {
 		for (impu, impi, ()) in ImpisOfImpu::<T>::iter() {
 			ensure!(ImpusOfImpi::<T>::contains_key(impi, impu), "mirror link without link");
 		}
+		Ok(())
+	}
 
+	/// Implicit sets are non-empty, list exactly IMPUs of their subscription
+	/// that name them, and their default is not barred.
+	fn check_implicit_sets() -> Result<(), TryRuntimeError> {
 		for (subscription, set, entry) in ImplicitSets::<T>::iter() {
 			let default = entry.members.first().ok_or("empty implicit set")?;
 			ensure!(
@@ -132,66 +182,67 @@ impl<T: Config> Pallet<T> {
 				);
 			}
 		}
+		Ok(())
+	}
 
+	/// Every registration is of an existing IMPU.
+	fn check_registrations() -> Result<(), TryRuntimeError> {
 		for impu in Registrations::<T>::iter_keys() {
 			ensure!(Impus::<T>::contains_key(impu), "registration of a missing IMPU");
 		}
+		Ok(())
+	}
 
-		let mut services_per_realm = BTreeMap::<RealmId, u32>::new();
-		let mut server_users = BTreeMap::<(RealmId, u32), u32>::new();
-		let mut set_users = BTreeMap::<(RealmId, u32), u32>::new();
+	/// Shared service data (profiles, iFC sets, application servers,
+	/// charging records) exists where referenced, and each user counter
+	/// equals its references.
+	fn check_service_data(counted: &mut Counted) -> Result<(), TryRuntimeError> {
 		for (realm, _, entry) in ServiceProfiles::<T>::iter() {
-			bump(&mut services_per_realm, realm);
+			bump(&mut counted.services_per_realm, realm);
 			for ifc in &entry.value.ifcs {
-				bump(&mut server_users, (realm, ifc.application_server));
+				bump(&mut counted.server_users, (realm, ifc.application_server));
 			}
 			for set in &entry.value.shared_ifc_sets {
-				bump(&mut set_users, (realm, *set));
+				bump(&mut counted.set_users, (realm, *set));
 			}
 		}
 		for (realm, _, entry) in IfcSets::<T>::iter() {
-			bump(&mut services_per_realm, realm);
+			bump(&mut counted.services_per_realm, realm);
 			for ifc in &entry.value {
-				bump(&mut server_users, (realm, ifc.application_server));
+				bump(&mut counted.server_users, (realm, ifc.application_server));
 			}
 		}
 		for (realm, _, _) in ApplicationServers::<T>::iter() {
-			bump(&mut services_per_realm, realm);
+			bump(&mut counted.services_per_realm, realm);
 		}
 		for (realm, _, _) in ChargingInfos::<T>::iter() {
-			bump(&mut services_per_realm, realm);
+			bump(&mut counted.services_per_realm, realm);
 		}
+		let profiles = core::mem::take(&mut counted.profile_users);
+		check_users(ServiceProfiles::<T>::iter(), profiles, "profile users mismatch")?;
+		let charging = core::mem::take(&mut counted.charging_users);
+		check_users(ChargingInfos::<T>::iter(), charging, "charging users mismatch")?;
+		let sets = core::mem::take(&mut counted.set_users);
+		check_users(IfcSets::<T>::iter(), sets, "iFC set users mismatch")?;
+		let servers = core::mem::take(&mut counted.server_users);
+		check_users(ApplicationServers::<T>::iter(), servers, "server users mismatch")
+	}
 
-		fn check_users<V>(
-			entries: impl Iterator<Item = (RealmId, u32, Shared<V>)>,
-			mut expected: BTreeMap<(RealmId, u32), u32>,
-			what: &'static str,
-		) -> Result<(), TryRuntimeError> {
-			for (realm, id, entry) in entries {
-				let counted = expected.remove(&(realm, id)).unwrap_or(0);
-				ensure!(entry.users == counted, what);
-			}
-			// Whatever is left was referenced but does not exist.
-			ensure!(expected.is_empty(), what);
-			Ok(())
-		}
-		check_users(ServiceProfiles::<T>::iter(), profile_users, "profile users mismatch")?;
-		check_users(ChargingInfos::<T>::iter(), charging_users, "charging users mismatch")?;
-		check_users(IfcSets::<T>::iter(), set_users, "iFC set users mismatch")?;
-		check_users(ApplicationServers::<T>::iter(), server_users, "server users mismatch")?;
-
+	/// Each realm's subscription and service counters equal what exists,
+	/// and nothing exists in a missing realm.
+	fn check_realm_counters(mut counted: Counted) -> Result<(), TryRuntimeError> {
 		for (realm, info) in Realms::<T>::iter() {
 			ensure!(
-				info.subscriptions == subscriptions_per_realm.remove(&realm).unwrap_or(0),
+				info.subscriptions == counted.subscriptions_per_realm.remove(&realm).unwrap_or(0),
 				"realm subscription counter mismatch"
 			);
 			ensure!(
-				info.services == services_per_realm.remove(&realm).unwrap_or(0),
+				info.services == counted.services_per_realm.remove(&realm).unwrap_or(0),
 				"realm service counter mismatch"
 			);
 		}
 		ensure!(
-			subscriptions_per_realm.is_empty() && services_per_realm.is_empty(),
+			counted.subscriptions_per_realm.is_empty() && counted.services_per_realm.is_empty(),
 			"records in a missing realm"
 		);
 		Ok(())

@@ -1,0 +1,44 @@
+//! Links between private and public identities.
+
+use super::*;
+
+impl<T: Config> Pallet<T> {
+	pub(crate) fn do_link(actor: Actor<T>, impi: ImpiId, impu: ImpuId) -> DispatchResult {
+		let mut impi_record = Impis::<T>::get(impi).ok_or(Error::<T>::ImpiNotFound)?;
+		let mut impu_record = Impus::<T>::get(impu).ok_or(Error::<T>::ImpuNotFound)?;
+		Self::permit(actor, impi_record.realm, Permission::Provision)?;
+		ensure!(impi_record.realm == impu_record.realm, Error::<T>::CrossRealmLink);
+		ensure!(
+			impi_record.subscription == impu_record.subscription,
+			Error::<T>::CrossSubscriptionLink
+		);
+		ensure!(!ImpusOfImpi::<T>::contains_key(impi, impu), Error::<T>::AlreadyLinked);
+		impi_record.impus = impi_record.impus.checked_add(1).ok_or(Error::<T>::Overflow)?;
+		impu_record.impis = impu_record.impis.checked_add(1).ok_or(Error::<T>::Overflow)?;
+		let realm = impi_record.realm;
+		Impis::<T>::insert(impi, impi_record);
+		Impus::<T>::insert(impu, impu_record);
+		ImpusOfImpi::<T>::insert(impi, impu, ());
+		ImpisOfImpu::<T>::insert(impu, impi, ());
+		Self::deposit_event(Event::Linked { impi, impu });
+		Self::audit(actor, realm, Subject::Impi(impi), Change::Linked(impu));
+		Ok(())
+	}
+
+	pub(crate) fn do_unlink(actor: Actor<T>, impi: ImpiId, impu: ImpuId) -> DispatchResult {
+		let mut impi_record = Impis::<T>::get(impi).ok_or(Error::<T>::ImpiNotFound)?;
+		let mut impu_record = Impus::<T>::get(impu).ok_or(Error::<T>::ImpuNotFound)?;
+		Self::permit(actor, impi_record.realm, Permission::Provision)?;
+		ensure!(ImpusOfImpi::<T>::contains_key(impi, impu), Error::<T>::NotLinked);
+		impi_record.impus = impi_record.impus.saturating_sub(1);
+		impu_record.impis = impu_record.impis.saturating_sub(1);
+		let realm = impi_record.realm;
+		Impis::<T>::insert(impi, impi_record);
+		Impus::<T>::insert(impu, impu_record);
+		ImpusOfImpi::<T>::remove(impi, impu);
+		ImpisOfImpu::<T>::remove(impu, impi);
+		Self::deposit_event(Event::Unlinked { impi, impu });
+		Self::audit(actor, realm, Subject::Impi(impi), Change::Unlinked(impu));
+		Ok(())
+	}
+}

@@ -1,0 +1,149 @@
+//! The read side behind `IdentityApi`: the views a Cx front answers from.
+
+use super::*;
+
+impl<T: Config> Pallet<T> {
+	pub(super) fn impu_view(impu: ImpuId, record: &ImpuRecord) -> ImpuView {
+		let members = Self::implicit_members(impu, record);
+		let all_barred = members.iter().all(|member| {
+			if *member == impu {
+				record.barred
+			} else {
+				Impus::<T>::get(member).is_none_or(|member| member.barred)
+			}
+		});
+		let registration = Registrations::<T>::get(impu)
+			.map(|registration| RegistrationView {
+				state: registration.state,
+				scscf: registration.scscf,
+			})
+			.unwrap_or_default();
+		ImpuView {
+			impu,
+			realm: record.realm,
+			realm_name: Realms::<T>::get(record.realm).map(|realm| realm.name).unwrap_or_default(),
+			subscription: record.subscription,
+			kind: record.kind,
+			barred: record.barred,
+			can_register: record.can_register,
+			implicit_set: record.implicit_set,
+			all_barred,
+			roaming: record.roaming.clone(),
+			registration,
+		}
+	}
+
+	pub(super) fn linked_pair(
+		impi: ImpiId,
+		impu: ImpuId,
+	) -> Result<(ImpiRecord, ImpuRecord), LookupError> {
+		let impi_record = Impis::<T>::get(impi).ok_or(LookupError::UnknownImpi)?;
+		let impu_record = Impus::<T>::get(impu).ok_or(LookupError::UnknownImpu)?;
+		if !ImpusOfImpi::<T>::contains_key(impi, impu) {
+			return Err(LookupError::NotLinked);
+		}
+		Ok((impi_record, impu_record))
+	}
+
+	/// UAR: see [`ims_primitives::IdentityApi::user_authorization`].
+	pub fn user_authorization(impi: ImpiId, impu: ImpuId) -> Result<ImpuView, LookupError> {
+		let (_, impu_record) = Self::linked_pair(impi, impu)?;
+		Ok(Self::impu_view(impu, &impu_record))
+	}
+
+	/// MAR: see [`ims_primitives::IdentityApi::authentication`].
+	pub fn authentication(impi: ImpiId, impu: ImpuId) -> Result<AuthenticationView, LookupError> {
+		let (impi_record, impu_record) = Self::linked_pair(impi, impu)?;
+		Ok(AuthenticationView {
+			impu: Self::impu_view(impu, &impu_record),
+			impi,
+			schemes: impi_record.schemes,
+			default_scheme: impi_record.default_scheme,
+			credential_epoch: impi_record.credential_epoch,
+		})
+	}
+
+	/// SAR: see [`ims_primitives::IdentityApi::server_assignment`].
+	pub fn server_assignment(
+		impi: Option<ImpiId>,
+		impu: ImpuId,
+	) -> Result<ServerAssignmentView, LookupError> {
+		let record = match impi {
+			Some(impi) => Self::linked_pair(impi, impu)?.1,
+			None => Impus::<T>::get(impu).ok_or(LookupError::UnknownImpu)?,
+		};
+		let realm = record.realm;
+		// Every member with its record; the requested identity first so that
+		// its profile comes first.
+		let mut members: Vec<(ImpuId, ImpuRecord)> = vec![(impu, record.clone())];
+		for member in Self::implicit_members(impu, &record) {
+			if member != impu {
+				if let Some(member_record) = Impus::<T>::get(member) {
+					members.push((member, member_record));
+				}
+			}
+		}
+		let mut profiles: Vec<ProfileView> = Vec::new();
+		for (member, member_record) in &members {
+			let identity = PublicIdentityView {
+				impu: *member,
+				kind: member_record.kind,
+				barred: member_record.barred,
+			};
+			if let Some(view) =
+				profiles.iter_mut().find(|view| view.id == member_record.service_profile)
+			{
+				view.identities.push(identity);
+			} else if let Some(view) = Self::profile_view(realm, member_record.service_profile) {
+				profiles.push(ProfileView { identities: vec![identity], ..view });
+			}
+		}
+		Ok(ServerAssignmentView {
+			impu: Self::impu_view(impu, &record),
+			associated_impis: ImpisOfImpu::<T>::iter_key_prefix(impu).collect(),
+			profiles,
+			charging: record
+				.charging
+				.and_then(|charging| ChargingInfos::<T>::get(realm, charging))
+				.map(|charging| charging.value),
+		})
+	}
+
+	/// A profile with every criterion (own and shared) resolved, by
+	/// priority; no identities yet.
+	pub(super) fn profile_view(realm: RealmId, id: ProfileId) -> Option<ProfileView> {
+		let profile = ServiceProfiles::<T>::get(realm, id)?.value;
+		let mut ifcs: Vec<IfcView> = Vec::new();
+		let shared = profile
+			.shared_ifc_sets
+			.iter()
+			.filter_map(|set| IfcSets::<T>::get(realm, set))
+			.flat_map(|set| set.value.into_inner());
+		for ifc in profile.ifcs.iter().cloned().chain(shared) {
+			if let Some(server) = ApplicationServers::<T>::get(realm, ifc.application_server) {
+				ifcs.push(IfcView {
+					priority: ifc.priority,
+					trigger_point: ifc.trigger_point,
+					application_server_id: ifc.application_server,
+					application_server: server.value,
+					profile_part: ifc.profile_part,
+				});
+			}
+		}
+		ifcs.sort_by_key(|ifc| ifc.priority);
+		Some(ProfileView {
+			id,
+			name: profile.name,
+			identities: Vec::new(),
+			ifcs,
+			shared_ifc_sets: profile.shared_ifc_sets.into_inner(),
+			subscribed_media_profile: profile.subscribed_media_profile,
+		})
+	}
+
+	/// LIR: see [`ims_primitives::IdentityApi::location`].
+	pub fn location(impu: ImpuId) -> Result<ImpuView, LookupError> {
+		let record = Impus::<T>::get(impu).ok_or(LookupError::UnknownImpu)?;
+		Ok(Self::impu_view(impu, &record))
+	}
+}

@@ -1,0 +1,74 @@
+//! Subscriptions: creation and erasure with everything that hangs from them.
+
+use super::*;
+
+impl<T: Config> Pallet<T> {
+	pub(crate) fn do_create_subscription(
+		actor: Actor<T>,
+		realm: RealmId,
+		subscription: SubscriptionId,
+	) -> DispatchResult {
+		Self::realm_permit(actor, realm, Permission::Provision)?;
+		ensure!(
+			!Subscriptions::<T>::contains_key(subscription),
+			Error::<T>::SubscriptionAlreadyExists
+		);
+		Realms::<T>::try_mutate(realm, |info| {
+			let info = info.as_mut().ok_or(Error::<T>::RealmNotFound)?;
+			info.subscriptions = info.subscriptions.checked_add(1).ok_or(Error::<T>::Overflow)?;
+			Ok::<_, DispatchError>(())
+		})?;
+		Subscriptions::<T>::insert(
+			subscription,
+			Subscription { realm, impis: Default::default(), impus: Default::default() },
+		);
+		Self::deposit_event(Event::SubscriptionCreated { realm, subscription });
+		Self::audit(actor, realm, Subject::Subscription(subscription), Change::Created);
+		Ok(())
+	}
+
+	/// Erase a subscription; returns the weight used, including what the
+	/// `Observer` removed with it.
+	pub(crate) fn do_remove_subscription(
+		actor: Actor<T>,
+		subscription: SubscriptionId,
+	) -> Result<Weight, DispatchError> {
+		let record =
+			Subscriptions::<T>::get(subscription).ok_or(Error::<T>::SubscriptionNotFound)?;
+		let realm = record.realm;
+		Self::permit(actor, realm, Permission::Provision)?;
+		for impi in &record.impis {
+			for impu in ImpusOfImpi::<T>::drain_prefix(impi).map(|(impu, ())| impu) {
+				ImpisOfImpu::<T>::remove(impu, impi);
+			}
+			Impis::<T>::remove(impi);
+		}
+		for impu in &record.impus {
+			// Links always stay inside a subscription; this drains nothing
+			// unless state was already inconsistent, and then repairs it.
+			for impi in ImpisOfImpu::<T>::drain_prefix(impu).map(|(impi, ())| impi) {
+				ImpusOfImpi::<T>::remove(impi, impu);
+			}
+			if let Some(impu_record) = Impus::<T>::take(impu) {
+				Self::release::<_, ServiceProfiles<T>>(realm, impu_record.service_profile);
+				if let Some(charging) = impu_record.charging {
+					Self::release::<_, ChargingInfos<T>>(realm, charging);
+				}
+			}
+			Registrations::<T>::remove(impu);
+		}
+		let _ =
+			ImplicitSets::<T>::clear_prefix(subscription, T::MaxImpusPerSubscription::get(), None);
+		Subscriptions::<T>::remove(subscription);
+		Realms::<T>::mutate(realm, |info| {
+			if let Some(info) = info {
+				info.subscriptions = info.subscriptions.saturating_sub(1);
+			}
+		});
+		let observed = T::Observer::subscription_erased(subscription);
+		let (impis, impus) = (record.impis.len() as u32, record.impus.len() as u32);
+		Self::deposit_event(Event::SubscriptionErased { realm, subscription, impis, impus });
+		Self::audit(actor, realm, Subject::Subscription(subscription), Change::Erased);
+		Ok(T::WeightInfo::remove_subscription(impis, impus).saturating_add(observed))
+	}
+}
