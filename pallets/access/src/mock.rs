@@ -176,6 +176,7 @@ impl ExtBuilder {
 					("ims.example.net".into(), OWNER),
 					("ims.other.net".into(), OTHER_OWNER),
 				],
+				service_profiles: vec![],
 			},
 			access: pallet_ims_access::GenesisConfig {
 				roles: vec![

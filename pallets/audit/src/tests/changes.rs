@@ -1,0 +1,122 @@
+//! Tests of changes of the other pallets, sealed per block.
+
+use super::*;
+
+#[test]
+fn changes_are_sealed_at_the_end_of_the_block_by_realm() {
+	test(|| {
+		let subscription = H256::repeat_byte(5);
+		let weight_before = System::block_weight().total();
+		<Audit as AuditSink<u64>>::record(
+			Some(&OWNER),
+			SHARED_REALM,
+			Subject::Subscription(subscription),
+			Change::Created,
+		);
+		<Audit as AuditSink<u64>>::record(None, REALM, Subject::Realm, Change::Created);
+		NowMs::set(1_700_000_000_500);
+		<Audit as AuditSink<u64>>::record(
+			Some(&STRANGER),
+			SHARED_REALM,
+			Subject::Call { pallet: 8, call: 3 },
+			Change::Denied { module: 8, error: 1 },
+		);
+		// Each report registers its weight with the block.
+		assert_eq!(
+			System::block_weight().total(),
+			weight_before + <() as crate::WeightInfo>::note_change() * 3
+		);
+		assert!(recorded().is_empty());
+		assert_eq!(Pending::<Test>::decode_len(), Some(3));
+
+		Audit::on_finalize(1);
+		assert_eq!(Pending::<Test>::decode_len(), None);
+		let batches = recorded();
+		assert_eq!(batches.len(), 2);
+		assert_eq!((batches[0].0, batches[0].2.clone()), (REALM, Source::Chain));
+		assert_eq!(
+			batches[0].5,
+			vec![Entry {
+				subject: Subject::Realm,
+				actor: Actor::Governance,
+				activity: Activity::Change(Change::Created),
+				result: 2001,
+				at_ms: 1_700_000_000_000,
+			}]
+		);
+		assert_eq!(batches[1].0, SHARED_REALM);
+		assert_eq!(
+			batches[1].5,
+			vec![
+				Entry {
+					subject: Subject::Subscription(subscription),
+					actor: Actor::Account(OWNER),
+					activity: Activity::Change(Change::Created),
+					result: 2001,
+					at_ms: 1_700_000_000_000,
+				},
+				Entry {
+					subject: Subject::Call { pallet: 8, call: 3 },
+					actor: Actor::Account(STRANGER),
+					activity: Activity::Change(Change::Denied { module: 8, error: 1 }),
+					result: 5003,
+					at_ms: 1_700_000_000_500,
+				},
+			]
+		);
+		// Front batches and changes share a realm's chain.
+		assert_ok!(submit(FRONT, SHARED_REALM, 0, batch(0, 1)));
+		assert_eq!(Trails::<Test>::get(SHARED_REALM).unwrap().batches, 2);
+	});
+}
+
+#[test]
+fn a_full_buffer_is_sealed_early_and_nothing_is_lost() {
+	test(|| {
+		let changes = MAX_PENDING as usize * 2 + 1;
+		for n in 0..changes {
+			<Audit as AuditSink<u64>>::record(
+				Some(&OWNER),
+				REALM,
+				Subject::Member(n as u64),
+				Change::Granted(Role::Auditor),
+			);
+		}
+		Audit::on_finalize(1);
+		let entries: Vec<_> = recorded().into_iter().flat_map(|(.., entries)| entries).collect();
+		assert_eq!(
+			entries.iter().map(|e| e.subject.clone()).collect::<Vec<_>>(),
+			(0..changes).map(|n| Subject::Member(n as u64)).collect::<Vec<_>>()
+		);
+		assert_eq!(Trails::<Test>::get(REALM).unwrap().records, changes as u64);
+	});
+}
+
+#[test]
+fn front_records_carry_any_activity_but_changes() {
+	test(|| {
+		let activities = [
+			Activity::UserAuthorization,
+			Activity::AuthenticationChallenge(ims_primitives::AuthScheme::AkaV1Md5),
+			Activity::Resynchronisation,
+			Activity::Registration,
+			Activity::ReRegistration,
+			Activity::Deregistration,
+			Activity::UnregisteredService,
+			Activity::LocationQuery,
+		];
+		let mut records = batch(0, 8);
+		for (record, activity) in records.iter_mut().zip(activities) {
+			record.activity = activity;
+		}
+		assert_ok!(submit(FRONT, REALM, 0, records));
+		let mut records = batch(8, 11);
+		records[0].activity = Activity::ShRead(ims_primitives::ShData::RepositoryData);
+		records[1].activity = Activity::ShUpdate(ims_primitives::ShData::RepositoryData);
+		records[2].activity = Activity::AccessDenied(Denial::MissingRole);
+		records[2].subject =
+			Subject::Consent(H256::repeat_byte(1), b"ads".to_vec().try_into().unwrap());
+		assert_ok!(submit(FRONT, REALM, 8, records));
+		assert_eq!(Trails::<Test>::get(REALM).unwrap().records, 11);
+	});
+}
