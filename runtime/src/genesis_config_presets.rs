@@ -3,7 +3,7 @@
 //! - `development`: one validator (Alice, `DE`/`EU`), funded development
 //!   accounts, Alice alone on the operators' council and as the sudo key,
 //!   and the IMS realm `ims.example.net` owned by Alice, who is also its HSS
-//!   front. Sessions of ten minutes.
+//!   front, with a service profile 0 (`default`, no filter criteria). Sessions of ten minutes.
 //! - `local_testnet`: three validators (Alice `DE`, Bob `FR`, Charlie `NL`,
 //!   each its own operator and council member), every development account
 //!   funded, the same realm, no sudo key.
@@ -26,7 +26,7 @@ use sp_genesis_builder::PresetId;
 use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 use sp_runtime::Perbill;
 
-use ims_primitives::{RealmId, Role};
+use ims_primitives::{ProfileId, RealmId, Role};
 
 use crate::{
 	currency::UNIT, time::SESSION_PERIOD, AccessConfig, AccountId, AuthorityConfig, Balance,
@@ -43,6 +43,9 @@ pub const REGION_RESTRICTED: &str = "region_restricted";
 
 /// The IMS realm (home network domain) of the development presets.
 pub const DEV_REALM: &str = "ims.example.net";
+
+/// The name of the development realm's service profile 0.
+pub const DEV_PROFILE: &str = "default";
 
 /// Balance given to every endowed development account.
 pub const ENDOWMENT: Balance = 1_000_000 * UNIT;
@@ -112,6 +115,8 @@ pub struct GenesisSpec {
 	pub sudo: Option<AccountId>,
 	/// IMS realms, `(domain, owner)`, numbered from 0.
 	pub realms: Vec<(String, AccountId)>,
+	/// Service profiles without filter criteria, `(realm, profile, name)`.
+	pub service_profiles: Vec<(RealmId, ProfileId, String)>,
 	/// Roles in those realms.
 	pub roles: Vec<(RealmId, AccountId, Role)>,
 }
@@ -147,6 +152,7 @@ pub fn genesis(spec: GenesisSpec) -> Value {
 		council,
 		sudo,
 		realms,
+		service_profiles,
 		roles,
 	} = spec;
 	build_struct_json_patch!(RuntimeGenesisConfig {
@@ -171,7 +177,7 @@ pub fn genesis(spec: GenesisSpec) -> Value {
 		},
 		council_membership: CouncilMembershipConfig { members: BoundedVec::truncate_from(council) },
 		sudo: SudoConfig { key: sudo },
-		identity: IdentityConfig { realms },
+		identity: IdentityConfig { realms, service_profiles },
 		access: AccessConfig { roles },
 	})
 }
@@ -192,6 +198,7 @@ pub fn development() -> Value {
 		council: vec![alice.clone()],
 		sudo: Some(alice),
 		realms: dev_realms(),
+		service_profiles: dev_service_profiles(),
 		roles: dev_roles(),
 	})
 }
@@ -211,6 +218,7 @@ pub fn local_testnet() -> Value {
 		council: accounts(&[Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie]),
 		sudo: None,
 		realms: dev_realms(),
+		service_profiles: dev_service_profiles(),
 		roles: dev_roles(),
 	})
 }
@@ -246,6 +254,7 @@ pub fn region_restricted() -> Value {
 		]),
 		sudo: None,
 		realms: dev_realms(),
+		service_profiles: dev_service_profiles(),
 		roles: dev_roles(),
 	})
 }
@@ -271,6 +280,12 @@ fn all_dev_accounts() -> Vec<AccountId> {
 /// `ims.example.net`, owned by Alice.
 fn dev_realms() -> Vec<(String, AccountId)> {
 	vec![(DEV_REALM.into(), Sr25519Keyring::Alice.to_account_id())]
+}
+
+/// The development realm's profile 0, which `ims-bridge subscriber add`
+/// gives new subscribers by default: a new chain takes subscribers at once.
+fn dev_service_profiles() -> Vec<(RealmId, ProfileId, String)> {
+	vec![(0, 0, DEV_PROFILE.into())]
 }
 
 /// In the development realm, Alice (its owner) is also the HSS front, so

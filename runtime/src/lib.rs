@@ -47,7 +47,7 @@ pub use pallet_timestamp::Call as TimestampCall;
 #[cfg(any(feature = "std", test))]
 pub use sp_runtime::BuildStorage;
 
-/// Primitive types shared by the runtime, the node and (later) the bridge.
+/// Primitive types shared by the runtime, the node and the bridge.
 pub mod primitives {
 	use super::*;
 

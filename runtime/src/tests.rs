@@ -158,6 +158,7 @@ fn a_preset_without_sudo_key_builds() {
 		council: vec![alice],
 		sudo: None,
 		realms: vec![],
+		service_profiles: vec![],
 		roles: vec![],
 	});
 	patch_ext(patch).execute_with(|| {
@@ -328,6 +329,21 @@ fn development_realm_is_owned_by_alice_who_may_provision_it() {
 		);
 		assert_eq!(RegistrationState::default(), RegistrationState::NotRegistered);
 	});
+}
+
+#[test]
+fn the_development_and_local_realms_have_a_default_service_profile() {
+	for preset in [DEVELOPMENT, LOCAL_TESTNET] {
+		preset_ext(preset).execute_with(|| {
+			// Profile 0, which `ims-bridge subscriber add` uses by default.
+			let profile = pallet_ims_identity::ServiceProfiles::<Runtime>::get(0, 0)
+				.unwrap_or_else(|| panic!("{preset}: realm 0 has profile 0"));
+			let name = genesis_config_presets::DEV_PROFILE.as_bytes();
+			assert_eq!(profile.value.name.as_slice(), name);
+			assert!(profile.value.ifcs.is_empty());
+			assert_eq!(profile.users, 0);
+		});
+	}
 }
 
 /// The most one normal extrinsic may weigh.
