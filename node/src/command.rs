@@ -46,6 +46,12 @@ impl SubstrateCli for Cli {
 /// Parses the command line and runs what it asks for.
 pub fn run() -> sc_cli::Result<()> {
 	let cli = Cli::from_args();
+	// The chain's own address format, so that the node's RPC (such as
+	// `system_accountNextIndex`) takes the addresses polkadot.js and wallets
+	// pass; 4242 is not in the SS58 registry, so nothing else accepts it.
+	sp_core::crypto::set_default_ss58_version(sp_core::crypto::Ss58AddressFormat::custom(
+		ims_runtime::SS58_PREFIX,
+	));
 
 	match &cli.subcommand {
 		Some(Subcommand::Key(cmd)) => cmd.run(&cli),

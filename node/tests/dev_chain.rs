@@ -10,6 +10,8 @@ use std::{
 
 use common::Node;
 use serde_json::json;
+use sp_core::crypto::{Ss58AddressFormat, Ss58Codec};
+use sp_keyring::Sr25519Keyring;
 
 /// Bound on the whole wait: at 2-second slots, 3 blocks and one finalized
 /// block take about 8 seconds once the node runs; the rest is start-up on a
@@ -36,6 +38,14 @@ fn dev_chain_produces_and_finalizes_blocks_then_stops_cleanly() {
 	for method in ["payment_queryInfo", "system_accountNextIndex", "author_submitExtrinsic"] {
 		assert!(methods.contains(&method), "{method} missing from {methods:?}");
 	}
+
+	// And they take addresses in the chain's own SS58 format, as polkadot.js
+	// passes them
+	let alice = Sr25519Keyring::Alice
+		.to_account_id()
+		.to_ss58check_with_version(Ss58AddressFormat::custom(4242));
+	let nonce = node.rpc("system_accountNextIndex", json!([alice]));
+	assert_eq!(nonce.unwrap(), json!(0), "Alice's nonce by her address {alice}");
 
 	// When we wait for blocks
 	let deadline = Instant::now() + PRODUCE_AND_FINALIZE_WITHIN;
