@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The main job: install what is missing, build the node, start a development
-# chain (one validator, Alice; blocks every 2 s, GRANDPA finality).
+# The main job: install what is missing, build the node (the one build that
+# scripts/test.sh uses too), start a development chain (one validator, Alice;
+# blocks every 2 s, GRANDPA finality).
 #
 #   ./scripts/dev.sh                  # JSON-RPC on ws://127.0.0.1:9944
 #   ./scripts/dev.sh --rpc-port 9955  # extra arguments go to ims-node
@@ -12,5 +13,5 @@ cd "$(dirname "$0")/.."
 source scripts/env.sh
 
 ./scripts/setup.sh
-timed "build ims-node (release)" cargo build --locked --release -p ims-node
+build_all
 exec "$IMS_NODE" --dev "$@"

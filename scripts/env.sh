@@ -12,14 +12,23 @@ export CARGO_INCREMENTAL=0
 IMS_NODE="$CARGO_TARGET_DIR/release/ims-node"
 export IMS_NODE
 
-# Prints "<label>: <seconds>s" after running the command.
+# Runs the command, then prints "==> <label>: <seconds>s (exit <status>)"
+# whether it passed or failed (under `set -e` too), and returns its status.
 timed() {
-	local label=$1 start end
+	local label=$1 start status=0
 	shift
 	start=$(date +%s)
-	"$@"
-	local status=$?
-	end=$(date +%s)
-	echo "==> $label: $((end - start))s (exit $status)"
-	return $status
+	"$@" || status=$?
+	echo "==> $label: $(($(date +%s) - start))s (exit $status)"
+	return "$status"
+}
+
+# The one release build of everything: the ims-node binary, the bridge and
+# every test. `scripts/dev.sh` and `scripts/test.sh` both run it, so that
+# whichever comes second finds everything built: a `cargo build -p
+# ims-node` alone would unify other features of the client crates than the
+# test build and compile them, and the node, a second time.
+build_all() {
+	timed "cargo build (release: node, bridge, tests)" \
+		cargo test --locked --release --workspace --no-run
 }

@@ -36,28 +36,30 @@ SKIP_WASM_BUILD=1 timed "cargo clippy (try-runtime)" \
 	--features pallet-ims-access/try-runtime,pallet-ims-audit/try-runtime \
 	--features pallet-ims-authority/try-runtime --all-targets -- -D warnings
 
-# One build of everything the tests run, the ims-node binary included: a
-# separate `cargo build -p ims-node` would compile the client crates a second
-# time, with the features the test build unifies differently.
-timed "cargo build (release, tests and binaries)" \
-	cargo test --locked --release --workspace --no-run
+# One build of everything the tests run, the ims-node binary included, the
+# same as scripts/dev.sh's (see build_all in scripts/env.sh).
+build_all
 
 # The npm packages node/tests/polkadot_js.rs runs (@polkadot/api), at the
 # versions package-lock.json pins.
 timed "npm ci (node/tests/polkadot-js)" \
 	npm ci --prefix node/tests/polkadot-js --no-audit --no-fund --loglevel=error
 
+# A failing test does not stop the suite: the benchmark tests and the
+# closing summary still run, and the script fails at the end.
+failed=0
 test_log=$(mktemp)
 trap 'rm -f "$test_log"' EXIT
 timed "cargo test (release)" cargo test --locked --release --workspace --no-fail-fast 2>&1 |
-	tee "$test_log"
+	tee "$test_log" || failed=1
 # Every pallet benchmark, run once against the pallet's test runtime.
 timed "cargo test (pallet benchmarks)" cargo test --locked --release -p pallet-ims-identity \
 	-p pallet-ims-access -p pallet-ims-audit -p pallet-ims-authority --features runtime-benchmarks \
 	--no-fail-fast 2>&1 |
-	tee -a "$test_log"
+	tee -a "$test_log" || failed=1
 
 echo "==> test suite: $(($(date +%s) - suite_start))s"
 # One closing line for the whole suite, summed over every test binary.
 awk '/^test result:/ { p += $4; f += $6 } END { printf "tests: %d passed, %d failed\n", p, f }' \
 	"$test_log"
+exit "$failed"
