@@ -10,10 +10,8 @@
 //!   (what hangs from a realm or subscription).
 //! - [`audit`]: the audit trail's records, batch commitments (Merkle roots,
 //!   a hash chain per realm) and record proofs, with [`AuditApi`].
-//! - [`IdentityApi`], the runtime API the bridge calls to answer UAR, MAR,
-//!   SAR and LIR, and [`AccessApi`], the access policy's decisions for
-//!   callers off chain (polkadot.js today; the bridge's Sh and provisioning
-//!   interfaces once they exist).
+//! - [`IdentityApi`], which the bridge answers UAR, MAR, SAR and LIR from,
+//!   and [`AccessApi`], the access policy's decisions for callers off chain.
 //! - The access policy's vocabulary: [`Role`], [`Permission`], [`Requester`],
 //!   [`Action`], [`Denial`], [`ShData`], [`LawfulBasis`].
 //!
@@ -103,11 +101,11 @@ macro_rules! codec_type {
 
 mod access;
 pub use access::*;
+mod apis;
 pub mod audit;
+pub use apis::*;
 mod glue;
 pub use glue::*;
-mod identity_api;
-pub use identity_api::*;
 
 codec_type! {
 	/// An authentication scheme an IMPI may use (SIP-Authentication-Scheme).
@@ -399,34 +397,204 @@ codec_type! {
 	}
 }
 
-#[cfg(test)]
-mod tests {
-	use super::*;
-
-	#[test]
-	fn scheme_bits_are_distinct_and_known() {
-		let all = AuthSchemes::of(&AuthScheme::ALL);
-		assert_eq!(all.0, AuthSchemes::KNOWN);
-		assert_eq!(all.schemes().collect::<Vec<_>>(), AuthScheme::ALL.to_vec());
-		assert_eq!(AuthScheme::ALL.iter().map(|s| s.bit().count_ones()).sum::<u32>(), 8);
-	}
-
-	#[test]
-	fn fhoss_masks_carry_over() {
-		// FHoSS: 1 AKAv1, 2 AKAv2, 4 MD5, 8 Digest, 128 SIP Digest.
-		let mask = AuthSchemes(1 | 4 | 128);
-		assert!(mask.contains(AuthScheme::AkaV1Md5));
-		assert!(mask.contains(AuthScheme::DigestMd5));
-		assert!(mask.contains(AuthScheme::SipDigest));
-		assert!(!mask.contains(AuthScheme::AkaV2Md5));
-		assert!(mask.is_known());
-		assert!(!AuthSchemes(256).is_known());
-		assert!(AuthSchemes::default().is_empty());
-	}
-
-	#[test]
-	fn diameter_names_match_ts_29_228() {
-		assert_eq!(AuthScheme::AkaV1Md5.diameter_name(), "Digest-AKAv1-MD5");
-		assert_eq!(AuthScheme::SipDigest.diameter_name(), "SIP Digest");
+codec_type! {
+	/// What a change was made to.
+	pub enum Subject<AccountId> {
+		/// The realm record itself.
+		Realm,
+		/// A subscription.
+		Subscription(SubscriptionId),
+		/// A private identity.
+		Impi(ImpiId),
+		/// A public identity.
+		Impu(ImpuId),
+		/// A service profile.
+		ServiceProfile(ProfileId),
+		/// A shared iFC set.
+		IfcSet(IfcSetId),
+		/// An application server.
+		ApplicationServer(ApplicationServerId),
+		/// A charging information record.
+		Charging(ChargingId),
+		/// An account's roles in the realm.
+		Member(AccountId),
+		/// An application server's authorisation, by Diameter identity.
+		Peer(Name),
+		/// A subscription's lawful basis for a purpose.
+		Consent(SubscriptionId, Purpose),
+		/// A call, by pallet and call index in the runtime.
+		Call {
+			/// The pallet's index.
+			pallet: u8,
+			/// The call's index in the pallet.
+			call: u8,
+		},
 	}
 }
+
+codec_type! {
+	/// What kind of change was made.
+	#[derive(Copy)]
+	pub enum Change {
+		/// Created.
+		Created,
+		/// Attributes changed.
+		Updated,
+		/// Linked to the IMPI or IMPU given.
+		Linked(Pseudonym),
+		/// Unlinked from the IMPI or IMPU given.
+		Unlinked(Pseudonym),
+		/// Barred.
+		Barred,
+		/// Barring lifted.
+		Unbarred,
+		/// Removed.
+		Removed,
+		/// Erased with everything that hung from it.
+		Erased,
+		/// Credential epoch bumped.
+		CredentialsRotated,
+		/// Registration state recorded.
+		Registration(RegistrationState),
+		/// A role granted (or its expiry changed).
+		Granted(Role),
+		/// A role revoked, renounced or removed after it expired.
+		Revoked(Role),
+		/// Refused for lack of a right: the error, by pallet index and error
+		/// index in that pallet.
+		Denied {
+			/// The index of the pallet whose error it is.
+			module: u8,
+			/// The error's index in that pallet.
+			error: u8,
+		},
+	}
+}
+
+codec_type! {
+	/// Why a runtime API lookup found nothing to answer with.
+	#[derive(Copy)]
+	pub enum LookupError {
+		/// No such IMPI (Diameter 5001 user unknown).
+		UnknownImpi,
+		/// No such IMPU (5001 user unknown).
+		UnknownImpu,
+		/// Both exist but are not linked (5002 identities don't match).
+		NotLinked,
+	}
+}
+
+codec_type! {
+	/// Registration state and the S-CSCF holding it.
+	#[derive(Default)]
+	pub struct RegistrationView {
+		/// The state.
+		pub state: RegistrationState,
+		/// The assigned S-CSCF (`Server-Name`), if any.
+		pub scscf: Option<Name>,
+	}
+}
+
+/// A public identity as UAR and LIR need it.
+#[derive(Encode, Decode, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct ImpuView {
+	/// Its pseudonym.
+	pub impu: ImpuId,
+	/// Its realm.
+	pub realm: RealmId,
+	/// The realm's name (the home network).
+	pub realm_name: Name,
+	/// Its subscription.
+	pub subscription: SubscriptionId,
+	/// What kind of identity it is.
+	pub kind: ImpuKind,
+	/// Barred.
+	pub barred: bool,
+	/// May register.
+	pub can_register: bool,
+	/// Its implicit registration set, if any.
+	pub implicit_set: Option<ImplicitSetId>,
+	/// Whether every identity of its implicit set (itself alone if none) is
+	/// barred: then registration must be refused.
+	pub all_barred: bool,
+	/// Visited networks it may register from.
+	pub roaming: VisitedNetworks,
+	/// Registration state and S-CSCF.
+	pub registration: RegistrationView,
+}
+
+/// An IMPI as MAR needs it.
+#[derive(Encode, Decode, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct AuthenticationView {
+	/// The public identity of the request.
+	pub impu: ImpuView,
+	/// Its pseudonym.
+	pub impi: ImpiId,
+	/// Schemes it may use.
+	pub schemes: AuthSchemes,
+	/// The scheme to use when the request names none ("Unknown").
+	pub default_scheme: AuthScheme,
+	/// Bumped whenever its credentials rotate in the vault.
+	pub credential_epoch: u32,
+}
+
+/// An initial filter criterion with its application server resolved.
+#[derive(Encode, Decode, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct IfcView {
+	/// Priority.
+	pub priority: u32,
+	/// Trigger point; `None` = unconditional.
+	pub trigger_point: Option<TriggerPoint>,
+	/// The application server's number in the realm.
+	pub application_server_id: ApplicationServerId,
+	/// The application server.
+	pub application_server: ApplicationServer,
+	/// Registration state it applies in.
+	pub profile_part: Option<ProfilePart>,
+}
+
+/// One public identity inside a downloaded service profile.
+#[derive(Encode, Decode, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct PublicIdentityView {
+	/// Its pseudonym.
+	pub impu: ImpuId,
+	/// What kind of identity it is.
+	pub kind: ImpuKind,
+	/// Barred (`BarringIndication`).
+	pub barred: bool,
+}
+
+/// A service profile with the identities of the implicit set that use it
+/// and every iFC (its own and its shared sets') resolved, by priority.
+#[derive(Encode, Decode, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct ProfileView {
+	/// The profile's number in the realm.
+	pub id: ProfileId,
+	/// Its name.
+	pub name: Name,
+	/// The implicit-set identities that use it.
+	pub identities: Vec<PublicIdentityView>,
+	/// Every criterion, ascending priority.
+	pub ifcs: Vec<IfcView>,
+	/// Shared iFC set numbers it refers to.
+	pub shared_ifc_sets: Vec<IfcSetId>,
+	/// Subscribed media profile.
+	pub subscribed_media_profile: Option<u32>,
+}
+
+/// Everything a SAR answer carries.
+#[derive(Encode, Decode, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct ServerAssignmentView {
+	/// The public identity of the request.
+	pub impu: ImpuView,
+	/// The IMPIs linked to it (`Associated-Identities`).
+	pub associated_impis: Vec<ImpiId>,
+	/// One entry per service profile used in its implicit set; the
+	/// requested identity's profile first.
+	pub profiles: Vec<ProfileView>,
+	/// Its charging information, if any.
+	pub charging: Option<ChargingInformation>,
+}
+
+#[cfg(test)]
+mod tests;
