@@ -122,13 +122,8 @@ async fn submit<Call: subxt::transactions::Payload>(
 	Ok(crate::chain::submit_finalized(client, signer, call).await?)
 }
 
-/// Adds a subscriber; returns the vault entry.
-pub async fn add(
-	client: &Client,
-	signer: &Keypair,
-	vault: &Vault,
-	new: NewSubscriber,
-) -> Result<Subscriber, ProvisionError> {
+/// Checks what `add` is given before anything is read or written.
+fn check(new: &NewSubscriber) -> Result<(), ProvisionError> {
 	if new.impus.is_empty() {
 		return Err(ProvisionError::Invalid("give at least one public identity".into()));
 	}
@@ -149,21 +144,13 @@ pub async fn add(
 	if wants_aka && new.aka.is_none() {
 		return Err(ProvisionError::Invalid("AKA schemes need K and OPc (or OP)".into()));
 	}
-	let realm = realm_id(client, &new.realm).await?;
-	ensure_profile(client, (realm, &new.realm), new.profile).await?;
-	let mut subscriber = Subscriber::new(new.subscription.clone());
-	subscriber.impis.push(PrivateIdentity {
-		identity: new.impi.clone(),
-		aka: new.aka,
-		digest: new.password.as_ref().map(|password| DigestSecret {
-			realm: new.realm.clone(),
-			ha1: crate::auth::digest_ha1(&new.impi, &new.realm, &password.0),
-			password: new.keep_password.then(|| password.0.clone()),
-		}),
-	});
-	subscriber.impus = new.impus.clone();
-	let handle = vault.put(&subscriber)?;
+	Ok(())
+}
 
+/// The `identity.import` items of a new subscriber: its subscription, IMPI,
+/// IMPUs (one implicit set unless barred) and their links, as pseudonyms.
+fn import_items(new: &NewSubscriber, subscriber: &Subscriber, realm: u32) -> Vec<ImportItem> {
+	let handle = subscriber.handle();
 	let id = |kind, identity: &str| H256(subscriber.pseudonym(kind, identity));
 	let impi = id(Kind::Impi, &new.impi);
 	let mut items = vec![
@@ -195,6 +182,33 @@ pub async fn add(
 	for impu in &new.impus {
 		items.push(ImportItem::Link { impi, impu: id(Kind::Impu, impu) });
 	}
+	items
+}
+
+/// Adds a subscriber; returns the vault entry.
+pub async fn add(
+	client: &Client,
+	signer: &Keypair,
+	vault: &Vault,
+	mut new: NewSubscriber,
+) -> Result<Subscriber, ProvisionError> {
+	check(&new)?;
+	let realm = realm_id(client, &new.realm).await?;
+	ensure_profile(client, (realm, &new.realm), new.profile).await?;
+	let mut subscriber = Subscriber::new(new.subscription.clone());
+	subscriber.impis.push(PrivateIdentity {
+		identity: new.impi.clone(),
+		// Moved, not copied: one copy of K and OPc fewer to wipe.
+		aka: new.aka.take(),
+		digest: new.password.as_ref().map(|password| DigestSecret {
+			realm: new.realm.clone(),
+			ha1: crate::auth::digest_ha1(&new.impi, &new.realm, &password.0),
+			password: new.keep_password.then(|| password.0.clone()),
+		}),
+	});
+	subscriber.impus = new.impus.clone();
+	let handle = vault.put(&subscriber)?;
+	let items = import_items(&new, &subscriber, realm);
 	let call = ims::transactions().identity().import(BoundedVec(items));
 	if let Err(e) = submit(client, signer, &call).await {
 		// The chain has nothing of it: neither must the vault.

@@ -119,17 +119,7 @@ impl Listeners {
 pub async fn run(config: config::Config) -> Result<(), RunError> {
 	let signer = signer(&config.signer)?;
 	let account: subxt::utils::AccountId32 = signer.public_key().into();
-	let vault =
-		vault::Vault::open_with_cache(&config.vault_path, &config.vault_key, config.vault_cache)
-			.map_err(|source| RunError::Vault { path: config.vault_path.clone(), source })?;
-	let vault = Arc::new(vault);
-	let options = journal::JournalOptions {
-		sync: config.journal_sync,
-		flush_interval: config.journal_flush_interval,
-		..journal::JournalOptions::default()
-	};
-	let journal = journal::Journal::open_with(&config.journal_path, options)
-		.map_err(|source| RunError::Journal { path: config.journal_path.clone(), source })?;
+	let (vault, journal) = open_stores(&config)?;
 	let metrics = Arc::new(metrics::Metrics::new()?);
 	let tls = match &config.tls {
 		Some((cert, key)) => Some(server::tls_acceptor(cert, key)?),
@@ -202,6 +192,21 @@ pub async fn run(config: config::Config) -> Result<(), RunError> {
 	shutdown.cancel();
 	stop(&tasks).await;
 	Ok(())
+}
+
+/// The vault and the journal, opened before any port is bound.
+fn open_stores(config: &config::Config) -> Result<(Arc<vault::Vault>, journal::Journal), RunError> {
+	let vault =
+		vault::Vault::open_with_cache(&config.vault_path, &config.vault_key, config.vault_cache)
+			.map_err(|source| RunError::Vault { path: config.vault_path.clone(), source })?;
+	let options = journal::JournalOptions {
+		sync: config.journal_sync,
+		flush_interval: config.journal_flush_interval,
+		..journal::JournalOptions::default()
+	};
+	let journal = journal::Journal::open_with(&config.journal_path, options)
+		.map_err(|source| RunError::Journal { path: config.journal_path.clone(), source })?;
+	Ok((Arc::new(vault), journal))
 }
 
 /// Connects to the node, trying again every [`CONNECT_RETRY`] until it

@@ -40,6 +40,7 @@ use ims_primitives::{
 };
 use rand::{Rng, SeedableRng};
 use std::collections::HashMap;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -304,11 +305,9 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 	sorted[rank.min(sorted.len() - 1)]
 }
 
-#[tokio::main]
-async fn main() {
-	let args = Args::parse();
-	let dir = std::env::temp_dir().join(format!("cx-bench-{}", std::process::id()));
-	std::fs::create_dir_all(&dir).expect("a temporary directory");
+/// A vault and an index holding `args.subscribers` SIP Digest subscribers,
+/// each registered at `scscf`.
+fn subscribers(args: &Args, dir: &Path, scscf: &str) -> (Arc<Vault>, Arc<Index>) {
 	let vault = Arc::new(
 		Vault::open_with_cache(
 			&dir.join("vault.redb"),
@@ -317,15 +316,7 @@ async fn main() {
 		)
 		.expect("vault"),
 	);
-	let options = JournalOptions {
-		sync: args.sync,
-		flush_interval: Duration::from_millis(args.flush_interval_ms),
-		..JournalOptions::default()
-	};
-	let journal = Journal::open_with(&dir.join("journal.redb"), options).expect("journal");
 	let index = Arc::new(Index::default());
-	let metrics = Arc::new(Metrics::new().expect("metrics"));
-	let scscf = "sip:127.0.0.1:6060".to_string();
 	let mut update = Update {
 		realms: Some([(REALM.to_string(), 0)].into_iter().collect()),
 		..Default::default()
@@ -347,7 +338,7 @@ async fn main() {
 		vault.put(&s).expect("subscriber stored");
 		update
 			.impus
-			.push((ImpuId::from(s.pseudonym(Kind::Impu, &impu)), Some(view_of(&s, &impu, &scscf))));
+			.push((ImpuId::from(s.pseudonym(Kind::Impu, &impu)), Some(view_of(&s, &impu, scscf))));
 		update.impis.push((
 			ImpuId::from(s.pseudonym(Kind::Impi, &impi)),
 			Some(ImpiEntry {
@@ -359,6 +350,12 @@ async fn main() {
 		));
 	}
 	index.apply(update);
+	(vault, index)
+}
+
+/// The Cx application over `vault`, `index` and `journal`, as a context the
+/// listener serves to the benchmark's client peer.
+fn context(vault: Arc<Vault>, index: Arc<Index>, journal: Journal) -> Arc<Context<Cx>> {
 	let local = LocalIdentity {
 		origin_host: "hss.bench".into(),
 		origin_realm: REALM.into(),
@@ -376,27 +373,23 @@ async fn main() {
 		idle_timeout: Duration::from_secs(60),
 		request_timeout: Duration::from_secs(5),
 	};
-	let cx = Cx::new(local.clone(), CxConfig::default(), index, vault, journal.clone(), metrics);
-	let ctx = Arc::new(Context::new(local, policy, cx));
-	let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
-	let address = listener.local_addr().expect("an address");
-	let shutdown = tokio_util::sync::CancellationToken::new();
-	let server = tokio::spawn(ims_bridge::server::run(
-		listener,
-		ctx,
-		args.connections + 1,
-		None,
-		shutdown.clone(),
-	));
+	let metrics = Arc::new(Metrics::new().expect("metrics"));
+	let cx = Cx::new(local.clone(), CxConfig::default(), index, vault, journal, metrics);
+	Arc::new(Context::new(local, policy, cx))
+}
 
-	let started = Instant::now();
-	let warmup_until = started + Duration::from_secs(1);
-	let until = warmup_until + Duration::from_secs(args.seconds);
-	let mut latencies = Vec::new();
-	let mut errors = 0;
+/// Runs the clients against `address` until `until`, counting from
+/// `warmup_until`; returns every latency, sorted, and the errors.
+async fn load(
+	args: &Args,
+	address: std::net::SocketAddr,
+	warmup_until: Instant,
+	until: Instant,
+	scscf: &str,
+) -> (Vec<Duration>, u64) {
 	let clients: Vec<tokio::task::JoinHandle<Outcome>> = (0..args.connections)
 		.map(|_| {
-			let scscf = scscf.clone();
+			let scscf = scscf.to_string();
 			match args.gap_us {
 				Some(gap) => {
 					let (subscribers, gap) = (args.subscribers, Duration::from_micros(gap));
@@ -415,15 +408,18 @@ async fn main() {
 			}
 		})
 		.collect();
+	let (mut latencies, mut errors) = (Vec::new(), 0);
 	for c in clients {
 		let outcome = c.await.expect("a client finishes");
 		latencies.extend(outcome.latencies);
 		errors += outcome.errors;
 	}
-	let measured = until.saturating_duration_since(warmup_until).as_secs_f64();
 	latencies.sort();
-	journal.settle().await.expect("the journal settles");
-	let answered = latencies.len() as f64;
+	(latencies, errors)
+}
+
+/// Prints the run's figures.
+fn report(args: &Args, measured: f64, latencies: &[Duration], errors: u64, journaled: u64) {
 	let load = match args.gap_us {
 		Some(gap) => format!("one request at a time, {gap} us apart"),
 		None => format!("{} in flight", args.window),
@@ -432,6 +428,7 @@ async fn main() {
 		Sync::WithAnswer => format!("with-answer, flushed every {} ms", args.flush_interval_ms),
 		Sync::BeforeAnswer => "before-answer".to_string(),
 	};
+	let ms = |d: Duration| d.as_secs_f64() * 1e3;
 	println!(
 		"cx-bench: {} connections x {load}, {} subscribers, vault cache {}, journal {}, {:.0} s: {:.0} answers/s (MAR+SAR), \
 		 latency p50 {:.3} ms, p90 {:.3} ms, p99 {:.3} ms, max {:.3} ms, errors {}, journaled {}",
@@ -440,14 +437,44 @@ async fn main() {
 		args.vault_cache,
 		journal_mode,
 		measured,
-		answered / measured,
-		percentile(&latencies, 50.0).as_secs_f64() * 1e3,
-		percentile(&latencies, 90.0).as_secs_f64() * 1e3,
-		percentile(&latencies, 99.0).as_secs_f64() * 1e3,
-		latencies.last().copied().unwrap_or_default().as_secs_f64() * 1e3,
+		latencies.len() as f64 / measured,
+		ms(percentile(latencies, 50.0)),
+		ms(percentile(latencies, 90.0)),
+		ms(percentile(latencies, 99.0)),
+		ms(latencies.last().copied().unwrap_or_default()),
 		errors,
-		journal.depth().map(|d| d.0).unwrap_or(0),
+		journaled,
 	);
+}
+
+#[tokio::main]
+async fn main() {
+	let args = Args::parse();
+	let dir = std::env::temp_dir().join(format!("cx-bench-{}", std::process::id()));
+	std::fs::create_dir_all(&dir).expect("a temporary directory");
+	let scscf = "sip:127.0.0.1:6060".to_string();
+	let (vault, index) = subscribers(&args, &dir, &scscf);
+	let options = JournalOptions {
+		sync: args.sync,
+		flush_interval: Duration::from_millis(args.flush_interval_ms),
+		..JournalOptions::default()
+	};
+	let journal = Journal::open_with(&dir.join("journal.redb"), options).expect("journal");
+	let ctx = context(vault, index, journal.clone());
+	let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
+	let address = listener.local_addr().expect("an address");
+	let shutdown = tokio_util::sync::CancellationToken::new();
+	let connections = args.connections + 1;
+	let server =
+		tokio::spawn(ims_bridge::server::run(listener, ctx, connections, None, shutdown.clone()));
+
+	let warmup_until = Instant::now() + Duration::from_secs(1);
+	let until = warmup_until + Duration::from_secs(args.seconds);
+	let (latencies, errors) = load(&args, address, warmup_until, until, &scscf).await;
+	let measured = until.saturating_duration_since(warmup_until).as_secs_f64();
+	journal.settle().await.expect("the journal settles");
+	let journaled = journal.depth().map(|d| d.0).unwrap_or(0);
+	report(&args, measured, &latencies, errors, journaled);
 	shutdown.cancel();
 	let _ = tokio::time::timeout(Duration::from_secs(10), server).await;
 	drop(journal);

@@ -181,6 +181,64 @@ async fn next_sequence_at(
 	at.runtime_apis().call(call).await.map_err(ChainError::subxt)
 }
 
+/// The `audit.submit` call of each batch.
+fn submit_calls(
+	batches: &[Vec<StoredRecord>],
+) -> Result<Vec<impl subxt::transactions::Payload>, ChainError> {
+	let mut calls = Vec::with_capacity(batches.len());
+	for batch in batches {
+		let (Some(first), Some(realm)) =
+			(batch.first().map(|r| r.sequence), batch.first().map(|r| r.realm))
+		else {
+			continue;
+		};
+		// The journal keeps accounts as 32 bytes; the call takes subxt's
+		// AccountId32, which has the same encoding.
+		let records = batch
+			.iter()
+			.map(|r| {
+				FrontRecord::<AccountId32>::decode(&mut r.record.encode().as_slice())
+					.map(Static)
+					.map_err(ChainError::Codec)
+			})
+			.collect::<Result<Vec<_>, _>>()?;
+		calls.push(ims::transactions().audit().submit(
+			realm,
+			first,
+			ims::runtime_types::bounded_collections::bounded_vec::BoundedVec(records),
+		));
+	}
+	Ok(calls)
+}
+
+/// Forgets the batches in flight when the oldest is taken for lost, so that
+/// it and everything after it go again. A batch in a block is not checked
+/// for success: its block is final, or was retracted, once the finalized
+/// head (`finalized`) reaches its number, so unrecorded then it failed (a
+/// block the node cannot show leaves only the timeout).
+async fn drop_lost(
+	client: &Client,
+	metrics: &Metrics,
+	in_flight: &mut InFlight,
+	options: &SubmitOptions,
+	finalized: u64,
+	recorded: u64,
+) {
+	let Some(oldest) = in_flight.front_mut() else { return };
+	if oldest.number.is_none() {
+		oldest.number = client.at_block(oldest.block).await.ok().map(|at| at.block_number());
+	}
+	let passed = oldest.number.is_some_and(|number| number <= finalized);
+	if passed || oldest.at.elapsed() > options.in_flight_timeout {
+		tracing::warn!(
+			from = recorded,
+			"audit batches in blocks but not recorded by the finalized head; sending them again"
+		);
+		metrics.submission_failures.with_label_values(&["audit"]).inc();
+		in_flight.clear();
+	}
+}
+
 /// One round of audit batches: what the finalized head has recorded leaves
 /// the journal; what follows the batches in flight (in best blocks,
 /// awaiting finality) goes out next, each batch followed until it is in a
@@ -212,51 +270,12 @@ async fn submit_audit(
 		in_flight.pop_front();
 	}
 	journal.confirm_audit(recorded).await?;
-	// A batch in a block is not checked for success: its block is final,
-	// or was retracted, once the finalized head reaches its number, so
-	// unrecorded then it failed, and it and everything after it go again
-	// (a block the node cannot show leaves only the timeout).
-	if let Some(oldest) = in_flight.front_mut() {
-		if oldest.number.is_none() {
-			oldest.number = client.at_block(oldest.block).await.ok().map(|at| at.block_number());
-		}
-		let passed = oldest.number.is_some_and(|number| number <= finalized.block_number());
-		if passed || oldest.at.elapsed() > options.in_flight_timeout {
-			tracing::warn!(
-				from = recorded,
-				"audit batches in blocks but not recorded by the finalized head; sending them again"
-			);
-			metrics.submission_failures.with_label_values(&["audit"]).inc();
-			in_flight.clear();
-		}
-	}
+	drop_lost(client, metrics, in_flight, options, finalized.block_number(), recorded).await;
 	// The next round follows the batches in best blocks.
 	let from = in_flight.back().map_or(recorded, |sent| sent.end.max(recorded));
 	let pending = journal.pending_audit_from(from, size.saturating_mul(AUDIT_PIPELINE))?;
 	let batches = batches(pending, size);
-	let mut calls = Vec::with_capacity(batches.len());
-	for batch in &batches {
-		let (Some(first), Some(realm)) =
-			(batch.first().map(|r| r.sequence), batch.first().map(|r| r.realm))
-		else {
-			continue;
-		};
-		// The journal keeps accounts as 32 bytes; the call takes subxt's
-		// AccountId32, which has the same encoding.
-		let records = batch
-			.iter()
-			.map(|r| {
-				FrontRecord::<AccountId32>::decode(&mut r.record.encode().as_slice())
-					.map(Static)
-					.map_err(ChainError::Codec)
-			})
-			.collect::<Result<Vec<_>, _>>()?;
-		calls.push(ims::transactions().audit().submit(
-			realm,
-			first,
-			ims::runtime_types::bounded_collections::bounded_vec::BoundedVec(records),
-		));
-	}
+	let calls = submit_calls(&batches)?;
 	if calls.is_empty() {
 		return Ok(0);
 	}

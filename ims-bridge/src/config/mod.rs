@@ -289,174 +289,32 @@ impl Config {
 		Config::check(file, &base)
 	}
 
-	/// Checks a parsed file.
+	/// Checks a parsed file: every mistake is collected, each with its key,
+	/// before the configuration is refused.
 	pub fn check(file: File, base: &Path) -> Result<Config, ConfigErrors> {
-		let mut errors = Vec::new();
-		let mut fail = |key: &str, message: String| errors.push(format!("{key}: {message}"));
-		let at = |p: &Path| if p.is_absolute() { p.to_path_buf() } else { base.join(p) };
+		let mut c = Checker { errors: Vec::new(), base };
 		let d = &file.diameter;
-
-		let listen = d.listen.parse::<SocketAddr>().map_err(|e| e.to_string());
-		if let Err(e) = &listen {
-			fail("diameter.listen", format!("{:?} is not an address and port: {e}", d.listen));
-		}
-		if d.origin_host.trim().is_empty() {
-			fail("diameter.origin_host", "must not be empty".into());
-		}
-		if d.origin_realm.trim().is_empty() {
-			fail("diameter.origin_realm", "must not be empty".into());
-		}
-		let host_ip = match &d.host_ip {
-			Some(text) => text.parse::<IpAddr>().map_err(|e| {
-				fail("diameter.host_ip", format!("{text:?} is not an IP address: {e}"));
-			}),
-			None => Ok(match &listen {
-				Ok(address) if !address.ip().is_unspecified() => address.ip(),
-				_ => IpAddr::from([127, 0, 0, 1]),
-			}),
-		};
-		if d.max_connections == 0 {
-			fail("diameter.max_connections", "must be at least 1".into());
-		}
-		if d.requests_per_second == 0 {
-			fail("diameter.requests_per_second", "must be at least 1".into());
-		}
-		if d.max_message_bytes < crate::diameter::codec::HEADER_LEN
-			|| d.max_message_bytes > 0xff_ffff
-		{
-			fail("diameter.max_message_bytes", "must be between 20 and 16777215".into());
-		}
-		if d.idle_timeout_secs == 0 {
-			fail("diameter.idle_timeout_secs", "must be at least 1".into());
-		}
-		if d.peers.is_empty() {
-			fail("diameter.peers", "no peer is allowed to connect; add [[diameter.peers]]".into());
-		}
-		let mut allowed = Vec::new();
-		for (i, peer) in d.peers.iter().enumerate() {
-			if peer.origin_host.trim().is_empty() {
-				fail(&format!("diameter.peers[{i}].origin_host"), "must not be empty".into());
-			}
-			if peer.addresses.is_empty() {
-				fail(
-					&format!("diameter.peers[{i}].addresses"),
-					"must list at least one address".into(),
-				);
-			}
-			let mut addresses = Vec::new();
-			for a in &peer.addresses {
-				match a.parse::<IpAddr>() {
-					Ok(ip) => addresses.push(ip),
-					Err(e) => fail(
-						&format!("diameter.peers[{i}].addresses"),
-						format!("{a:?} is not an IP address: {e}"),
-					),
-				}
-			}
-			if let Some(name) = &peer.server_name {
-				if !is_sip_uri(name) {
-					fail(
-						&format!("diameter.peers[{i}].server_name"),
-						format!("{name:?} is not a SIP URI"),
-					);
-				}
-			}
-			allowed.push(AllowedPeer { origin_host: peer.origin_host.clone(), addresses });
-		}
-		let tls = d.tls.as_ref().map(|t| (at(&t.cert), at(&t.key)));
-		if let Some((cert, key)) = &tls {
-			if let Err(e) = crate::server::tls_acceptor(cert, key) {
-				fail("diameter.tls", e.to_string());
-			}
-		}
-		if file.cx.max_auth_items == 0 || file.cx.max_auth_items > 32 {
-			fail("cx.max_auth_items", "must be between 1 and 32".into());
-		}
-		if let Some(name) = &file.cx.scscf_name {
-			if !is_sip_uri(name) {
-				fail("cx.scscf_name", format!("{name:?} is not a SIP URI"));
-			}
-		}
+		let (listen, host_ip) = c.diameter(d);
+		let allowed = c.peers(d);
+		let tls = c.tls(d);
+		c.cx(&file.cx);
 		let url = &file.chain.url;
 		if !(url.starts_with("ws://") || url.starts_with("wss://")) {
-			fail("chain.url", format!("{url:?} is not a ws:// or wss:// URL"));
+			c.fail("chain.url", format!("{url:?} is not a ws:// or wss:// URL"));
 		}
-		let signer = match (&file.chain.signer_file, &file.chain.signer_env) {
-			(Some(path), None) => secret_from_file(&at(path)).map_err(|e| {
-				fail("chain.signer_file", format!("{}: {e}", at(path).display()));
-			}),
-			(None, Some(var)) => {
-				std::env::var(var).map(|v| zeroize::Zeroizing::new(v.trim().to_string())).map_err(
-					|_| fail("chain.signer_env", format!("environment variable {var} is not set")),
-				)
-			},
-			_ => {
-				fail("chain", "give exactly one of signer_file and signer_env".into());
-				Err(())
-			},
-		};
-		let vault_key = match (&file.vault.key_file, &file.vault.key_env) {
-			(Some(path), None) => VaultKey::from_file(&at(path)).map_err(|e| {
-				fail("vault.key_file", e.to_string());
-			}),
-			(None, Some(var)) => match std::env::var(var) {
-				Ok(v) => VaultKey::from_hex(&v).map_err(|e: VaultError| {
-					fail("vault.key_env", format!("{var}: {e}"));
-				}),
-				Err(_) => {
-					fail("vault.key_env", format!("environment variable {var} is not set"));
-					Err(())
-				},
-			},
-			_ => {
-				fail("vault", "give exactly one of key_file and key_env".into());
-				Err(())
-			},
-		};
-		let max_interval = crate::journal::MAX_FLUSH_INTERVAL.as_millis() as u64;
-		let journal_flush_interval = match (file.journal.flush_interval_ms, file.journal.sync) {
-			(None, _) => crate::journal::DEFAULT_FLUSH_INTERVAL,
-			(Some(_), crate::journal::Sync::BeforeAnswer) => {
-				fail(
-					"journal.flush_interval_ms",
-					"applies only with sync = \"with-answer\" (with \"before-answer\" every \
-					 answer waits for its flush)"
-						.into(),
-				);
-				crate::journal::DEFAULT_FLUSH_INTERVAL
-			},
-			(Some(ms), _) if (1..=max_interval).contains(&ms) => Duration::from_millis(ms),
-			(Some(ms), _) => {
-				fail(
-					"journal.flush_interval_ms",
-					format!("{ms} is not between 1 and {max_interval} milliseconds"),
-				);
-				crate::journal::DEFAULT_FLUSH_INTERVAL
-			},
-		};
+		let signer = c.signer(&file.chain);
+		let vault_key = c.vault_key(&file.vault);
+		let journal_flush_interval = c.flush_interval(&file.journal);
 		let metrics = file.metrics.listen.as_ref().map(|m| {
 			m.parse::<SocketAddr>().map_err(|e| {
-				fail("metrics.listen", format!("{m:?} is not an address and port: {e}"));
+				c.fail("metrics.listen", format!("{m:?} is not an address and port: {e}"));
 			})
 		});
-		for (key, path) in [("vault.path", &file.vault.path), ("journal.path", &file.journal.path)]
-		{
-			let path = at(path);
-			match path.parent() {
-				Some(dir) if !dir.as_os_str().is_empty() && !dir.is_dir() => {
-					fail(key, format!("directory {} does not exist", dir.display()));
-				},
-				_ => {},
-			}
-		}
+		c.store_directories(&file);
 		let (Ok(listen), Ok(host_ip), Ok(signer), Ok(vault_key), true) =
-			(listen, host_ip, signer, vault_key, errors.is_empty())
+			(listen, host_ip, signer, vault_key, c.errors.is_empty())
 		else {
-			return Err(ConfigErrors(errors));
-		};
-		let metrics = match metrics {
-			Some(Ok(m)) => Some(m),
-			Some(Err(())) | None => None,
+			return Err(ConfigErrors(c.errors));
 		};
 		Ok(Config {
 			listen,
@@ -488,15 +346,213 @@ impl Config {
 			},
 			chain_url: file.chain.url,
 			signer,
-			vault_path: at(&file.vault.path),
+			vault_path: c.at(&file.vault.path),
 			vault_key,
 			vault_cache: file.vault.cache_subscribers,
-			journal_path: at(&file.journal.path),
+			journal_path: c.at(&file.journal.path),
 			journal_sync: file.journal.sync,
 			journal_flush_interval,
-			admin_socket: at(&file.admin.socket),
-			metrics,
+			admin_socket: c.at(&file.admin.socket),
+			metrics: metrics.and_then(Result::ok),
 		})
+	}
+}
+
+/// Collects the mistakes of a configuration, one section at a time.
+struct Checker<'a> {
+	errors: Vec<String>,
+	/// Relative paths are taken from here (the file's directory).
+	base: &'a Path,
+}
+
+impl Checker<'_> {
+	fn fail(&mut self, key: &str, message: String) {
+		self.errors.push(format!("{key}: {message}"));
+	}
+
+	/// `path`, taken from the configuration file's directory if relative.
+	fn at(&self, path: &Path) -> PathBuf {
+		if path.is_absolute() {
+			path.to_path_buf()
+		} else {
+			self.base.join(path)
+		}
+	}
+
+	/// `[diameter]` but its peers and TLS: the listen address and the CEA's
+	/// Host-IP-Address.
+	fn diameter(&mut self, d: &DiameterFile) -> (Result<SocketAddr, String>, Result<IpAddr, ()>) {
+		let listen = d.listen.parse::<SocketAddr>().map_err(|e| e.to_string());
+		if let Err(e) = &listen {
+			self.fail("diameter.listen", format!("{:?} is not an address and port: {e}", d.listen));
+		}
+		if d.origin_host.trim().is_empty() {
+			self.fail("diameter.origin_host", "must not be empty".into());
+		}
+		if d.origin_realm.trim().is_empty() {
+			self.fail("diameter.origin_realm", "must not be empty".into());
+		}
+		let host_ip = match &d.host_ip {
+			Some(text) => text.parse::<IpAddr>().map_err(|e| {
+				self.fail("diameter.host_ip", format!("{text:?} is not an IP address: {e}"));
+			}),
+			None => Ok(match &listen {
+				Ok(address) if !address.ip().is_unspecified() => address.ip(),
+				_ => IpAddr::from([127, 0, 0, 1]),
+			}),
+		};
+		if d.max_connections == 0 {
+			self.fail("diameter.max_connections", "must be at least 1".into());
+		}
+		if d.requests_per_second == 0 {
+			self.fail("diameter.requests_per_second", "must be at least 1".into());
+		}
+		if d.max_message_bytes < crate::diameter::codec::HEADER_LEN
+			|| d.max_message_bytes > 0xff_ffff
+		{
+			self.fail("diameter.max_message_bytes", "must be between 20 and 16777215".into());
+		}
+		if d.idle_timeout_secs == 0 {
+			self.fail("diameter.idle_timeout_secs", "must be at least 1".into());
+		}
+		(listen, host_ip)
+	}
+
+	/// `[[diameter.peers]]`: the allow-list.
+	fn peers(&mut self, d: &DiameterFile) -> Vec<AllowedPeer> {
+		if d.peers.is_empty() {
+			self.fail(
+				"diameter.peers",
+				"no peer is allowed to connect; add [[diameter.peers]]".into(),
+			);
+		}
+		let mut allowed = Vec::new();
+		for (i, peer) in d.peers.iter().enumerate() {
+			let key = |field: &str| format!("diameter.peers[{i}].{field}");
+			if peer.origin_host.trim().is_empty() {
+				self.fail(&key("origin_host"), "must not be empty".into());
+			}
+			if peer.addresses.is_empty() {
+				self.fail(&key("addresses"), "must list at least one address".into());
+			}
+			let mut addresses = Vec::new();
+			for a in &peer.addresses {
+				match a.parse::<IpAddr>() {
+					Ok(ip) => addresses.push(ip),
+					Err(e) => {
+						self.fail(&key("addresses"), format!("{a:?} is not an IP address: {e}"))
+					},
+				}
+			}
+			if let Some(name) = peer.server_name.as_ref().filter(|name| !is_sip_uri(name)) {
+				self.fail(&key("server_name"), format!("{name:?} is not a SIP URI"));
+			}
+			allowed.push(AllowedPeer { origin_host: peer.origin_host.clone(), addresses });
+		}
+		allowed
+	}
+
+	/// `[diameter] tls`: the certificate and key, loaded once to check them.
+	fn tls(&mut self, d: &DiameterFile) -> Option<(PathBuf, PathBuf)> {
+		let tls = d.tls.as_ref().map(|t| (self.at(&t.cert), self.at(&t.key)));
+		if let Some((cert, key)) = &tls {
+			if let Err(e) = crate::server::tls_acceptor(cert, key) {
+				self.fail("diameter.tls", e.to_string());
+			}
+		}
+		tls
+	}
+
+	/// `[cx]`.
+	fn cx(&mut self, cx: &CxFile) {
+		if cx.max_auth_items == 0 || cx.max_auth_items > 32 {
+			self.fail("cx.max_auth_items", "must be between 1 and 32".into());
+		}
+		if let Some(name) = cx.scscf_name.as_ref().filter(|name| !is_sip_uri(name)) {
+			self.fail("cx.scscf_name", format!("{name:?} is not a SIP URI"));
+		}
+	}
+
+	/// `[chain] signer_file` or `signer_env`: the bridge account's secret URI.
+	fn signer(&mut self, chain: &ChainFile) -> Result<zeroize::Zeroizing<String>, ()> {
+		match (&chain.signer_file, &chain.signer_env) {
+			(Some(path), None) => {
+				let path = self.at(path);
+				secret_from_file(&path).map_err(|e| {
+					self.fail("chain.signer_file", format!("{}: {e}", path.display()));
+				})
+			},
+			(None, Some(var)) => std::env::var(var)
+				.map(|v| zeroize::Zeroizing::new(v.trim().to_string()))
+				.map_err(|_| {
+					self.fail("chain.signer_env", format!("environment variable {var} is not set"))
+				}),
+			_ => {
+				self.fail("chain", "give exactly one of signer_file and signer_env".into());
+				Err(())
+			},
+		}
+	}
+
+	/// `[vault] key_file` or `key_env`.
+	fn vault_key(&mut self, vault: &VaultFile) -> Result<VaultKey, ()> {
+		match (&vault.key_file, &vault.key_env) {
+			(Some(path), None) => VaultKey::from_file(&self.at(path)).map_err(|e| {
+				self.fail("vault.key_file", e.to_string());
+			}),
+			(None, Some(var)) => match std::env::var(var) {
+				Ok(v) => VaultKey::from_hex(&v).map_err(|e: VaultError| {
+					self.fail("vault.key_env", format!("{var}: {e}"));
+				}),
+				Err(_) => {
+					self.fail("vault.key_env", format!("environment variable {var} is not set"));
+					Err(())
+				},
+			},
+			_ => {
+				self.fail("vault", "give exactly one of key_file and key_env".into());
+				Err(())
+			},
+		}
+	}
+
+	/// `[journal] flush_interval_ms`, which applies only with `with-answer`.
+	fn flush_interval(&mut self, journal: &JournalFile) -> Duration {
+		let max_interval = crate::journal::MAX_FLUSH_INTERVAL.as_millis() as u64;
+		match (journal.flush_interval_ms, journal.sync) {
+			(None, _) => crate::journal::DEFAULT_FLUSH_INTERVAL,
+			(Some(_), crate::journal::Sync::BeforeAnswer) => {
+				self.fail(
+					"journal.flush_interval_ms",
+					"applies only with sync = \"with-answer\" (with \"before-answer\" every \
+					 answer waits for its flush)"
+						.into(),
+				);
+				crate::journal::DEFAULT_FLUSH_INTERVAL
+			},
+			(Some(ms), _) if (1..=max_interval).contains(&ms) => Duration::from_millis(ms),
+			(Some(ms), _) => {
+				self.fail(
+					"journal.flush_interval_ms",
+					format!("{ms} is not between 1 and {max_interval} milliseconds"),
+				);
+				crate::journal::DEFAULT_FLUSH_INTERVAL
+			},
+		}
+	}
+
+	/// The directories of the vault and the journal exist.
+	fn store_directories(&mut self, file: &File) {
+		for (key, path) in [("vault.path", &file.vault.path), ("journal.path", &file.journal.path)]
+		{
+			let path = self.at(path);
+			match path.parent() {
+				Some(dir) if !dir.as_os_str().is_empty() && !dir.is_dir() => {
+					self.fail(key, format!("directory {} does not exist", dir.display()));
+				},
+				_ => {},
+			}
+		}
 	}
 }
 

@@ -106,6 +106,81 @@ pub(super) fn apply(
 	Ok(())
 }
 
+/// One batch of the applier's work, sorted.
+#[derive(Default)]
+struct Batch {
+	frames: Vec<Frame>,
+	confirmations: Vec<Confirmation>,
+	/// Who waits for the batch to be stored.
+	waiting: Vec<Ack>,
+	/// A confirmation that moves something, or a checkpoint, asks for a
+	/// durable commit.
+	durable: bool,
+}
+
+/// Takes `first` and what follows it: frames gather for `gather` after the
+/// first; anything somebody waits for ends the gathering.
+fn gather_batch(first: Applied, rx: &mpsc::Receiver<Applied>, gather: Duration) -> Vec<Applied> {
+	let deadline = Instant::now() + gather;
+	let mut waited_for = !matches!(first, Applied::Frames(_));
+	let mut batch = vec![first];
+	while batch.len() < GROUP_LIMIT {
+		let next = if waited_for {
+			rx.try_recv().ok()
+		} else {
+			let left = deadline.saturating_duration_since(Instant::now());
+			rx.recv_timeout(left).ok()
+		};
+		let Some(more) = next else { break };
+		waited_for |= !matches!(more, Applied::Frames(_));
+		batch.push(more);
+	}
+	batch
+}
+
+/// Sorts gathered items into frames, confirmations and waiters.
+fn sort_batch(items: Vec<Applied>, state: &Counters) -> Batch {
+	let mut batch = Batch::default();
+	for item in items {
+		match item {
+			Applied::Frames(more) => batch.frames.extend(more),
+			Applied::Confirm(confirmation, ack) => {
+				// A confirmation that moves nothing (the follower confirms at
+				// every finalized block) costs no disk write.
+				batch.durable |= match confirmation {
+					Confirmation::Audit(next) => next > state.confirmed_sequence,
+					Confirmation::Registrations(next) => next > state.confirmed_report,
+				};
+				batch.confirmations.push(confirmation);
+				batch.waiting.push(ack);
+			},
+			Applied::Settle(ack) => batch.waiting.push(ack),
+			Applied::Checkpoint(ack) => {
+				batch.durable = true;
+				batch.waiting.push(ack);
+			},
+		}
+	}
+	batch
+}
+
+/// Stores a batch in one transaction, durable or not.
+fn store(db: &Database, state: &mut Counters, batch: &Batch) -> Result<(), JournalError> {
+	let mut txn = db.begin_write()?;
+	txn.set_durability(if batch.durable { Durability::Immediate } else { Durability::None })?;
+	apply(&txn, state, &batch.frames, &batch.confirmations)?;
+	txn.commit()?;
+	Ok(())
+}
+
+/// A durable commit of everything stored so far.
+fn make_durable(db: &Database) -> Result<(), JournalError> {
+	let mut txn = db.begin_write()?;
+	txn.set_durability(Durability::Immediate)?;
+	txn.commit()?;
+	Ok(())
+}
+
 /// The applier thread: moves what the log holds into the database in
 /// batches (frames gather for `gather` after the first), without waiting
 /// for the disk unless a confirmation or a checkpoint asks for it. Once
@@ -125,77 +200,26 @@ pub(super) fn apply_loop(
 	// Entries stored since the last durable commit.
 	let mut since_durable = 0usize;
 	while let Ok(first) = rx.recv() {
-		// Frames gather for a while; anything somebody waits for ends that.
-		let deadline = Instant::now() + gather;
-		let mut waited_for = !matches!(first, Applied::Frames(_));
-		let mut batch = vec![first];
-		while batch.len() < GROUP_LIMIT {
-			let next = if waited_for {
-				rx.try_recv().ok()
-			} else {
-				let left = deadline.saturating_duration_since(Instant::now());
-				rx.recv_timeout(left).ok()
-			};
-			let Some(more) = next else { break };
-			waited_for |= !matches!(more, Applied::Frames(_));
-			batch.push(more);
-		}
-		let mut frames = Vec::new();
-		let mut confirmations = Vec::new();
-		let mut waiting = Vec::new();
-		let mut durable = false;
-		for item in batch {
-			match item {
-				Applied::Frames(more) => frames.extend(more),
-				Applied::Confirm(confirmation, ack) => {
-					// A confirmation that moves nothing (the follower confirms
-					// at every finalized block) costs no disk write.
-					durable |= match confirmation {
-						Confirmation::Audit(next) => next > state.confirmed_sequence,
-						Confirmation::Registrations(next) => next > state.confirmed_report,
-					};
-					confirmations.push(confirmation);
-					waiting.push(ack);
-				},
-				Applied::Settle(ack) => waiting.push(ack),
-				Applied::Checkpoint(ack) => {
-					durable = true;
-					waiting.push(ack);
-				},
-			}
-		}
-		since_durable = since_durable.saturating_add(frames.len());
-		durable |= since_durable >= DURABLE_EVERY;
-		if durable {
+		let mut batch = sort_batch(gather_batch(first, &rx, gather), &state);
+		since_durable = since_durable.saturating_add(batch.frames.len());
+		batch.durable |= since_durable >= DURABLE_EVERY;
+		if batch.durable {
 			since_durable = 0;
 		}
 		if broken.is_none() {
-			let applied = (|| {
-				let mut txn = db.begin_write()?;
-				txn.set_durability(if durable { Durability::Immediate } else { Durability::None })?;
-				apply(&txn, &mut state, &frames, &confirmations)?;
-				txn.commit()?;
-				Ok::<(), JournalError>(())
-			})();
-			if let Err(e) = applied {
+			if let Err(e) = store(db, &mut state, &batch) {
 				tracing::error!(error = %e, "journal database write failed; the log keeps the entries until the bridge is restarted");
 				broken = Some(Arc::new(e));
 			}
 		}
-		for ack in waiting {
+		for ack in batch.waiting {
 			let _ = ack.send(broken.clone().map_or(Ok(()), Err));
 		}
 	}
 	if broken.is_some() {
 		return false;
 	}
-	let durable = (|| {
-		let mut txn = db.begin_write()?;
-		txn.set_durability(Durability::Immediate)?;
-		txn.commit()?;
-		Ok::<(), JournalError>(())
-	})();
-	match durable {
+	match make_durable(db) {
 		Ok(()) => true,
 		Err(e) => {
 			tracing::error!(error = %e, "journal database commit at shutdown failed; the log is replayed at the next start");
