@@ -3,8 +3,11 @@
 //! workspace. Refresh it with:
 //!
 //! ```text
-//! UPDATE_METADATA=1 cargo test --release -p ims-bridge --test metadata
+//! UPDATE_METADATA=1 cargo test --release --workspace --test metadata
 //! ```
+//!
+//! (`--workspace`: the one build every test shares; `-p ims-bridge` alone
+//! would compile the dependencies again with other features.)
 
 use std::path::PathBuf;
 
@@ -29,7 +32,7 @@ fn the_checked_in_metadata_matches_the_runtime() {
 	assert!(
 		checked_in == current,
 		"{} is stale ({} bytes, the runtime's is {}): run \
-		 `UPDATE_METADATA=1 cargo test --release -p ims-bridge --test metadata` and rebuild",
+		 `UPDATE_METADATA=1 cargo test --release --workspace --test metadata` and rebuild",
 		path.display(),
 		checked_in.len(),
 		current.len()
