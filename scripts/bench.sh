@@ -37,10 +37,10 @@ cx)
 	cargo run --locked --release -p ims-bridge --bin cx-bench -- "$@"
 	;;
 register)
-	kamailio_test bench_register register_latency_bridge_against_a_static_hss
+	kamailio_test end_to_end register_latency_bridge_against_a_static_hss
 	;;
 drain)
-	kamailio_test submitter audit_drain_rate
+	kamailio_test end_to_end audit_drain_rate
 	;;
 audit-flood)
 	build_all

@@ -2,9 +2,7 @@
 //! stand-in HSS (`scripts/bench.sh register`): a benchmark, ignored by
 //! `cargo test`.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use std::net::UdpSocket;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -15,9 +15,7 @@
 //! Needs `kamailio`, `kamailio-ims-modules` and `sip-tester` (SIPp) from
 //! Debian; `scripts/setup.sh` installs them.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};

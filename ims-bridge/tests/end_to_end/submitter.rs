@@ -3,9 +3,7 @@
 //! through refusals and nonce races, each recorded once; and the drain
 //! benchmark (`scripts/bench.sh drain`).
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use ims_bridge::chain::{self, ims};
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -1,0 +1,15 @@
+//! The bridge against real processes: `ims-node --dev`, the `ims-bridge`
+//! binary, Debian's Kamailio I-CSCF and S-CSCF and SIPp. One test binary,
+//! so that its tests run side by side as cargo runs the tests of one binary
+//! (each on a chain of its own), one module per subject:
+//!
+//! - `registration`: registrations end to end, RTR, restarts, provisioning;
+//! - `submitter`: the journal drained into the chain through refusals and
+//!   nonce races, and the drain benchmark (ignored);
+//! - `bench_register`: the REGISTER latency benchmark (ignored);
+//! - `common`: the set-up they share, on `ims-test-harness`.
+
+mod bench_register;
+mod common;
+mod registration;
+mod submitter;
