@@ -17,6 +17,8 @@ use tokio_util::sync::CancellationToken;
 
 /// How long a TLS handshake may take.
 const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// The pause after a failed accept.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 /// How long shutdown waits for peers to answer DPR and close.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
@@ -68,21 +70,8 @@ pub async fn run<A: Application>(
 ) {
 	let slots = Arc::new(Semaphore::new(max_connections));
 	let mut connections = JoinSet::new();
-	loop {
-		let accepted = tokio::select! {
-			accepted = listener.accept() => accepted,
-			_ = shutdown.cancelled() => break,
-		};
+	while let Some((stream, address)) = accept(&listener, &shutdown, "diameter").await {
 		while connections.try_join_next().is_some() {}
-		let (stream, address) = match accepted {
-			Ok(accepted) => accepted,
-			Err(e) => {
-				// Out of file descriptors and the like: back off briefly.
-				tracing::warn!(error = %e, "accept failed");
-				tokio::time::sleep(Duration::from_millis(100)).await;
-				continue;
-			},
-		};
 		if !ctx.policy.admits_address(address.ip()) {
 			tracing::warn!(%address, "connection from an address no allowed peer uses; closed");
 			continue;
@@ -109,6 +98,29 @@ pub async fn run<A: Application>(
 				tracing::warn!(open = connections.len(), "peers still connected after the shutdown grace; closing");
 				connections.abort_all();
 				break;
+			},
+		}
+	}
+}
+
+/// The next connection on `listener` (the `what` listener, for the log);
+/// `None` once `shutdown` is cancelled. A failed accept (out of file
+/// descriptors and the like) is logged and retried after a brief back-off.
+pub async fn accept(
+	listener: &TcpListener,
+	shutdown: &CancellationToken,
+	what: &str,
+) -> Option<(TcpStream, SocketAddr)> {
+	loop {
+		let accepted = tokio::select! {
+			accepted = listener.accept() => accepted,
+			_ = shutdown.cancelled() => return None,
+		};
+		match accepted {
+			Ok(accepted) => return Some(accepted),
+			Err(e) => {
+				tracing::warn!(listener = what, error = %e, "accept failed");
+				tokio::time::sleep(ACCEPT_BACKOFF).await;
 			},
 		}
 	}

@@ -48,21 +48,8 @@ async fn serve_with(
 ) {
 	let scrapes = Arc::new(Semaphore::new(MAX_SCRAPES));
 	let mut connections = JoinSet::new();
-	loop {
-		let accepted = tokio::select! {
-			accepted = listener.accept() => accepted,
-			_ = shutdown.cancelled() => break,
-		};
+	while let Some((mut stream, _)) = crate::server::accept(&listener, &shutdown, "metrics").await {
 		while connections.try_join_next().is_some() {}
-		let mut stream = match accepted {
-			Ok((stream, _)) => stream,
-			Err(e) => {
-				// Out of file descriptors and the like: back off briefly.
-				tracing::warn!(error = %e, "metrics accept failed");
-				tokio::time::sleep(Duration::from_millis(100)).await;
-				continue;
-			},
-		};
 		let Ok(slot) = scrapes.clone().try_acquire_owned() else {
 			connections.spawn(async move {
 				let _ = tokio::time::timeout(timeout, stream.write_all(BUSY)).await;
