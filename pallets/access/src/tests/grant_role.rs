@@ -2,52 +2,103 @@
 
 use super::*;
 
+fn grant(origin: RuntimeOrigin, realm: u32, who: u64, role: Role) -> DispatchResult {
+	Access::grant_role(origin, realm, who, role, None)
+}
+
 #[test]
-fn grant_role_works() {
-	ExtBuilder::build_and_execute(|| {
-		clear();
+fn grant_role_refuses_an_unsigned_origin() {
+	given(clear, || {
+		assert_noop!(grant(none(), REALM, STRANGER, Role::Auditor), DispatchError::BadOrigin);
+	});
+}
+
+#[test]
+fn grant_role_refuses_an_unknown_realm() {
+	given(clear, || {
 		assert_noop!(
-			Access::grant_role(none(), REALM, STRANGER, Role::Auditor, None),
-			DispatchError::BadOrigin
-		);
-		assert_noop!(
-			Access::grant_role(signed(ADMIN), 9, STRANGER, Role::Auditor, None),
+			grant(signed(ADMIN), 9, STRANGER, Role::Auditor),
 			Error::<Test>::RealmNotFound
 		);
-		// A non-admin granting itself a role,
+	});
+}
+
+#[test]
+fn grant_role_refuses_a_stranger_granting_itself() {
+	given(clear, || {
 		assert_noop!(
-			Access::grant_role(signed(STRANGER), REALM, STRANGER, Role::RealmAdmin, None),
+			grant(signed(STRANGER), REALM, STRANGER, Role::RealmAdmin),
 			Error::<Test>::SelfGrant
 		);
+	});
+}
+
+#[test]
+fn grant_role_refuses_a_role_holder_granting_itself_another() {
+	given(clear, || {
 		assert_noop!(
-			Access::grant_role(signed(PROVISIONER), REALM, PROVISIONER, Role::HssFront, None),
+			grant(signed(PROVISIONER), REALM, PROVISIONER, Role::HssFront),
 			Error::<Test>::SelfGrant
 		);
-		// granting another account a role,
+	});
+}
+
+#[test]
+fn grant_role_refuses_a_non_admin_granting_another_account() {
+	given(clear, || {
 		assert_noop!(
-			Access::grant_role(signed(PROVISIONER), REALM, STRANGER, Role::Auditor, None),
+			grant(signed(PROVISIONER), REALM, STRANGER, Role::Auditor),
 			Error::<Test>::NotAuthorized
 		);
-		// or an admin of another realm granting here: all refused.
+	});
+}
+
+#[test]
+fn grant_role_refuses_an_admin_of_another_realm() {
+	given(clear, || {
 		assert_noop!(
-			Access::grant_role(signed(OTHER_ADMIN), REALM, STRANGER, Role::Auditor, None),
+			grant(signed(OTHER_ADMIN), REALM, STRANGER, Role::Auditor),
 			Error::<Test>::NotAuthorized
 		);
+	});
+}
+
+#[test]
+fn grant_role_refuses_the_owner_of_another_realm_granting_itself() {
+	given(clear, || {
 		assert_noop!(
-			Access::grant_role(signed(OTHER_OWNER), REALM, OTHER_OWNER, Role::RealmAdmin, None),
+			grant(signed(OTHER_OWNER), REALM, OTHER_OWNER, Role::RealmAdmin),
 			Error::<Test>::SelfGrant
 		);
+	});
+}
+
+#[test]
+fn grant_role_refuses_an_expiry_in_the_past() {
+	given(clear, || {
 		System::set_block_number(5);
 		assert_noop!(
 			Access::grant_role(signed(ADMIN), REALM, STRANGER, Role::Auditor, Some(5)),
 			Error::<Test>::ExpiryInPast
 		);
+	});
+}
+
+#[test]
+fn grant_role_refusals_leave_no_event_and_no_audit_record() {
+	given(clear, || {
+		let _ = grant(signed(STRANGER), REALM, STRANGER, Role::RealmAdmin);
+		let _ = grant(signed(PROVISIONER), REALM, STRANGER, Role::Auditor);
 		assert!(events().is_empty());
 		assert!(take_audit().is_empty());
+	});
+}
 
-		// When the admin grants a role until block 20,
+#[test]
+fn grant_role_by_an_admin_stores_the_grant_with_its_expiry_emits_and_audits() {
+	given(clear, || {
+		System::set_block_number(5);
 		assert_ok!(Access::grant_role(signed(ADMIN), REALM, STRANGER, Role::Auditor, Some(20)));
-		// then it is stored with its start and expiry,
 		assert_eq!(
 			Roles::<Test>::get(REALM, STRANGER).unwrap().into_inner(),
 			vec![RoleGrant { role: Role::Auditor, since: 5, expires_at: Some(20) }]
@@ -65,20 +116,35 @@ fn grant_role_works() {
 			take_audit(),
 			vec![(Some(ADMIN), REALM, Subject::Member(STRANGER), Change::Granted(Role::Auditor))]
 		);
-		// further roles are kept sorted, a second grant renews,
-		assert_ok!(Access::grant_role(signed(OWNER), REALM, STRANGER, Role::Provisioner, None));
-		assert_ok!(Access::grant_role(root(), REALM, STRANGER, Role::Auditor, None));
+	});
+}
+
+#[test]
+fn grant_role_keeps_roles_sorted_and_a_second_grant_renews() {
+	given(clear, || {
+		assert_ok!(Access::grant_role(signed(ADMIN), REALM, STRANGER, Role::Auditor, Some(20)));
+		assert_ok!(grant(signed(OWNER), REALM, STRANGER, Role::Provisioner));
+		assert_ok!(grant(root(), REALM, STRANGER, Role::Auditor));
 		assert_eq!(grants(REALM, STRANGER), vec![(Role::Provisioner, None), (Role::Auditor, None)]);
-		// and an admin may give itself more roles.
-		assert_ok!(Access::grant_role(signed(ADMIN), REALM, ADMIN, Role::HssFront, None));
-		assert_eq!(grants(REALM, ADMIN), vec![(Role::RealmAdmin, None), (Role::HssFront, None)]);
 		assert_eq!(
 			take_audit(),
 			vec![
+				(Some(ADMIN), REALM, Subject::Member(STRANGER), Change::Granted(Role::Auditor)),
 				(Some(OWNER), REALM, Subject::Member(STRANGER), Change::Granted(Role::Provisioner)),
 				(None, REALM, Subject::Member(STRANGER), Change::Granted(Role::Auditor)),
-				(Some(ADMIN), REALM, Subject::Member(ADMIN), Change::Granted(Role::HssFront)),
 			]
+		);
+	});
+}
+
+#[test]
+fn grant_role_lets_an_admin_give_itself_more_roles() {
+	given(clear, || {
+		assert_ok!(grant(signed(ADMIN), REALM, ADMIN, Role::HssFront));
+		assert_eq!(grants(REALM, ADMIN), vec![(Role::RealmAdmin, None), (Role::HssFront, None)]);
+		assert_eq!(
+			take_audit(),
+			vec![(Some(ADMIN), REALM, Subject::Member(ADMIN), Change::Granted(Role::HssFront))]
 		);
 	});
 }

@@ -12,7 +12,7 @@ use ims_primitives::{
 	Requester, Role, ShData, ShDataSet, Subject, Token,
 };
 use sp_core::H256;
-use sp_runtime::{DispatchError, Weight};
+use sp_runtime::{DispatchError, DispatchResult, Weight};
 
 const SUB: Pseudonym = H256::repeat_byte(0x51);
 const IMPI: Pseudonym = H256::repeat_byte(0x11);
@@ -67,6 +67,15 @@ fn events() -> Vec<Event<Test>> {
 fn clear() {
 	System::reset_events();
 	take_audit();
+}
+
+/// Runs `test` on the mock chain after `setup`; `build_and_execute` checks
+/// every invariant afterwards.
+fn given(setup: impl FnOnce(), test: impl FnOnce()) {
+	ExtBuilder::build_and_execute(|| {
+		setup();
+		test();
+	});
 }
 
 /// SUB (with IMPI) in realm 0 and OTHER_SUB (with OTHER_IMPI) in realm 1.

@@ -19,18 +19,39 @@ fn import_items() -> ImportBatch<Test> {
 }
 
 #[test]
-fn import_works() {
-	ExtBuilder::build_and_execute(|| {
-		services();
+fn import_refuses_an_unsigned_origin() {
+	given(services, || {
 		assert_noop!(Identity::import(none(), import_items()), DispatchError::BadOrigin);
+	});
+}
+
+#[test]
+fn import_refuses_an_empty_batch() {
+	given(services, || {
 		assert_noop!(Identity::import(root(), Default::default()), Error::<Test>::EmptyBatch);
+	});
+}
+
+#[test]
+fn import_refuses_a_front_end() {
+	given(services, || {
 		assert_noop!(Identity::import(signed(FRONT), import_items()), Error::<Test>::NotAuthorized);
-		// One bad item (the last) and nothing of the batch is applied.
+	});
+}
+
+#[test]
+fn import_applies_nothing_of_a_batch_with_one_bad_item() {
+	given(services, || {
+		// The last item is bad.
 		let mut bad = import_items();
 		bad.try_push(ImportItem::Link { impi: IMPI, impu: IMPU }).unwrap();
 		assert_noop!(Identity::import(root(), bad), Error::<Test>::AlreadyLinked);
-		take_audit();
+	});
+}
 
+#[test]
+fn import_applies_every_item_emits_each_and_audits_each() {
+	given(services, || {
 		assert_ok!(Identity::import(signed(PROVISIONER), import_items()));
 		assert!(Subscriptions::<Test>::contains_key(SUB));
 		assert!(ImpusOfImpi::<Test>::contains_key(IMPI, IMPU));
@@ -45,41 +66,67 @@ fn import_works() {
 			]
 		);
 		assert_eq!(take_audit().len(), 4);
-		// Its weight is the sum of the items' call weights.
-		use crate::WeightInfo;
-		assert_eq!(
-			Identity::import_weight(&import_items()),
-			<() as WeightInfo>::create_subscription()
-				+ <() as WeightInfo>::create_impi()
-				+ <() as WeightInfo>::create_impu()
-				+ <() as WeightInfo>::link()
+	});
+}
+
+#[test]
+fn import_weighs_the_sum_of_its_items_calls() {
+	use crate::WeightInfo;
+	assert_eq!(
+		Identity::import_weight(&import_items()),
+		<() as WeightInfo>::create_subscription()
+			+ <() as WeightInfo>::create_impi()
+			+ <() as WeightInfo>::create_impu()
+			+ <() as WeightInfo>::link()
+	);
+}
+
+fn batch(updates: Vec<RegistrationUpdate>) -> RegistrationBatch<Test> {
+	updates.try_into().unwrap()
+}
+
+/// `subscriber()` plus IMPU3 outside any implicit set.
+fn with_impu3() {
+	subscriber();
+	assert_ok!(Identity::create_impu(root(), SUB, IMPU3, attributes(None)));
+	System::reset_events();
+	take_audit();
+}
+
+#[test]
+fn record_registrations_refuses_an_unsigned_origin() {
+	given(with_impu3, || {
+		assert_noop!(
+			Identity::record_registrations(none(), batch(vec![registered(IMPU)])),
+			DispatchError::BadOrigin
 		);
 	});
 }
 
 #[test]
-fn record_registrations_works() {
-	ExtBuilder::build_and_execute(|| {
-		subscriber();
-		assert_ok!(Identity::create_impu(root(), SUB, IMPU3, attributes(None)));
-		System::reset_events();
-		take_audit();
-		let batch = |updates: Vec<RegistrationUpdate>| -> RegistrationBatch<Test> {
-			updates.try_into().unwrap()
-		};
-		assert_noop!(
-			Identity::record_registrations(none(), batch(vec![registered(IMPU)])),
-			DispatchError::BadOrigin
-		);
+fn record_registrations_refuses_an_empty_batch() {
+	given(with_impu3, || {
 		assert_noop!(
 			Identity::record_registrations(root(), batch(vec![])),
 			Error::<Test>::EmptyBatch
 		);
+	});
+}
+
+#[test]
+fn record_registrations_refuses_a_provisioner() {
+	given(with_impu3, || {
 		// A provisioner is not an HSS front.
 		assert_noop!(
 			Identity::record_registrations(signed(PROVISIONER), batch(vec![registered(IMPU)])),
 			Error::<Test>::NotAuthorized
 		);
+	});
+}
+
+#[test]
+fn record_registrations_refuses_a_registration_without_an_scscf() {
+	given(with_impu3, || {
 		assert_noop!(
 			Identity::record_registrations(
 				root(),
@@ -87,6 +134,12 @@ fn record_registrations_works() {
 			),
 			Error::<Test>::ScscfRequired
 		);
+	});
+}
+
+#[test]
+fn record_registrations_refuses_an_scscf_for_not_registered() {
+	given(with_impu3, || {
 		assert_noop!(
 			Identity::record_registrations(
 				root(),
@@ -97,6 +150,12 @@ fn record_registrations_works() {
 			),
 			Error::<Test>::UnexpectedScscf
 		);
+	});
+}
+
+#[test]
+fn record_registrations_refuses_an_empty_scscf_name() {
+	given(with_impu3, || {
 		assert_noop!(
 			Identity::record_registrations(
 				root(),
@@ -104,19 +163,24 @@ fn record_registrations_works() {
 			),
 			Error::<Test>::EmptyName
 		);
+	});
+}
 
-		// IMPU registers (its implicit set with it); an erased identity is
-		// skipped; IMPU3 (no set) takes the unregistered state.
-		let unregistered = RegistrationUpdate {
-			impu: IMPU3,
-			state: RegistrationState::Unregistered,
-			scscf: Some(name("sip:scscf2")),
-		};
-		let info = Identity::record_registrations(
-			signed(FRONT),
-			batch(vec![registered(IMPU), registered(NOBODY), unregistered]),
-		)
-		.unwrap();
+/// IMPU registers, NOBODY (erased) is skipped, IMPU3 (no set) takes the
+/// unregistered state.
+fn three_updates() -> RegistrationBatch<Test> {
+	let unregistered = RegistrationUpdate {
+		impu: IMPU3,
+		state: RegistrationState::Unregistered,
+		scscf: Some(name("sip:scscf2")),
+	};
+	batch(vec![registered(IMPU), registered(NOBODY), unregistered])
+}
+
+#[test]
+fn record_registrations_stores_each_implicit_set_and_charges_its_members() {
+	given(with_impu3, || {
+		let info = Identity::record_registrations(signed(FRONT), three_updates()).unwrap();
 		// Charged for three updates and one extra member (IMPU2, in IMPU's set).
 		assert_eq!(info.actual_weight, Some(Identity::registrations_weight(3, 1)));
 		for impu in [IMPU, IMPU2] {
@@ -133,6 +197,13 @@ fn record_registrations_works() {
 			Registrations::<Test>::get(IMPU3).unwrap().state,
 			RegistrationState::Unregistered
 		);
+	});
+}
+
+#[test]
+fn record_registrations_emits_each_update_and_skips_erased_identities() {
+	given(with_impu3, || {
+		assert_ok!(Identity::record_registrations(signed(FRONT), three_updates()));
 		assert_eq!(
 			events(),
 			vec![
@@ -151,6 +222,13 @@ fn record_registrations_works() {
 				},
 			]
 		);
+	});
+}
+
+#[test]
+fn record_registrations_audits_each_recorded_update() {
+	given(with_impu3, || {
+		assert_ok!(Identity::record_registrations(signed(FRONT), three_updates()));
 		assert_eq!(
 			take_audit(),
 			vec![
@@ -168,7 +246,13 @@ fn record_registrations_works() {
 				),
 			]
 		);
-		// Deregistration clears the whole set.
+	});
+}
+
+#[test]
+fn record_registrations_of_a_deregistration_clears_the_whole_set() {
+	given(with_impu3, || {
+		assert_ok!(Identity::record_registrations(signed(FRONT), three_updates()));
 		let dereg = RegistrationUpdate {
 			impu: IMPU2,
 			state: RegistrationState::NotRegistered,

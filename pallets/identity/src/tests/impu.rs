@@ -2,51 +2,90 @@
 
 use super::*;
 
+/// `services()` and subscription SUB, without identities.
+fn subscription() {
+	services();
+	assert_ok!(Identity::create_subscription(root(), REALM, SUB));
+	System::reset_events();
+	take_audit();
+}
+
+fn create(origin: RuntimeOrigin, impu: H256, attributes: ImpuAttributes) -> DispatchResult {
+	Identity::create_impu(origin, SUB, impu, attributes)
+}
+
 #[test]
-fn create_impu_works() {
-	ExtBuilder::build_and_execute(|| {
-		services();
-		assert_ok!(Identity::create_subscription(root(), REALM, SUB));
-		System::reset_events();
-		take_audit();
-		assert_noop!(
-			Identity::create_impu(none(), SUB, IMPU, attributes(None)),
-			DispatchError::BadOrigin
-		);
+fn create_impu_refuses_an_unsigned_origin() {
+	given(subscription, || {
+		assert_noop!(create(none(), IMPU, attributes(None)), DispatchError::BadOrigin);
+	});
+}
+
+#[test]
+fn create_impu_refuses_an_unknown_subscription() {
+	given(subscription, || {
 		assert_noop!(
 			Identity::create_impu(root(), NOBODY, IMPU, attributes(None)),
 			Error::<Test>::SubscriptionNotFound
 		);
+	});
+}
+
+#[test]
+fn create_impu_refuses_a_stranger() {
+	given(subscription, || {
 		assert_noop!(
-			Identity::create_impu(signed(STRANGER), SUB, IMPU, attributes(None)),
+			create(signed(STRANGER), IMPU, attributes(None)),
 			Error::<Test>::NotAuthorized
 		);
-		// A dangling profile (none with this number in the realm).
-		let dangling = ImpuAttributes { service_profile: 99, ..attributes(None) };
-		assert_noop!(
-			Identity::create_impu(root(), SUB, IMPU, dangling),
-			Error::<Test>::ProfileNotFound
-		);
-		let dangling = ImpuAttributes { charging: Some(99), ..attributes(None) };
-		assert_noop!(
-			Identity::create_impu(root(), SUB, IMPU, dangling),
-			Error::<Test>::ChargingNotFound
-		);
-		let twice = ImpuAttributes { roaming: roaming(&["a.net", "a.net"]), ..attributes(None) };
-		assert_noop!(
-			Identity::create_impu(root(), SUB, IMPU, twice),
-			Error::<Test>::DuplicateVisitedNetwork
-		);
-		let empty = ImpuAttributes { roaming: roaming(&[""]), ..attributes(None) };
-		assert_noop!(Identity::create_impu(root(), SUB, IMPU, empty), Error::<Test>::EmptyName);
-		// A barred identity cannot open (and so default) a new implicit set.
-		let barred = ImpuAttributes { barred: true, ..attributes(Some(SET)) };
-		assert_noop!(
-			Identity::create_impu(root(), SUB, IMPU, barred.clone()),
-			Error::<Test>::BarredDefault
-		);
+	});
+}
 
-		assert_ok!(Identity::create_impu(signed(PROVISIONER), SUB, IMPU, attributes(Some(SET))));
+#[test]
+fn create_impu_refuses_a_profile_the_realm_lacks() {
+	given(subscription, || {
+		let dangling = ImpuAttributes { service_profile: 99, ..attributes(None) };
+		assert_noop!(create(root(), IMPU, dangling), Error::<Test>::ProfileNotFound);
+	});
+}
+
+#[test]
+fn create_impu_refuses_charging_the_realm_lacks() {
+	given(subscription, || {
+		let dangling = ImpuAttributes { charging: Some(99), ..attributes(None) };
+		assert_noop!(create(root(), IMPU, dangling), Error::<Test>::ChargingNotFound);
+	});
+}
+
+#[test]
+fn create_impu_refuses_a_visited_network_twice() {
+	given(subscription, || {
+		let twice = ImpuAttributes { roaming: roaming(&["a.net", "a.net"]), ..attributes(None) };
+		assert_noop!(create(root(), IMPU, twice), Error::<Test>::DuplicateVisitedNetwork);
+	});
+}
+
+#[test]
+fn create_impu_refuses_an_empty_visited_network() {
+	given(subscription, || {
+		let empty = ImpuAttributes { roaming: roaming(&[""]), ..attributes(None) };
+		assert_noop!(create(root(), IMPU, empty), Error::<Test>::EmptyName);
+	});
+}
+
+#[test]
+fn create_impu_refuses_a_barred_identity_opening_an_implicit_set() {
+	given(subscription, || {
+		// It would be the default of the new set.
+		let barred = ImpuAttributes { barred: true, ..attributes(Some(SET)) };
+		assert_noop!(create(root(), IMPU, barred), Error::<Test>::BarredDefault);
+	});
+}
+
+#[test]
+fn create_impu_stores_the_record_counts_users_emits_and_audits() {
+	given(subscription, || {
+		assert_ok!(create(signed(PROVISIONER), IMPU, attributes(Some(SET))));
 		assert_eq!(
 			Impus::<Test>::get(IMPU),
 			Some(ImpuRecord {
@@ -70,44 +109,80 @@ fn create_impu_works() {
 			take_audit(),
 			vec![(Some(PROVISIONER), REALM, Subject::Impu(IMPU), Change::Created)]
 		);
-		assert_noop!(
-			Identity::create_impu(root(), SUB, IMPU, attributes(None)),
-			Error::<Test>::ImpuAlreadyExists
-		);
-		// A barred identity may join an existing set as a non-default member.
-		assert_ok!(Identity::create_impu(root(), SUB, IMPU2, barred));
+	});
+}
+
+#[test]
+fn create_impu_refuses_an_impu_that_exists() {
+	given(subscription, || {
+		assert_ok!(create(root(), IMPU, attributes(Some(SET))));
+		assert_noop!(create(root(), IMPU, attributes(None)), Error::<Test>::ImpuAlreadyExists);
+	});
+}
+
+#[test]
+fn create_impu_lets_a_barred_identity_join_an_existing_set() {
+	given(subscription, || {
+		assert_ok!(create(root(), IMPU, attributes(Some(SET))));
+		let barred = ImpuAttributes { barred: true, ..attributes(Some(SET)) };
+		assert_ok!(create(root(), IMPU2, barred));
 		assert_eq!(
 			ImplicitSets::<Test>::get(SUB, SET).unwrap().members.into_inner(),
 			vec![IMPU, IMPU2]
-		);
-		// The mock allows four IMPUs per subscription.
-		assert_ok!(Identity::create_impu(root(), SUB, IMPU3, attributes(None)));
-		assert_ok!(Identity::create_impu(root(), SUB, H256::repeat_byte(0xb4), attributes(None)));
-		assert_noop!(
-			Identity::create_impu(root(), SUB, NOBODY, attributes(None)),
-			Error::<Test>::TooManyImpus
 		);
 	});
 }
 
 #[test]
-fn update_impu_works() {
-	ExtBuilder::build_and_execute(|| {
-		subscriber();
-		let kind = ImpuKind::DistinctPsi;
-		assert_noop!(Identity::update_impu(none(), IMPU, kind, false), DispatchError::BadOrigin);
+fn create_impu_refuses_more_impus_than_a_subscription_holds() {
+	given(subscription, || {
+		// The mock allows four IMPUs per subscription.
+		for impu in [IMPU, IMPU2, IMPU3, H256::repeat_byte(0xb4)] {
+			assert_ok!(create(root(), impu, attributes(None)));
+		}
+		assert_noop!(create(root(), NOBODY, attributes(None)), Error::<Test>::TooManyImpus);
+	});
+}
+
+const PSI: ImpuKind = ImpuKind::DistinctPsi;
+
+#[test]
+fn update_impu_refuses_an_unsigned_origin() {
+	given(subscriber, || {
+		assert_noop!(Identity::update_impu(none(), IMPU, PSI, false), DispatchError::BadOrigin);
+	});
+}
+
+#[test]
+fn update_impu_refuses_an_unknown_impu() {
+	given(subscriber, || {
 		assert_noop!(
-			Identity::update_impu(root(), NOBODY, kind, false),
+			Identity::update_impu(root(), NOBODY, PSI, false),
 			Error::<Test>::ImpuNotFound
 		);
+	});
+}
+
+#[test]
+fn update_impu_refuses_a_front_end() {
+	given(subscriber, || {
 		assert_noop!(
-			Identity::update_impu(signed(FRONT), IMPU, kind, false),
+			Identity::update_impu(signed(FRONT), IMPU, PSI, false),
 			Error::<Test>::NotAuthorized
 		);
-		assert_ok!(Identity::update_impu(signed(PROVISIONER), IMPU, kind, false));
+	});
+}
+
+#[test]
+fn update_impu_stores_the_kind_emits_and_audits() {
+	given(subscriber, || {
+		assert_ok!(Identity::update_impu(signed(PROVISIONER), IMPU, PSI, false));
 		let record = Impus::<Test>::get(IMPU).unwrap();
-		assert_eq!((record.kind, record.can_register), (kind, false));
-		assert_eq!(events(), vec![Event::ImpuUpdated { impu: IMPU, kind, can_register: false }]);
+		assert_eq!((record.kind, record.can_register), (PSI, false));
+		assert_eq!(
+			events(),
+			vec![Event::ImpuUpdated { impu: IMPU, kind: PSI, can_register: false }]
+		);
 		assert_eq!(
 			take_audit(),
 			vec![(Some(PROVISIONER), REALM, Subject::Impu(IMPU), Change::Updated)]
@@ -116,17 +191,39 @@ fn update_impu_works() {
 }
 
 #[test]
-fn set_barring_works() {
-	ExtBuilder::build_and_execute(|| {
-		subscriber();
+fn set_barring_refuses_an_unsigned_origin() {
+	given(subscriber, || {
 		assert_noop!(Identity::set_barring(none(), IMPU2, true), DispatchError::BadOrigin);
+	});
+}
+
+#[test]
+fn set_barring_refuses_an_unknown_impu() {
+	given(subscriber, || {
 		assert_noop!(Identity::set_barring(root(), NOBODY, true), Error::<Test>::ImpuNotFound);
+	});
+}
+
+#[test]
+fn set_barring_refuses_a_stranger() {
+	given(subscriber, || {
 		assert_noop!(
 			Identity::set_barring(signed(STRANGER), IMPU2, true),
 			Error::<Test>::NotAuthorized
 		);
-		// IMPU is the default of its implicit set: it cannot be barred.
+	});
+}
+
+#[test]
+fn set_barring_refuses_the_default_of_an_implicit_set() {
+	given(subscriber, || {
 		assert_noop!(Identity::set_barring(root(), IMPU, true), Error::<Test>::BarredDefault);
+	});
+}
+
+#[test]
+fn set_barring_bars_and_lifts_emits_and_audits() {
+	given(subscriber, || {
 		assert_ok!(Identity::set_barring(signed(PROVISIONER), IMPU2, true));
 		assert!(Impus::<Test>::get(IMPU2).unwrap().barred);
 		assert_ok!(Identity::set_barring(signed(PROVISIONER), IMPU2, false));
@@ -146,29 +243,58 @@ fn set_barring_works() {
 }
 
 #[test]
-fn set_service_profile_works() {
-	ExtBuilder::build_and_execute(|| {
-		subscriber();
+fn set_service_profile_refuses_an_unsigned_origin() {
+	given(subscriber, || {
 		assert_noop!(
 			Identity::set_service_profile(none(), IMPU, PROFILE2, None),
 			DispatchError::BadOrigin
 		);
+	});
+}
+
+#[test]
+fn set_service_profile_refuses_an_unknown_impu() {
+	given(subscriber, || {
 		assert_noop!(
 			Identity::set_service_profile(root(), NOBODY, PROFILE2, None),
 			Error::<Test>::ImpuNotFound
 		);
+	});
+}
+
+#[test]
+fn set_service_profile_refuses_another_realms_owner() {
+	given(subscriber, || {
 		assert_noop!(
 			Identity::set_service_profile(signed(OTHER_OWNER), IMPU, PROFILE2, None),
 			Error::<Test>::NotAuthorized
 		);
+	});
+}
+
+#[test]
+fn set_service_profile_refuses_a_profile_the_realm_lacks() {
+	given(subscriber, || {
 		assert_noop!(
 			Identity::set_service_profile(root(), IMPU, 99, None),
 			Error::<Test>::ProfileNotFound
 		);
+	});
+}
+
+#[test]
+fn set_service_profile_refuses_charging_the_realm_lacks() {
+	given(subscriber, || {
 		assert_noop!(
 			Identity::set_service_profile(root(), IMPU, PROFILE2, Some(99)),
 			Error::<Test>::ChargingNotFound
 		);
+	});
+}
+
+#[test]
+fn set_service_profile_moves_the_user_counts_emits_and_audits() {
+	given(subscriber, || {
 		assert_ok!(Identity::set_service_profile(signed(PROVISIONER), IMPU, PROFILE2, None));
 		let record = Impus::<Test>::get(IMPU).unwrap();
 		assert_eq!((record.service_profile, record.charging), (PROFILE2, None));
@@ -183,79 +309,173 @@ fn set_service_profile_works() {
 			take_audit(),
 			vec![(Some(PROVISIONER), REALM, Subject::Impu(IMPU), Change::Updated)]
 		);
-		// Re-assigning the same profile keeps the counters.
+	});
+}
+
+#[test]
+fn set_service_profile_to_the_same_profile_keeps_the_counts() {
+	given(subscriber, || {
+		assert_ok!(Identity::set_service_profile(root(), IMPU, PROFILE2, None));
 		assert_ok!(Identity::set_service_profile(root(), IMPU, PROFILE2, None));
 		assert_eq!(users_of_profile(REALM, PROFILE2), 1);
 	});
 }
 
+fn two_networks() -> VisitedNetworks {
+	roaming(&["ims.a.net", "ims.b.net"])
+}
+
 #[test]
-fn set_roaming_works() {
-	ExtBuilder::build_and_execute(|| {
-		subscriber();
-		let list = roaming(&["ims.a.net", "ims.b.net"]);
-		assert_noop!(Identity::set_roaming(none(), IMPU, list.clone()), DispatchError::BadOrigin);
+fn set_roaming_refuses_an_unsigned_origin() {
+	given(subscriber, || {
+		assert_noop!(Identity::set_roaming(none(), IMPU, two_networks()), DispatchError::BadOrigin);
+	});
+}
+
+#[test]
+fn set_roaming_refuses_an_unknown_impu() {
+	given(subscriber, || {
 		assert_noop!(
-			Identity::set_roaming(root(), NOBODY, list.clone()),
+			Identity::set_roaming(root(), NOBODY, two_networks()),
 			Error::<Test>::ImpuNotFound
 		);
+	});
+}
+
+#[test]
+fn set_roaming_refuses_a_stranger() {
+	given(subscriber, || {
 		assert_noop!(
-			Identity::set_roaming(signed(STRANGER), IMPU, list.clone()),
+			Identity::set_roaming(signed(STRANGER), IMPU, two_networks()),
 			Error::<Test>::NotAuthorized
 		);
+	});
+}
+
+#[test]
+fn set_roaming_refuses_a_network_twice() {
+	given(subscriber, || {
 		assert_noop!(
 			Identity::set_roaming(root(), IMPU, roaming(&["ims.a.net", "ims.a.net"])),
 			Error::<Test>::DuplicateVisitedNetwork
 		);
+	});
+}
+
+#[test]
+fn set_roaming_refuses_an_empty_network() {
+	given(subscriber, || {
 		assert_noop!(
 			Identity::set_roaming(root(), IMPU, roaming(&["ims.a.net", ""])),
 			Error::<Test>::EmptyName
 		);
-		assert_ok!(Identity::set_roaming(signed(PROVISIONER), IMPU, list.clone()));
-		assert_eq!(Impus::<Test>::get(IMPU).unwrap().roaming, list);
+	});
+}
+
+#[test]
+fn set_roaming_stores_the_list_emits_and_audits() {
+	given(subscriber, || {
+		assert_ok!(Identity::set_roaming(signed(PROVISIONER), IMPU, two_networks()));
+		assert_eq!(Impus::<Test>::get(IMPU).unwrap().roaming, two_networks());
 		assert_eq!(events(), vec![Event::RoamingSet { impu: IMPU, networks: 2 }]);
 		assert_eq!(take_audit().len(), 1);
 	});
 }
 
 #[test]
-fn set_implicit_set_works() {
-	ExtBuilder::build_and_execute(|| {
-		subscriber();
+fn set_implicit_set_refuses_an_unsigned_origin() {
+	given(subscriber, || {
 		assert_noop!(Identity::set_implicit_set(none(), IMPU2, None), DispatchError::BadOrigin);
+	});
+}
+
+#[test]
+fn set_implicit_set_refuses_an_unknown_impu() {
+	given(subscriber, || {
 		assert_noop!(Identity::set_implicit_set(root(), NOBODY, None), Error::<Test>::ImpuNotFound);
+	});
+}
+
+#[test]
+fn set_implicit_set_refuses_a_stranger() {
+	given(subscriber, || {
 		assert_noop!(
 			Identity::set_implicit_set(signed(STRANGER), IMPU2, None),
 			Error::<Test>::NotAuthorized
 		);
+	});
+}
+
+#[test]
+fn set_implicit_set_refuses_the_set_the_impu_is_in() {
+	given(subscriber, || {
 		assert_noop!(
 			Identity::set_implicit_set(root(), IMPU2, Some(SET)),
 			Error::<Test>::AlreadyInImplicitSet
 		);
+	});
+}
+
+#[test]
+fn set_implicit_set_keeps_the_default_while_others_remain() {
+	given(subscriber, || {
 		// The default leaves only as the last member.
 		assert_noop!(
 			Identity::set_implicit_set(root(), IMPU, None),
 			Error::<Test>::DefaultOfImplicitSet
 		);
+	});
+}
 
-		// IMPU2 leaves for a new set 2, which it defaults.
+#[test]
+fn set_implicit_set_to_a_new_set_makes_the_impu_its_default() {
+	given(subscriber, || {
 		assert_ok!(Identity::set_implicit_set(signed(PROVISIONER), IMPU2, Some(2)));
 		assert_eq!(ImplicitSets::<Test>::get(SUB, SET).unwrap().members.into_inner(), vec![IMPU]);
 		assert_eq!(ImplicitSets::<Test>::get(SUB, 2).unwrap().members.into_inner(), vec![IMPU2]);
 		assert_eq!(Impus::<Test>::get(IMPU2).unwrap().implicit_set, Some(2));
-		// It leaves every set: set 2 is gone.
+	});
+}
+
+#[test]
+fn set_implicit_set_to_none_drops_a_set_left_empty() {
+	given(subscriber, || {
+		assert_ok!(Identity::set_implicit_set(root(), IMPU2, Some(2)));
 		assert_ok!(Identity::set_implicit_set(signed(PROVISIONER), IMPU2, None));
 		assert!(ImplicitSets::<Test>::get(SUB, 2).is_none());
+	});
+}
+
+#[test]
+fn set_implicit_set_refuses_to_leave_when_in_no_set() {
+	given(subscriber, || {
+		assert_ok!(Identity::set_implicit_set(root(), IMPU2, None));
 		assert_noop!(
 			Identity::set_implicit_set(root(), IMPU2, None),
 			Error::<Test>::NotInImplicitSet
 		);
-		// Barred, it cannot open a new set, but may join an existing one.
+	});
+}
+
+#[test]
+fn set_implicit_set_refuses_a_barred_identity_opening_a_set() {
+	given(subscriber, || {
+		assert_ok!(Identity::set_implicit_set(root(), IMPU2, None));
 		assert_ok!(Identity::set_barring(root(), IMPU2, true));
 		assert_noop!(
 			Identity::set_implicit_set(root(), IMPU2, Some(3)),
 			Error::<Test>::BarredDefault
 		);
+	});
+}
+
+#[test]
+fn set_implicit_set_emits_and_audits_each_move() {
+	given(subscriber, || {
+		// A barred identity may still join an existing set.
+		assert_ok!(Identity::set_implicit_set(signed(PROVISIONER), IMPU2, Some(2)));
+		assert_ok!(Identity::set_implicit_set(signed(PROVISIONER), IMPU2, None));
+		assert_ok!(Identity::set_barring(root(), IMPU2, true));
 		assert_ok!(Identity::set_implicit_set(root(), IMPU2, Some(SET)));
 		assert_eq!(
 			events(),
@@ -273,29 +493,59 @@ fn set_implicit_set_works() {
 	});
 }
 
+/// `subscriber()` plus IMPU3 outside any implicit set.
+fn with_impu3() {
+	subscriber();
+	assert_ok!(Identity::create_impu(root(), SUB, IMPU3, attributes(None)));
+	System::reset_events();
+	take_audit();
+}
+
 #[test]
-fn set_implicit_default_works() {
-	ExtBuilder::build_and_execute(|| {
-		subscriber();
-		assert_ok!(Identity::create_impu(root(), SUB, IMPU3, attributes(None)));
-		System::reset_events();
-		take_audit();
+fn set_implicit_default_refuses_an_unsigned_origin() {
+	given(with_impu3, || {
 		assert_noop!(Identity::set_implicit_default(none(), IMPU2), DispatchError::BadOrigin);
+	});
+}
+
+#[test]
+fn set_implicit_default_refuses_an_unknown_impu() {
+	given(with_impu3, || {
 		assert_noop!(Identity::set_implicit_default(root(), NOBODY), Error::<Test>::ImpuNotFound);
+	});
+}
+
+#[test]
+fn set_implicit_default_refuses_a_stranger() {
+	given(with_impu3, || {
 		assert_noop!(
 			Identity::set_implicit_default(signed(STRANGER), IMPU2),
 			Error::<Test>::NotAuthorized
 		);
+	});
+}
+
+#[test]
+fn set_implicit_default_refuses_an_impu_in_no_set() {
+	given(with_impu3, || {
 		assert_noop!(
 			Identity::set_implicit_default(root(), IMPU3),
 			Error::<Test>::NotInImplicitSet
 		);
+	});
+}
+
+#[test]
+fn set_implicit_default_refuses_a_barred_identity() {
+	given(with_impu3, || {
 		assert_ok!(Identity::set_barring(root(), IMPU2, true));
 		assert_noop!(Identity::set_implicit_default(root(), IMPU2), Error::<Test>::BarredDefault);
-		assert_ok!(Identity::set_barring(root(), IMPU2, false));
-		System::reset_events();
-		take_audit();
+	});
+}
 
+#[test]
+fn set_implicit_default_puts_the_impu_first_emits_and_audits() {
+	given(with_impu3, || {
 		assert_ok!(Identity::set_implicit_default(signed(PROVISIONER), IMPU2));
 		assert_eq!(
 			ImplicitSets::<Test>::get(SUB, SET).unwrap().members.into_inner(),
@@ -310,32 +560,66 @@ fn set_implicit_default_works() {
 			}]
 		);
 		assert_eq!(take_audit().len(), 1);
-		// The old default can now be barred.
-		assert_ok!(Identity::set_barring(root(), IMPU, true));
 	});
 }
 
 #[test]
-fn remove_impu_works() {
-	ExtBuilder::build_and_execute(|| {
-		subscriber();
-		assert_ok!(Identity::record_registrations(
-			root(),
-			vec![RegistrationUpdate {
-				impu: IMPU2,
-				state: RegistrationState::Unregistered,
-				scscf: Some(name("sip:scscf")),
-			}]
-			.try_into()
-			.unwrap()
-		));
-		System::reset_events();
-		take_audit();
-		assert_noop!(Identity::remove_impu(none(), IMPU2), DispatchError::BadOrigin);
-		assert_noop!(Identity::remove_impu(root(), NOBODY), Error::<Test>::ImpuNotFound);
-		assert_noop!(Identity::remove_impu(signed(STRANGER), IMPU2), Error::<Test>::NotAuthorized);
-		assert_noop!(Identity::remove_impu(root(), IMPU), Error::<Test>::DefaultOfImplicitSet);
+fn set_implicit_default_lets_the_old_default_be_barred() {
+	given(with_impu3, || {
+		assert_ok!(Identity::set_implicit_default(root(), IMPU2));
+		assert_ok!(Identity::set_barring(root(), IMPU, true));
+	});
+}
 
+/// `subscriber()` with the registration state of its implicit set on chain
+/// (recorded through IMPU2).
+fn registered_subscriber() {
+	subscriber();
+	assert_ok!(Identity::record_registrations(
+		root(),
+		vec![RegistrationUpdate {
+			impu: IMPU2,
+			state: RegistrationState::Unregistered,
+			scscf: Some(name("sip:scscf")),
+		}]
+		.try_into()
+		.unwrap()
+	));
+	System::reset_events();
+	take_audit();
+}
+
+#[test]
+fn remove_impu_refuses_an_unsigned_origin() {
+	given(registered_subscriber, || {
+		assert_noop!(Identity::remove_impu(none(), IMPU2), DispatchError::BadOrigin);
+	});
+}
+
+#[test]
+fn remove_impu_refuses_an_unknown_impu() {
+	given(registered_subscriber, || {
+		assert_noop!(Identity::remove_impu(root(), NOBODY), Error::<Test>::ImpuNotFound);
+	});
+}
+
+#[test]
+fn remove_impu_refuses_a_stranger() {
+	given(registered_subscriber, || {
+		assert_noop!(Identity::remove_impu(signed(STRANGER), IMPU2), Error::<Test>::NotAuthorized);
+	});
+}
+
+#[test]
+fn remove_impu_refuses_the_default_while_others_remain() {
+	given(registered_subscriber, || {
+		assert_noop!(Identity::remove_impu(root(), IMPU), Error::<Test>::DefaultOfImplicitSet);
+	});
+}
+
+#[test]
+fn remove_impu_unlinks_erases_refunds_emits_and_audits() {
+	given(registered_subscriber, || {
 		let info = Identity::remove_impu(signed(PROVISIONER), IMPU2).unwrap();
 		assert_eq!(info.actual_weight, Some(<() as crate::WeightInfo>::remove_impu(1)));
 		assert!(Impus::<Test>::get(IMPU2).is_none());
@@ -354,7 +638,13 @@ fn remove_impu_works() {
 			take_audit(),
 			vec![(Some(PROVISIONER), REALM, Subject::Impu(IMPU2), Change::Removed)]
 		);
-		// The last member (the default) may go; the set goes with it.
+	});
+}
+
+#[test]
+fn remove_impu_of_the_last_member_drops_the_set() {
+	given(registered_subscriber, || {
+		assert_ok!(Identity::remove_impu(root(), IMPU2));
 		assert_ok!(Identity::remove_impu(root(), IMPU));
 		assert!(ImplicitSets::<Test>::get(SUB, SET).is_none());
 	});

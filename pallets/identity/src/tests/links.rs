@@ -2,34 +2,79 @@
 
 use super::*;
 
+const FAR_SUB: H256 = H256::repeat_byte(0x99);
+const FAR_IMPU: H256 = H256::repeat_byte(0x98);
+
+/// `subscriber()` plus an unlinked IMPU3; a second subscription in the same
+/// realm with IMPU NOBODY, and one in the other realm with FAR_IMPU.
+fn neighbours() {
+	subscriber();
+	assert_ok!(Identity::create_impu(root(), SUB, IMPU3, attributes(None)));
+	assert_ok!(Identity::create_subscription(root(), REALM, OTHER_SUB));
+	assert_ok!(Identity::create_impu(root(), OTHER_SUB, NOBODY, attributes(None)));
+	assert_ok!(Identity::create_subscription(root(), OTHER_REALM, FAR_SUB));
+	assert_ok!(Identity::create_impu(
+		root(),
+		FAR_SUB,
+		FAR_IMPU,
+		ImpuAttributes { charging: None, ..attributes(None) }
+	));
+	System::reset_events();
+	take_audit();
+}
+
 #[test]
-fn link_works() {
-	ExtBuilder::build_and_execute(|| {
-		subscriber();
-		assert_ok!(Identity::create_impu(root(), SUB, IMPU3, attributes(None)));
-		// A second subscription in the same realm, and one in another realm.
-		assert_ok!(Identity::create_subscription(root(), REALM, OTHER_SUB));
-		assert_ok!(Identity::create_impu(root(), OTHER_SUB, NOBODY, attributes(None)));
-		let far = H256::repeat_byte(0x99);
-		assert_ok!(Identity::create_subscription(root(), OTHER_REALM, far));
-		let far_impu = H256::repeat_byte(0x98);
-		assert_ok!(Identity::create_impu(
-			root(),
-			far,
-			far_impu,
-			ImpuAttributes { charging: None, ..attributes(None) }
-		));
-		System::reset_events();
-		take_audit();
-
+fn link_refuses_an_unsigned_origin() {
+	given(neighbours, || {
 		assert_noop!(Identity::link(none(), IMPI, IMPU3), DispatchError::BadOrigin);
-		assert_noop!(Identity::link(root(), IMPI2, IMPU3), Error::<Test>::ImpiNotFound);
-		assert_noop!(Identity::link(root(), IMPI, H256::zero()), Error::<Test>::ImpuNotFound);
-		assert_noop!(Identity::link(signed(STRANGER), IMPI, IMPU3), Error::<Test>::NotAuthorized);
-		assert_noop!(Identity::link(root(), IMPI, far_impu), Error::<Test>::CrossRealmLink);
-		assert_noop!(Identity::link(root(), IMPI, NOBODY), Error::<Test>::CrossSubscriptionLink);
-		assert_noop!(Identity::link(root(), IMPI, IMPU), Error::<Test>::AlreadyLinked);
+	});
+}
 
+#[test]
+fn link_refuses_an_unknown_impi() {
+	given(neighbours, || {
+		assert_noop!(Identity::link(root(), IMPI2, IMPU3), Error::<Test>::ImpiNotFound);
+	});
+}
+
+#[test]
+fn link_refuses_an_unknown_impu() {
+	given(neighbours, || {
+		assert_noop!(Identity::link(root(), IMPI, H256::zero()), Error::<Test>::ImpuNotFound);
+	});
+}
+
+#[test]
+fn link_refuses_a_stranger() {
+	given(neighbours, || {
+		assert_noop!(Identity::link(signed(STRANGER), IMPI, IMPU3), Error::<Test>::NotAuthorized);
+	});
+}
+
+#[test]
+fn link_refuses_an_impu_of_another_realm() {
+	given(neighbours, || {
+		assert_noop!(Identity::link(root(), IMPI, FAR_IMPU), Error::<Test>::CrossRealmLink);
+	});
+}
+
+#[test]
+fn link_refuses_an_impu_of_another_subscription() {
+	given(neighbours, || {
+		assert_noop!(Identity::link(root(), IMPI, NOBODY), Error::<Test>::CrossSubscriptionLink);
+	});
+}
+
+#[test]
+fn link_refuses_a_pair_already_linked() {
+	given(neighbours, || {
+		assert_noop!(Identity::link(root(), IMPI, IMPU), Error::<Test>::AlreadyLinked);
+	});
+}
+
+#[test]
+fn link_indexes_both_ways_counts_emits_and_audits() {
+	given(neighbours, || {
 		assert_ok!(Identity::link(signed(PROVISIONER), IMPI, IMPU3));
 		assert!(ImpusOfImpi::<Test>::contains_key(IMPI, IMPU3));
 		assert!(ImpisOfImpu::<Test>::contains_key(IMPU3, IMPI));
@@ -43,18 +88,52 @@ fn link_works() {
 	});
 }
 
+/// `subscriber()` plus an unlinked IMPU3.
+fn unlinked_impu() {
+	subscriber();
+	assert_ok!(Identity::create_impu(root(), SUB, IMPU3, attributes(None)));
+	System::reset_events();
+	take_audit();
+}
+
 #[test]
-fn unlink_works() {
-	ExtBuilder::build_and_execute(|| {
-		subscriber();
-		assert_ok!(Identity::create_impu(root(), SUB, IMPU3, attributes(None)));
-		System::reset_events();
+fn unlink_refuses_an_unsigned_origin() {
+	given(unlinked_impu, || {
 		assert_noop!(Identity::unlink(none(), IMPI, IMPU), DispatchError::BadOrigin);
+	});
+}
+
+#[test]
+fn unlink_refuses_an_unknown_impi() {
+	given(unlinked_impu, || {
 		assert_noop!(Identity::unlink(root(), IMPI2, IMPU), Error::<Test>::ImpiNotFound);
+	});
+}
+
+#[test]
+fn unlink_refuses_an_unknown_impu() {
+	given(unlinked_impu, || {
 		assert_noop!(Identity::unlink(root(), IMPI, NOBODY), Error::<Test>::ImpuNotFound);
+	});
+}
+
+#[test]
+fn unlink_refuses_a_stranger() {
+	given(unlinked_impu, || {
 		assert_noop!(Identity::unlink(signed(STRANGER), IMPI, IMPU), Error::<Test>::NotAuthorized);
+	});
+}
+
+#[test]
+fn unlink_refuses_a_pair_not_linked() {
+	given(unlinked_impu, || {
 		assert_noop!(Identity::unlink(root(), IMPI, IMPU3), Error::<Test>::NotLinked);
-		take_audit();
+	});
+}
+
+#[test]
+fn unlink_drops_both_indexes_counts_emits_and_audits() {
+	given(unlinked_impu, || {
 		assert_ok!(Identity::unlink(signed(PROVISIONER), IMPI, IMPU));
 		assert!(!ImpusOfImpi::<Test>::contains_key(IMPI, IMPU));
 		assert!(!ImpisOfImpu::<Test>::contains_key(IMPU, IMPI));

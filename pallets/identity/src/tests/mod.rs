@@ -12,7 +12,7 @@ use ims_primitives::{
 	VisitedNetworks,
 };
 use sp_core::H256;
-use sp_runtime::DispatchError;
+use sp_runtime::{DispatchError, DispatchResult};
 
 const REALM: u32 = 0;
 const OTHER_REALM: u32 = 1;
@@ -31,6 +31,18 @@ const IFC_SET: u32 = 30;
 const PROFILE: u32 = 40;
 const PROFILE2: u32 = 41;
 const SET: u32 = 1;
+
+/// Runs `test` on the mock chain after `setup`; `build_and_execute` checks
+/// every invariant afterwards.
+fn given(setup: impl FnOnce(), test: impl FnOnce()) {
+	ExtBuilder::build_and_execute(|| {
+		setup();
+		test();
+	});
+}
+
+/// No set-up beyond the genesis realms.
+fn genesis() {}
 
 fn root() -> RuntimeOrigin {
 	RawOrigin::Root.into()

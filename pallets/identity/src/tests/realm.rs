@@ -3,18 +3,36 @@
 use super::*;
 
 #[test]
-fn create_realm_works() {
-	ExtBuilder::build_and_execute(|| {
-		// Given two genesis realms; when governance creates a third,
+fn create_realm_refuses_a_signed_origin() {
+	given(genesis, || {
 		assert_noop!(
 			Identity::create_realm(signed(OWNER), name("ims.third.net"), OWNER),
 			DispatchError::BadOrigin
 		);
+	});
+}
+
+#[test]
+fn create_realm_refuses_an_empty_name() {
+	given(genesis, || {
 		assert_noop!(Identity::create_realm(root(), name(""), OWNER), Error::<Test>::EmptyName);
+	});
+}
+
+#[test]
+fn create_realm_refuses_a_taken_name() {
+	given(genesis, || {
 		assert_noop!(
 			Identity::create_realm(root(), name("ims.example.net"), OWNER),
 			Error::<Test>::RealmNameTaken
 		);
+	});
+}
+
+#[test]
+fn create_realm_numbers_indexes_emits_and_audits() {
+	given(genesis, || {
+		// Given two genesis realms; when governance creates a third,
 		assert_ok!(Identity::create_realm(root(), name("ims.third.net"), STRANGER));
 		// then it is numbered 2 and indexed by name.
 		assert_eq!(
@@ -50,48 +68,108 @@ fn create_realm_stops_when_numbers_run_out() {
 }
 
 #[test]
-fn set_realm_owner_works() {
-	ExtBuilder::build_and_execute(|| {
+fn set_realm_owner_refuses_an_unsigned_origin() {
+	given(genesis, || {
 		assert_noop!(Identity::set_realm_owner(none(), REALM, STRANGER), DispatchError::BadOrigin);
+	});
+}
+
+#[test]
+fn set_realm_owner_refuses_an_unknown_realm() {
+	given(genesis, || {
 		assert_noop!(Identity::set_realm_owner(root(), 9, STRANGER), Error::<Test>::RealmNotFound);
-		// A provisioner does not administer the realm; another realm's owner
-		// has no say here.
+	});
+}
+
+#[test]
+fn set_realm_owner_refuses_a_provisioner() {
+	given(genesis, || {
+		// A provisioner does not administer the realm.
 		assert_noop!(
 			Identity::set_realm_owner(signed(PROVISIONER), REALM, PROVISIONER),
 			Error::<Test>::NotAuthorized
 		);
+	});
+}
+
+#[test]
+fn set_realm_owner_refuses_another_realms_owner() {
+	given(genesis, || {
 		assert_noop!(
 			Identity::set_realm_owner(signed(OTHER_OWNER), REALM, OTHER_OWNER),
 			Error::<Test>::NotAuthorized
 		);
+	});
+}
+
+#[test]
+fn set_realm_owner_by_the_owner_hands_over_emits_and_audits() {
+	given(genesis, || {
 		assert_ok!(Identity::set_realm_owner(signed(OWNER), REALM, STRANGER));
 		assert_eq!(Realms::<Test>::get(REALM).unwrap().owner, STRANGER);
 		assert_eq!(events(), vec![Event::RealmOwnerChanged { realm: REALM, owner: STRANGER }]);
 		assert_eq!(take_audit(), vec![(Some(OWNER), REALM, Subject::Realm, Change::Updated)]);
-		// The old owner lost the realm; governance can still act.
+	});
+}
+
+#[test]
+fn set_realm_owner_leaves_the_old_owner_without_a_say() {
+	given(genesis, || {
+		assert_ok!(Identity::set_realm_owner(signed(OWNER), REALM, STRANGER));
 		assert_noop!(
 			Identity::set_realm_owner(signed(OWNER), REALM, OWNER),
 			Error::<Test>::NotAuthorized
 		);
+		// Governance can still act.
 		assert_ok!(Identity::set_realm_owner(root(), REALM, OWNER));
 	});
 }
 
 #[test]
-fn remove_realm_works() {
-	ExtBuilder::build_and_execute(|| {
+fn remove_realm_refuses_a_signed_origin() {
+	given(genesis, || {
 		assert_noop!(Identity::remove_realm(signed(OWNER), REALM), DispatchError::BadOrigin);
+	});
+}
+
+#[test]
+fn remove_realm_refuses_an_unknown_realm() {
+	given(genesis, || {
 		assert_noop!(Identity::remove_realm(root(), 9), Error::<Test>::RealmNotFound);
-		// A realm with a subscription, or with service data, stays.
+	});
+}
+
+#[test]
+fn remove_realm_refuses_a_realm_with_a_subscription() {
+	given(genesis, || {
 		assert_ok!(Identity::create_subscription(root(), REALM, SUB));
 		assert_noop!(Identity::remove_realm(root(), REALM), Error::<Test>::RealmNotEmpty);
+	});
+}
+
+#[test]
+fn remove_realm_refuses_a_realm_with_service_data() {
+	given(genesis, || {
 		assert_ok!(Identity::put_charging_information(root(), OTHER_REALM, CHARGING, charging()));
 		assert_noop!(Identity::remove_realm(root(), OTHER_REALM), Error::<Test>::RealmNotEmpty);
-		assert_ok!(Identity::remove_charging_information(root(), OTHER_REALM, CHARGING));
-		// A realm another pallet still holds records of stays too.
+	});
+}
+
+#[test]
+fn remove_realm_refuses_a_realm_another_pallet_holds_records_of() {
+	given(genesis, || {
 		use_realm(OTHER_REALM);
 		assert_noop!(Identity::remove_realm(root(), OTHER_REALM), Error::<Test>::RealmInUse);
 		ExtBuilder::reset_observer();
+	});
+}
+
+#[test]
+fn remove_realm_erases_the_realm_and_its_name_emits_and_audits() {
+	given(genesis, || {
+		// Service data put and taken away again does not keep the realm.
+		assert_ok!(Identity::put_charging_information(root(), OTHER_REALM, CHARGING, charging()));
+		assert_ok!(Identity::remove_charging_information(root(), OTHER_REALM, CHARGING));
 		System::reset_events();
 		take_audit();
 		assert_ok!(Identity::remove_realm(root(), OTHER_REALM));
@@ -99,7 +177,13 @@ fn remove_realm_works() {
 		assert!(RealmByName::<Test>::get(name("ims.other.net")).is_none());
 		assert_eq!(events(), vec![Event::RealmRemoved { realm: OTHER_REALM }]);
 		assert_eq!(take_audit(), vec![(None, OTHER_REALM, Subject::Realm, Change::Removed)]);
-		// The name is free again.
+	});
+}
+
+#[test]
+fn remove_realm_frees_its_name() {
+	given(genesis, || {
+		assert_ok!(Identity::remove_realm(root(), OTHER_REALM));
 		assert_ok!(Identity::create_realm(root(), name("ims.other.net"), OTHER_OWNER));
 	});
 }

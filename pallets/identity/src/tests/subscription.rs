@@ -3,16 +3,34 @@
 use super::*;
 
 #[test]
-fn create_subscription_works() {
-	ExtBuilder::build_and_execute(|| {
+fn create_subscription_refuses_an_unsigned_origin() {
+	given(genesis, || {
 		assert_noop!(Identity::create_subscription(none(), REALM, SUB), DispatchError::BadOrigin);
+	});
+}
+
+#[test]
+fn create_subscription_refuses_an_unknown_realm() {
+	given(genesis, || {
 		assert_noop!(Identity::create_subscription(root(), 9, SUB), Error::<Test>::RealmNotFound);
+	});
+}
+
+#[test]
+fn create_subscription_refuses_accounts_without_the_provision_permission() {
+	given(genesis, || {
 		for who in [STRANGER, FRONT, OTHER_OWNER] {
 			assert_noop!(
 				Identity::create_subscription(signed(who), REALM, SUB),
 				Error::<Test>::NotAuthorized
 			);
 		}
+	});
+}
+
+#[test]
+fn create_subscription_stores_counts_emits_and_audits() {
+	given(genesis, || {
 		assert_ok!(Identity::create_subscription(signed(PROVISIONER), REALM, SUB));
 		assert_eq!(
 			Subscriptions::<Test>::get(SUB),
@@ -28,7 +46,14 @@ fn create_subscription_works() {
 			take_audit(),
 			vec![(Some(PROVISIONER), REALM, Subject::Subscription(SUB), Change::Created)]
 		);
+	});
+}
+
+#[test]
+fn create_subscription_refuses_a_pseudonym_taken_in_another_realm() {
+	given(genesis, || {
 		// Pseudonyms are unique across realms.
+		assert_ok!(Identity::create_subscription(root(), REALM, SUB));
 		assert_noop!(
 			Identity::create_subscription(root(), OTHER_REALM, SUB),
 			Error::<Test>::SubscriptionAlreadyExists
