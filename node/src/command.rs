@@ -52,95 +52,86 @@ pub fn run() -> sc_cli::Result<()> {
 	sp_core::crypto::set_default_ss58_version(sp_core::crypto::Ss58AddressFormat::custom(
 		ims_runtime::SS58_PREFIX,
 	));
-
 	match &cli.subcommand {
-		Some(Subcommand::Key(cmd)) => cmd.run(&cli),
-		Some(Subcommand::BuildSpec(cmd)) => {
+		None => run_node(&cli),
+		Some(subcommand) => run_subcommand(&cli, subcommand),
+	}
+}
+
+/// Runs the node until it is told to stop, on the network back-end the
+/// command line chose.
+fn run_node(cli: &Cli) -> sc_cli::Result<()> {
+	type Hash = <ims_runtime::opaque::Block as sp_runtime::traits::Block>::Hash;
+	let runner = cli.create_runner(&cli.run)?;
+	runner.run_node_until_exit(|config| async move {
+		let config = with_audit_indexing(config);
+		match config.network.network_backend {
+			sc_network::config::NetworkBackendType::Libp2p => service::new_full::<
+				sc_network::NetworkWorker<ims_runtime::opaque::Block, Hash>,
+			>(config),
+			sc_network::config::NetworkBackendType::Litep2p => {
+				service::new_full::<sc_network::Litep2pNetworkBackend>(config)
+			},
+		}
+		.map_err(sc_cli::Error::Service)
+	})
+}
+
+/// Runs a sub-command: keys, chain specifications, benchmarks, or one of the
+/// commands on the node's database and blocks.
+fn run_subcommand(cli: &Cli, subcommand: &Subcommand) -> sc_cli::Result<()> {
+	match subcommand {
+		Subcommand::Key(cmd) => cmd.run(cli),
+		Subcommand::BuildSpec(cmd) => {
 			let runner = cli.create_runner(cmd)?;
 			runner.sync_run(|config| cmd.run(config.chain_spec, config.network))
 		},
-		Some(Subcommand::ExportChainSpec(cmd)) => {
+		Subcommand::ExportChainSpec(cmd) => {
 			let chain_spec = cli.load_spec(&cmd.chain)?;
 			cmd.run(chain_spec)
 		},
-		Some(Subcommand::CheckBlock(cmd)) => {
-			let runner = cli.create_runner(cmd)?;
-			runner.async_run(|config| {
-				let PartialComponents { client, task_manager, import_queue, .. } =
-					service::new_partial(&config)?;
-				Ok((cmd.run(client, import_queue), task_manager))
-			})
-		},
-		Some(Subcommand::ExportBlocks(cmd)) => {
-			let runner = cli.create_runner(cmd)?;
-			runner.async_run(|config| {
-				let PartialComponents { client, task_manager, .. } = service::new_partial(&config)?;
-				Ok((cmd.run(client, config.database), task_manager))
-			})
-		},
-		Some(Subcommand::ExportState(cmd)) => {
-			let runner = cli.create_runner(cmd)?;
-			runner.async_run(|config| {
-				let PartialComponents { client, task_manager, .. } = service::new_partial(&config)?;
-				Ok((cmd.run(client, config.chain_spec), task_manager))
-			})
-		},
-		Some(Subcommand::ImportBlocks(cmd)) => {
-			let runner = cli.create_runner(cmd)?;
-			runner.async_run(|config| {
-				let config = with_audit_indexing(config);
-				let PartialComponents { client, task_manager, import_queue, .. } =
-					service::new_partial(&config)?;
-				Ok((cmd.run(client, import_queue), task_manager))
-			})
-		},
-		Some(Subcommand::PurgeChain(cmd)) => {
-			let runner = cli.create_runner(cmd)?;
-			runner.sync_run(|config| cmd.run(config.database))
-		},
-		Some(Subcommand::Revert(cmd)) => {
-			let runner = cli.create_runner(cmd)?;
-			runner.async_run(|config| {
-				let PartialComponents { client, task_manager, backend, .. } =
-					service::new_partial(&config)?;
-				let aux_revert = Box::new(|client, _, blocks| {
-					sc_consensus_grandpa::revert(client, blocks)?;
-					Ok(())
-				});
-				Ok((cmd.run(client, backend, Some(aux_revert)), task_manager))
-			})
-		},
-		#[cfg(feature = "runtime-benchmarks")]
-		Some(Subcommand::Benchmark(cmd)) => crate::benchmarking::run(&cli, cmd),
-		#[cfg(not(feature = "runtime-benchmarks"))]
-		Some(Subcommand::Benchmark { .. }) => {
-			Err("Benchmarks are not compiled into this node. Rebuild it with \
-			 `cargo build --release -p ims-node --features runtime-benchmarks`."
-				.into())
-		},
-		Some(Subcommand::ChainInfo(cmd)) => {
+		Subcommand::ChainInfo(cmd) => {
 			let runner = cli.create_runner(cmd)?;
 			runner.sync_run(|config| cmd.run::<ims_runtime::opaque::Block>(&config))
 		},
-		None => {
-			let runner = cli.create_runner(&cli.run)?;
-			runner.run_node_until_exit(|config| async move {
-				let config = with_audit_indexing(config);
-				match config.network.network_backend {
-					sc_network::config::NetworkBackendType::Libp2p => service::new_full::<
-						sc_network::NetworkWorker<
-							ims_runtime::opaque::Block,
-							<ims_runtime::opaque::Block as sp_runtime::traits::Block>::Hash,
-						>,
-					>(config)
-					.map_err(sc_cli::Error::Service),
-					sc_network::config::NetworkBackendType::Litep2p => {
-						service::new_full::<sc_network::Litep2pNetworkBackend>(config)
-							.map_err(sc_cli::Error::Service)
-					},
-				}
-			})
+		Subcommand::PurgeChain(cmd) => {
+			let runner = cli.create_runner(cmd)?;
+			runner.sync_run(|config| cmd.run(config.database))
 		},
+		#[cfg(feature = "runtime-benchmarks")]
+		Subcommand::Benchmark(cmd) => crate::benchmarking::run(cli, cmd),
+		#[cfg(not(feature = "runtime-benchmarks"))]
+		Subcommand::Benchmark { .. } => Err("Benchmarks are not compiled into this node. \
+			Rebuild it with `cargo build --release -p ims-node --features runtime-benchmarks`."
+			.into()),
+		Subcommand::CheckBlock(cmd) => cli.create_runner(cmd)?.async_run(|config| {
+			let PartialComponents { client, task_manager, import_queue, .. } =
+				service::new_partial(&config)?;
+			Ok((cmd.run(client, import_queue), task_manager))
+		}),
+		Subcommand::ExportBlocks(cmd) => cli.create_runner(cmd)?.async_run(|config| {
+			let PartialComponents { client, task_manager, .. } = service::new_partial(&config)?;
+			Ok((cmd.run(client, config.database), task_manager))
+		}),
+		Subcommand::ExportState(cmd) => cli.create_runner(cmd)?.async_run(|config| {
+			let PartialComponents { client, task_manager, .. } = service::new_partial(&config)?;
+			Ok((cmd.run(client, config.chain_spec), task_manager))
+		}),
+		Subcommand::ImportBlocks(cmd) => cli.create_runner(cmd)?.async_run(|config| {
+			let config = with_audit_indexing(config);
+			let PartialComponents { client, task_manager, import_queue, .. } =
+				service::new_partial(&config)?;
+			Ok((cmd.run(client, import_queue), task_manager))
+		}),
+		Subcommand::Revert(cmd) => cli.create_runner(cmd)?.async_run(|config| {
+			let PartialComponents { client, task_manager, backend, .. } =
+				service::new_partial(&config)?;
+			let aux_revert = Box::new(|client, _, blocks| {
+				sc_consensus_grandpa::revert(client, blocks)?;
+				Ok(())
+			});
+			Ok((cmd.run(client, backend, Some(aux_revert)), task_manager))
+		}),
 	}
 }
 
