@@ -3,11 +3,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use crate::{pallet::*, types::*, weights::WeightInfo};
-use frame_support::{
-	ensure,
-	pallet_prelude::*,
-	traits::{EnsureOrigin, Get},
-};
+use frame_support::{ensure, pallet_prelude::*, traits::Get};
 use frame_system::pallet_prelude::*;
 use ims_primitives::{
 	Action, AuditSink, Authorizer, CallScope, Change, Denial, Directory, IdentityObserver,
@@ -28,25 +24,15 @@ impl<T> From<AuthorizationDefect> for Error<T> {
 	}
 }
 
-/// Who acts: `None` is governance (`AdminOrigin`), which may act anywhere.
-pub(crate) type Actor<'a, T> = Option<&'a <T as frame_system::Config>::AccountId>;
+pub(crate) use ims_primitives::origin::Actor;
+
+impl<T: Config> ims_primitives::origin::Acting<T> for Pallet<T> {
+	type Admin = T::AdminOrigin;
+}
 
 impl<T: Config> Pallet<T> {
-	/// Classify the origin: governance, or a signed account whose roles are
-	/// checked per realm later. Anything else is `BadOrigin`.
-	pub(crate) fn actor(origin: OriginFor<T>) -> Result<Option<T::AccountId>, DispatchError> {
-		match T::AdminOrigin::try_origin(origin) {
-			Ok(_) => Ok(None),
-			Err(origin) => Ok(Some(ensure_signed(origin)?)),
-		}
-	}
-
 	fn now() -> BlockNumberFor<T> {
 		frame_system::Pallet::<T>::block_number()
-	}
-
-	fn audit(actor: Actor<T>, realm: RealmId, subject: Subject<T::AccountId>, change: Change) {
-		T::AuditSink::record(actor, realm, subject, change)
 	}
 
 	fn ensure_future(expires_at: &Option<BlockNumberFor<T>>) -> DispatchResult {
@@ -187,7 +173,7 @@ impl<T: Config> Pallet<T> {
 			Ok::<_, DispatchError>(())
 		})?;
 		Self::deposit_event(Event::RoleGranted { realm, who: who.clone(), role, expires_at });
-		Self::audit(actor, realm, Subject::Member(who), Change::Granted(role));
+		T::AuditSink::record(actor, realm, Subject::Member(who), Change::Granted(role));
 		Ok(())
 	}
 
@@ -212,7 +198,7 @@ impl<T: Config> Pallet<T> {
 			Ok::<_, DispatchError>(())
 		})?;
 		Self::deposit_event(Event::RoleRevoked { realm, who: who.clone(), role });
-		Self::audit(actor, realm, Subject::Member(who), Change::Revoked(role));
+		T::AuditSink::record(actor, realm, Subject::Member(who), Change::Revoked(role));
 		Ok(())
 	}
 
@@ -237,7 +223,7 @@ impl<T: Config> Pallet<T> {
 				who: who.clone(),
 				role: grant.role,
 			});
-			Self::audit(
+			T::AuditSink::record(
 				Some(cleaner),
 				realm,
 				Subject::Member(who.clone()),
@@ -271,7 +257,7 @@ impl<T: Config> Pallet<T> {
 			expires_at,
 		});
 		let change = if replaced { Change::Updated } else { Change::Created };
-		Self::audit(actor, realm, Subject::Peer(host), change);
+		T::AuditSink::record(actor, realm, Subject::Peer(host), change);
 		Ok(())
 	}
 
@@ -286,7 +272,7 @@ impl<T: Config> Pallet<T> {
 			Error::<T>::ApplicationServerNotFound
 		);
 		Self::deposit_event(Event::ApplicationServerRevoked { realm, host: host.clone() });
-		Self::audit(actor, realm, Subject::Peer(host), Change::Removed);
+		T::AuditSink::record(actor, realm, Subject::Peer(host), Change::Removed);
 		Ok(())
 	}
 
@@ -344,7 +330,7 @@ impl<T: Config> Pallet<T> {
 			evidence,
 		});
 		let change = if renewed { Change::Updated } else { Change::Created };
-		Self::audit(actor, realm, Subject::Consent(subscription, purpose), change);
+		T::AuditSink::record(actor, realm, Subject::Consent(subscription, purpose), change);
 		Ok(())
 	}
 
@@ -373,7 +359,12 @@ impl<T: Config> Pallet<T> {
 			purpose: purpose.clone(),
 			evidence,
 		});
-		Self::audit(actor, realm, Subject::Consent(subscription, purpose), Change::Removed);
+		T::AuditSink::record(
+			actor,
+			realm,
+			Subject::Consent(subscription, purpose),
+			Change::Removed,
+		);
 		Ok(())
 	}
 }

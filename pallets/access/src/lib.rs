@@ -30,6 +30,7 @@ pub mod pallet {
 	use alloc::vec::Vec;
 	use frame_support::pallet_prelude::*;
 	use frame_system::pallet_prelude::*;
+	use ims_primitives::origin::Acting;
 	use ims_primitives::{
 		AuditSink, CertFingerprint, Directory, LawfulBasis, Name, Pseudonym, Purpose, RealmId,
 		Role, SubscriptionId,

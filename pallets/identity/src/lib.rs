@@ -32,6 +32,7 @@ pub mod pallet {
 	use alloc::{string::String, vec::Vec};
 	use frame_support::pallet_prelude::*;
 	use frame_system::pallet_prelude::*;
+	use ims_primitives::origin::Acting;
 	use ims_primitives::{
 		ApplicationServer, ApplicationServerId, AuditSink, AuthScheme, AuthSchemes, Authorizer,
 		ChargingId, ChargingInformation, IdentityObserver, IfcSetId, Ifcs, ImpiId, ImplicitSetId,

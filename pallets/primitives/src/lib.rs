@@ -106,6 +106,8 @@ pub mod audit;
 pub use apis::*;
 mod glue;
 pub use glue::*;
+#[cfg(feature = "frame")]
+pub mod origin;
 
 codec_type! {
 	/// An authentication scheme an IMPI may use (SIP-Authentication-Scheme).

@@ -101,7 +101,7 @@ impl<T: Config> Pallet<T> {
 				scscf: update.scscf,
 				members: members.len() as u32,
 			});
-			Self::audit(
+			T::AuditSink::record(
 				actor,
 				record.realm,
 				Subject::Impu(update.impu),

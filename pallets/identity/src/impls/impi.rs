@@ -40,7 +40,7 @@ impl<T: Config> Pallet<T> {
 			},
 		);
 		Self::deposit_event(Event::ImpiCreated { subscription, impi });
-		Self::audit(actor, realm, Subject::Impi(impi), Change::Created);
+		T::AuditSink::record(actor, realm, Subject::Impi(impi), Change::Created);
 		Ok(())
 	}
 
@@ -58,7 +58,7 @@ impl<T: Config> Pallet<T> {
 		let realm = record.realm;
 		Impis::<T>::insert(impi, record);
 		Self::deposit_event(Event::ImpiUpdated { impi, schemes, default_scheme });
-		Self::audit(actor, realm, Subject::Impi(impi), Change::Updated);
+		T::AuditSink::record(actor, realm, Subject::Impi(impi), Change::Updated);
 		Ok(())
 	}
 
@@ -70,7 +70,7 @@ impl<T: Config> Pallet<T> {
 		let realm = record.realm;
 		Impis::<T>::insert(impi, record);
 		Self::deposit_event(Event::CredentialsRotated { impi, epoch });
-		Self::audit(actor, realm, Subject::Impi(impi), Change::CredentialsRotated);
+		T::AuditSink::record(actor, realm, Subject::Impi(impi), Change::CredentialsRotated);
 		Ok(())
 	}
 
@@ -97,7 +97,7 @@ impl<T: Config> Pallet<T> {
 		});
 		Impis::<T>::remove(impi);
 		Self::deposit_event(Event::ImpiRemoved { impi });
-		Self::audit(actor, realm, Subject::Impi(impi), Change::Removed);
+		T::AuditSink::record(actor, realm, Subject::Impi(impi), Change::Removed);
 		Ok(links)
 	}
 }

@@ -92,7 +92,7 @@ impl<T: Config> Pallet<T> {
 			},
 		);
 		Self::deposit_event(Event::ImpuCreated { subscription, impu });
-		Self::audit(actor, realm, Subject::Impu(impu), Change::Created);
+		T::AuditSink::record(actor, realm, Subject::Impu(impu), Change::Created);
 		Ok(())
 	}
 
@@ -109,7 +109,7 @@ impl<T: Config> Pallet<T> {
 		let realm = record.realm;
 		Impus::<T>::insert(impu, record);
 		Self::deposit_event(event);
-		Self::audit(actor, realm, Subject::Impu(impu), audited);
+		T::AuditSink::record(actor, realm, Subject::Impu(impu), audited);
 		Ok(())
 	}
 
@@ -256,7 +256,7 @@ impl<T: Config> Pallet<T> {
 		});
 		Impus::<T>::remove(impu);
 		Self::deposit_event(Event::ImpuRemoved { impu });
-		Self::audit(actor, realm, Subject::Impu(impu), Change::Removed);
+		T::AuditSink::record(actor, realm, Subject::Impu(impu), Change::Removed);
 		Ok(links)
 	}
 }

@@ -21,7 +21,7 @@ impl<T: Config> Pallet<T> {
 		ImpusOfImpi::<T>::insert(impi, impu, ());
 		ImpisOfImpu::<T>::insert(impu, impi, ());
 		Self::deposit_event(Event::Linked { impi, impu });
-		Self::audit(actor, realm, Subject::Impi(impi), Change::Linked(impu));
+		T::AuditSink::record(actor, realm, Subject::Impi(impi), Change::Linked(impu));
 		Ok(())
 	}
 
@@ -38,7 +38,7 @@ impl<T: Config> Pallet<T> {
 		ImpusOfImpi::<T>::remove(impi, impu);
 		ImpisOfImpu::<T>::remove(impu, impi);
 		Self::deposit_event(Event::Unlinked { impi, impu });
-		Self::audit(actor, realm, Subject::Impi(impi), Change::Unlinked(impu));
+		T::AuditSink::record(actor, realm, Subject::Impi(impi), Change::Unlinked(impu));
 		Ok(())
 	}
 }

@@ -18,12 +18,8 @@ use crate::{pallet::*, types::*, weights::WeightInfo};
 use alloc::{collections::BTreeSet, vec, vec::Vec};
 use codec::FullCodec;
 use frame_support::{
-	ensure,
-	pallet_prelude::*,
-	storage::StorageDoubleMap as DoubleMapT,
-	traits::{EnsureOrigin, Get},
+	ensure, pallet_prelude::*, storage::StorageDoubleMap as DoubleMapT, traits::Get,
 };
-use frame_system::pallet_prelude::*;
 use ims_primitives::{
 	ApplicationServer, ApplicationServerId, AuditSink, AuthScheme, AuthSchemes, AuthenticationView,
 	Authorizer, CallScope, Change, ChargingId, ChargingInformation, Directory, IdentityObserver,
@@ -33,8 +29,11 @@ use ims_primitives::{
 	VisitedNetworks,
 };
 
-/// Who acts: `None` is governance (`AdminOrigin`), which may act anywhere.
-pub(crate) type Actor<'a, T> = Option<&'a <T as frame_system::Config>::AccountId>;
+pub(crate) use ims_primitives::origin::Actor;
+
+impl<T: Config> ims_primitives::origin::Acting<T> for Pallet<T> {
+	type Admin = T::AdminOrigin;
+}
 
 /// Operator data shared by reference, in a `(realm, number)` double map.
 pub(crate) trait SharedMap<V: FullCodec>:
@@ -47,15 +46,6 @@ impl<V: FullCodec, M: DoubleMapT<RealmId, u32, Shared<V>, Query = Option<Shared<
 }
 
 impl<T: Config> Pallet<T> {
-	/// Classify the origin: governance, or a signed account whose
-	/// permissions are checked per realm later. Anything else is `BadOrigin`.
-	pub(crate) fn actor(origin: OriginFor<T>) -> Result<Option<T::AccountId>, DispatchError> {
-		match T::AdminOrigin::try_origin(origin) {
-			Ok(_) => Ok(None),
-			Err(origin) => Ok(Some(ensure_signed(origin)?)),
-		}
-	}
-
 	pub(super) fn permit(
 		actor: Actor<T>,
 		realm: RealmId,
@@ -140,14 +130,5 @@ impl<T: Config> Pallet<T> {
 		M::remove(realm, id);
 		Self::adjust_services(realm, false)?;
 		Ok(entry.value)
-	}
-
-	pub(super) fn audit(
-		actor: Actor<T>,
-		realm: RealmId,
-		subject: Subject<T::AccountId>,
-		change: Change,
-	) {
-		T::AuditSink::record(actor, realm, subject, change)
 	}
 }

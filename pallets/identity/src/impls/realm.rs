@@ -18,7 +18,7 @@ impl<T: Config> Pallet<T> {
 			RealmInfo { owner: owner.clone(), name: name.clone(), subscriptions: 0, services: 0 },
 		);
 		Self::deposit_event(Event::RealmCreated { realm, name, owner });
-		Self::audit(None, realm, Subject::Realm, Change::Created);
+		T::AuditSink::record(None, realm, Subject::Realm, Change::Created);
 		Ok(realm)
 	}
 
@@ -34,7 +34,7 @@ impl<T: Config> Pallet<T> {
 			Ok::<_, DispatchError>(())
 		})?;
 		Self::deposit_event(Event::RealmOwnerChanged { realm, owner });
-		Self::audit(actor, realm, Subject::Realm, Change::Updated);
+		T::AuditSink::record(actor, realm, Subject::Realm, Change::Updated);
 		Ok(())
 	}
 
@@ -45,7 +45,7 @@ impl<T: Config> Pallet<T> {
 		Realms::<T>::remove(realm);
 		RealmByName::<T>::remove(&info.name);
 		Self::deposit_event(Event::RealmRemoved { realm });
-		Self::audit(None, realm, Subject::Realm, Change::Removed);
+		T::AuditSink::record(None, realm, Subject::Realm, Change::Removed);
 		Ok(())
 	}
 }

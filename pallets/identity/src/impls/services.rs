@@ -9,7 +9,12 @@ impl<T: Config> Pallet<T> {
 		subject: Subject<T::AccountId>,
 		created: bool,
 	) {
-		Self::audit(actor, realm, subject, if created { Change::Created } else { Change::Updated })
+		T::AuditSink::record(
+			actor,
+			realm,
+			subject,
+			if created { Change::Created } else { Change::Updated },
+		)
 	}
 
 	pub(crate) fn do_put_application_server(
@@ -38,7 +43,7 @@ impl<T: Config> Pallet<T> {
 			Error::<T>::ApplicationServerNotFound,
 		)?;
 		Self::deposit_event(Event::ApplicationServerRemoved { realm, application_server: id });
-		Self::audit(actor, realm, Subject::ApplicationServer(id), Change::Removed);
+		T::AuditSink::record(actor, realm, Subject::ApplicationServer(id), Change::Removed);
 		Ok(())
 	}
 
@@ -64,7 +69,7 @@ impl<T: Config> Pallet<T> {
 		Self::realm_permit(actor, realm, Permission::ManageServices)?;
 		Self::remove_shared::<_, ChargingInfos<T>>(realm, id, Error::<T>::ChargingNotFound)?;
 		Self::deposit_event(Event::ChargingInformationRemoved { realm, charging: id });
-		Self::audit(actor, realm, Subject::Charging(id), Change::Removed);
+		T::AuditSink::record(actor, realm, Subject::Charging(id), Change::Removed);
 		Ok(())
 	}
 
@@ -131,7 +136,7 @@ impl<T: Config> Pallet<T> {
 		let ifcs = Self::remove_shared::<_, IfcSets<T>>(realm, id, Error::<T>::IfcSetNotFound)?;
 		Self::release_servers(realm, &ifcs);
 		Self::deposit_event(Event::IfcSetRemoved { realm, ifc_set: id });
-		Self::audit(actor, realm, Subject::IfcSet(id), Change::Removed);
+		T::AuditSink::record(actor, realm, Subject::IfcSet(id), Change::Removed);
 		Ok(())
 	}
 
@@ -179,7 +184,7 @@ impl<T: Config> Pallet<T> {
 			Self::remove_shared::<_, ServiceProfiles<T>>(realm, id, Error::<T>::ProfileNotFound)?;
 		Self::release_profile_references(realm, &profile);
 		Self::deposit_event(Event::ServiceProfileRemoved { realm, profile: id });
-		Self::audit(actor, realm, Subject::ServiceProfile(id), Change::Removed);
+		T::AuditSink::record(actor, realm, Subject::ServiceProfile(id), Change::Removed);
 		Ok(())
 	}
 }

@@ -23,7 +23,7 @@ impl<T: Config> Pallet<T> {
 			Subscription { realm, impis: Default::default(), impus: Default::default() },
 		);
 		Self::deposit_event(Event::SubscriptionCreated { realm, subscription });
-		Self::audit(actor, realm, Subject::Subscription(subscription), Change::Created);
+		T::AuditSink::record(actor, realm, Subject::Subscription(subscription), Change::Created);
 		Ok(())
 	}
 
@@ -68,7 +68,7 @@ impl<T: Config> Pallet<T> {
 		let observed = T::Observer::subscription_erased(subscription);
 		let (impis, impus) = (record.impis.len() as u32, record.impus.len() as u32);
 		Self::deposit_event(Event::SubscriptionErased { realm, subscription, impis, impus });
-		Self::audit(actor, realm, Subject::Subscription(subscription), Change::Erased);
+		T::AuditSink::record(actor, realm, Subject::Subscription(subscription), Change::Erased);
 		Ok(T::WeightInfo::remove_subscription(impis, impus).saturating_add(observed))
 	}
 }
