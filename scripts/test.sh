@@ -40,7 +40,7 @@ SKIP_WASM_BUILD=1 timed "cargo clippy (try-runtime)" \
 # same as scripts/dev.sh's (see build_all in scripts/env.sh).
 build_all
 
-# The npm packages node/tests/polkadot_js.rs runs (@polkadot/api), at the
+# The npm packages node/tests/integration/polkadot_js.rs runs (@polkadot/api), at the
 # versions package-lock.json pins.
 timed "npm ci (node/tests/polkadot-js)" \
 	npm ci --prefix node/tests/polkadot-js --no-audit --no-fund --loglevel=error

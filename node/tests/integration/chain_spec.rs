@@ -1,11 +1,9 @@
 //! `build-spec` turns each genesis preset into a chain spec the node accepts,
 //! and bad chain specs give a clear error and a non-zero exit, never a panic.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{run, write, Node};
+use crate::common::{run, write, Node};
 use serde_json::{json, Value};
 
 /// Builds the plain and raw chain specs of `chain` into `dir`.

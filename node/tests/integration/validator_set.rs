@@ -11,12 +11,10 @@
 //!   next planned session (sessions last 10 blocks), GRANDPA moves to a set
 //!   of three, and finality goes on.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
+use crate::common::{events_at, genesis_hash, hex, run, signed, unhex, write, Node};
 use codec::{Decode, Encode};
-use common::{events_at, genesis_hash, hex, run, signed, unhex, write, Node};
 use ims_runtime::{
 	currency::UNIT, genesis_config_presets::SHORT_SESSION, RuntimeCall, RuntimeEvent,
 };

@@ -3,11 +3,9 @@
 //! refuses a stranger, and the refusal outlives the reverted call as an
 //! `AccessDenied` event in the block.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::{events_at, genesis_hash, hex, signed, Node};
+use crate::common::{events_at, genesis_hash, hex, signed, Node};
 use ims_runtime::{RuntimeCall, RuntimeEvent};
 use serde_json::json;
 use sp_core::H256;

@@ -6,11 +6,9 @@
 //! `scripts/test.sh` installs the npm packages first (`npm ci` in
 //! `node/tests/polkadot-js`).
 
-mod common;
-
 use std::{path::Path, process::Command, time::Duration};
 
-use common::Node;
+use crate::common::Node;
 
 #[test]
 fn polkadot_js_signs_and_decodes_the_audit_trail_without_custom_types() {

@@ -5,12 +5,10 @@
 //! block, and a tampered one does not; a replayed batch is not recorded
 //! twice; bad requests get JSON-RPC errors.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
+use crate::common::{events_at, genesis_hash, hex, signed, unhex, Node};
 use codec::{Decode, Encode};
-use common::{events_at, genesis_hash, hex, signed, unhex, Node};
 use ims_primitives::{
 	audit::{
 		Activity, Actor, BatchCommitment, Entry, FrontRecord, Peer, ProofError, RecordProof, Source,

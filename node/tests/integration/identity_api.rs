@@ -2,12 +2,10 @@
 //! a real `ims-node --dev` over JSON-RPC, as the bridge and polkadot.js read
 //! them.
 
-mod common;
-
 use std::time::Duration;
 
+use crate::common::{hex, unhex, Node};
 use codec::{Decode, Encode};
-use common::{hex, unhex, Node};
 use ims_primitives::{
 	Action, Denial, ImpuView, LookupError, Permission, Requester, ServerAssignmentView, ShData,
 };

@@ -3,8 +3,6 @@
 //! ports with a temporary base path, JSON-RPC calls to it, signed
 //! extrinsics and events.
 
-#![allow(dead_code)]
-
 use std::{
 	path::Path,
 	process::{Command, ExitStatus},

@@ -1,14 +1,12 @@
 //! The real `ims-node --dev` produces and finalizes blocks, serves JSON-RPC
 //! and Prometheus on loopback, and stops cleanly on SIGTERM.
 
-mod common;
-
 use std::{
 	thread,
 	time::{Duration, Instant},
 };
 
-use common::Node;
+use crate::common::Node;
 use serde_json::json;
 use sp_core::crypto::{Ss58AddressFormat, Ss58Codec};
 use sp_keyring::Sr25519Keyring;
