@@ -29,12 +29,6 @@
 //!
 //! The design notes behind them are in the repository's `docs/`.
 
-#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
-#![cfg_attr(
-	test,
-	allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)
-)]
-
 pub mod admin;
 pub mod auth;
 pub mod chain;

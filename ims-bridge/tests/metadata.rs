@@ -9,6 +9,14 @@
 //! (`--workspace`: the one build every test shares; `-p ims-bridge` alone
 //! would compile the dependencies again with other features.)
 
+#![allow(
+	clippy::expect_used,
+	clippy::unwrap_used,
+	clippy::panic,
+	clippy::indexing_slicing,
+	reason = "integration-test helpers: a step that fails fails the test"
+)]
+
 use std::path::PathBuf;
 
 /// The metadata version the static code is generated from.

@@ -2,6 +2,14 @@
 //! exchange, watchdog, disconnect, refusals, limits and shutdown, spoken
 //! with real protocol bytes.
 
+#![allow(
+	clippy::expect_used,
+	clippy::unwrap_used,
+	clippy::panic,
+	clippy::indexing_slicing,
+	reason = "integration-test helpers: a step that fails fails the test"
+)]
+
 use ims_bridge::diameter::codec::{self, avp_flags, flags, Avp, Message, Value};
 use ims_bridge::diameter::dict::{avp, command, result, APP_COMMON, APP_CX, APP_SH, VENDOR_3GPP};
 use ims_bridge::diameter::peer::{

@@ -23,6 +23,14 @@
 //!   cargo run --release -p ims-node --example audit_flood -- \
 //!       [--rate 12000] [--batch 1000] [--seconds 60] [--node PATH] [--node-log FILE]
 
+#![allow(
+	clippy::expect_used,
+	clippy::unwrap_used,
+	clippy::panic,
+	clippy::indexing_slicing,
+	reason = "a load generator: a set-up step that fails ends the run with its message"
+)]
+
 use std::{
 	collections::{BTreeMap, HashMap},
 	sync::{Arc, Mutex},

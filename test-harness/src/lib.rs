@@ -8,7 +8,13 @@
 //!   readiness.
 //! - [`wait_for`]: a bounded wait for a condition.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+	clippy::expect_used,
+	clippy::unwrap_used,
+	clippy::panic,
+	clippy::indexing_slicing,
+	reason = "test support: a process that cannot be started fails the test that asked for it"
+)]
 
 mod node;
 pub mod ports;

@@ -24,6 +24,14 @@
 //! cargo run --release -p ims-bridge --bin cx-bench -- --connections 1 --gap-us 300 --sync with-answer
 //! ```
 
+#![allow(
+	clippy::expect_used,
+	clippy::unwrap_used,
+	clippy::panic,
+	clippy::indexing_slicing,
+	reason = "a benchmark tool: a set-up step that fails ends the run with its message"
+)]
+
 use clap::Parser;
 use ims_bridge::cx::{assignment, Cx, CxConfig};
 use ims_bridge::diameter::codec::{self, Avp, Message};

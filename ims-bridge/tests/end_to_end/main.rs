@@ -9,6 +9,14 @@
 //! - `bench_register`: the REGISTER latency benchmark (ignored);
 //! - `common`: the set-up they share, on `ims-test-harness`.
 
+#![allow(
+	clippy::expect_used,
+	clippy::unwrap_used,
+	clippy::panic,
+	clippy::indexing_slicing,
+	reason = "integration-test helpers: a step that fails fails the test"
+)]
+
 mod bench_register;
 mod common;
 mod registration;

@@ -5,6 +5,13 @@
 //! time is spent waiting for blocks and finality, and one after the other
 //! they took three minutes.
 
+#![allow(
+	clippy::expect_used,
+	clippy::unwrap_used,
+	clippy::panic,
+	clippy::indexing_slicing,
+	reason = "integration-test helpers: a step that fails fails the test"
+)]
 
 mod common;
 

@@ -3,6 +3,13 @@
 //! owner), subscribers named by an IMPI (the last pseudonym the directory
 //! tries), bounded vectors full of maximal entries.
 
+#![allow(
+	clippy::expect_used,
+	clippy::unwrap_used,
+	clippy::indexing_slicing,
+	reason = "benchmark set-up: a step that fails fails the benchmark"
+)]
+
 use super::*;
 use crate::pallet::*;
 use alloc::{vec, vec::Vec};

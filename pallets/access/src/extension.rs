@@ -5,8 +5,6 @@
 //! an audit record included, is lost with it. This extension runs after the
 //! call, outside its storage layer: what it writes stays.
 
-#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
-
 use crate::{pallet::*, weights::WeightInfo};
 use codec::{Decode, DecodeWithMemTracking, Encode};
 use core::marker::PhantomData;

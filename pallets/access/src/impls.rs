@@ -1,7 +1,5 @@
 //! What the calls do, the decisions, and the glue the other pallets call.
 
-#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
-
 use crate::{pallet::*, types::*, weights::WeightInfo};
 use frame_support::{ensure, pallet_prelude::*, traits::Get};
 use frame_system::pallet_prelude::*;

@@ -3,6 +3,13 @@
 //! largest encoding, a trail that already has batches, and a change sealed
 //! into a batch of its own.
 
+#![allow(
+	clippy::expect_used,
+	clippy::unwrap_used,
+	clippy::indexing_slicing,
+	reason = "benchmark set-up: a step that fails fails the benchmark"
+)]
+
 use super::*;
 use crate::pallet::*;
 use alloc::{vec, vec::Vec};

@@ -1,8 +1,6 @@
 //! What the calls and hooks do, the `AuditSink` the other pallets report
 //! through, and the lookups behind the runtime API.
 
-#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
-
 use crate::{pallet::*, WeightInfo};
 use alloc::{collections::BTreeMap, vec::Vec};
 use codec::Encode;

@@ -1,8 +1,6 @@
 //! Invariants of the audit trail, checked after every unit test and by
 //! `try-runtime`.
 
-#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
-
 use crate::pallet::*;
 use frame_support::ensure;
 use ims_primitives::audit::chain_next;

@@ -2,6 +2,13 @@
 //! the selection among `c` candidates, the liveness check of `v`
 //! validators and the count of an authored block.
 
+#![allow(
+	clippy::expect_used,
+	clippy::unwrap_used,
+	clippy::indexing_slicing,
+	reason = "benchmark set-up: a step that fails fails the benchmark"
+)]
+
 use super::*;
 use crate::pallet::*;
 use alloc::vec::Vec;

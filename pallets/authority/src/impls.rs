@@ -3,8 +3,6 @@
 //! `pallet-authorship`'s event handler, and [`StakeWeightedGrandpa`] hands
 //! GRANDPA the selected set with stake weights.
 
-#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
-
 use alloc::{collections::BTreeMap, vec::Vec};
 use core::marker::PhantomData;
 use frame_support::{

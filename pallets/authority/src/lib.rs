@@ -21,9 +21,12 @@ pub use pallet::*;
 pub use types::*;
 pub use weights::WeightInfo;
 
-// The pallet macros expand to paths this crate's lints would flag; the code
-// written here is held to them in `impls.rs`, `voting.rs` and `try_state.rs`.
-#[allow(unused_qualifications)]
+// The pallet macros expand to code this crate's lints would flag: needless
+// path qualifications, and `expect` in what `#[pallet::storage]`,
+// `#[pallet::error]` and `#[pallet::pallet]` generate. The pallet module
+// keeps every other lint; the code in
+// `impls.rs`, `voting.rs` and `try_state.rs` keeps them all.
+#[allow(unused_qualifications, clippy::expect_used)]
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;

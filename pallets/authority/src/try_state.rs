@@ -10,8 +10,6 @@
 //!   `MaxValidators`; the queued set is for the next session; a queued set
 //!   is never empty once a set was selected.
 
-#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
-
 use alloc::collections::BTreeSet;
 use frame_support::traits::Get;
 use sp_runtime::{

@@ -1,8 +1,6 @@
 //! The data model of the validator set: region codes and rules, candidates,
 //! bond ledgers, the governance parameters and the seats of a session.
 
-#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
-
 use alloc::string::String;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::{

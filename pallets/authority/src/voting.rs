@@ -27,8 +27,6 @@
 //!    their stakes, each at least 1; the rounding difference goes to its
 //!    largest part, so the operator's total is exactly its weight.
 
-#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
-
 use alloc::{collections::BTreeMap, vec, vec::Vec};
 use sp_runtime::{helpers_128bit::multiply_by_rational_with_rounding, PerThing, Perbill, Rounding};
 

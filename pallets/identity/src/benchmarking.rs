@@ -2,6 +2,13 @@
 //! the `Authorizer` has to check, bounded vectors full, every reference to a
 //! distinct record.
 
+#![allow(
+	clippy::expect_used,
+	clippy::unwrap_used,
+	clippy::indexing_slicing,
+	reason = "benchmark set-up: a step that fails fails the benchmark"
+)]
+
 use super::*;
 use crate::pallet::*;
 use alloc::{vec, vec::Vec};

@@ -1,8 +1,6 @@
 //! Invariants of the subscriber model, checked by `try-runtime` and after
 //! every unit test.
 
-#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
-
 use crate::{pallet::*, types::*};
 use alloc::collections::{BTreeMap, BTreeSet};
 use frame_support::ensure;

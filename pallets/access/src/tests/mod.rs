@@ -2,8 +2,6 @@
 //! exact events, audit records); expiry across blocks; the decisions; the
 //! glue with the real identity pallet; the invariants.
 
-#![allow(clippy::unwrap_used)]
-
 use crate::{mock::*, pallet::*, types::*, Error, Event};
 use frame_support::{assert_noop, assert_ok, dispatch::Pays, BoundedVec};
 use frame_system::RawOrigin;
