@@ -5,8 +5,10 @@
 //! `IdentityApi::server_assignment` view. Then each finalized block is read
 //! in order (blocks missed while the connection was down are fetched by
 //! number): its identity events name what changed, and only those
-//! identities are read again at that block. A bulk import (whose event names
-//! no identity) or a gap too long to replay reloads everything.
+//! identities are read again at that block. A bulk import is no exception:
+//! each of its items emits the event of the call it stands for. Only a gap
+//! too long to replay reloads everything (logged, and counted in
+//! `ims_bridge_index_loads_total{reason="gap"}`).
 
 use super::{ims, ChainError, Client};
 use crate::index::{At, ImpiEntry, Index, Update};
@@ -15,7 +17,7 @@ use crate::metrics::Metrics;
 use ims_primitives::{ImpiId, ImpuId, RealmId};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use subxt::client::{ClientAtBlock, OnlineClientAtBlockImpl};
 use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
@@ -98,8 +100,43 @@ async fn views(
 	Ok(out)
 }
 
+/// Why the whole subscriber model is read.
+#[derive(Clone, Copy, Debug)]
+enum Load {
+	/// The index is empty: the bridge has just started.
+	Start,
+	/// Finalized blocks went by, too many to replay.
+	Gap,
+}
+
+impl Load {
+	fn label(self) -> &'static str {
+		match self {
+			Load::Start => "start",
+			Load::Gap => "gap",
+		}
+	}
+}
+
+/// Reads the whole subscriber model at `at`, counted in
+/// `ims_bridge_index_loads_total{reason}` and logged with its duration.
+async fn load(at: &AtBlock, metrics: &Metrics, why: Load) -> Result<Update, ChainError> {
+	let started = Instant::now();
+	let update = read_everything(at).await?;
+	metrics.index_loads.with_label_values(&[why.label()]).inc();
+	tracing::info!(
+		block = at.block_number(),
+		impus = update.impus.len(),
+		impis = update.impis.len(),
+		took = ?started.elapsed(),
+		reason = why.label(),
+		"subscriber model read in full"
+	);
+	Ok(update)
+}
+
 /// Reads the whole subscriber model at `at`.
-pub async fn load(at: &AtBlock) -> Result<Update, ChainError> {
+async fn read_everything(at: &AtBlock) -> Result<Update, ChainError> {
 	let mut impus = Vec::new();
 	let mut keys = at
 		.storage()
@@ -143,7 +180,6 @@ struct Touched {
 	realms: BTreeSet<RealmId>,
 	profiles: BTreeSet<(RealmId, u32)>,
 	realm_names: bool,
-	everything: bool,
 }
 
 fn touched(events: &subxt::events::Events<super::Config>) -> Result<Touched, ChainError> {
@@ -212,9 +248,10 @@ fn touched(events: &subxt::events::Events<super::Config>) -> Result<Touched, Cha
 		on!(e::ApplicationServerRemoved, |ev| { t.realms.insert(ev.realm) });
 		on!(e::ChargingInformationStored, |ev| { t.realms.insert(ev.realm) });
 		on!(e::ChargingInformationRemoved, |ev| { t.realms.insert(ev.realm) });
+		// Its items' own events (`SubscriptionCreated`, `ImpiCreated`...)
+		// precede it in the block and name everything it changed.
 		on!(e::Imported, |ev| {
 			let _ = ev;
-			t.everything = true
 		});
 		on!(e::RegistrationRecorded, |ev| { t.impus.insert(h256(ev.impu.0)) });
 		on!(e::RegistrationSkipped, |ev| { t.impus.insert(h256(ev.impu.0)) });
@@ -224,9 +261,6 @@ fn touched(events: &subxt::events::Events<super::Config>) -> Result<Touched, Cha
 
 /// Reads again, at `at`, what a block's events touched.
 async fn refresh(index: &Index, at: &AtBlock, t: Touched) -> Result<Update, ChainError> {
-	if t.everything {
-		return load(at).await;
-	}
 	let mut impus: BTreeSet<ImpuId> = t.impus.clone();
 	let mut impis: BTreeSet<ImpiId> = t.impis.clone();
 	// An identity's implicit set and subscription move with it.
@@ -409,10 +443,8 @@ async fn follow_once(
 	let mut blocks = client.stream_blocks().await.map_err(ChainError::subxt)?;
 	if index.at().is_none() {
 		let at = client.at_current_block().await.map_err(ChainError::subxt)?;
-		let update = load(&at).await?;
-		let (impus, impis) = (update.impus.len(), update.impis.len());
+		let update = load(&at, metrics, Load::Start).await?;
 		index.apply(update);
-		tracing::info!(block = at.block_number(), impus, impis, "index loaded");
 		owe_terminations(index, Vec::new(), terminations);
 		ready.send_replace(true);
 	}
@@ -426,7 +458,7 @@ async fn follow_once(
 		if head - last > MAX_REPLAY {
 			let at = block.at().await.map_err(ChainError::subxt)?;
 			tracing::warn!(from = last, to = head, "gap too long to replay; reloading");
-			let update = load(&at).await?;
+			let update = load(&at, metrics, Load::Gap).await?;
 			let removed = index.left_out_by(&update);
 			index.apply(update);
 			owe_terminations(index, removed, terminations);

@@ -10,7 +10,7 @@
 mod follower;
 mod submitter;
 
-pub use follower::{follow, load, Follower, Terminated};
+pub use follower::{follow, Follower, Terminated};
 pub use submitter::{
 	batch_sizes, submit, BatchSizes, SubmitOptions, AUDIT_PIPELINE, IN_FLIGHT_TIMEOUT,
 	REGISTRATION_PIPELINE,

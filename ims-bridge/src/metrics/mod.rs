@@ -10,6 +10,10 @@
 //!   finalized block the index reflects and how far it trails the node's
 //!   finalized head.
 //! - `ims_bridge_index_identities{kind}`: identities cached.
+//! - `ims_bridge_index_loads_total{reason}`: full reads of the subscriber
+//!   model into the index: once at `start`, and after a `gap` of finalized
+//!   blocks too long to replay. Routine changes (an import included) are
+//!   read identity by identity and never count here.
 //! - `ims_bridge_pending_registrations`: SAR states not yet on chain.
 //! - `ims_bridge_unrecorded_total`: requests with no realm to record in.
 //! - `ims_bridge_peers`: open Diameter connections.
@@ -50,6 +54,8 @@ pub struct Metrics {
 	pub chain_lag: IntGauge,
 	/// Identities in the index.
 	pub identities: IntGaugeVec,
+	/// Full loads of the index, by reason (`start`, `gap`).
+	pub index_loads: IntCounterVec,
 	/// Pending registration states.
 	pub pending_registrations: IntGauge,
 	/// Requests that could not be recorded (no realm known).
@@ -110,6 +116,10 @@ impl Metrics {
 		let chain_lag = gauge("chain_lag_blocks", "Blocks the index trails the finalized head")?;
 		let identities =
 			IntGaugeVec::new(Opts::new("index_identities", "Identities in the index"), &["kind"])?;
+		let index_loads = IntCounterVec::new(
+			Opts::new("index_loads_total", "Full reads of the subscriber model, by reason"),
+			&["reason"],
+		)?;
 		let pending_registrations =
 			gauge("pending_registrations", "Registration states set by SAR, not yet on chain")?;
 		let unrecorded =
@@ -141,6 +151,7 @@ impl Metrics {
 			registry.register(Box::new(g.clone()))?;
 		}
 		registry.register(Box::new(identities.clone()))?;
+		registry.register(Box::new(index_loads.clone()))?;
 		registry.register(Box::new(unrecorded.clone()))?;
 		registry.register(Box::new(batches.clone()))?;
 		registry.register(Box::new(batch_latency.clone()))?;
@@ -154,6 +165,7 @@ impl Metrics {
 			finalized_block,
 			chain_lag,
 			identities,
+			index_loads,
 			pending_registrations,
 			unrecorded,
 			peers,

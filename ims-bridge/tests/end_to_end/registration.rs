@@ -170,6 +170,10 @@ async fn kamailio_registers_through_the_bridge_and_the_audit_trail_is_finalized(
 	wait_for("the bridge to index the new subscriber", Duration::from_secs(30), || {
 		setup.metric("ims_bridge_index_identities{kind=\"impi\"}").unwrap_or(0.0) > impis
 	});
+	// The add went to the chain as an `identity.import`: the index read its
+	// identities from the import's events, not everything again.
+	assert_eq!(setup.metric("ims_bridge_index_loads_total{reason=\"start\"}"), Some(1.0));
+	assert_eq!(setup.metric("ims_bridge_index_loads_total{reason=\"gap\"}"), None);
 	assert!(
 		setup.sipp("register_digest", "erin", &["-ap", "erin-secret"]),
 		"a subscriber added while the bridge runs"
