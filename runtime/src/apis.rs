@@ -156,6 +156,7 @@ impl_runtime_apis! {
 		}
 	}
 
+	#[api_version(2)]
 	impl ims_primitives::IdentityApi<Block> for Runtime {
 		fn user_authorization(
 			impi: ims_primitives::ImpiId,
@@ -182,6 +183,19 @@ impl_runtime_apis! {
 			impu: ims_primitives::ImpuId,
 		) -> Result<ims_primitives::ImpuView, ims_primitives::LookupError> {
 			Identity::location(impu)
+		}
+
+		fn server_assignment_page(
+			after: Option<ims_primitives::ImpuId>,
+			count: u32,
+		) -> ims_primitives::ServerAssignmentPage {
+			Identity::server_assignment_page(after, count)
+		}
+
+		fn server_assignments(
+			impus: Vec<ims_primitives::ImpuId>,
+		) -> Vec<Result<ims_primitives::ServerAssignmentView, ims_primitives::LookupError>> {
+			Identity::server_assignments(impus)
 		}
 	}
 

@@ -1,20 +1,21 @@
-//! Keeps the [`Index`] at the finalized head.
+//! Keeps the [`Index`] at the finalized head (design note: `docs/index.md`).
 //!
 //! At start the whole subscriber model is read at the finalized head:
-//! realms, every IMPI record, and for every IMPU the runtime's own
-//! `IdentityApi::server_assignment` view. Then each finalized block is read
-//! in order (blocks missed while the connection was down are fetched by
-//! number): its identity events name what changed, and only those
-//! identities are read again at that block. A bulk import is no exception:
-//! each of its items emits the event of the call it stands for. Only a gap
-//! too long to replay reloads everything (logged, and counted in
-//! `ims_bridge_index_loads_total{reason="gap"}`).
+//! realms, every IMPI record, and every IMPU's SAR view as the runtime
+//! builds it, `IdentityApi::server_assignment_page` by page of 256. Then
+//! each finalized block is read in order (blocks missed while the
+//! connection was down are fetched by number): its identity events name
+//! what changed, and only those identities are read again at that block,
+//! `IdentityApi::server_assignments` answering up to 256 per call. A bulk
+//! import is no exception: each of its items emits the event of the call
+//! it stands for. Only a gap too long to replay reloads everything (logged,
+//! and counted in `ims_bridge_index_loads_total{reason="gap"}`).
 
 use super::{ims, ChainError, Client};
 use crate::index::{At, ImpiEntry, Index, Update};
 use crate::journal::Journal;
 use crate::metrics::Metrics;
-use ims_primitives::{ImpiId, ImpuId, RealmId};
+use ims_primitives::{ImpiId, ImpuId, RealmId, ServerAssignmentView as View, MAX_VIEWS_PER_CALL};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -27,8 +28,8 @@ type AtBlock = ClientAtBlock<super::Config, OnlineClientAtBlockImpl<super::Confi
 /// A gap longer than this is not replayed block by block: everything is
 /// read again at the new head.
 const MAX_REPLAY: u64 = 256;
-/// IMPU views fetched concurrently during a load.
-const LOAD_CONCURRENCY: usize = 32;
+/// Views asked of the runtime in one call (its own cap).
+const PER_CALL: usize = MAX_VIEWS_PER_CALL as usize;
 
 fn h256(bytes: [u8; 32]) -> ImpuId {
 	ImpuId::from(bytes)
@@ -55,16 +56,6 @@ async fn realms(at: &AtBlock) -> Result<HashMap<String, RealmId>, ChainError> {
 	Ok(out)
 }
 
-async fn impu_view(
-	at: &AtBlock,
-	impu: ImpuId,
-) -> Result<Option<ims_primitives::ServerAssignmentView>, ChainError> {
-	let call =
-		ims::runtime_apis().identity_api().server_assignment(None, subxt::utils::H256(impu.0));
-	let answer = at.runtime_apis().call(call).await.map_err(ChainError::subxt)?;
-	Ok(answer.ok().map(|view| view.0))
-}
-
 async fn impi_entry(at: &AtBlock, impi: ImpiId) -> Result<Option<ImpiEntry>, ChainError> {
 	let entry = ims::storage().identity().impis();
 	let value = at
@@ -85,19 +76,42 @@ fn entry_of(record: ims::runtime_types::pallet_ims_identity::types::ImpiRecord) 
 	}
 }
 
+/// The SAR views of `impus` at `at` (`None`: no such identity there), a
+/// call of the runtime per [`PER_CALL`] identities.
 async fn views(
 	at: &AtBlock,
 	impus: Vec<ImpuId>,
-) -> Result<Vec<(ImpuId, Option<ims_primitives::ServerAssignmentView>)>, ChainError> {
+) -> Result<Vec<(ImpuId, Option<View>)>, ChainError> {
 	let mut out = Vec::with_capacity(impus.len());
-	for chunk in impus.chunks(LOAD_CONCURRENCY) {
-		let fetched =
-			futures::future::join_all(chunk.iter().map(|impu| impu_view(at, *impu))).await;
-		for (impu, view) in chunk.iter().zip(fetched) {
-			out.push((*impu, view?));
+	for chunk in impus.chunks(PER_CALL) {
+		let asked = chunk.iter().map(|impu| subxt::utils::H256(impu.0)).collect();
+		let call = ims::runtime_apis().identity_api().server_assignments(asked);
+		let answers = at.runtime_apis().call(call).await.map_err(ChainError::subxt)?;
+		if answers.len() != chunk.len() {
+			return Err(ChainError::ShortAnswer { asked: chunk.len(), answered: answers.len() });
 		}
+		let answers = answers.into_iter().map(|answer| answer.ok().map(|view| view.0));
+		out.extend(chunk.iter().copied().zip(answers));
 	}
 	Ok(out)
+}
+
+/// Every public identity's SAR view at `at`, page by page in storage order.
+async fn all_views(at: &AtBlock) -> Result<Vec<(ImpuId, Option<View>)>, ChainError> {
+	let mut out = Vec::new();
+	let mut after = None;
+	loop {
+		let call = ims::runtime_apis().identity_api().server_assignment_page(
+			after.map(|impu: ImpuId| subxt::utils::H256(impu.0)),
+			MAX_VIEWS_PER_CALL,
+		);
+		let page = at.runtime_apis().call(call).await.map_err(ChainError::subxt)?.0;
+		out.extend(page.views.into_iter().map(|(impu, view)| (impu, Some(view))));
+		match page.next {
+			Some(next) => after = Some(next),
+			None => return Ok(out),
+		}
+	}
 }
 
 /// Why the whole subscriber model is read.
@@ -137,18 +151,6 @@ async fn load(at: &AtBlock, metrics: &Metrics, why: Load) -> Result<Update, Chai
 
 /// Reads the whole subscriber model at `at`.
 async fn read_everything(at: &AtBlock) -> Result<Update, ChainError> {
-	let mut impus = Vec::new();
-	let mut keys = at
-		.storage()
-		.iter(ims::storage().identity().impus(), ())
-		.await
-		.map_err(ChainError::subxt)?;
-	while let Some(entry) = keys.next().await {
-		let entry = entry.map_err(ChainError::subxt)?;
-		let (impu,) =
-			entry.key().map_err(ChainError::subxt)?.decode().map_err(ChainError::subxt)?;
-		impus.push(h256(impu.0));
-	}
 	let mut impis = Vec::new();
 	let mut records = at
 		.storage()
@@ -164,7 +166,7 @@ async fn read_everything(at: &AtBlock) -> Result<Update, ChainError> {
 	}
 	Ok(Update {
 		at: at_of(at),
-		impus: views(at, impus).await?,
+		impus: all_views(at).await?,
 		impis,
 		realms: Some(realms(at).await?),
 		full: true,

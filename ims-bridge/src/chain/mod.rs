@@ -32,6 +32,10 @@ use subxt_rpcs::client::RpcClient;
 		with = "::subxt::utils::Static<::ims_primitives::ServerAssignmentView>"
 	),
 	substitute_type(
+		path = "ims_primitives::ServerAssignmentPage",
+		with = "::subxt::utils::Static<::ims_primitives::ServerAssignmentPage>"
+	),
+	substitute_type(
 		path = "ims_primitives::LookupError",
 		with = "::subxt::utils::Static<::ims_primitives::LookupError>"
 	),
@@ -97,6 +101,14 @@ pub enum ChainError {
 	/// A run was asked to submit nothing.
 	#[error("no transaction submitted")]
 	NothingSubmitted,
+	/// The runtime answered fewer views than it was asked for.
+	#[error("asked the runtime for {asked} views and got {answered}")]
+	ShortAnswer {
+		/// Identities asked for.
+		asked: usize,
+		/// Views answered.
+		answered: usize,
+	},
 	/// An earlier transaction of the same run could not be submitted, so
 	/// this one was not sent (its nonce would have left a gap).
 	#[error("not sent: an earlier transaction of the run failed ({0})")]

@@ -4,8 +4,10 @@
 use super::*;
 
 sp_api::decl_runtime_apis! {
-	/// Read access to the subscriber model, one call per Cx request type.
+	/// Read access to the subscriber model, one call per Cx request type,
+	/// and (version 2) many views per call for an index to load and follow.
 	/// The bridge answers from a finalized block's state.
+	#[api_version(2)]
 	pub trait IdentityApi {
 		/// UAR: the IMPU, after checking the IMPI exists and is linked to it.
 		fn user_authorization(impi: ImpiId, impu: ImpuId) -> Result<ImpuView, LookupError>;
@@ -20,6 +22,15 @@ sp_api::decl_runtime_apis! {
 		) -> Result<ServerAssignmentView, LookupError>;
 		/// LIR: the IMPU's registration state and S-CSCF.
 		fn location(impu: ImpuId) -> Result<ImpuView, LookupError>;
+		/// The SAR views of up to `count` public identities (at most
+		/// [`MAX_VIEWS_PER_CALL`]) in storage order, from the first or from
+		/// the one after `after`: an index reads the whole model page by page.
+		#[api_version(2)]
+		fn server_assignment_page(after: Option<ImpuId>, count: u32) -> ServerAssignmentPage;
+		/// The SAR view of each of `impus`, as `server_assignment(None, impu)`
+		/// answers it; only the first [`MAX_VIEWS_PER_CALL`] are answered.
+		#[api_version(2)]
+		fn server_assignments(impus: Vec<ImpuId>) -> Vec<Result<ServerAssignmentView, LookupError>>;
 	}
 
 	/// Policy decisions, asked by the bridge before it serves an Sh request

@@ -581,5 +581,21 @@ pub struct ServerAssignmentView {
 	pub charging: Option<ChargingInformation>,
 }
 
+/// One page of [`IdentityApi::server_assignment_page`]: the SAR views of
+/// consecutive public identities in storage order.
+#[derive(Encode, Decode, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct ServerAssignmentPage {
+	/// Each identity with its view.
+	pub views: Vec<(ImpuId, ServerAssignmentView)>,
+	/// The identity to ask for the next page after; `None` once the last
+	/// identity was read.
+	pub next: Option<ImpuId>,
+}
+
+/// The most views one call of [`IdentityApi::server_assignment_page`] or
+/// [`IdentityApi::server_assignments`] answers with: a few megabytes of
+/// answer at worst, well within the node's RPC response limit.
+pub const MAX_VIEWS_PER_CALL: u32 = 256;
+
 #[cfg(test)]
 mod tests;

@@ -23,8 +23,8 @@ use ims_primitives::{
 	Authorizer, CallScope, Change, ChargingId, ChargingInformation, Directory, IdentityObserver,
 	IfcSetId, IfcView, Ifcs, ImpiId, ImplicitSetId, ImpuId, ImpuKind, ImpuView, LookupError, Name,
 	Permission, ProfileId, ProfileView, Pseudonym, PublicIdentityView, RealmId, RegistrationState,
-	RegistrationView, ServerAssignmentView, ServiceProfile, Subject, SubscriptionId,
-	VisitedNetworks,
+	RegistrationView, ServerAssignmentPage, ServerAssignmentView, ServiceProfile, Subject,
+	SubscriptionId, VisitedNetworks, MAX_VIEWS_PER_CALL,
 };
 
 pub(crate) use ims_primitives::origin::Actor;

@@ -109,6 +109,34 @@ impl<T: Config> Pallet<T> {
 		})
 	}
 
+	/// See [`ims_primitives::IdentityApi::server_assignment_page`].
+	pub fn server_assignment_page(after: Option<ImpuId>, count: u32) -> ServerAssignmentPage {
+		let count = count.min(MAX_VIEWS_PER_CALL) as usize;
+		let keys = match after {
+			Some(after) => Impus::<T>::iter_keys_from(Impus::<T>::hashed_key_for(after)),
+			None => Impus::<T>::iter_keys(),
+		};
+		let page: Vec<ImpuId> = keys.take(count).collect();
+		// A full page may have more after it; a short one is the last.
+		let next = if page.len() == count { page.last().copied() } else { None };
+		let views = page
+			.into_iter()
+			.filter_map(|impu| Some((impu, Self::server_assignment(None, impu).ok()?)))
+			.collect();
+		ServerAssignmentPage { views, next }
+	}
+
+	/// See [`ims_primitives::IdentityApi::server_assignments`].
+	pub fn server_assignments(
+		impus: Vec<ImpuId>,
+	) -> Vec<Result<ServerAssignmentView, LookupError>> {
+		impus
+			.into_iter()
+			.take(MAX_VIEWS_PER_CALL as usize)
+			.map(|impu| Self::server_assignment(None, impu))
+			.collect()
+	}
+
 	/// A profile with every criterion (own and shared) resolved, by
 	/// priority; no identities yet.
 	pub(super) fn profile_view(realm: RealmId, id: ProfileId) -> Option<ProfileView> {

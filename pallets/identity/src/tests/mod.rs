@@ -8,8 +8,8 @@ use frame_system::RawOrigin;
 use ims_primitives::{
 	ApplicationServer, AuthScheme, AuthSchemes, Change, ChargingInformation, DefaultHandling, Ifcs,
 	ImpuKind, InitialFilterCriterion, LookupError, Name, ProfilePart, RegistrationState,
-	ServicePointTrigger, ServiceProfile, SessionCase, SptCondition, Subject, TriggerPoint,
-	VisitedNetworks,
+	ServerAssignmentPage, ServicePointTrigger, ServiceProfile, SessionCase, SptCondition, Subject,
+	TriggerPoint, VisitedNetworks, MAX_VIEWS_PER_CALL,
 };
 use sp_core::H256;
 use sp_runtime::{DispatchError, DispatchResult};

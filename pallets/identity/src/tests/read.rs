@@ -83,3 +83,83 @@ fn server_assignment_answers_sar_with_the_implicit_set() {
 		assert_eq!(view.charging, Some(charging()));
 	});
 }
+
+/// `subscriber()` plus IMPU3, outside any implicit set.
+fn three_impus() {
+	subscriber();
+	assert_ok!(Identity::create_impu(root(), SUB, IMPU3, attributes(None)));
+}
+
+/// Every page of `count` from the first, as an index loading reads them.
+fn all_pages(count: u32) -> Vec<ServerAssignmentPage> {
+	let mut pages = vec![Identity::server_assignment_page(None, count)];
+	while let Some(after) = pages.last().and_then(|page| page.next) {
+		pages.push(Identity::server_assignment_page(Some(after), count));
+	}
+	pages
+}
+
+#[test]
+fn server_assignment_pages_hold_every_impu_once_with_its_sar_view() {
+	given(three_impus, || {
+		let pages = all_pages(2);
+		let views: Vec<_> = pages.iter().flat_map(|page| page.views.clone()).collect();
+		let mut impus: Vec<H256> = views.iter().map(|(impu, _)| *impu).collect();
+		impus.sort();
+		assert_eq!(impus, vec![IMPU, IMPU2, IMPU3]);
+		for (impu, view) in views {
+			assert_eq!(Ok(view), Identity::server_assignment(None, impu));
+		}
+	});
+}
+
+#[test]
+fn server_assignment_pages_end_with_a_short_page() {
+	given(three_impus, || {
+		// Three identities in pages of two: two pages, the last one short.
+		let pages = all_pages(2);
+		assert_eq!(pages.iter().map(|page| page.views.len()).collect::<Vec<_>>(), vec![2, 1]);
+		assert_eq!(pages[1].next, None);
+	});
+}
+
+#[test]
+fn server_assignment_pages_of_an_exact_multiple_end_with_an_empty_page() {
+	given(three_impus, || {
+		let pages = all_pages(3);
+		assert_eq!(pages.iter().map(|page| page.views.len()).collect::<Vec<_>>(), vec![3, 0]);
+	});
+}
+
+#[test]
+fn server_assignment_pages_are_capped() {
+	given(three_impus, || {
+		assert_eq!(Identity::server_assignment_page(None, 0).views.len(), 0);
+		assert_eq!(Identity::server_assignment_page(None, 0).next, None);
+		let huge = Identity::server_assignment_page(None, u32::MAX);
+		assert_eq!((huge.views.len(), huge.next), (3, None));
+	});
+}
+
+#[test]
+fn server_assignments_answer_each_impu_in_order() {
+	given(three_impus, || {
+		let answers = Identity::server_assignments(vec![IMPU3, NOBODY, IMPU]);
+		assert_eq!(
+			answers,
+			vec![
+				Identity::server_assignment(None, IMPU3),
+				Err(LookupError::UnknownImpu),
+				Identity::server_assignment(None, IMPU),
+			]
+		);
+	});
+}
+
+#[test]
+fn server_assignments_answer_at_most_the_cap() {
+	given(three_impus, || {
+		let asked = vec![IMPU; MAX_VIEWS_PER_CALL as usize + 1];
+		assert_eq!(Identity::server_assignments(asked).len(), MAX_VIEWS_PER_CALL as usize);
+	});
+}
