@@ -85,14 +85,6 @@ fn batch(updates: Vec<RegistrationUpdate>) -> RegistrationBatch<Test> {
 	updates.try_into().unwrap()
 }
 
-/// `subscriber()` plus IMPU3 outside any implicit set.
-fn with_impu3() {
-	subscriber();
-	assert_ok!(Identity::create_impu(root(), SUB, IMPU3, attributes(None)));
-	System::reset_events();
-	take_audit();
-}
-
 #[test]
 fn record_registrations_refuses_an_unsigned_origin() {
 	given(with_impu3, || {

@@ -493,14 +493,6 @@ fn set_implicit_set_emits_and_audits_each_move() {
 	});
 }
 
-/// `subscriber()` plus IMPU3 outside any implicit set.
-fn with_impu3() {
-	subscriber();
-	assert_ok!(Identity::create_impu(root(), SUB, IMPU3, attributes(None)));
-	System::reset_events();
-	take_audit();
-}
-
 #[test]
 fn set_implicit_default_refuses_an_unsigned_origin() {
 	given(with_impu3, || {

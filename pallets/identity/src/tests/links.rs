@@ -88,52 +88,44 @@ fn link_indexes_both_ways_counts_emits_and_audits() {
 	});
 }
 
-/// `subscriber()` plus an unlinked IMPU3.
-fn unlinked_impu() {
-	subscriber();
-	assert_ok!(Identity::create_impu(root(), SUB, IMPU3, attributes(None)));
-	System::reset_events();
-	take_audit();
-}
-
 #[test]
 fn unlink_refuses_an_unsigned_origin() {
-	given(unlinked_impu, || {
+	given(with_impu3, || {
 		assert_noop!(Identity::unlink(none(), IMPI, IMPU), DispatchError::BadOrigin);
 	});
 }
 
 #[test]
 fn unlink_refuses_an_unknown_impi() {
-	given(unlinked_impu, || {
+	given(with_impu3, || {
 		assert_noop!(Identity::unlink(root(), IMPI2, IMPU), Error::<Test>::ImpiNotFound);
 	});
 }
 
 #[test]
 fn unlink_refuses_an_unknown_impu() {
-	given(unlinked_impu, || {
+	given(with_impu3, || {
 		assert_noop!(Identity::unlink(root(), IMPI, NOBODY), Error::<Test>::ImpuNotFound);
 	});
 }
 
 #[test]
 fn unlink_refuses_a_stranger() {
-	given(unlinked_impu, || {
+	given(with_impu3, || {
 		assert_noop!(Identity::unlink(signed(STRANGER), IMPI, IMPU), Error::<Test>::NotAuthorized);
 	});
 }
 
 #[test]
 fn unlink_refuses_a_pair_not_linked() {
-	given(unlinked_impu, || {
+	given(with_impu3, || {
 		assert_noop!(Identity::unlink(root(), IMPI, IMPU3), Error::<Test>::NotLinked);
 	});
 }
 
 #[test]
 fn unlink_drops_both_indexes_counts_emits_and_audits() {
-	given(unlinked_impu, || {
+	given(with_impu3, || {
 		assert_ok!(Identity::unlink(signed(PROVISIONER), IMPI, IMPU));
 		assert!(!ImpusOfImpi::<Test>::contains_key(IMPI, IMPU));
 		assert!(!ImpisOfImpu::<Test>::contains_key(IMPU, IMPI));

@@ -198,6 +198,15 @@ fn subscriber() {
 	take_audit();
 }
 
+/// `subscriber()` plus IMPU3, linked to nothing and outside any implicit
+/// set.
+fn with_impu3() {
+	subscriber();
+	assert_ok!(Identity::create_impu(root(), SUB, IMPU3, attributes(None)));
+	System::reset_events();
+	take_audit();
+}
+
 fn users_of_profile(realm: u32, id: u32) -> u32 {
 	ServiceProfiles::<Test>::get(realm, id).unwrap().users
 }

@@ -84,12 +84,6 @@ fn server_assignment_answers_sar_with_the_implicit_set() {
 	});
 }
 
-/// `subscriber()` plus IMPU3, outside any implicit set.
-fn three_impus() {
-	subscriber();
-	assert_ok!(Identity::create_impu(root(), SUB, IMPU3, attributes(None)));
-}
-
 /// Every page of `count` from the first, as an index loading reads them.
 fn all_pages(count: u32) -> Vec<ServerAssignmentPage> {
 	let mut pages = vec![Identity::server_assignment_page(None, count)];
@@ -101,7 +95,7 @@ fn all_pages(count: u32) -> Vec<ServerAssignmentPage> {
 
 #[test]
 fn server_assignment_pages_hold_every_impu_once_with_its_sar_view() {
-	given(three_impus, || {
+	given(with_impu3, || {
 		let pages = all_pages(2);
 		let views: Vec<_> = pages.iter().flat_map(|page| page.views.clone()).collect();
 		let mut impus: Vec<H256> = views.iter().map(|(impu, _)| *impu).collect();
@@ -115,7 +109,7 @@ fn server_assignment_pages_hold_every_impu_once_with_its_sar_view() {
 
 #[test]
 fn server_assignment_pages_end_with_a_short_page() {
-	given(three_impus, || {
+	given(with_impu3, || {
 		// Three identities in pages of two: two pages, the last one short.
 		let pages = all_pages(2);
 		assert_eq!(pages.iter().map(|page| page.views.len()).collect::<Vec<_>>(), vec![2, 1]);
@@ -125,7 +119,7 @@ fn server_assignment_pages_end_with_a_short_page() {
 
 #[test]
 fn server_assignment_pages_of_an_exact_multiple_end_with_an_empty_page() {
-	given(three_impus, || {
+	given(with_impu3, || {
 		let pages = all_pages(3);
 		assert_eq!(pages.iter().map(|page| page.views.len()).collect::<Vec<_>>(), vec![3, 0]);
 	});
@@ -133,7 +127,7 @@ fn server_assignment_pages_of_an_exact_multiple_end_with_an_empty_page() {
 
 #[test]
 fn server_assignment_pages_are_capped() {
-	given(three_impus, || {
+	given(with_impu3, || {
 		assert_eq!(Identity::server_assignment_page(None, 0).views.len(), 0);
 		assert_eq!(Identity::server_assignment_page(None, 0).next, None);
 		let huge = Identity::server_assignment_page(None, u32::MAX);
@@ -143,7 +137,7 @@ fn server_assignment_pages_are_capped() {
 
 #[test]
 fn server_assignments_answer_each_impu_in_order() {
-	given(three_impus, || {
+	given(with_impu3, || {
 		let answers = Identity::server_assignments(vec![IMPU3, NOBODY, IMPU]);
 		assert_eq!(
 			answers,
@@ -158,7 +152,7 @@ fn server_assignments_answer_each_impu_in_order() {
 
 #[test]
 fn server_assignments_answer_at_most_the_cap() {
-	given(three_impus, || {
+	given(with_impu3, || {
 		let asked = vec![IMPU; MAX_VIEWS_PER_CALL as usize + 1];
 		assert_eq!(Identity::server_assignments(asked).len(), MAX_VIEWS_PER_CALL as usize);
 	});
