@@ -593,8 +593,8 @@ pub struct ServerAssignmentPage {
 }
 
 /// The most views one call of [`IdentityApi::server_assignment_page`] or
-/// [`IdentityApi::server_assignments`] answers with: a few megabytes of
-/// answer at worst, well within the node's RPC response limit.
+/// [`IdentityApi::server_assignments`] answers with (a bound by count only:
+/// see "Limits" in `docs/index.md`).
 pub const MAX_VIEWS_PER_CALL: u32 = 256;
 
 #[cfg(test)]
