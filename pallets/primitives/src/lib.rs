@@ -592,10 +592,5 @@ pub struct ServerAssignmentPage {
 	pub next: Option<ImpuId>,
 }
 
-/// The most views one call of [`IdentityApi::server_assignment_page`] or
-/// [`IdentityApi::server_assignments`] answers with (a bound by count only:
-/// see "Limits" in `docs/index.md`).
-pub const MAX_VIEWS_PER_CALL: u32 = 256;
-
 #[cfg(test)]
 mod tests;

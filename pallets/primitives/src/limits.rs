@@ -15,3 +15,7 @@ pub const MAX_IFCS: u32 = 16;
 pub const MAX_SPTS: u32 = 8;
 /// Shared iFC sets one service profile refers to.
 pub const MAX_SHARED_IFC_SETS: u32 = 8;
+/// The most views one call of `IdentityApi::server_assignment_page` or
+/// `IdentityApi::server_assignments` answers with (a bound by count only:
+/// see "Limits" in `docs/index.md`).
+pub const MAX_VIEWS_PER_CALL: u32 = 256;

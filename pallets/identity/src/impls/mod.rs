@@ -24,7 +24,7 @@ use ims_primitives::{
 	IfcSetId, IfcView, Ifcs, ImpiId, ImplicitSetId, ImpuId, ImpuKind, ImpuView, LookupError, Name,
 	Permission, ProfileId, ProfileView, Pseudonym, PublicIdentityView, RealmId, RegistrationState,
 	RegistrationView, ServerAssignmentPage, ServerAssignmentView, ServiceProfile, Subject,
-	SubscriptionId, VisitedNetworks, MAX_VIEWS_PER_CALL,
+	SubscriptionId, VisitedNetworks,
 };
 
 pub(crate) use ims_primitives::origin::Actor;

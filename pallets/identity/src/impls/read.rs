@@ -1,6 +1,7 @@
 //! The read side behind `IdentityApi`: the views a Cx front answers from.
 
 use super::*;
+use ims_primitives::limits::MAX_VIEWS_PER_CALL;
 
 impl<T: Config> Pallet<T> {
 	pub(super) fn impu_view(impu: ImpuId, record: &ImpuRecord) -> ImpuView {

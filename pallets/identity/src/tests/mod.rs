@@ -9,7 +9,7 @@ use ims_primitives::{
 	ApplicationServer, AuthScheme, AuthSchemes, Change, ChargingInformation, DefaultHandling, Ifcs,
 	ImpuKind, InitialFilterCriterion, LookupError, Name, ProfilePart, RegistrationState,
 	ServerAssignmentPage, ServicePointTrigger, ServiceProfile, SessionCase, SptCondition, Subject,
-	TriggerPoint, VisitedNetworks, MAX_VIEWS_PER_CALL,
+	TriggerPoint, VisitedNetworks,
 };
 use sp_core::H256;
 use sp_runtime::{DispatchError, DispatchResult};

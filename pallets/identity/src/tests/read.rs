@@ -1,6 +1,7 @@
 //! Tests of the read side behind `IdentityApi`.
 
 use super::*;
+use ims_primitives::limits::MAX_VIEWS_PER_CALL;
 
 #[test]
 fn user_authorization_and_location_answer_uar_and_lir() {
