@@ -6,7 +6,8 @@
 //! each finalized block is read in order (blocks missed while the
 //! connection was down are fetched by number): its identity events name
 //! what changed, and only those identities are read again at that block,
-//! `IdentityApi::server_assignments` answering up to 256 per call. A bulk
+//! `IdentityApi::server_assignments` answering up to 256 per call. Both
+//! calls also end an answer at a size budget (2 MiB of views). A bulk
 //! import is no exception: each of its items emits the event of the call
 //! it stands for. Only a gap too long to replay reloads everything (logged,
 //! and counted in `ims_bridge_index_loads_total{reason="gap"}`).
@@ -77,22 +78,29 @@ fn entry_of(record: ims::runtime_types::pallet_ims_identity::types::ImpiRecord) 
 	}
 }
 
-/// The SAR views of `impus` at `at` (`None`: no such identity there), a
-/// call of the runtime per [`PER_CALL`] identities.
+/// The SAR views of `impus` at `at` (`None`: no such identity there). The
+/// runtime answers a leading run of each call's identities (at most
+/// [`PER_CALL`], and fewer once its size budget is spent); the next call
+/// starts after the last one answered.
 async fn views(
 	at: &AtBlock,
 	impus: Vec<ImpuId>,
 ) -> Result<Vec<(ImpuId, Option<View>)>, ChainError> {
 	let mut out = Vec::with_capacity(impus.len());
-	for chunk in impus.chunks(PER_CALL) {
+	let mut rest = impus.as_slice();
+	while !rest.is_empty() {
+		let chunk = rest.get(..PER_CALL).unwrap_or(rest);
 		let asked = chunk.iter().map(|impu| subxt::utils::H256(impu.0)).collect();
 		let call = ims::runtime_apis().identity_api().server_assignments(asked);
 		let answers = at.runtime_apis().call(call).await.map_err(ChainError::subxt)?;
-		if answers.len() != chunk.len() {
-			return Err(ChainError::ShortAnswer { asked: chunk.len(), answered: answers.len() });
+		// No answer at all (or more than asked) would never end.
+		if answers.is_empty() || answers.len() > chunk.len() {
+			return Err(ChainError::ViewCount { asked: chunk.len(), answered: answers.len() });
 		}
+		let answered = answers.len();
 		let answers = answers.into_iter().map(|answer| answer.ok().map(|view| view.0));
 		out.extend(chunk.iter().copied().zip(answers));
+		rest = rest.get(answered..).unwrap_or_default();
 	}
 	Ok(out)
 }

@@ -101,9 +101,9 @@ pub enum ChainError {
 	/// A run was asked to submit nothing.
 	#[error("no transaction submitted")]
 	NothingSubmitted,
-	/// The runtime answered fewer views than it was asked for.
+	/// The runtime answered none of the views it was asked for, or more.
 	#[error("asked the runtime for {asked} views and got {answered}")]
-	ShortAnswer {
+	ViewCount {
 		/// Identities asked for.
 		asked: usize,
 		/// Views answered.

@@ -23,12 +23,16 @@ sp_api::decl_runtime_apis! {
 		/// LIR: the IMPU's registration state and S-CSCF.
 		fn location(impu: ImpuId) -> Result<ImpuView, LookupError>;
 		/// The SAR views of up to `count` public identities (at most
-		/// [`MAX_VIEWS_PER_CALL`]) in storage order, from the first or from
-		/// the one after `after`: an index reads the whole model page by page.
+		/// [`MAX_VIEWS_PER_CALL`], and none added once the views encode to
+		/// [`MAX_VIEW_BYTES_PER_CALL`]) in storage order, from the first or
+		/// from the one after `after`: an index reads the whole model page
+		/// by page.
 		#[api_version(2)]
 		fn server_assignment_page(after: Option<ImpuId>, count: u32) -> ServerAssignmentPage;
-		/// The SAR view of each of `impus`, as `server_assignment(None, impu)`
-		/// answers it; only the first [`MAX_VIEWS_PER_CALL`] are answered.
+		/// The SAR view of each of the leading identities of `impus`, as
+		/// `server_assignment(None, impu)` answers it: at most
+		/// [`MAX_VIEWS_PER_CALL`], and none added once the answers encode
+		/// to [`MAX_VIEW_BYTES_PER_CALL`]. Ask again for the rest.
 		#[api_version(2)]
 		fn server_assignments(impus: Vec<ImpuId>) -> Vec<Result<ServerAssignmentView, LookupError>>;
 	}

@@ -16,6 +16,9 @@ pub const MAX_SPTS: u32 = 8;
 /// Shared iFC sets one service profile refers to.
 pub const MAX_SHARED_IFC_SETS: u32 = 8;
 /// The most views one call of `IdentityApi::server_assignment_page` or
-/// `IdentityApi::server_assignments` answers with (a bound by count only:
-/// see "Limits" in `docs/index.md`).
+/// `IdentityApi::server_assignments` answers with.
 pub const MAX_VIEWS_PER_CALL: u32 = 256;
+/// Such a call adds no view once those it holds encode to this many bytes
+/// (2 MiB): hex-encoded, a whole answer stays well inside the node's
+/// default 10 MB RPC response limit. See "Limits" in `docs/index.md`.
+pub const MAX_VIEW_BYTES_PER_CALL: u32 = 2 * 1024 * 1024;

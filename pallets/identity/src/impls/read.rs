@@ -1,7 +1,8 @@
 //! The read side behind `IdentityApi`: the views a Cx front answers from.
 
 use super::*;
-use ims_primitives::limits::MAX_VIEWS_PER_CALL;
+use codec::Encode;
+use ims_primitives::limits::{MAX_VIEWS_PER_CALL, MAX_VIEW_BYTES_PER_CALL};
 
 impl<T: Config> Pallet<T> {
 	pub(super) fn impu_view(impu: ImpuId, record: &ImpuRecord) -> ImpuView {
@@ -112,29 +113,62 @@ impl<T: Config> Pallet<T> {
 
 	/// See [`ims_primitives::IdentityApi::server_assignment_page`].
 	pub fn server_assignment_page(after: Option<ImpuId>, count: u32) -> ServerAssignmentPage {
+		Self::page_within(after, count, MAX_VIEW_BYTES_PER_CALL as usize)
+	}
+
+	/// A page of at most `count` identities that ends at the first view
+	/// taking the encoded views to `budget` bytes. It always reads one
+	/// identity (if `count` is not 0), so paging goes on whatever the
+	/// budget.
+	pub(crate) fn page_within(
+		after: Option<ImpuId>,
+		count: u32,
+		budget: usize,
+	) -> ServerAssignmentPage {
 		let count = count.min(MAX_VIEWS_PER_CALL) as usize;
-		let keys = match after {
+		let mut keys = match after {
 			Some(after) => Impus::<T>::iter_keys_from(Impus::<T>::hashed_key_for(after)),
 			None => Impus::<T>::iter_keys(),
 		};
-		let page: Vec<ImpuId> = keys.take(count).collect();
-		// A full page may have more after it; a short one is the last.
-		let next = if page.len() == count { page.last().copied() } else { None };
-		let views = page
-			.into_iter()
-			.filter_map(|impu| Some((impu, Self::server_assignment(None, impu).ok()?)))
-			.collect();
-		ServerAssignmentPage { views, next }
+		let (mut views, mut size, mut read, mut last) = (Vec::new(), 0usize, 0usize, None);
+		while read < count && (read == 0 || size < budget) {
+			// Fewer identities than asked for: this page is the last.
+			let Some(impu) = keys.next() else { return ServerAssignmentPage { views, next: None } };
+			(read, last) = (read.saturating_add(1), Some(impu));
+			if let Ok(view) = Self::server_assignment(None, impu) {
+				size = size.saturating_add(view.encoded_size());
+				views.push((impu, view));
+			}
+		}
+		ServerAssignmentPage { views, next: last }
 	}
 
 	/// See [`ims_primitives::IdentityApi::server_assignments`].
 	pub fn server_assignments(
 		impus: Vec<ImpuId>,
 	) -> Vec<Result<ServerAssignmentView, LookupError>> {
+		Self::answers_within(impus, MAX_VIEW_BYTES_PER_CALL as usize)
+	}
+
+	/// The answers for the leading identities of `impus`: at most
+	/// [`MAX_VIEWS_PER_CALL`], ending at the first taking the encoded
+	/// answers to `budget` bytes, and never none for a non-empty `impus`.
+	pub(crate) fn answers_within(
+		impus: Vec<ImpuId>,
+		budget: usize,
+	) -> Vec<Result<ServerAssignmentView, LookupError>> {
+		let mut size = 0usize;
 		impus
 			.into_iter()
 			.take(MAX_VIEWS_PER_CALL as usize)
-			.map(|impu| Self::server_assignment(None, impu))
+			.enumerate()
+			.map_while(|(at, impu)| {
+				(at == 0 || size < budget).then(|| {
+					let answer = Self::server_assignment(None, impu);
+					size = size.saturating_add(answer.encoded_size());
+					answer
+				})
+			})
 			.collect()
 	}
 

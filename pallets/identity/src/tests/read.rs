@@ -1,7 +1,8 @@
 //! Tests of the read side behind `IdentityApi`.
 
 use super::*;
-use ims_primitives::limits::MAX_VIEWS_PER_CALL;
+use codec::Encode;
+use ims_primitives::limits::{MAX_VIEWS_PER_CALL, MAX_VIEW_BYTES_PER_CALL};
 
 #[test]
 fn user_authorization_and_location_answer_uar_and_lir() {
@@ -87,11 +88,20 @@ fn server_assignment_answers_sar_with_the_implicit_set() {
 
 /// Every page of `count` from the first, as an index loading reads them.
 fn all_pages(count: u32) -> Vec<ServerAssignmentPage> {
-	let mut pages = vec![Identity::server_assignment_page(None, count)];
+	all_pages_within(count, MAX_VIEW_BYTES_PER_CALL as usize)
+}
+
+/// Every page of `count` views ending at `budget` bytes, from the first.
+fn all_pages_within(count: u32, budget: usize) -> Vec<ServerAssignmentPage> {
+	let mut pages = vec![Identity::page_within(None, count, budget)];
 	while let Some(after) = pages.last().and_then(|page| page.next) {
-		pages.push(Identity::server_assignment_page(Some(after), count));
+		pages.push(Identity::page_within(Some(after), count, budget));
 	}
 	pages
+}
+
+fn page_sizes(pages: &[ServerAssignmentPage]) -> Vec<usize> {
+	pages.iter().map(|page| page.views.len()).collect()
 }
 
 #[test]
@@ -113,7 +123,7 @@ fn server_assignment_pages_end_with_a_short_page() {
 	given(with_impu3, || {
 		// Three identities in pages of two: two pages, the last one short.
 		let pages = all_pages(2);
-		assert_eq!(pages.iter().map(|page| page.views.len()).collect::<Vec<_>>(), vec![2, 1]);
+		assert_eq!(page_sizes(&pages), vec![2, 1]);
 		assert_eq!(pages[1].next, None);
 	});
 }
@@ -122,7 +132,7 @@ fn server_assignment_pages_end_with_a_short_page() {
 fn server_assignment_pages_of_an_exact_multiple_end_with_an_empty_page() {
 	given(with_impu3, || {
 		let pages = all_pages(3);
-		assert_eq!(pages.iter().map(|page| page.views.len()).collect::<Vec<_>>(), vec![3, 0]);
+		assert_eq!(page_sizes(&pages), vec![3, 0]);
 	});
 }
 
@@ -137,6 +147,46 @@ fn server_assignment_pages_are_capped() {
 }
 
 #[test]
+fn server_assignment_pages_end_at_the_view_that_fills_the_budget() {
+	given(with_impu3, || {
+		let first = Identity::page_within(None, 3, usize::MAX).views;
+		let one = first[0].1.encoded_size();
+		// The first view alone reaches a budget of its size.
+		let page = Identity::page_within(None, 3, one);
+		assert_eq!((page.views, page.next), (first[..1].to_vec(), Some(first[0].0)));
+		// A byte more, and the second view is added before the page ends.
+		assert_eq!(Identity::page_within(None, 3, one + 1).views, first[..2].to_vec());
+		// Any view fills a budget of one byte, and the first is read
+		// whatever the budget: one view a page.
+		assert_eq!(page_sizes(&all_pages_within(3, 1)), vec![1, 1, 1, 0]);
+		assert_eq!(page_sizes(&all_pages_within(3, 0)), vec![1, 1, 1, 0]);
+	});
+}
+
+#[test]
+fn server_assignment_pages_within_any_budget_hold_every_impu_once() {
+	given(with_impu3, || {
+		for budget in [0, 1, 2, 1000, usize::MAX] {
+			let pages = all_pages_within(2, budget);
+			let mut impus: Vec<H256> =
+				pages.iter().flat_map(|page| page.views.iter().map(|(impu, _)| *impu)).collect();
+			impus.sort();
+			assert_eq!(impus, vec![IMPU, IMPU2, IMPU3], "budget {budget}");
+		}
+	});
+}
+
+#[test]
+fn server_assignment_page_of_the_runtime_api_uses_the_size_budget() {
+	given(with_impu3, || {
+		assert_eq!(
+			Identity::server_assignment_page(None, 2),
+			Identity::page_within(None, 2, MAX_VIEW_BYTES_PER_CALL as usize)
+		);
+	});
+}
+
+#[test]
 fn server_assignments_answer_each_impu_in_order() {
 	given(with_impu3, || {
 		let answers = Identity::server_assignments(vec![IMPU3, NOBODY, IMPU]);
@@ -147,6 +197,25 @@ fn server_assignments_answer_each_impu_in_order() {
 				Err(LookupError::UnknownImpu),
 				Identity::server_assignment(None, IMPU),
 			]
+		);
+	});
+}
+
+#[test]
+fn server_assignments_end_at_the_answer_that_fills_the_budget() {
+	given(with_impu3, || {
+		let one = Identity::server_assignment(None, IMPU3).encoded_size();
+		let asked = vec![IMPU3, NOBODY, IMPU];
+		assert_eq!(Identity::answers_within(asked.clone(), one).len(), 1);
+		// An unknown identity's answer counts too, and the budget is reached
+		// at the second answer whatever its size.
+		assert_eq!(Identity::answers_within(asked.clone(), one + 1).len(), 2);
+		// The first is answered whatever the budget.
+		assert_eq!(Identity::answers_within(asked.clone(), 0).len(), 1);
+		assert_eq!(Identity::answers_within(asked.clone(), usize::MAX).len(), 3);
+		assert_eq!(
+			Identity::server_assignments(asked.clone()),
+			Identity::answers_within(asked, MAX_VIEW_BYTES_PER_CALL as usize)
 		);
 	});
 }
