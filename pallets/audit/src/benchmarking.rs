@@ -101,5 +101,27 @@ mod benchmarks {
 		assert_eq!(last_batch_size::<T>(realm), Some(1));
 	}
 
+	/// `n` changes of one realm reported together and sealed at the end of
+	/// the block in one batch (a full buffer is sealed on the spot, so `n`
+	/// goes up to the buffer's size).
+	#[benchmark]
+	fn note_changes(n: Linear<1, { T::MaxPendingChanges::get() }>) {
+		let (realm, _) = T::BenchmarkHelper::front();
+		start_trail::<T>(realm);
+		let actor: T::AccountId = account("actor", 0, 0);
+		let peer: Name = vec![b'h'; MAX_NAME_LEN as usize].try_into().expect("MAX_NAME_LEN; qed");
+		let changes: Vec<_> =
+			(0..n).map(|_| (Subject::Peer(peer.clone()), Change::Updated)).collect();
+
+		#[block]
+		{
+			<Pallet<T> as AuditSink<T::AccountId>>::record_all(Some(&actor), realm, changes);
+			Pallet::<T>::on_finalize(frame_system::Pallet::<T>::block_number());
+		}
+
+		assert_eq!(Pending::<T>::decode_len().unwrap_or(0), 0);
+		assert_eq!(last_batch_size::<T>(realm), Some(n));
+	}
+
 	impl_benchmark_test_suite!(Pallet, mock::new_test_ext(), mock::Test);
 }

@@ -7,7 +7,8 @@ use codec::Encode;
 use frame_support::{
 	dispatch::{DispatchClass, DispatchResultWithPostInfo, Pays, PostDispatchInfo},
 	ensure,
-	traits::UnixTime,
+	traits::{Get, UnixTime},
+	weights::Weight,
 };
 use ims_primitives::{
 	audit::{
@@ -135,8 +136,9 @@ impl<T: Config> Pallet<T> {
 
 /// The other pallets' changes join the trail: buffered in the block, sealed
 /// at its end. Each report registers its weight (buffering and its share of
-/// sealing, from the `note_change` benchmark) with the block, so the
-/// reporting pallets' own weights need not know the sink.
+/// sealing, from the `note_change` benchmark, or `note_changes` for many
+/// reported together) with the block, so the reporting pallets' own weights
+/// need not know the sink.
 impl<T: Config> AuditSink<T::AccountId> for Pallet<T> {
 	fn record(
 		actor: Option<&T::AccountId>,
@@ -148,6 +150,41 @@ impl<T: Config> AuditSink<T::AccountId> for Pallet<T> {
 			T::WeightInfo::note_change(),
 			DispatchClass::Normal,
 		);
+		Self::buffer_change(actor, realm, subject, change);
+	}
+
+	fn record_all(
+		actor: Option<&T::AccountId>,
+		realm: RealmId,
+		changes: Vec<(Subject<T::AccountId>, Change)>,
+	) {
+		frame_system::Pallet::<T>::register_extra_weight_unchecked(
+			Self::changes_weight(changes.len() as u32),
+			DispatchClass::Normal,
+		);
+		for (subject, change) in changes {
+			Self::buffer_change(actor, realm, subject, change);
+		}
+	}
+}
+
+impl<T: Config> Pallet<T> {
+	/// The weight of `n` changes reported together: `note_changes` for each
+	/// bufferful, since a full buffer is sealed on the spot.
+	pub fn changes_weight(n: u32) -> Weight {
+		let full = T::MaxPendingChanges::get().max(1);
+		let rest = n % full;
+		T::WeightInfo::note_changes(full).saturating_mul(u64::from(n / full)).saturating_add(
+			if rest > 0 { T::WeightInfo::note_changes(rest) } else { Weight::zero() },
+		)
+	}
+
+	fn buffer_change(
+		actor: Option<&T::AccountId>,
+		realm: RealmId,
+		subject: Subject<T::AccountId>,
+		change: Change,
+	) {
 		let entry = Entry {
 			subject,
 			actor: actor.map_or(Actor::Governance, |who| Actor::Account(who.clone())),

@@ -30,6 +30,19 @@ pub trait AuditSink<AccountId> {
 		subject: Subject<AccountId>,
 		change: Change,
 	);
+
+	/// `actor` made each of `changes` in `realm`, in one go: a sink may
+	/// account for them together (the audit pallet seals them in one batch
+	/// and charges one seal).
+	fn record_all(
+		actor: Option<&AccountId>,
+		realm: RealmId,
+		changes: Vec<(Subject<AccountId>, Change)>,
+	) {
+		for (subject, change) in changes {
+			Self::record(actor, realm, subject, change);
+		}
+	}
 }
 
 impl<AccountId> AuditSink<AccountId> for () {

@@ -92,6 +92,54 @@ fn a_full_buffer_is_sealed_early_and_nothing_is_lost() {
 	});
 }
 
+fn members(from: u64, to: u64) -> Vec<(Subject<u64>, Change)> {
+	(from..to).map(|n| (Subject::Member(n), Change::Granted(Role::Auditor))).collect()
+}
+
+#[test]
+fn changes_reported_together_are_sealed_in_one_batch_in_order() {
+	test(|| {
+		let weight_before = System::block_weight().total();
+		<Audit as AuditSink<u64>>::record_all(Some(&OWNER), REALM, members(0, 3));
+		// One registration of their weight together.
+		assert_eq!(
+			System::block_weight().total(),
+			weight_before + <() as crate::WeightInfo>::note_changes(3)
+		);
+		Audit::on_finalize(1);
+		let batches = recorded();
+		assert_eq!(batches.len(), 1);
+		let subjects: Vec<_> = batches[0].5.iter().map(|entry| entry.subject.clone()).collect();
+		assert_eq!(subjects, (0..3).map(Subject::Member).collect::<Vec<_>>());
+		assert!(batches[0].5.iter().all(|entry| entry.actor == Actor::Account(OWNER)));
+	});
+}
+
+#[test]
+fn changes_reported_together_beyond_the_buffer_lose_nothing() {
+	test(|| {
+		let changes = u64::from(MAX_PENDING) * 2 + 1;
+		<Audit as AuditSink<u64>>::record_all(Some(&OWNER), REALM, members(0, changes));
+		Audit::on_finalize(1);
+		let entries: Vec<_> = recorded().into_iter().flat_map(|(.., entries)| entries).collect();
+		let subjects: Vec<_> = entries.iter().map(|entry| entry.subject.clone()).collect();
+		assert_eq!(subjects, (0..changes).map(Subject::Member).collect::<Vec<_>>());
+	});
+}
+
+#[test]
+fn changes_reported_together_weigh_a_seal_per_bufferful() {
+	use crate::WeightInfo;
+	let full = <() as WeightInfo>::note_changes(MAX_PENDING);
+	assert_eq!(Audit::changes_weight(0), frame_support::weights::Weight::zero());
+	assert_eq!(Audit::changes_weight(1), <() as WeightInfo>::note_changes(1));
+	assert_eq!(Audit::changes_weight(MAX_PENDING), full);
+	assert_eq!(
+		Audit::changes_weight(MAX_PENDING * 2 + 1),
+		full * 2 + <() as WeightInfo>::note_changes(1)
+	);
+}
+
 #[test]
 fn front_records_carry_any_activity_but_changes() {
 	test(|| {
