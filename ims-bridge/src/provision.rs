@@ -2,15 +2,17 @@
 //! together.
 //!
 //! Adding writes the vault first (fresh salt, secrets), then one
-//! `identity.import` with the subscription, its IMPIs and IMPUs (one
-//! implicit set) and their links, all under pseudonyms; if the chain refuses,
-//! the vault entry is destroyed again. Removing erases the subscription on
+//! `identity.import_subscribers` with the subscription, its IMPI and IMPUs
+//! (one implicit set) and their links, all under pseudonyms; if the chain
+//! refuses, the vault entry is destroyed again. Removing erases the subscription on
 //! chain, then destroys the vault entry (salt and secrets), which makes the
 //! old blocks unlinkable.
 
 use crate::chain::ims::runtime_types::bounded_collections::bounded_vec::BoundedVec;
 use crate::chain::ims::runtime_types::ims_primitives::ImpuKind;
-use crate::chain::ims::runtime_types::pallet_ims_identity::types::{ImportItem, ImpuAttributes};
+use crate::chain::ims::runtime_types::pallet_ims_identity::types::{
+	ImpiImport, ImpuAttributes, ImpuImport, SubscriberImport,
+};
 use crate::chain::{ims, ChainError, Client};
 use crate::pseudonym::Kind;
 use crate::vault::{AkaSecret, DigestSecret, PrivateIdentity, Subscriber, Vault};
@@ -147,24 +149,23 @@ fn check(new: &NewSubscriber) -> Result<(), ProvisionError> {
 	Ok(())
 }
 
-/// The `identity.import` items of a new subscriber: its subscription, IMPI,
-/// IMPUs (one implicit set unless barred) and their links, as pseudonyms.
-fn import_items(new: &NewSubscriber, subscriber: &Subscriber, realm: u32) -> Vec<ImportItem> {
-	let handle = subscriber.handle();
+/// The `identity.import_subscribers` entry of a new subscriber: its
+/// subscription, IMPI, IMPUs (one implicit set unless barred) and the IMPI
+/// linked to each IMPU, as pseudonyms.
+fn subscriber_import(
+	new: &NewSubscriber,
+	subscriber: &Subscriber,
+) -> Result<SubscriberImport, ProvisionError> {
 	let id = |kind, identity: &str| H256(subscriber.pseudonym(kind, identity));
-	let impi = id(Kind::Impi, &new.impi);
-	let mut items = vec![
-		ImportItem::Subscription { realm, subscription: H256(handle) },
-		ImportItem::Impi {
-			subscription: H256(handle),
-			impi,
-			schemes: Static(AuthSchemes::of(&new.schemes)),
-			default_scheme: Static(new.default_scheme),
-		},
-	];
-	for impu in &new.impus {
-		items.push(ImportItem::Impu {
-			subscription: H256(handle),
+	let impi = ImpiImport {
+		impi: id(Kind::Impi, &new.impi),
+		schemes: Static(AuthSchemes::of(&new.schemes)),
+		default_scheme: Static(new.default_scheme),
+	};
+	let impus = new
+		.impus
+		.iter()
+		.map(|impu| ImpuImport {
 			impu: id(Kind::Impu, impu),
 			attributes: ImpuAttributes {
 				kind: ImpuKind::PublicIdentity,
@@ -177,12 +178,18 @@ fn import_items(new: &NewSubscriber, subscriber: &Subscriber, realm: u32) -> Vec
 				charging: None,
 				roaming: BoundedVec(Vec::new()),
 			},
-		});
-	}
-	for impu in &new.impus {
-		items.push(ImportItem::Link { impi, impu: id(Kind::Impu, impu) });
-	}
-	items
+		})
+		.collect();
+	let links = (0..new.impus.len())
+		.map(|impu| u8::try_from(impu).map(|impu| (0, impu)))
+		.collect::<Result<_, _>>()
+		.map_err(|_| ProvisionError::Invalid("too many public identities".into()))?;
+	Ok(SubscriberImport {
+		subscription: H256(subscriber.handle()),
+		impis: BoundedVec(vec![impi]),
+		impus: BoundedVec(impus),
+		links: BoundedVec(links),
+	})
 }
 
 /// Adds a subscriber; returns the vault entry.
@@ -207,9 +214,9 @@ pub async fn add(
 		}),
 	});
 	subscriber.impus = new.impus.clone();
+	let entry = subscriber_import(&new, &subscriber)?;
 	let handle = vault.put(&subscriber)?;
-	let items = import_items(&new, &subscriber, realm);
-	let call = ims::transactions().identity().import(BoundedVec(items));
+	let call = ims::transactions().identity().import_subscribers(realm, BoundedVec(vec![entry]));
 	if let Err(e) = submit(client, signer, &call).await {
 		// The chain has nothing of it: neither must the vault.
 		if let Err(undo) = vault.erase(&handle) {

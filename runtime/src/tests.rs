@@ -363,6 +363,7 @@ fn identity_bounds_fit_in_a_block() {
 	let max_block = max_extrinsic();
 	let impus = <Runtime as pallet_ims_identity::Config>::MaxImpusPerSubscription::get();
 	let batch = <Runtime as pallet_ims_identity::Config>::MaxBatchSize::get();
+	let subscribers = <Runtime as pallet_ims_identity::Config>::MaxImportSubscribers::get();
 	for (call, weight) in [
 		(
 			"remove_subscription",
@@ -371,6 +372,7 @@ fn identity_bounds_fit_in_a_block() {
 		("record_registrations", Weights::record_registrations(batch)),
 		("put_service_profile", Weights::put_service_profile(16, 8)),
 		("import of IMPUs", Weights::create_impu().saturating_mul(batch.into())),
+		("import_subscribers", Weights::import_subscribers(subscribers)),
 	] {
 		assert!(
 			weight.all_lte(max_block),

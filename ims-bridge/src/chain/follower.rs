@@ -7,15 +7,17 @@
 //! connection was down are fetched by number): its identity events name
 //! what changed, and only those identities are read again at that block,
 //! `IdentityApi::server_assignments` answering up to 256 per call. Both
-//! calls also end an answer at a size budget (2 MiB of views). A bulk
-//! import is no exception: each of its items emits the event of the call
-//! it stands for. Only a gap too long to replay reloads everything (logged,
+//! calls also end an answer at a size budget (2 MiB of views). Bulk
+//! imports are no exception: each item of `import` emits the event of the
+//! call it stands for, and `import_subscribers` one `SubscriberImported`
+//! per subscriber, naming its identities. Only a gap too long to replay reloads everything (logged,
 //! and counted in `ims_bridge_index_loads_total{reason="gap"}`).
 
 use super::{ims, ChainError, Client};
 use crate::index::{At, ImpiEntry, Index, Update};
 use crate::journal::Journal;
 use crate::metrics::Metrics;
+use futures::{StreamExt, TryStreamExt};
 use ims_primitives::limits::MAX_VIEWS_PER_CALL;
 use ims_primitives::{ImpiId, ImpuId, RealmId, ServerAssignmentView as View};
 use std::collections::{BTreeSet, HashMap};
@@ -32,6 +34,8 @@ type AtBlock = ClientAtBlock<super::Config, OnlineClientAtBlockImpl<super::Confi
 const MAX_REPLAY: u64 = 256;
 /// Views asked of the runtime in one call (its own cap).
 const PER_CALL: usize = MAX_VIEWS_PER_CALL as usize;
+/// IMPI records read at once when a block touched many.
+const IMPIS_IN_FLIGHT: usize = 32;
 
 fn h256(bytes: [u8; 32]) -> ImpuId {
 	ImpuId::from(bytes)
@@ -264,6 +268,12 @@ fn touched(events: &subxt::events::Events<super::Config>) -> Result<Touched, Cha
 		on!(e::Imported, |ev| {
 			let _ = ev;
 		});
+		// A new subscription whose identities the event names: nothing else
+		// can reach them yet, so its record need not be read.
+		on!(e::SubscriberImported, |ev| {
+			t.impus.extend(ev.impus.0.iter().map(|impu| h256(impu.0)));
+			t.impis.extend(ev.impis.0.iter().map(|impi| h256(impi.0)));
+		});
 		on!(e::RegistrationRecorded, |ev| { t.impus.insert(h256(ev.impu.0)) });
 		on!(e::RegistrationSkipped, |ev| { t.impus.insert(h256(ev.impu.0)) });
 	}
@@ -308,10 +318,12 @@ async fn refresh(index: &Index, at: &AtBlock, t: Touched) -> Result<Update, Chai
 			impis.extend(record.impis.0.iter().map(|i| h256(i.0)));
 		}
 	}
-	let mut impi_entries = Vec::with_capacity(impis.len());
-	for impi in impis {
-		impi_entries.push((impi, impi_entry(at, impi).await?));
-	}
+	// A bulk import names thousands of IMPIs a block: read them side by side.
+	let impi_entries: Vec<_> = futures::stream::iter(impis)
+		.map(|impi| async move { Ok::<_, ChainError>((impi, impi_entry(at, impi).await?)) })
+		.buffered(IMPIS_IN_FLIGHT)
+		.try_collect()
+		.await?;
 	let realms = if t.realm_names || !t.realms.is_empty() { Some(realms(at).await?) } else { None };
 	Ok(Update {
 		at: at_of(at),

@@ -229,6 +229,38 @@ fn register<T: Config>(impu: Pseudonym) {
 	.expect("known identity; qed");
 }
 
+/// Subscriber `index` of a bulk import: the reference one (an IMPI linked
+/// to an IMPU) with `extra` more IMPUs linked to the IMPI; with extras,
+/// every IMPU is in implicit set 0.
+fn imported<T: Config>(index: u32, extra: u32) -> SubscriberImportOf<T> {
+	let set = (extra > 0).then_some(0);
+	let schemes = AuthSchemes::of(&AuthScheme::ALL);
+	let impis =
+		vec![ImpiImport { impi: impi(index, 0), schemes, default_scheme: AuthScheme::AkaV1Md5 }];
+	let impus: Vec<ImpuImport> = (0..=extra)
+		.map(|u| ImpuImport { impu: impu(index, u), attributes: attributes(set) })
+		.collect();
+	let links: Vec<LinkImport> = (0..=extra).map(|u| (0, u as u8)).collect();
+	SubscriberImport {
+		subscription: pseudonym(0x51, index),
+		impis: impis.try_into().expect("one IMPI; qed"),
+		impus: impus.try_into().expect("extra < MaxImpusPerSubscription; qed"),
+		links: links.try_into().expect("as many links as IMPUs; qed"),
+	}
+}
+
+/// `subscribers` of a bulk import holding `extra` extra IMPUs in all, spread
+/// over them one by one.
+fn import_batch<T: Config>(subscribers: u32, extra: u32) -> SubscriberBatch<T> {
+	let batch: Vec<_> = (0..subscribers)
+		.map(|index| {
+			let share = extra / subscribers + u32::from(index < extra % subscribers);
+			imported::<T>(index, share)
+		})
+		.collect();
+	batch.try_into().expect("subscribers <= MaxImportSubscribers; qed")
+}
+
 fn admin<T: Config>() -> Result<T::RuntimeOrigin, BenchmarkError> {
 	T::AdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)
 }
@@ -569,6 +601,31 @@ mod benchmarks {
 		#[extrinsic_call]
 		record_registrations(RawOrigin::Signed(owner), updates);
 		assert!(Registrations::<T>::contains_key(impu(0, m - 1)));
+	}
+
+	/// `s` reference subscribers (an IMPI linked to an IMPU) in one bulk
+	/// import.
+	#[benchmark]
+	fn import_subscribers(s: Linear<1, { T::MaxImportSubscribers::get() }>) {
+		let (owner, realm) = realm::<T>();
+		let batch = import_batch::<T>(s, 0);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), realm, batch);
+		assert!(Subscriptions::<T>::contains_key(pseudonym(0x51, s - 1)));
+	}
+
+	/// A fixed number of subscribers with `x` extra IMPUs in all, each
+	/// linked and in an implicit set: the cost of each beyond the reference
+	/// subscribers is what an extra entry costs.
+	#[benchmark]
+	fn import_extra_entries(x: Linear<0, { T::MaxImportSubscribers::get() }>) {
+		let (owner, realm) = realm::<T>();
+		let room = T::MaxImpusPerSubscription::get().saturating_sub(1).max(1);
+		let subscribers = T::MaxImportSubscribers::get().div_ceil(room).max(1);
+		let batch = import_batch::<T>(subscribers, x);
+		#[extrinsic_call]
+		import_subscribers(RawOrigin::Signed(owner), realm, batch);
+		assert!(Subscriptions::<T>::contains_key(pseudonym(0x51, subscribers - 1)));
 	}
 
 	impl_benchmark_test_suite!(Pallet, mock::ExtBuilder::build(), mock::Test);

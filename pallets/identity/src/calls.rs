@@ -430,5 +430,24 @@ mod calls {
 			let extra_members = Self::do_record_registrations(actor.as_ref(), updates)?;
 			Ok(Some(Self::registrations_weight(count, extra_members)).into())
 		}
+
+		/// Bulk import of whole subscribers into `realm`, all or nothing:
+		/// each subscription with its identities and links, every identity
+		/// checked as its `create_*` call checks it. For migrations: each
+		/// record is written once, with one event and one audit record per
+		/// subscriber.
+		///
+		/// Origin: `AdminOrigin` or `Provision` in `realm`. Emits
+		/// `SubscriberImported` per subscriber.
+		#[pallet::call_index(29)]
+		#[pallet::weight(Pallet::<T>::import_subscribers_weight(subscribers))]
+		pub fn import_subscribers(
+			origin: OriginFor<T>,
+			realm: RealmId,
+			subscribers: SubscriberBatch<T>,
+		) -> DispatchResult {
+			let actor = Self::actor(origin)?;
+			Self::do_import_subscribers(actor.as_ref(), realm, subscribers)
+		}
 	}
 }

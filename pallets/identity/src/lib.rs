@@ -79,6 +79,10 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxBatchSize: Get<u32>;
 
+		/// Subscribers in one `import_subscribers` call.
+		#[pallet::constant]
+		type MaxImportSubscribers: Get<u32>;
+
 		/// Weights of the calls, from the benchmarks.
 		type WeightInfo: WeightInfo;
 
@@ -96,6 +100,14 @@ pub mod pallet {
 	pub type ImplicitSetOf<T> = ImplicitSet<<T as Config>::MaxImpusPerSubscription>;
 	/// A batch of import items.
 	pub type ImportBatch<T> = BoundedVec<ImportItem, <T as Config>::MaxBatchSize>;
+	/// A subscriber of `import_subscribers`.
+	pub type SubscriberImportOf<T> = SubscriberImport<
+		<T as Config>::MaxImpisPerSubscription,
+		<T as Config>::MaxImpusPerSubscription,
+	>;
+	/// The subscribers of one `import_subscribers` call.
+	pub type SubscriberBatch<T> =
+		BoundedVec<SubscriberImportOf<T>, <T as Config>::MaxImportSubscribers>;
 	/// A batch of registration reports.
 	pub type RegistrationBatch<T> = BoundedVec<RegistrationUpdate, <T as Config>::MaxBatchSize>;
 
@@ -308,6 +320,14 @@ pub mod pallet {
 		ChargingInformationRemoved { realm: RealmId, charging: ChargingId },
 		/// A bulk import applied every item.
 		Imported { items: u32 },
+		/// A subscriber was imported whole: its subscription, these
+		/// identities, and the links between them.
+		SubscriberImported {
+			realm: RealmId,
+			subscription: SubscriptionId,
+			impis: BoundedVec<ImpiId, T::MaxImpisPerSubscription>,
+			impus: BoundedVec<ImpuId, T::MaxImpusPerSubscription>,
+		},
 		/// A public identity's implicit set took a registration state.
 		RegistrationRecorded {
 			impu: ImpuId,
@@ -405,6 +425,8 @@ pub mod pallet {
 		UnexpectedScscf,
 		/// The batch is empty.
 		EmptyBatch,
+		/// An imported link names an identity index the subscriber lacks.
+		LinkOutOfRange,
 		/// A counter would overflow.
 		Overflow,
 	}
@@ -415,6 +437,10 @@ pub mod pallet {
 			assert!(T::MaxImpisPerSubscription::get() > 0, "MaxImpisPerSubscription is zero");
 			assert!(T::MaxImpusPerSubscription::get() > 0, "MaxImpusPerSubscription is zero");
 			assert!(T::MaxBatchSize::get() > 0, "MaxBatchSize is zero");
+			assert!(T::MaxImportSubscribers::get() > 0, "MaxImportSubscribers is zero");
+			// Links are imported by `u8` index.
+			assert!(T::MaxImpisPerSubscription::get() <= 256, "MaxImpisPerSubscription over 256");
+			assert!(T::MaxImpusPerSubscription::get() <= 256, "MaxImpusPerSubscription over 256");
 		}
 
 		#[cfg(feature = "try-runtime")]

@@ -179,6 +179,69 @@ pub enum ImportItem {
 	},
 }
 
+/// A private identity of an imported subscriber, as `create_impi` takes it.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
+)]
+pub struct ImpiImport {
+	/// IMPI pseudonym.
+	pub impi: ImpiId,
+	/// Allowed schemes.
+	pub schemes: AuthSchemes,
+	/// Default scheme.
+	pub default_scheme: AuthScheme,
+}
+
+/// A public identity of an imported subscriber, as `create_impu` takes it.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
+)]
+pub struct ImpuImport {
+	/// IMPU pseudonym.
+	pub impu: ImpuId,
+	/// Attributes.
+	pub attributes: ImpuAttributes,
+}
+
+/// A link of an imported subscriber: the IMPI at the first index of its
+/// `impis` with the IMPU at the second index of its `impus`.
+pub type LinkImport = (u8, u8);
+
+/// One whole subscriber of `import_subscribers`: a new subscription with
+/// its identities and their links, all in the call's realm.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	CloneNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	DebugNoBound,
+)]
+#[scale_info(skip_type_params(MaxImpis, MaxImpus))]
+#[codec(mel_bound())]
+pub struct SubscriberImport<MaxImpis: Get<u32>, MaxImpus: Get<u32>> {
+	/// Subscription pseudonym.
+	pub subscription: SubscriptionId,
+	/// Its private identities.
+	pub impis: BoundedVec<ImpiImport, MaxImpis>,
+	/// Its public identities.
+	pub impus: BoundedVec<ImpuImport, MaxImpus>,
+	/// Its links, by index into `impis` and `impus`.
+	pub links: BoundedVec<LinkImport, Product<MaxImpis, MaxImpus>>,
+}
+
+/// `A * B`: the links a subscription may hold.
+pub struct Product<A, B>(core::marker::PhantomData<(A, B)>);
+
+impl<A: Get<u32>, B: Get<u32>> Get<u32> for Product<A, B> {
+	fn get() -> u32 {
+		A::get().saturating_mul(B::get())
+	}
+}
+
 /// One registration-state report of an HSS front.
 #[derive(
 	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,

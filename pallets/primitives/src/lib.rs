@@ -453,6 +453,14 @@ codec_type! {
 			/// The error's index in that pallet.
 			error: u8,
 		},
+		/// A subscription imported whole, with this many private and public
+		/// identities (the event of the import names them).
+		Imported {
+			/// Private identities.
+			impis: u32,
+			/// Public identities.
+			impus: u32,
+		},
 	}
 }
 

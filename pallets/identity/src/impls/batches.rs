@@ -36,6 +36,97 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
+	/// The weight of `import_subscribers`: each subscriber as the reference
+	/// one (an IMPI, an IMPU and their link), plus its extra entries.
+	pub fn import_subscribers_weight(subscribers: &SubscriberBatch<T>) -> Weight {
+		let extra = subscribers
+			.iter()
+			.fold(0u32, |total, subscriber| total.saturating_add(Self::extra_entries(subscriber)));
+		let per_entry = T::WeightInfo::import_extra_entries(extra)
+			.saturating_sub(T::WeightInfo::import_extra_entries(0));
+		T::WeightInfo::import_subscribers(subscribers.len() as u32).saturating_add(per_entry)
+	}
+
+	/// What a subscriber holds beyond the reference one, each charged as an
+	/// extra IMPU with its link in an implicit set (the dearest of them):
+	/// every IMPI, IMPU and link after the first, and every implicit set.
+	pub(crate) fn extra_entries(subscriber: &SubscriberImportOf<T>) -> u32 {
+		let beyond_one = |n: usize| (n as u32).saturating_sub(1);
+		let mut sets: Vec<ImplicitSetId> =
+			subscriber.impus.iter().filter_map(|new| new.attributes.implicit_set).collect();
+		sets.sort_unstable();
+		sets.dedup();
+		beyond_one(subscriber.impis.len())
+			.saturating_add(beyond_one(subscriber.impus.len()))
+			.saturating_add(beyond_one(subscriber.links.len()))
+			.saturating_add(sets.len() as u32)
+	}
+
+	pub(crate) fn do_import_subscribers(
+		actor: Actor<T>,
+		realm: RealmId,
+		subscribers: SubscriberBatch<T>,
+	) -> DispatchResult {
+		ensure!(!subscribers.is_empty(), Error::<T>::EmptyBatch);
+		Self::realm_permit(actor, realm, Permission::Provision)?;
+		Self::count_subscriptions(realm, subscribers.len() as u32)?;
+		let mut changes = Vec::with_capacity(subscribers.len());
+		for subscriber in subscribers {
+			changes.push(Self::import_subscriber(realm, subscriber)?);
+		}
+		// One report, so the audit trail seals the batch's records together.
+		T::AuditSink::record_all(actor, realm, changes);
+		Ok(())
+	}
+
+	/// Store one subscriber whole, each identity checked as its `create_*`
+	/// call checks it, with one write of each record (design note:
+	/// `docs/bulk-import.md`).
+	/// Returns the subscriber's audit record.
+	fn import_subscriber(
+		realm: RealmId,
+		subscriber: SubscriberImportOf<T>,
+	) -> Result<(Subject<T::AccountId>, Change), DispatchError> {
+		let SubscriberImport { subscription, impis, impus, links } = subscriber;
+		Self::ensure_new_subscription(subscription)?;
+		let links = Self::resolve_links(&impis, &impus, &links)?;
+		let mut record = Self::empty_subscription(realm);
+		for new in &impis {
+			let count = links.iter().filter(|(impi, _)| *impi == new.impi).count();
+			Self::add_impi(&mut record, subscription, new, count as u32)?;
+		}
+		for new in impus {
+			let count = links.iter().filter(|(_, impu)| *impu == new.impu).count();
+			Self::add_impu(&mut record, subscription, new, count as u32)?;
+		}
+		for (impi, impu) in links {
+			ensure!(!ImpusOfImpi::<T>::contains_key(impi, impu), Error::<T>::AlreadyLinked);
+			ImpusOfImpi::<T>::insert(impi, impu, ());
+			ImpisOfImpu::<T>::insert(impu, impi, ());
+		}
+		let (impis, impus) = (record.impis.clone(), record.impus.clone());
+		let counts = Change::Imported { impis: impis.len() as u32, impus: impus.len() as u32 };
+		Subscriptions::<T>::insert(subscription, record);
+		Self::deposit_event(Event::SubscriberImported { realm, subscription, impis, impus });
+		Ok((Subject::Subscription(subscription), counts))
+	}
+
+	/// The identities each link names, by their indices.
+	fn resolve_links(
+		impis: &[ImpiImport],
+		impus: &[ImpuImport],
+		links: &[LinkImport],
+	) -> Result<Vec<(ImpiId, ImpuId)>, DispatchError> {
+		links
+			.iter()
+			.map(|&(impi, impu)| {
+				let impi = impis.get(usize::from(impi)).ok_or(Error::<T>::LinkOutOfRange)?;
+				let impu = impus.get(usize::from(impu)).ok_or(Error::<T>::LinkOutOfRange)?;
+				Ok((impi.impi, impu.impu))
+			})
+			.collect()
+	}
+
 	/// The members of an IMPU's implicit set (itself alone if it has none).
 	pub(super) fn implicit_members(impu: ImpuId, record: &ImpuRecord) -> Vec<ImpuId> {
 		record

@@ -38,7 +38,8 @@ impl<T: Config> Call<T> {
 			| Call::put_ifc_set { realm, .. }
 			| Call::remove_ifc_set { realm, .. }
 			| Call::put_service_profile { realm, .. }
-			| Call::remove_service_profile { realm, .. } => Realm(*realm),
+			| Call::remove_service_profile { realm, .. }
+			| Call::import_subscribers { realm, .. } => Realm(*realm),
 			Call::remove_subscription { subscription }
 			| Call::create_impi { subscription, .. }
 			| Call::create_impu { subscription, .. } => Subscriber(*subscription),

@@ -24,23 +24,30 @@ impl<T: Config> Pallet<T> {
 			Subscriptions::<T>::get(subscription).ok_or(Error::<T>::SubscriptionNotFound)?;
 		let realm = record.realm;
 		Self::permit(actor, realm, Permission::Provision)?;
+		let new = ImpiImport { impi, schemes, default_scheme };
+		Self::add_impi(&mut record, subscription, &new, 0)?;
+		Subscriptions::<T>::insert(subscription, record);
+		Self::deposit_event(Event::ImpiCreated { subscription, impi });
+		T::AuditSink::record(actor, realm, Subject::Impi(impi), Change::Created);
+		Ok(())
+	}
+
+	/// Store a new IMPI with `impus` links (to be stored by the caller) and
+	/// add it to `record`, which the caller stores.
+	pub(super) fn add_impi(
+		record: &mut SubscriptionOf<T>,
+		subscription: SubscriptionId,
+		new: &ImpiImport,
+		impus: u32,
+	) -> DispatchResult {
+		let ImpiImport { impi, schemes, default_scheme } = *new;
 		ensure!(!Impis::<T>::contains_key(impi), Error::<T>::ImpiAlreadyExists);
 		Self::check_schemes(schemes, default_scheme)?;
 		record.impis.try_push(impi).map_err(|_| Error::<T>::TooManyImpis)?;
-		Subscriptions::<T>::insert(subscription, record);
-		Impis::<T>::insert(
-			impi,
-			ImpiRecord {
-				subscription,
-				realm,
-				schemes,
-				default_scheme,
-				credential_epoch: 0,
-				impus: 0,
-			},
-		);
-		Self::deposit_event(Event::ImpiCreated { subscription, impi });
-		T::AuditSink::record(actor, realm, Subject::Impi(impi), Change::Created);
+		let realm = record.realm;
+		let stored =
+			ImpiRecord { subscription, realm, schemes, default_scheme, credential_epoch: 0, impus };
+		Impis::<T>::insert(impi, stored);
 		Ok(())
 	}
 

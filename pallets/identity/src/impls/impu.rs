@@ -61,6 +61,24 @@ impl<T: Config> Pallet<T> {
 			Subscriptions::<T>::get(subscription).ok_or(Error::<T>::SubscriptionNotFound)?;
 		let realm = record.realm;
 		Self::permit(actor, realm, Permission::Provision)?;
+		Self::add_impu(&mut record, subscription, ImpuImport { impu, attributes }, 0)?;
+		Subscriptions::<T>::insert(subscription, record);
+		Self::deposit_event(Event::ImpuCreated { subscription, impu });
+		T::AuditSink::record(actor, realm, Subject::Impu(impu), Change::Created);
+		Ok(())
+	}
+
+	/// Store a new IMPU with `impis` links (to be stored by the caller),
+	/// taking a user of its shared data and joining its implicit set, and
+	/// add it to `record`, which the caller stores.
+	pub(super) fn add_impu(
+		record: &mut SubscriptionOf<T>,
+		subscription: SubscriptionId,
+		new: ImpuImport,
+		impis: u32,
+	) -> DispatchResult {
+		let ImpuImport { impu, attributes } = new;
+		let realm = record.realm;
 		ensure!(!Impus::<T>::contains_key(impu), Error::<T>::ImpuAlreadyExists);
 		record.impus.try_push(impu).map_err(|_| Error::<T>::TooManyImpus)?;
 		Self::check_roaming(&attributes.roaming)?;
@@ -75,7 +93,6 @@ impl<T: Config> Pallet<T> {
 		if let Some(set) = attributes.implicit_set {
 			Self::join_implicit_set(subscription, set, impu, attributes.barred)?;
 		}
-		Subscriptions::<T>::insert(subscription, record);
 		Impus::<T>::insert(
 			impu,
 			ImpuRecord {
@@ -88,11 +105,9 @@ impl<T: Config> Pallet<T> {
 				service_profile: attributes.service_profile,
 				charging: attributes.charging,
 				roaming: attributes.roaming,
-				impis: 0,
+				impis,
 			},
 		);
-		Self::deposit_event(Event::ImpuCreated { subscription, impu });
-		T::AuditSink::record(actor, realm, Subject::Impu(impu), Change::Created);
 		Ok(())
 	}
 

@@ -9,22 +9,33 @@ impl<T: Config> Pallet<T> {
 		subscription: SubscriptionId,
 	) -> DispatchResult {
 		Self::realm_permit(actor, realm, Permission::Provision)?;
+		Self::ensure_new_subscription(subscription)?;
+		Self::count_subscriptions(realm, 1)?;
+		Subscriptions::<T>::insert(subscription, Self::empty_subscription(realm));
+		Self::deposit_event(Event::SubscriptionCreated { realm, subscription });
+		T::AuditSink::record(actor, realm, Subject::Subscription(subscription), Change::Created);
+		Ok(())
+	}
+
+	pub(super) fn ensure_new_subscription(subscription: SubscriptionId) -> DispatchResult {
 		ensure!(
 			!Subscriptions::<T>::contains_key(subscription),
 			Error::<T>::SubscriptionAlreadyExists
 		);
+		Ok(())
+	}
+
+	pub(super) fn empty_subscription(realm: RealmId) -> SubscriptionOf<T> {
+		Subscription { realm, impis: Default::default(), impus: Default::default() }
+	}
+
+	/// Count `new` more subscriptions in `realm`.
+	pub(super) fn count_subscriptions(realm: RealmId, new: u32) -> DispatchResult {
 		Realms::<T>::try_mutate(realm, |info| {
 			let info = info.as_mut().ok_or(Error::<T>::RealmNotFound)?;
-			info.subscriptions = info.subscriptions.checked_add(1).ok_or(Error::<T>::Overflow)?;
-			Ok::<_, DispatchError>(())
-		})?;
-		Subscriptions::<T>::insert(
-			subscription,
-			Subscription { realm, impis: Default::default(), impus: Default::default() },
-		);
-		Self::deposit_event(Event::SubscriptionCreated { realm, subscription });
-		T::AuditSink::record(actor, realm, Subject::Subscription(subscription), Change::Created);
-		Ok(())
+			info.subscriptions = info.subscriptions.checked_add(new).ok_or(Error::<T>::Overflow)?;
+			Ok(())
+		})
 	}
 
 	/// Erase a subscription; returns the weight used, including what the

@@ -224,6 +224,7 @@ fn registered(impu: H256) -> RegistrationUpdate {
 }
 
 mod batches;
+mod bulk;
 mod impi;
 mod impu;
 mod invariants;

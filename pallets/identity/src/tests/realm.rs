@@ -225,6 +225,9 @@ fn calls_name_their_scope() {
 		vec![RegistrationUpdate { impu: IMPU2, state: RegistrationState::Registered, scscf: None }];
 	let record = Call::<Test>::record_registrations { updates: batch.try_into().unwrap() };
 	assert_eq!(record.scope(), Some(CallScope::Subscriber(IMPU2)));
+	let bulk =
+		Call::<Test>::import_subscribers { realm: OTHER_REALM, subscribers: Default::default() };
+	assert_eq!(bulk.scope(), Some(CallScope::Realm(OTHER_REALM)));
 	// Governance-only calls and empty batches name nothing.
 	assert_eq!(Call::<Test>::remove_realm { realm: REALM }.scope(), None);
 	assert_eq!(Call::<Test>::import { items: Default::default() }.scope(), None);
