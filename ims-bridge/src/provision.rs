@@ -4,9 +4,9 @@
 //! Adding writes the vault first (fresh salt, secrets), then one
 //! `identity.import_subscribers` with the subscription, its IMPI and IMPUs
 //! (one implicit set) and their links, all under pseudonyms; if the chain
-//! refuses, the vault entry is destroyed again. Removing erases the subscription on
-//! chain, then destroys the vault entry (salt and secrets), which makes the
-//! old blocks unlinkable.
+//! refuses, the vault entry is destroyed again. Removing erases the
+//! subscription on chain, then destroys the vault entry (salt and secrets),
+//! which makes the old blocks unlinkable.
 
 use crate::chain::ims::runtime_types::bounded_collections::bounded_vec::BoundedVec;
 use crate::chain::ims::runtime_types::ims_primitives::ImpuKind;

@@ -10,8 +10,9 @@
 //! calls also end an answer at a size budget (2 MiB of views). Bulk
 //! imports are no exception: each item of `import` emits the event of the
 //! call it stands for, and `import_subscribers` one `SubscriberImported`
-//! per subscriber, naming its identities. Only a gap too long to replay reloads everything (logged,
-//! and counted in `ims_bridge_index_loads_total{reason="gap"}`).
+//! per subscriber, naming its identities. Only a gap too long to replay
+//! reloads everything (logged, and counted in
+//! `ims_bridge_index_loads_total{reason="gap"}`).
 
 use super::{ims, ChainError, Client};
 use crate::index::{At, ImpiEntry, Index, Update};

@@ -81,8 +81,7 @@ impl<T: Config> Pallet<T> {
 
 	/// Store one subscriber whole, each identity checked as its `create_*`
 	/// call checks it, with one write of each record (design note:
-	/// `docs/bulk-import.md`).
-	/// Returns the subscriber's audit record.
+	/// `docs/bulk-import.md`); returns the subscriber's audit record.
 	fn import_subscriber(
 		realm: RealmId,
 		subscriber: SubscriberImportOf<T>,
