@@ -41,7 +41,19 @@ pub enum Request {
 	Remove(String),
 	/// `subscriber show <identity>`.
 	Show(String),
+	/// `import <file>`: the file's absolute path (the bridge reads it) and
+	/// the batch size asked for.
+	Import {
+		/// The import file.
+		path: String,
+		/// Subscribers per call (`None`: the runtime's most).
+		batch: Option<u32>,
+	},
 }
+
+/// Refused lines an import's answer lists (the bridge's log has them all):
+/// the answer must fit in [`MAX_FRAME`].
+const IMPORT_REFUSALS_ANSWERED: usize = 200;
 
 /// What the command prints, and whether it succeeded.
 #[derive(Debug, PartialEq, Eq, Encode, Decode)]
@@ -66,9 +78,10 @@ impl Response {
 pub async fn execute(
 	client: &Client,
 	signer: &Keypair,
-	vault: &Vault,
+	vault: &Arc<Vault>,
 	cx: Option<&Cx>,
 	request: Request,
+	stop: &CancellationToken,
 ) -> Response {
 	let outcome = match request {
 		Request::Add(new) => match provision::add(client, signer, vault, new).await {
@@ -93,9 +106,34 @@ pub async fn execute(
 			},
 			Err(e) => Err(e),
 		},
+		Request::Import { path, batch } => {
+			return import(client, signer, vault, (&path, batch), stop.clone()).await
+		},
 	};
 	match outcome {
 		Ok(output) => Response { ok: true, output },
+		Err(e) => Response::failed(e),
+	}
+}
+
+/// An import run by the bridge: progress in its log, the summary and the
+/// first refused lines in the answer. `stop` (the bridge's shutdown)
+/// interrupts it as Ctrl-C does the command's.
+async fn import(
+	client: &Client,
+	signer: &Keypair,
+	vault: &Arc<Vault>,
+	(path, batch): (&str, Option<u32>),
+	stop: CancellationToken,
+) -> Response {
+	let options = crate::import::Options { batch: batch.map(|b| b as usize), ..Default::default() };
+	let progress = Arc::new(crate::import::Lines::log());
+	let path = Path::new(path);
+	match crate::import::run(client, signer, vault.clone(), path, options, progress, stop).await {
+		Ok(summary) => Response {
+			ok: summary.complete(),
+			output: summary.report(Some(IMPORT_REFUSALS_ANSWERED)),
+		},
 		Err(e) => Response::failed(e),
 	}
 }
@@ -214,8 +252,9 @@ pub async fn serve(
 			Request::Add(_) => "add",
 			Request::Remove(_) => "remove",
 			Request::Show(_) => "show",
+			Request::Import { .. } => "import",
 		};
-		let response = execute(&client, &signer, &vault, Some(&cx.app), request).await;
+		let response = execute(&client, &signer, &vault, Some(&cx.app), request, &shutdown).await;
 		tracing::info!(command = what, ok = response.ok, "admin request");
 		if let Err(e) = write_frame(&mut stream, &response).await {
 			tracing::warn!(error = %e, "admin answer not delivered");

@@ -35,6 +35,7 @@ pub mod chain;
 pub mod config;
 pub mod cx;
 pub mod diameter;
+pub mod import;
 pub mod index;
 pub mod journal;
 pub mod metrics;

@@ -4,11 +4,14 @@ use clap::{Parser, Subcommand};
 use ims_bridge::admin::{self, Request};
 use ims_bridge::auth::{self};
 use ims_bridge::config::Config;
+use ims_bridge::import;
 use ims_bridge::provision::Password;
 use ims_bridge::vault::{AkaSecret, Vault};
 use ims_primitives::AuthScheme;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
 use zeroize::Zeroizing;
 
 #[derive(Parser)]
@@ -31,6 +34,21 @@ enum Command {
 	Subscriber {
 		#[command(subcommand)]
 		action: Box<SubscriberCommand>,
+	},
+	/// Import subscribers from a file (format `ims-subscribers` version 1,
+	/// one JSON object a line: docs/import.md) into the vault and the chain;
+	/// through the running bridge when one answers. Re-running it skips
+	/// what landed.
+	Import {
+		/// The configuration file.
+		#[arg(long, short)]
+		config: PathBuf,
+		/// Subscribers per `import_subscribers` call (default and most: the
+		/// runtime's `MaxImportSubscribers`).
+		#[arg(long)]
+		batch: Option<u32>,
+		/// The import file.
+		file: PathBuf,
 	},
 }
 
@@ -175,13 +193,9 @@ async fn provision(config: &Path, request: Request) -> Result<(), ExitCode> {
 	let response = match admin::call(&config.admin_socket, &request).await {
 		Ok(Some(response)) => response,
 		Ok(None) => {
-			let signer = ims_bridge::signer(&config.signer).map_err(|e| fail(e.to_string()))?;
-			let vault = Vault::open(&config.vault_path, &config.vault_key)
-				.map_err(|e| fail(e.to_string()))?;
-			let client = ims_bridge::chain::connect(&config.chain_url)
-				.await
-				.map_err(|e| fail(e.to_string()))?;
-			admin::execute(&client, &signer, &vault, None, request).await
+			let (client, signer, vault) = alone(&config).await.map_err(fail)?;
+			let stop = CancellationToken::new();
+			admin::execute(&client, &signer, &vault, None, request, &stop).await
 		},
 		Err(e) => return Err(fail(format!("the running bridge did not answer: {e}"))),
 	};
@@ -190,6 +204,71 @@ async fn provision(config: &Path, request: Request) -> Result<(), ExitCode> {
 		Ok(())
 	} else {
 		Err(fail(response.output))
+	}
+}
+
+/// The chain client, signer and vault of a command run without a bridge.
+async fn alone(
+	config: &Config,
+) -> Result<(ims_bridge::chain::Client, subxt_signer::sr25519::Keypair, Arc<Vault>), String> {
+	let signer = ims_bridge::signer(&config.signer).map_err(|e| e.to_string())?;
+	let vault = Vault::open(&config.vault_path, &config.vault_key).map_err(|e| e.to_string())?;
+	let client = ims_bridge::chain::connect(&config.chain_url).await.map_err(|e| e.to_string())?;
+	Ok((client, signer, Arc::new(vault)))
+}
+
+/// `import`: through the running bridge if one answers (it reads the file
+/// and logs its progress), else here with a progress bar; Ctrl-C stops
+/// after the calls in flight, a second Ctrl-C at once.
+async fn import(config: &Path, file: &Path, batch: Option<u32>) -> Result<(), ExitCode> {
+	let config = load(config)?;
+	let fail = |e: String| {
+		eprintln!("{e}");
+		ExitCode::FAILURE
+	};
+	let path = std::fs::canonicalize(file).map_err(|e| fail(format!("{}: {e}", file.display())))?;
+	let request = Request::Import { path: path.display().to_string(), batch };
+	match admin::call(&config.admin_socket, &request).await {
+		Ok(Some(response)) if response.ok => {
+			print!("{}", response.output);
+			return Ok(());
+		},
+		Ok(Some(response)) => return Err(fail(response.output)),
+		Ok(None) => {},
+		Err(e) => return Err(fail(format!("the running bridge did not answer: {e}"))),
+	}
+	let (client, signer, vault) = alone(&config).await.map_err(fail)?;
+	let progress: Arc<dyn import::Progress> = if std::io::IsTerminal::is_terminal(&std::io::stderr())
+	{
+		Arc::new(import::Bar::new())
+	} else {
+		Arc::new(import::Lines::stderr())
+	};
+	let stop = CancellationToken::new();
+	tokio::spawn(interrupt(stop.clone(), progress.clone()));
+	let options = import::Options { batch: batch.map(|b| b as usize), ..Default::default() };
+	let summary = import::run(&client, &signer, vault, &path, options, progress, stop)
+		.await
+		.map_err(|e| fail(e.to_string()))?;
+	// The refused lines were reported as they were found.
+	print!("{}", summary.report(None));
+	if summary.complete() {
+		Ok(())
+	} else {
+		Err(ExitCode::FAILURE)
+	}
+}
+
+/// The first Ctrl-C stops the import after its calls in flight; the
+/// second ends the process (the next run settles what it left).
+async fn interrupt(stop: CancellationToken, progress: Arc<dyn import::Progress>) {
+	if tokio::signal::ctrl_c().await.is_err() {
+		return;
+	}
+	progress.note("stopping after the calls in flight (Ctrl-C again to quit at once)");
+	stop.cancel();
+	if tokio::signal::ctrl_c().await.is_ok() {
+		std::process::exit(130);
 	}
 }
 
@@ -252,6 +331,10 @@ async fn main() -> ExitCode {
 		Command::Subscriber { action } => {
 			init_tracing();
 			subscriber(*action).await
+		},
+		Command::Import { config, batch, file } => {
+			init_tracing();
+			import(&config, &file, batch).await
 		},
 	};
 	match outcome {

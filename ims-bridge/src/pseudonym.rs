@@ -12,7 +12,7 @@ use blake2::{Blake2b, Digest};
 
 /// What a pseudonym stands for; part of the hash so that an IMPI and an
 /// IMPU with the same text get different pseudonyms.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Kind {
 	/// An IMS subscription (IMSU), named by the operator.
 	Subscription,

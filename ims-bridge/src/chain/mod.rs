@@ -54,6 +54,13 @@ use subxt_rpcs::client::RpcClient;
 	substitute_type(
 		path = "pallet_ims_identity::types::RegistrationUpdate",
 		with = "::subxt::utils::Static<crate::journal::RegistrationReport>"
+	),
+	// An import call split in two after a refusal sends its subscribers
+	// again (`import::submit`).
+	derive_for_type(
+		path = "pallet_ims_identity::types::SubscriberImport",
+		derive = "Clone",
+		recursive
 	)
 )]
 pub mod ims {}

@@ -9,6 +9,7 @@
 //! - `cache`: the read cache and how writes invalidate it.
 //! - `sqn`: AKA sequence numbers, reserved in durable blocks.
 
+mod batch;
 mod cache;
 mod error;
 mod key;
@@ -128,6 +129,7 @@ impl Vault {
 			}
 			txn.open_table(SUBSCRIBERS)?;
 			txn.open_table(LOOKUP)?;
+			txn.open_table(batch::PENDING)?;
 		}
 		txn.commit()?;
 		Ok(())
@@ -219,24 +221,39 @@ impl Vault {
 					changed.push(key);
 				}
 			}
-			for (kind, name) in subscriber.lookup_names() {
-				let key = self.lookup_key(kind, name);
-				let taken = lookup.get(key.as_slice())?.is_some_and(|h| h.value() != handle);
-				if taken {
-					return Err(VaultError::IdentityTaken(name.to_string()));
-				}
-				lookup.insert(key.as_slice(), handle.as_slice())?;
-				changed.push(key);
-			}
-			let plain = Zeroizing::new(subscriber.encode());
-			let sealed = self.file.seal(b"subscribers", &handle, &plain)?;
-			records.insert(handle.as_slice(), sealed.as_slice())?;
+			self.insert(&mut records, &mut lookup, subscriber, &mut changed)?;
 		}
 		txn.commit()?;
 		self.forget(&changed, &handle);
 		for impi in &subscriber.impis {
 			leases.remove(&self.lookup_key(Kind::Impi, &impi.identity));
 		}
+		Ok(handle)
+	}
+
+	/// Writes a subscription's record and look-ups in an open transaction,
+	/// adding the look-up keys to `changed`; an identity another
+	/// subscription holds refuses the write.
+	pub(super) fn insert(
+		&self,
+		records: &mut redb::Table<&[u8], &[u8]>,
+		lookup: &mut redb::Table<&[u8], &[u8]>,
+		subscriber: &Subscriber,
+		changed: &mut Vec<[u8; 32]>,
+	) -> Result<[u8; 32], VaultError> {
+		let handle = subscriber.handle();
+		for (kind, name) in subscriber.lookup_names() {
+			let key = self.lookup_key(kind, name);
+			let taken = lookup.get(key.as_slice())?.is_some_and(|h| h.value() != handle);
+			if taken {
+				return Err(VaultError::IdentityTaken(name.to_string()));
+			}
+			lookup.insert(key.as_slice(), handle.as_slice())?;
+			changed.push(key);
+		}
+		let plain = Zeroizing::new(subscriber.encode());
+		let sealed = self.file.seal(b"subscribers", &handle, &plain)?;
+		records.insert(handle.as_slice(), sealed.as_slice())?;
 		Ok(handle)
 	}
 
@@ -326,6 +343,14 @@ impl Vault {
 	/// Destroys a subscription: its record (salt and secrets) and its
 	/// look-up keys, then compacts the file. Returns whether it existed.
 	pub fn erase(&self, handle: &[u8; 32]) -> Result<bool, VaultError> {
+		Ok(self.erase_all(std::slice::from_ref(handle))? > 0)
+	}
+
+	/// Destroys subscriptions in one transaction (with any import marks
+	/// they hold, `batch.rs`), then compacts the file once. Returns how
+	/// many existed.
+	pub fn erase_all(&self, handles: &[[u8; 32]]) -> Result<usize, VaultError> {
+		let mut erased = 0;
 		{
 			// Lock order: leases, then the database (as in `next_aka`).
 			let mut leases = locked(&self.leases);
@@ -335,24 +360,36 @@ impl Vault {
 			{
 				let mut records = txn.open_table(SUBSCRIBERS)?;
 				let mut lookup = txn.open_table(LOOKUP)?;
-				let Some(sealed) = records.remove(handle.as_slice())?.map(|s| s.value().to_vec())
-				else {
-					return Ok(false);
-				};
-				let old = self.decode(handle, &sealed)?;
-				for (kind, name) in old.lookup_names() {
-					let key = self.lookup_key(kind, name);
-					lookup.remove(key.as_slice())?;
-					leases.remove(&key);
-					changed.push(key);
+				let mut pending = txn.open_table(batch::PENDING)?;
+				for handle in handles {
+					pending.remove(handle.as_slice())?;
+					let Some(sealed) =
+						records.remove(handle.as_slice())?.map(|s| s.value().to_vec())
+					else {
+						continue;
+					};
+					erased += 1;
+					let old = self.decode(handle, &sealed)?;
+					let mut keys = Vec::new();
+					for (kind, name) in old.lookup_names() {
+						let key = self.lookup_key(kind, name);
+						lookup.remove(key.as_slice())?;
+						leases.remove(&key);
+						keys.push(key);
+					}
+					changed.push((*handle, keys));
 				}
 			}
 			txn.commit()?;
-			self.forget(&changed, handle);
+			for (handle, keys) in &changed {
+				self.forget(keys, handle);
+			}
 		}
-		let mut db = self.db.write().unwrap_or_else(|p| p.into_inner());
-		db.compact()?;
-		Ok(true)
+		if erased > 0 {
+			let mut db = self.db.write().unwrap_or_else(|p| p.into_inner());
+			db.compact()?;
+		}
+		Ok(erased)
 	}
 }
 

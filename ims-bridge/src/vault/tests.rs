@@ -532,3 +532,86 @@ fn keys_load_from_hex_or_raw_files_with_safe_permissions() {
 	assert_eq!(format!("{:?}", key()), "VaultKey(<secret>)");
 	assert_eq!(format!("{:?}", alice()), "Subscriber(<personal data>)");
 }
+
+fn named(subscription: &str, impi: &str, impu: &str) -> Subscriber {
+	let mut s = Subscriber::new(subscription);
+	s.impis.push(PrivateIdentity { identity: impi.into(), aka: None, digest: None });
+	s.impus.push(impu.into());
+	s
+}
+
+#[test]
+fn a_batch_is_written_whole_and_marked_pending_or_not_at_all() {
+	let dir = tempfile::tempdir().unwrap();
+	let vault = Vault::open(&dir.path().join("vault.redb"), &key()).unwrap();
+	let (a, b) =
+		(named("a", "a@ims.test", "sip:a@ims.test"), named("b", "b@ims.test", "sip:b@ims.test"));
+	let handles = vault.put_new(&[a.clone(), b.clone()], 7).unwrap();
+	assert_eq!(handles, vec![a.handle(), b.handle()]);
+	assert_eq!(vault.find(Kind::Impu, "sip:b@ims.test").unwrap().unwrap().handle(), b.handle());
+	let mut pending = vault.pending().unwrap();
+	pending.sort();
+	let mut expected = vec![(a.handle(), 7), (b.handle(), 7)];
+	expected.sort();
+	assert_eq!(pending, expected);
+	assert!(vault.is_pending(&a.handle()).unwrap());
+	// One identity already held: nothing of the batch is written.
+	let c = named("c", "c@ims.test", "sip:c@ims.test");
+	let clash = named("d", "d@ims.test", "sip:a@ims.test");
+	let err = vault.put_new(&[c.clone(), clash], 8).unwrap_err();
+	assert!(
+		matches!(err, VaultError::IdentityTaken(ref name) if name == "sip:a@ims.test"),
+		"{err}"
+	);
+	assert!(vault.find(Kind::Impi, "c@ims.test").unwrap().is_none());
+	assert!(!vault.is_pending(&c.handle()).unwrap());
+	// Nor a subscription written twice (same salt, same handle).
+	let err = vault.put_new(std::slice::from_ref(&a), 9).unwrap_err();
+	assert!(matches!(err, VaultError::IdentityTaken(_)), "{err}");
+	// Two subscribers of the same batch sharing an identity.
+	let twins =
+		[named("e", "e@ims.test", "sip:e@ims.test"), named("f", "f@ims.test", "sip:e@ims.test")];
+	assert!(matches!(vault.put_new(&twins, 9), Err(VaultError::IdentityTaken(_))));
+	assert!(vault.find(Kind::Impi, "e@ims.test").unwrap().is_none());
+}
+
+#[test]
+fn marks_are_moved_settled_and_survive_a_reopen() {
+	let dir = tempfile::tempdir().unwrap();
+	let path = dir.path().join("vault.redb");
+	let (a, b) =
+		(named("a", "a@ims.test", "sip:a@ims.test"), named("b", "b@ims.test", "sip:b@ims.test"));
+	{
+		let vault = Vault::open(&path, &key()).unwrap();
+		vault.put_new(&[a.clone(), b.clone()], 3).unwrap();
+		vault.mark_pending(&[b.handle()], 40).unwrap();
+		vault.settle(&[a.handle()]).unwrap();
+	}
+	let vault = Vault::open(&path, &key()).unwrap();
+	assert_eq!(vault.pending().unwrap(), vec![(b.handle(), 40)]);
+	// Settling keeps the entry; only the mark goes.
+	vault.settle(&[b.handle()]).unwrap();
+	assert!(vault.pending().unwrap().is_empty());
+	assert!(vault.get(&b.handle()).unwrap().is_some());
+}
+
+#[test]
+fn erasing_in_bulk_destroys_entries_and_their_marks() {
+	let dir = tempfile::tempdir().unwrap();
+	let vault = Vault::open(&dir.path().join("vault.redb"), &key()).unwrap();
+	let (a, b) =
+		(named("a", "a@ims.test", "sip:a@ims.test"), named("b", "b@ims.test", "sip:b@ims.test"));
+	vault.put_new(&[a.clone(), b.clone()], 3).unwrap();
+	// Read once, so the cache holds them.
+	assert!(vault.find(Kind::Impi, "a@ims.test").unwrap().is_some());
+	let unknown = [9u8; 32];
+	assert_eq!(vault.erase_all(&[a.handle(), unknown, b.handle()]).unwrap(), 2);
+	for identity in ["a@ims.test", "b@ims.test"] {
+		assert!(vault.find(Kind::Impi, identity).unwrap().is_none(), "{identity}");
+	}
+	assert!(vault.get(&a.handle()).unwrap().is_none());
+	assert!(vault.pending().unwrap().is_empty());
+	// The identities are free again.
+	vault.put_new(&[named("a2", "a@ims.test", "sip:a@ims.test")], 4).unwrap();
+	assert_eq!(vault.erase_all(&[]).unwrap(), 0);
+}
