@@ -168,15 +168,6 @@ pub struct Parsed {
 	pub links: Vec<(u8, u8)>,
 }
 
-impl Parsed {
-	/// Storage entries the chain writes beyond a one-IMPI, one-IMPU,
-	/// one-set subscriber (how batches are sized, `docs/import.md`).
-	pub fn entries(&self) -> usize {
-		let sets: HashSet<u32> = self.impus.iter().filter_map(|u| u.implicit_set).collect();
-		self.impis.len() + self.impus.len() + self.links.len() + sets.len()
-	}
-}
-
 /// Checks the header line.
 pub fn header(text: &str) -> Result<(), LineError> {
 	let header: Header = serde_json::from_str(text).map_err(|e| LineError::json(&e))?;

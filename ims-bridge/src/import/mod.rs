@@ -4,6 +4,8 @@
 //!
 //! - `format`: the file, version 1 (NDJSON), one subscriber a line.
 //! - `reader`: lines off the disk, bounded, numbered.
+//! - `budget`: how many subscribers a call carries, by the runtime's
+//!   weights.
 //! - `plan`: each line checked against the chain's realms and profiles and
 //!   the vault, then batched and written to the vault, marked pending.
 //! - `submit`: batches into `identity.import_subscribers` calls, several in
@@ -16,6 +18,7 @@
 //! erased by the next run, while a chain record without its vault entry
 //! could never be used nor linked to anyone again.
 
+mod budget;
 mod format;
 mod plan;
 mod progress;
@@ -263,7 +266,8 @@ pub async fn run(
 	}
 	let lines = reader::Lines::open(file)?;
 	progress.start(lines.count_hint());
-	let limit = submit::call_limit(client, options.batch).await?;
+	let limit = budget::limit(client, options.batch, options.calls_per_round).await?;
+	tracing::debug!(?limit, "import calls sized");
 	let (batches, planner) =
 		plan::spawn(client.clone(), vault.clone(), lines, limit, progress.clone(), stop.clone());
 	let submitter =

@@ -7,9 +7,9 @@
 //! few chain reads (one per realm and per profile) go through the async
 //! client with `block_on`.
 
+use super::budget::Limit;
 use super::format::{self, Parsed};
 use super::reader::{Line, Lines};
-use super::submit::Limit;
 use super::{ImportError, LineError, Progress, Refusal};
 use crate::chain::ims::runtime_types::bounded_collections::bounded_vec::BoundedVec;
 use crate::chain::ims::runtime_types::ims_primitives::ImpuKind as ChainKind;
@@ -95,7 +95,8 @@ struct Open {
 	/// Its identities, for repeats within the batch (the vault sees those
 	/// only once the batch is written).
 	names: HashSet<(Kind, String)>,
-	entries: usize,
+	/// What the runtime will charge the call, in reference time.
+	weight: u64,
 }
 
 struct Planner {
@@ -181,15 +182,18 @@ impl Planner {
 		if let Some((_, name)) = names.iter().find(|n| open.names.contains(n)) {
 			return Ok(Err(LineError::Taken(name.clone())));
 		}
-		let entries = parsed.entries();
+		let cost = self.limit.cost.of(&parsed);
 		let full = open.lines.len() >= self.limit.subscribers
-			|| open.entries.saturating_add(entries) > self.limit.entries;
-		if full {
+			|| open.weight.saturating_add(cost) > self.limit.weight;
+		if full && !open.lines.is_empty() {
 			self.flush(realm)?;
 		}
 		let open = self.open.entry(realm).or_default();
+		if open.lines.is_empty() {
+			open.weight = self.limit.cost.call;
+		}
 		open.names.extend(names);
-		open.entries = open.entries.saturating_add(entries);
+		open.weight = open.weight.saturating_add(cost);
 		open.lines.push((line, parsed));
 		Ok(Ok(()))
 	}

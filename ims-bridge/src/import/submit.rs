@@ -23,34 +23,11 @@ use std::sync::Arc;
 use subxt_signer::sr25519::Keypair;
 use tokio::sync::mpsc;
 
-/// Storage entries a reference subscriber writes (`format::Parsed::entries`):
-/// a batch holds at most this many per subscriber it may hold, so that a
-/// batch of richer subscribers weighs about what a full batch of reference
-/// ones does (`docs/import.md`).
-const ENTRIES_PER_SUBSCRIBER: usize = 4;
 /// Sends of a call whose refusal may be passing (the node's pool, a lost
 /// connection) before it is split or left pending.
 const ATTEMPTS: u32 = 3;
 /// Refused subscribers erased from the vault together (one compaction).
 const ERASE_BATCH: usize = 1024;
-
-/// How big a batch may be.
-#[derive(Clone, Copy, Debug)]
-pub struct Limit {
-	/// Subscribers per call.
-	pub subscribers: usize,
-	/// Storage entries per call (`format::Parsed::entries`).
-	pub entries: usize,
-}
-
-/// The batch limit: `asked`, at most the runtime's `MaxImportSubscribers`.
-pub async fn call_limit(client: &Client, asked: Option<usize>) -> Result<Limit, ChainError> {
-	let at = client.at_current_block().await.map_err(ChainError::subxt)?;
-	let entry = ims::constants().identity().max_import_subscribers();
-	let most = at.constants().entry(entry).map_err(ChainError::subxt)? as usize;
-	let subscribers = asked.unwrap_or(most).clamp(1, most.max(1));
-	Ok(Limit { subscribers, entries: subscribers.saturating_mul(ENTRIES_PER_SUBSCRIBER) })
-}
 
 /// What the chain side did.
 #[derive(Default)]

@@ -1,0 +1,148 @@
+//! How many subscribers a call carries: as many as fill a block in
+//! `calls_per_round` calls, by the runtime's own weights.
+//!
+//! The runtime charges `import_subscribers` per call, per subscriber and
+//! per *extra entry* (`docs/bulk-import.md`: every IMPI, IMPU and link
+//! after a subscriber's first, and every implicit set). At start the
+//! bridge asks the runtime (`TransactionPaymentCallApi::query_call_info`)
+//! for the weight of three calls of known shape, not sent, and derives
+//! the three costs; the block's limits come from `System.BlockWeights`.
+//! A batch then closes when its next subscriber would pass the call's
+//! share of a block. If the runtime's rule changes, a call that turns out
+//! too heavy is refused by the node's pool and split (`submit`): the
+//! sizing is an optimisation, never a condition of correctness.
+
+use super::format::Parsed;
+use crate::chain::ims::runtime_types::bounded_collections::bounded_vec::BoundedVec;
+use crate::chain::ims::runtime_types::ims_primitives::ImpuKind;
+use crate::chain::ims::runtime_types::ims_runtime::RuntimeCall;
+use crate::chain::ims::runtime_types::pallet_ims_identity::pallet::Call as IdentityCall;
+use crate::chain::ims::runtime_types::pallet_ims_identity::types::{
+	ImpiImport, ImpuAttributes, ImpuImport, SubscriberImport,
+};
+use crate::chain::{ims, ChainError, Client};
+use ims_primitives::{AuthScheme, AuthSchemes};
+use std::collections::HashSet;
+use subxt::utils::{Static, H256};
+
+/// The share of a call's weight budget left unused: the block's own
+/// weight and each extrinsic's base weight come out of the same class.
+const MARGIN_PERCENT: u64 = 5;
+
+/// What a call may hold.
+#[derive(Clone, Copy, Debug)]
+pub struct Limit {
+	/// Subscribers per call (the runtime's `MaxImportSubscribers`, or
+	/// fewer if asked).
+	pub subscribers: usize,
+	/// Reference time (picoseconds) a call may weigh.
+	pub weight: u64,
+	/// The runtime's charges.
+	pub cost: Cost,
+}
+
+/// What the runtime charges an `import_subscribers` call, in reference
+/// time (picoseconds).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Cost {
+	/// Per call.
+	pub call: u64,
+	/// Per subscriber.
+	pub subscriber: u64,
+	/// Per extra entry.
+	pub extra: u64,
+}
+
+impl Cost {
+	/// The weight of one more subscriber.
+	pub fn of(&self, parsed: &Parsed) -> u64 {
+		self.subscriber.saturating_add(self.extra.saturating_mul(u64::from(extra_entries(parsed))))
+	}
+}
+
+/// A subscriber's extra entries, as the runtime counts them.
+pub fn extra_entries(parsed: &Parsed) -> u32 {
+	let beyond_one = |n: usize| (n as u32).saturating_sub(1);
+	let sets: HashSet<u32> = parsed.impus.iter().filter_map(|u| u.implicit_set).collect();
+	beyond_one(parsed.impis.len())
+		.saturating_add(beyond_one(parsed.impus.len()))
+		.saturating_add(beyond_one(parsed.links.len()))
+		.saturating_add(sets.len() as u32)
+}
+
+/// The limit of a call on this chain: `asked` subscribers at most, and
+/// the weight that lets `per_round` calls share a block.
+pub async fn limit(
+	client: &Client,
+	asked: Option<usize>,
+	per_round: usize,
+) -> Result<Limit, ChainError> {
+	let at = client.at_current_block().await.map_err(ChainError::subxt)?;
+	let constants = at.constants();
+	let most = constants
+		.entry(ims::constants().identity().max_import_subscribers())
+		.map_err(ChainError::subxt)? as usize;
+	let weights =
+		constants.entry(ims::constants().system().block_weights()).map_err(ChainError::subxt)?;
+	let normal = weights.per_class.normal;
+	let total = normal.max_total.map(|w| w.ref_time).unwrap_or(weights.max_block.ref_time);
+	let share = (total / per_round.max(1) as u64).saturating_sub(normal.base_extrinsic.ref_time);
+	let share = share - share * MARGIN_PERCENT / 100;
+	let weight = normal.max_extrinsic.map_or(share, |most| share.min(most.ref_time));
+	let cost = calibrate(client).await?;
+	let subscribers = asked.unwrap_or(most).clamp(1, most.max(1));
+	Ok(Limit { subscribers, weight, cost })
+}
+
+/// The runtime's charges, from the weights of three calls it is asked
+/// about: one reference subscriber (one IMPI linked to one IMPU, no
+/// implicit set), two of them, and one with three extra entries.
+async fn calibrate(client: &Client) -> Result<Cost, ChainError> {
+	let one = weigh(client, vec![shape(1, None)]).await?;
+	let two = weigh(client, vec![shape(1, None), shape(1, None)]).await?;
+	let richer = weigh(client, vec![shape(2, Some(1))]).await?;
+	let subscriber = two.saturating_sub(one);
+	// Two IMPUs in a set: one IMPU, one link and one set beyond the first.
+	let extra = richer.saturating_sub(one) / 3;
+	Ok(Cost { call: one.saturating_sub(subscriber), subscriber, extra })
+}
+
+/// A subscriber with one IMPI linked to `impus` IMPUs.
+fn shape(impus: u8, implicit_set: Option<u32>) -> SubscriberImport {
+	let id = || H256(rand::random());
+	let impi = ImpiImport {
+		impi: id(),
+		schemes: Static(AuthSchemes::of(&[AuthScheme::SipDigest])),
+		default_scheme: Static(AuthScheme::SipDigest),
+	};
+	let impu = |_| ImpuImport {
+		impu: id(),
+		attributes: ImpuAttributes {
+			kind: ImpuKind::PublicIdentity,
+			barred: false,
+			can_register: true,
+			implicit_set,
+			service_profile: 0,
+			charging: None,
+			roaming: BoundedVec(Vec::new()),
+		},
+	};
+	SubscriberImport {
+		subscription: id(),
+		impis: BoundedVec(vec![impi]),
+		impus: BoundedVec((0..impus).map(impu).collect()),
+		links: BoundedVec((0..impus).map(|u| (0, u)).collect()),
+	}
+}
+
+/// The reference time the runtime charges a call of `subscribers`.
+async fn weigh(client: &Client, subscribers: Vec<SubscriberImport>) -> Result<u64, ChainError> {
+	let call = RuntimeCall::Identity(IdentityCall::import_subscribers {
+		realm: 0,
+		subscribers: BoundedVec(subscribers),
+	});
+	let at = client.at_current_block().await.map_err(ChainError::subxt)?;
+	let api = ims::runtime_apis().transaction_payment_call_api().query_call_info(call, 0);
+	let info = at.runtime_apis().call(api).await.map_err(ChainError::subxt)?;
+	Ok(info.weight.ref_time)
+}
