@@ -148,6 +148,10 @@ impl Planner {
 				return Ok(());
 			}
 		}
+		if stop.is_cancelled() {
+			// Read, not yet written: the next run reads them again.
+			return Ok(());
+		}
 		let realms: Vec<u32> = self.open.keys().copied().collect();
 		for realm in realms {
 			self.flush(realm)?;

@@ -4,6 +4,8 @@
 //! (each on a chain of its own), one module per subject:
 //!
 //! - `registration`: registrations end to end, RTR, restarts, provisioning;
+//! - `import`: `ims-bridge import` through a bridge, bad lines, runs
+//!   interrupted and killed;
 //! - `submitter`: the journal drained into the chain through refusals and
 //!   nonce races, and the drain benchmark (ignored);
 //! - `bench_register`: the REGISTER latency benchmark (ignored);
@@ -19,5 +21,6 @@
 
 mod bench_register;
 mod common;
+mod import;
 mod registration;
 mod submitter;
