@@ -6,19 +6,21 @@
 #   scripts/bench.sh cx [cx-bench flags]     # Cx answers/s and latency of the bridge (no chain)
 #   scripts/bench.sh register                # REGISTER through Kamailio: bridge against a static HSS
 #   scripts/bench.sh drain                   # the submitter emptying a full journal into a node
+#   scripts/bench.sh registrations           # registration reports/s into finalized state
 #   scripts/bench.sh audit-flood [flags]     # audit records/s a node finalizes
 #   scripts/bench.sh chain-timing [flags]    # block time and time to finality of --dev
 #   scripts/bench.sh pallets [pallet...]     # regenerate the pallets' weights.rs
 #
 # Environment, where a benchmark reads it: BENCH_PAIRS, BENCH_BLOCK,
-# BENCH_MODES, BENCH_FLUSH_MS (register), BENCH_RECORDS (drain).
+# BENCH_MODES, BENCH_FLUSH_MS (register), BENCH_RECORDS (drain),
+# BENCH_REPORTS, BENCH_IDENTITIES (registrations).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 
 name=${1:-}
 if [ -z "$name" ]; then
-	sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
 	exit 2
 fi
 shift
@@ -41,6 +43,9 @@ register)
 	;;
 drain)
 	kamailio_test end_to_end audit_drain_rate
+	;;
+registrations)
+	kamailio_test end_to_end registration_drain_rate
 	;;
 audit-flood)
 	build_all

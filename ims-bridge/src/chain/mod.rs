@@ -8,12 +8,13 @@
 //! previous one is in a block, not final.
 
 mod follower;
+mod registrations;
 mod submitter;
 
 pub use follower::{follow, Follower, Terminated};
+pub use registrations::{REGISTRATION_PIPELINE, REGISTRATION_ROUNDS};
 pub use submitter::{
 	batch_sizes, submit, BatchSizes, SubmitOptions, AUDIT_PIPELINE, IN_FLIGHT_TIMEOUT,
-	REGISTRATION_PIPELINE,
 };
 
 use std::sync::Arc;
@@ -165,6 +166,11 @@ struct Turn {
 /// means the node holds the transaction back, e.g. behind a nonce gap).
 const INCLUSION_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// Blocks a transaction stays valid after the finalized block it is built
+/// at (subxt's default era; `ims-bridge import` relies on it to know when a
+/// lost call can no longer land, `docs/import.md`).
+pub const MORTALITY: u64 = 32;
+
 /// How far [`submit_all`] follows its transactions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Until {
@@ -227,14 +233,24 @@ pub async fn submit_all<Call: subxt::transactions::Payload>(
 			}
 		}
 		first = finalized.max(floor);
+		// Signed here, not by subxt's `sign_and_submit`, which asks the node
+		// for the account's nonce again for every transaction: a round of 64
+		// spent a second on it and straddled two blocks (`docs/submitter.md`).
+		let (number, hash) = (at.block_number(), at.block_hash());
+		let mut signed = Vec::with_capacity(calls.len());
 		for (nonce, call) in (first..).zip(calls) {
-			let params =
-				subxt::config::PolkadotExtrinsicParamsBuilder::<Config>::new().nonce(nonce).build();
-			let watching = at
+			let params = subxt::config::PolkadotExtrinsicParamsBuilder::<Config>::new()
+				.nonce(nonce)
+				.mortal_from_unchecked(MORTALITY, number, hash)
+				.build();
+			let mut signable = at
 				.transactions()
-				.sign_and_submit_then_watch(call, signer, params)
-				.await
+				.create_signable_offline(call, params)
 				.map_err(ChainError::subxt)?;
+			signed.push(signable.sign(signer).map_err(ChainError::subxt)?);
+		}
+		for transaction in signed {
+			let watching = transaction.submit_and_watch().await.map_err(ChainError::subxt)?;
 			progress.push(watching);
 		}
 		Ok::<(), ChainError>(())

@@ -4,10 +4,10 @@
 //!
 //! Batch sizes are the chain's own (its pallets' `MaxBatchSize`, read from
 //! the metadata at start: [`batch_sizes`]). Registration reports go in
-//! rounds of up to [`REGISTRATION_PIPELINE`] batches under consecutive nonces, each round waited on until finalized;
-//! a report leaves the journal once its batch and every batch before it
-//! are finalized and successful (see [`submit_registrations`] for why the
-//! newest report of an identity always lands last). Audit batches go
+//! overlapping rounds of batches (`registrations.rs`); a report leaves the
+//! journal once its batch and every batch before it are finalized and
+//! successful, and the newest report of an identity always lands last.
+//! Audit batches go
 //! up to [`AUDIT_PIPELINE`] at a time under consecutive nonces, so they can
 //! share a block, and a round ends once its batches are in a best block:
 //! the next round starts after them while they await finality (after a
@@ -28,10 +28,6 @@ use subxt::utils::{AccountId32, Static};
 use subxt_signer::sr25519::Keypair;
 use tokio_util::sync::CancellationToken;
 
-/// Registration batches sent together, under consecutive nonces that may
-/// share a block: 16 x 64 reports a round, each round waited on until
-/// finalized (some 1,000 reports per finality instead of 64).
-pub const REGISTRATION_PIPELINE: usize = 16;
 /// How long an audit batch that is in a block may go unrecorded before it
 /// is taken for lost when the node cannot show that block (otherwise it is
 /// taken for lost, and sent again, as soon as the finalized head has
@@ -110,52 +106,6 @@ fn batches(records: Vec<StoredRecord>, size: usize) -> Vec<Vec<StoredRecord>> {
 		}
 	}
 	out
-}
-
-/// One round of registration reports: up to [`REGISTRATION_PIPELINE`]
-/// batches of the oldest reports under consecutive nonces, each followed
-/// until finalized; the leading batches that succeeded leave the journal.
-/// Returns how many reports left it.
-///
-/// The newest report of an identity is always the last one the chain
-/// applies: batches carry the reports in journal order and their nonces
-/// make the chain apply them in that order; only a leading run of
-/// finalized, successful batches leaves the journal, and the next round
-/// sends everything after it again, in order. So a batch that fails while
-/// later ones succeed is followed by the later ones again (a report
-/// applied twice, the second time in its right place), never by an older
-/// report alone.
-async fn submit_registrations(
-	client: &Client,
-	journal: &Journal,
-	signer: &Keypair,
-	size: usize,
-) -> Result<usize, ChainError> {
-	let reports = journal.pending_registrations(size.saturating_mul(REGISTRATION_PIPELINE))?;
-	if reports.is_empty() {
-		return Ok(0);
-	}
-	let batches: Vec<_> = reports.chunks(size.max(1)).collect();
-	let calls: Vec<_> = batches
-		.iter()
-		.map(|batch| {
-			let updates = batch.iter().map(|(_, report)| Static(report.clone())).collect();
-			ims::transactions().identity().record_registrations(
-				ims::runtime_types::bounded_collections::bounded_vec::BoundedVec(updates),
-			)
-		})
-		.collect();
-	let outcomes = super::submit_all(client, signer, &calls, super::Until::Finalized).await;
-	// The leading batches that succeeded leave the journal.
-	let landed = outcomes.iter().take_while(|outcome| outcome.is_ok()).count();
-	let done: Vec<_> = batches.iter().take(landed).flat_map(|batch| batch.iter()).collect();
-	if let Some((last, _)) = done.last() {
-		journal.confirm_registrations(last.saturating_add(1)).await?;
-	}
-	match outcomes.into_iter().nth(landed) {
-		Some(Err(e)) => Err(e),
-		_ => Ok(done.len()),
-	}
 }
 
 /// An audit batch sent and in a best block, not yet recorded by the
@@ -380,10 +330,12 @@ pub async fn submit(
 		audit = sizes.audit,
 		"batch sizes of the chain"
 	);
-	let registrations = drain(
-		"registration reports",
+	let registrations = super::registrations::drain(
+		&client,
+		&journal,
+		&signer,
+		sizes.registrations,
 		metrics.submission_failures.with_label_values(&["registrations"]),
-		|| submit_registrations(&client, &journal, &signer, sizes.registrations),
 		shutdown.clone(),
 	);
 	// Only the audit loop uses it; the lock just lets its rounds borrow it.

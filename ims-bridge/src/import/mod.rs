@@ -34,6 +34,7 @@ use crate::vault::{Vault, VaultError};
 use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 use subxt_signer::sr25519::Keypair;
 use tokio_util::sync::CancellationToken;
 
@@ -147,6 +148,12 @@ pub struct Summary {
 	pub left: u64,
 	/// Stopped before the end of the file (Ctrl-C).
 	pub interrupted: bool,
+	/// Time spent writing the vault.
+	pub vault_time: Duration,
+	/// From the first call sent to the chain to the last one finalized.
+	pub chain_time: Duration,
+	/// The whole run.
+	pub total_time: Duration,
 }
 
 impl Summary {
@@ -160,6 +167,18 @@ impl Summary {
 			self.already,
 			self.refused.len()
 		);
+		if self.added > 0 {
+			let rate = |time: Duration| self.added as f64 / time.as_secs_f64().max(0.001);
+			out.push_str(&format!(
+				"{:.1} s: {:.0} subscribers/s end to end; vault {:.0}/s ({:.1} s writing), chain {:.0}/s ({:.1} s from the first call to the last finalized)\n",
+				self.total_time.as_secs_f64(),
+				rate(self.total_time),
+				rate(self.vault_time),
+				self.vault_time.as_secs_f64(),
+				rate(self.chain_time),
+				self.chain_time.as_secs_f64(),
+			));
+		}
 		if self.settled + self.erased > 0 {
 			out.push_str(&format!(
 				"an earlier run's unfinished calls: {} subscribers landed, {} erased from the vault\n",
@@ -256,6 +275,7 @@ pub async fn run(
 	progress: Arc<dyn Progress>,
 	stop: CancellationToken,
 ) -> Result<Summary, ImportError> {
+	let started = Instant::now();
 	let mut summary = Summary::default();
 	let earlier = settle::pending(client, &vault, progress.as_ref()).await?;
 	summary.settled = earlier.landed.len() as u64;
@@ -275,6 +295,8 @@ pub async fn run(
 	let submitted = submitter.drain(batches).await;
 	let planned = planner.await.map_err(|e| ImportError::Task(e.to_string()))??;
 	let submitted = submitted?;
+	summary.vault_time = planned.vault_time;
+	summary.chain_time = submitted.chain_time;
 	summary.lines = planned.lines;
 	summary.already = planned.already;
 	summary.added = submitted.added;
@@ -293,6 +315,7 @@ pub async fn run(
 		}
 	}
 	summary.refused.sort_by_key(|r| r.line);
+	summary.total_time = started.elapsed();
 	progress.finish(&summary);
 	Ok(summary)
 }

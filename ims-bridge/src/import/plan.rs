@@ -55,6 +55,8 @@ pub struct Planned {
 	pub already: u64,
 	/// Lines refused before reaching the chain.
 	pub refused: Vec<Refusal>,
+	/// Time spent writing batches to the vault.
+	pub vault_time: std::time::Duration,
 }
 
 /// Starts planning on a blocking thread; batches come out of the channel
@@ -214,7 +216,10 @@ impl Planner {
 			}
 			let subscribers: Vec<Subscriber> =
 				open.lines.iter().map(|(_, p)| p.subscriber.clone()).collect();
-			match self.vault.put_new(&subscribers, block) {
+			let started = std::time::Instant::now();
+			let written = self.vault.put_new(&subscribers, block);
+			self.planned.vault_time += started.elapsed();
+			match written {
 				Ok(handles) => {
 					let entries = open
 						.lines

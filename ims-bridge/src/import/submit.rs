@@ -39,6 +39,8 @@ pub struct Submitted {
 	/// Subscribers left pending, with the reason of their last refusal:
 	/// `settle` decides them.
 	pub unresolved: Vec<([u8; 32], Refusal)>,
+	/// From the first call sent to the last one ended.
+	pub chain_time: std::time::Duration,
 }
 
 /// A call to send: subscribers of one realm.
@@ -123,6 +125,7 @@ impl<'a> Submitter<'a> {
 		let mut in_flight = FuturesUnordered::new();
 		let mut open = true;
 		let per_round = self.options.calls_per_round.max(1);
+		let mut first_sent = None;
 		loop {
 			while open && queue.len() < per_round {
 				match batches.try_recv() {
@@ -135,6 +138,7 @@ impl<'a> Submitter<'a> {
 				let take = queue.len().min(per_round);
 				let round: Vec<Work> = queue.drain(..take).collect();
 				self.mark_resent(&round).await?;
+				first_sent.get_or_insert_with(std::time::Instant::now);
 				in_flight.push(send(self.client, self.signer, round));
 				continue;
 			}
@@ -161,6 +165,7 @@ impl<'a> Submitter<'a> {
 			}
 		}
 		self.erase_refused(0)?;
+		self.out.chain_time = first_sent.map(|t| t.elapsed()).unwrap_or_default();
 		Ok(self.out)
 	}
 

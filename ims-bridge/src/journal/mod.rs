@@ -397,21 +397,31 @@ impl Journal {
 		Ok(out)
 	}
 
-	/// The oldest registration reports, at most `limit`, with their numbers.
-	pub fn pending_registrations(
+	/// The oldest registration reports numbered `from` or later, at most
+	/// `limit`, with their numbers.
+	pub fn pending_registrations_from(
 		&self,
+		from: u64,
 		limit: usize,
 	) -> Result<Vec<(u64, RegistrationReport)>, JournalError> {
 		let txn = self.db.begin_read()?;
 		let table = txn.open_table(REGISTRATIONS)?;
 		let mut out = Vec::new();
-		for entry in table.iter()?.take(limit) {
+		for entry in table.range(from..)?.take(limit) {
 			let (key, value) = entry?;
 			let report = RegistrationReport::decode(&mut value.value())
 				.map_err(|_| JournalError::Corrupt(key.value()))?;
 			out.push((key.value(), report));
 		}
 		Ok(out)
+	}
+
+	/// The oldest registration reports, at most `limit`, with their numbers.
+	pub fn pending_registrations(
+		&self,
+		limit: usize,
+	) -> Result<Vec<(u64, RegistrationReport)>, JournalError> {
+		self.pending_registrations_from(0, limit)
 	}
 
 	/// Drops the audit records below `next_sequence` (recorded on chain) and

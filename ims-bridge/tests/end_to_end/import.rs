@@ -14,7 +14,7 @@ const HEADER: &str = r#"{"format":"ims-subscribers","version":1}"#;
 
 /// Subscriber `i`: IMPI `user<i>@REALM`, its SIP and TEL IMPUs in one
 /// implicit set, SIP Digest with the password `pw<i>`.
-fn line(i: usize) -> String {
+pub fn line(i: usize) -> String {
 	serde_json::json!({
 		"realm": REALM,
 		"subscription": format!("sub{i}"),
@@ -27,7 +27,7 @@ fn line(i: usize) -> String {
 	.to_string()
 }
 
-fn write_file(dir: &Path, name: &str, lines: impl IntoIterator<Item = String>) -> PathBuf {
+pub fn write_file(dir: &Path, name: &str, lines: impl IntoIterator<Item = String>) -> PathBuf {
 	let path = dir.join(name);
 	let mut text = format!("{HEADER}\n");
 	for line in lines {
@@ -44,7 +44,7 @@ fn import_command(setup: &Setup, file: &Path) -> Command {
 	command
 }
 
-fn import(setup: &Setup, file: &Path) -> Output {
+pub fn import(setup: &Setup, file: &Path) -> Output {
 	import_command(setup, file).output().unwrap()
 }
 

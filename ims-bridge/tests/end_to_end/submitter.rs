@@ -354,3 +354,99 @@ async fn audit_drain_rate() {
 		latency,
 	);
 }
+
+/// How fast registration reports reach the chain's finalized state, as
+/// after an outage when every phone registers again: `BENCH_REPORTS`
+/// reports (100,000 by default) over `BENCH_IDENTITIES` public identities
+/// (2,000, imported first), each report a change of S-CSCF, journaled
+/// first; the submitter is then timed until the journal is empty. Prints
+/// reports per second.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "a benchmark: scripts/bench.sh registrations"]
+async fn registration_drain_rate() {
+	use crate::import::{import, line, write_file};
+	use ims_bridge::journal::{Entry, RegistrationReport};
+	use ims_bridge::pseudonym::Kind;
+	use ims_primitives::{ImpuId, Name, RegistrationState};
+	let _turn = IN_PROCESS_SUBMITTER.lock().await;
+	let env = |name: &str, default: usize| {
+		std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+	};
+	let (reports, identities) = (env("BENCH_REPORTS", 100_000), env("BENCH_IDENTITIES", 2_000));
+	let (node, setup) = dev_chain().await;
+	let file = write_file(setup.dir.path(), "base.ndjson", (0..identities).map(line));
+	let output = import(&setup, &file);
+	assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+	let impus: Vec<ImpuId> = {
+		let key = ims_bridge::vault::VaultKey::from_file(&setup.dir.path().join("vault.key"));
+		let vault =
+			ims_bridge::vault::Vault::open(&setup.dir.path().join("vault.redb"), &key.unwrap())
+				.unwrap();
+		(0..identities)
+			.map(|i| {
+				let impu = format!("sip:user{i}@{REALM}");
+				let found = vault.find(Kind::Impu, &impu).unwrap().unwrap();
+				ImpuId::from(found.pseudonym(Kind::Impu, &impu))
+			})
+			.collect()
+	};
+	let report = |i: usize| RegistrationReport {
+		impu: impus[i % identities],
+		state: RegistrationState::Registered,
+		scscf: Some(Name::truncate_from(format!("sip:scscf-{}.{REALM}", i % 7).into_bytes())),
+	};
+	let dir = tempfile::tempdir().unwrap();
+	let journal = ims_bridge::journal::Journal::open(&dir.path().join("journal.redb")).unwrap();
+	for chunk in (0..reports).collect::<Vec<_>>().chunks(10_000) {
+		journal
+			.append(chunk.iter().map(|i| Entry::Registration(report(*i))).collect())
+			.await
+			.unwrap();
+	}
+	journal.settle().await.unwrap();
+	let (took, _) = drain(&setup.rpc_url, &journal, Duration::from_secs(3600)).await;
+	println!(
+		"registrations: {reports} reports over {identities} identities finalized in {:.1} s: {:.0} reports/s",
+		took.as_secs_f64(),
+		reports as f64 / took.as_secs_f64()
+	);
+	println!("blocks of the drain: {}", block_summary(&node.log(), 4));
+	// The newest report of the last identity stands.
+	let last = reports - 1;
+	let shown = setup.show(&format!("user{}@{REALM}", last % identities));
+	assert!(shown.contains(&format!("at sip:scscf-{}.{REALM}", last % 7)), "{shown}");
+}
+
+/// How the node built its blocks from the first to the last holding more
+/// than `least` extrinsics: how many, extrinsics per block and milliseconds
+/// to build one (from its "Prepared block" lines).
+fn block_summary(log: &str, least: u64) -> String {
+	let field = |line: &str, after: &str, until: char| -> Option<u64> {
+		let rest = &line[line.find(after)? + after.len()..];
+		rest.split(until).next()?.trim().parse().ok()
+	};
+	let built: Vec<(u64, u64)> = log
+		.lines()
+		.filter(|l| l.contains("Prepared block for proposing"))
+		.filter_map(|l| Some((field(l, "extrinsics_count: ", ',')?, field(l, " (", ' ')?)))
+		.collect();
+	// From the first block of the drain to its last.
+	let first = built.iter().position(|(e, _)| *e > least).unwrap_or(built.len());
+	let last = built.iter().rposition(|(e, _)| *e > least).map_or(first, |l| l + 1);
+	let built = &built[first..last.max(first)];
+	let n = built.len().max(1) as f64;
+	let counts: Vec<String> = built.iter().map(|(e, _)| e.to_string()).collect();
+	let full: Vec<&str> = log
+		.lines()
+		.filter(|l| l.contains("Prepared block for proposing") && !l.contains("NoMoreTransactions"))
+		.filter_map(|l| l.split("end: ").nth(1)?.split(';').next())
+		.collect();
+	let full = full.join(", ");
+	format!(
+		"{} blocks, {:.1} extrinsics and {:.0} ms to build each on average (ended before the pool was empty: {full}); extrinsics: {}",
+		built.len(),
+		built.iter().map(|(e, _)| *e as f64).sum::<f64>() / n,
+		built.iter().map(|(_, ms)| *ms as f64).sum::<f64>() / n,
+		counts.join(" "),
+	)
+}

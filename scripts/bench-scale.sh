@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# A subscriber base of N on one machine: ims-node --dev (ParityDB, default
+# pruning), N synthetic subscribers (scripts/gen-subscribers.py: one IMPI,
+# a SIP and a TEL IMPU in one implicit set, SIP Digest) put through
+# `ims-bridge import`, then a cold start of `ims-bridge run`. Prints:
+#
+# - import: subscribers per second end to end, into the vault (time spent
+#   writing it) and into the chain's finalized state (first call sent to
+#   last finalized), as `ims-bridge import` reports them;
+# - the node's database on disk (allocated bytes, `du`) per subscriber
+#   right after the import, and the vault file's;
+# - the bridge's cold start: seconds from launch until its index holds
+#   every identity (`ims_bridge_index_loads_total{reason="start"}`), and
+#   its resident memory then.
+#
+# Method and figures: docs/benchmarks.md ("Scale"), latest in the README.
+#
+#   scripts/bench-scale.sh 10000
+#   BENCH_KEEP=1 scripts/bench-scale.sh 100000   # keep the work directory
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+
+count=${1:?usage: scripts/bench-scale.sh N}
+build_all >/dev/null
+bridge="$CARGO_TARGET_DIR/release/ims-bridge"
+work=$(mktemp -d /tmp/bench-scale.XXXXXX)
+node_pid=""
+bridge_pid=""
+cleanup() {
+	[ -n "$bridge_pid" ] && kill "$bridge_pid" 2>/dev/null || true
+	[ -n "$node_pid" ] && kill "$node_pid" 2>/dev/null || true
+	wait 2>/dev/null || true
+	if [ -z "${BENCH_KEEP:-}" ]; then rm -rf "$work"; else echo "kept: $work"; fi
+}
+trap cleanup EXIT
+
+# Fetches a URL (python3: curl is not on every machine), empty on failure.
+fetch() {
+	python3 - "$@" <<'PY' 2>/dev/null || true
+import sys, urllib.request
+data = sys.argv[2].encode() if len(sys.argv) > 2 else None
+request = urllib.request.Request(sys.argv[1], data, {"Content-Type": "application/json"})
+print(urllib.request.urlopen(request, timeout=5).read().decode())
+PY
+}
+
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+rpc=$(free_port)
+diameter=$(free_port)
+metrics=$(free_port)
+
+"$IMS_NODE" --dev --database paritydb --base-path "$work/node" --rpc-port "$rpc" \
+	--no-prometheus --no-telemetry >"$work/node.log" 2>&1 &
+node_pid=$!
+for _ in $(seq 120); do
+	fetch "http://127.0.0.1:$rpc" '{"jsonrpc":"2.0","id":1,"method":"system_health"}' |
+		grep -q result && break
+	sleep 1
+done
+
+printf '5a%.0s' $(seq 32) >"$work/vault.key"
+echo "//Alice" >"$work/signer"
+chmod 600 "$work/vault.key" "$work/signer"
+cat >"$work/bridge.toml" <<EOF
+[diameter]
+listen = "127.0.0.1:$diameter"
+origin_host = "hss.ims.example.net"
+origin_realm = "ims.example.net"
+
+[[diameter.peers]]
+origin_host = "scscf.ims.example.net"
+addresses = ["127.0.0.1"]
+server_name = "sip:127.0.0.1:6060"
+
+[cx]
+scscf_name = "sip:127.0.0.1:6060"
+
+[chain]
+url = "ws://127.0.0.1:$rpc"
+signer_file = "signer"
+
+[vault]
+path = "vault.redb"
+key_file = "vault.key"
+
+[journal]
+path = "journal.redb"
+
+[metrics]
+listen = "127.0.0.1:$metrics"
+EOF
+
+python3 scripts/gen-subscribers.py "$count" >"$work/subscribers.ndjson"
+echo "== import of $count subscribers (ims-bridge import)"
+"$bridge" import --config "$work/bridge.toml" "$work/subscribers.ndjson" 2>"$work/import.log" |
+	sed 's/^/   /'
+
+node_bytes=$(du -s --block-size=1 "$work/node" | cut -f1)
+vault_bytes=$(du -s --block-size=1 "$work/vault.redb" | cut -f1)
+echo "== on disk"
+echo "   node database: $((node_bytes / 1048576)) MiB, $((node_bytes / count)) bytes per subscriber"
+echo "   vault: $((vault_bytes / 1048576)) MiB, $((vault_bytes / count)) bytes per subscriber"
+
+echo "== bridge cold start"
+started=$(date +%s.%N)
+RUST_LOG=warn "$bridge" run --config "$work/bridge.toml" >"$work/bridge.log" 2>&1 &
+bridge_pid=$!
+loaded=""
+for _ in $(seq 3000); do
+	if fetch "http://127.0.0.1:$metrics/metrics" |
+		grep -q '^ims_bridge_index_loads_total{reason="start"} 1'; then
+		loaded=$(date +%s.%N)
+		break
+	fi
+	sleep 0.2
+done
+if [ -z "$loaded" ]; then
+	echo "   the bridge did not load its index; its log:" >&2
+	tail -20 "$work/bridge.log" >&2
+	exit 1
+fi
+rss_kib=$(awk '/^VmRSS/ {print $2}' "/proc/$bridge_pid/status")
+identities=$(fetch "http://127.0.0.1:$metrics/metrics" |
+	awk '/^ims_bridge_index_identities/ {s += $2} END {print s}')
+took=$(python3 -c "print(round($loaded - $started, 1))")
+echo "   index of $identities identities loaded in $took s; resident $((rss_kib / 1024)) MiB"
+echo "== machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(date -u +%F)"
