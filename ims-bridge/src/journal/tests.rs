@@ -294,3 +294,12 @@ async fn a_full_log_is_checkpointed(sync: Sync) {
 		(0..500).collect::<Vec<_>>()
 	);
 }
+
+#[test]
+fn a_log_named_without_a_directory_is_synced_in_the_current_one() {
+	// `journal.redb` in a configuration read as `--config bridge.toml`: the
+	// log's parent is the empty path, which cannot be opened.
+	assert_eq!(wal::directory(Path::new("journal.wal")), Path::new("."));
+	assert_eq!(wal::directory(Path::new("/var/lib/x/journal.wal")), Path::new("/var/lib/x"));
+	assert_eq!(wal::directory(Path::new("x/journal.wal")), Path::new("x"));
+}

@@ -108,10 +108,8 @@ impl Wal {
 			}
 			file.write_all_at(&header(0), 0)?;
 			file.sync_all()?;
-			if let Some(dir) = path.parent() {
-				// The new file's directory entry must survive a crash too.
-				File::open(dir)?.sync_all()?;
-			}
+			// The new file's directory entry must survive a crash too.
+			File::open(directory(path))?.sync_all()?;
 			let map = map(&file, capacity)?;
 			let wal = Wal { file, map, generation: 0, cursor: HEADER, capacity };
 			return Ok((wal, Vec::new()));
@@ -352,5 +350,14 @@ mod tests {
 		assert!(Wal::open(&path, 2 * HEADER).unwrap_err().to_string().contains("checksum"));
 		std::fs::write(&path, b"something else entirely").unwrap();
 		assert!(Wal::open(&path, 2 * HEADER).unwrap_err().to_string().contains("magic"));
+	}
+}
+
+/// The directory holding `path`: `.` for a bare file name (whose parent is
+/// the empty path, which cannot be opened).
+pub(super) fn directory(path: &Path) -> &Path {
+	match path.parent() {
+		Some(dir) if !dir.as_os_str().is_empty() => dir,
+		_ => Path::new("."),
 	}
 }
