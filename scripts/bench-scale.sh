@@ -22,7 +22,7 @@ cd "$(dirname "$0")/.."
 source scripts/env.sh
 
 count=${1:?usage: scripts/bench-scale.sh N}
-build_all >/dev/null
+build_all >/dev/null 2>&1
 bridge="$CARGO_TARGET_DIR/release/ims-bridge"
 work=$(mktemp -d /tmp/bench-scale.XXXXXX)
 node_pid=""
@@ -123,8 +123,13 @@ if [ -z "$loaded" ]; then
 	exit 1
 fi
 rss_kib=$(awk '/^VmRSS/ {print $2}' "/proc/$bridge_pid/status")
-identities=$(fetch "http://127.0.0.1:$metrics/metrics" |
-	awk '/^ims_bridge_index_identities/ {s += $2} END {print s}')
+identities=""
+for _ in $(seq 20); do
+	identities=$(fetch "http://127.0.0.1:$metrics/metrics" |
+		awk '/^ims_bridge_index_identities/ {s += $2} END {print s}')
+	[ -n "$identities" ] && break
+	sleep 0.5
+done
 took=$(python3 -c "print(round($loaded - $started, 1))")
 echo "   index of $identities identities loaded in $took s; resident $((rss_kib / 1024)) MiB"
 echo "== machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(date -u +%F)"

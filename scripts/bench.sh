@@ -7,6 +7,7 @@
 #   scripts/bench.sh register                # REGISTER through Kamailio: bridge against a static HSS
 #   scripts/bench.sh drain                   # the submitter emptying a full journal into a node
 #   scripts/bench.sh registrations           # registration reports/s into finalized state
+#   scripts/bench.sh scale N                 # N subscribers: import, disk, bridge start
 #   scripts/bench.sh audit-flood [flags]     # audit records/s a node finalizes
 #   scripts/bench.sh chain-timing [flags]    # block time and time to finality of --dev
 #   scripts/bench.sh pallets [pallet...]     # regenerate the pallets' weights.rs
@@ -20,7 +21,7 @@ source scripts/env.sh
 
 name=${1:-}
 if [ -z "$name" ]; then
-	sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
 	exit 2
 fi
 shift
@@ -54,6 +55,9 @@ audit-flood)
 chain-timing)
 	build_all
 	python3 benches/dev_chain_timing.py --node "$IMS_NODE" "$@"
+	;;
+scale)
+	exec ./scripts/bench-scale.sh "$@"
 	;;
 pallets)
 	exec ./scripts/benchmark-pallets.sh "$@"
