@@ -253,6 +253,15 @@ fn map(file: &File, length: u64) -> io::Result<MmapRaw> {
 	MmapOptions::new().len(length).map_raw(file)
 }
 
+/// The directory holding `path`: `.` for a bare file name (whose parent is
+/// the empty path, which cannot be opened).
+pub(super) fn directory(path: &Path) -> &Path {
+	match path.parent() {
+		Some(dir) if !dir.as_os_str().is_empty() => dir,
+		_ => Path::new("."),
+	}
+}
+
 #[cfg(test)]
 mod tests {
 	use super::*;
@@ -350,14 +359,5 @@ mod tests {
 		assert!(Wal::open(&path, 2 * HEADER).unwrap_err().to_string().contains("checksum"));
 		std::fs::write(&path, b"something else entirely").unwrap();
 		assert!(Wal::open(&path, 2 * HEADER).unwrap_err().to_string().contains("magic"));
-	}
-}
-
-/// The directory holding `path`: `.` for a bare file name (whose parent is
-/// the empty path, which cannot be opened).
-pub(super) fn directory(path: &Path) -> &Path {
-	match path.parent() {
-		Some(dir) if !dir.as_os_str().is_empty() => dir,
-		_ => Path::new("."),
 	}
 }
