@@ -2,7 +2,6 @@
 
 use clap::{Parser, Subcommand};
 use ims_bridge::admin::{self, Request};
-use ims_bridge::auth::{self};
 use ims_bridge::config::Config;
 use ims_bridge::import;
 use ims_bridge::provision::Password;
@@ -12,7 +11,6 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
-use zeroize::Zeroizing;
 
 #[derive(Parser)]
 #[command(name = "ims-bridge", version, about = "Diameter Cx front of the IMS ledger")]
@@ -128,40 +126,17 @@ struct AddArgs {
 }
 
 fn scheme(name: &str) -> Result<AuthScheme, String> {
-	match name.trim().to_ascii_lowercase().as_str() {
-		"sip-digest" => Ok(AuthScheme::SipDigest),
-		"digest-md5" => Ok(AuthScheme::DigestMd5),
-		"aka1" | "akav1" => Ok(AuthScheme::AkaV1Md5),
-		"aka2" | "akav2" => Ok(AuthScheme::AkaV2Md5),
-		other => Err(format!("unknown scheme {other:?} (sip-digest, digest-md5, aka1, aka2)")),
-	}
-}
-
-fn hex16(what: &str, text: &str) -> Result<[u8; 16], String> {
-	let bytes = Zeroizing::new(hex::decode(text.trim()).map_err(|_| format!("{what} is not hex"))?);
-	bytes.as_slice().try_into().map_err(|_| format!("{what} must be 16 bytes (32 hex digits)"))
+	import::scheme(name).map_err(|e| e.to_string())
 }
 
 fn aka(args: &AddArgs) -> Result<Option<AkaSecret>, String> {
-	let Some(k) = &args.k else {
-		return match (&args.opc, &args.op) {
-			(None, None) => Ok(None),
-			_ => Err("OPc or OP given without K".into()),
-		};
-	};
-	let k = hex16("K", k)?;
-	let opc = match (&args.opc, &args.op) {
-		(Some(opc), None) => hex16("OPc", opc)?,
-		(None, Some(op)) => auth::milenage::opc(&k, &hex16("OP", op)?),
-		_ => return Err("give exactly one of OPc and OP".into()),
-	};
-	let amf = hex::decode(&args.amf).map_err(|_| "AMF is not hex".to_string())?;
-	let amf: [u8; 2] =
-		amf.try_into().map_err(|_| "AMF must be 2 bytes (4 hex digits)".to_string())?;
-	if args.sqn > auth::SQN_MAX {
-		return Err("SQN must fit in 48 bits".into());
+	match (&args.k, &args.opc, &args.op) {
+		(None, None, None) => Ok(None),
+		(None, _, _) => Err("OPc or OP given without K".into()),
+		(Some(k), opc, op) => {
+			AkaSecret::from_hex(k, opc.as_deref(), op.as_deref(), &args.amf, args.sqn).map(Some)
+		},
 	}
-	Ok(Some(AkaSecret { k, opc, amf, sqn: args.sqn }))
 }
 
 fn init_tracing() {

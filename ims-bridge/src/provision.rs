@@ -9,17 +9,14 @@
 //! which makes the old blocks unlinkable.
 
 use crate::chain::ims::runtime_types::bounded_collections::bounded_vec::BoundedVec;
-use crate::chain::ims::runtime_types::ims_primitives::ImpuKind;
-use crate::chain::ims::runtime_types::pallet_ims_identity::types::{
-	ImpiImport, ImpuAttributes, ImpuImport, SubscriberImport,
-};
 use crate::chain::{ims, ChainError, Client};
+use crate::import::{call_entry, ImpiChain, ImpuChain, Parsed};
 use crate::pseudonym::Kind;
 use crate::vault::{AkaSecret, DigestSecret, PrivateIdentity, Subscriber, Vault};
 use codec::{Decode, Encode};
 use ims_primitives::{AuthScheme, AuthSchemes};
 use std::fmt::Write;
-use subxt::utils::{Static, H256};
+use subxt::utils::H256;
 use subxt_signer::sr25519::Keypair;
 
 /// The implicit registration set every identity of a new subscription joins
@@ -91,14 +88,32 @@ fn bytes(text: &str) -> BoundedVec<u8> {
 	BoundedVec(text.as_bytes().to_vec())
 }
 
-async fn realm_id(client: &Client, realm: &str) -> Result<u32, ProvisionError> {
-	let at = client.at_current_block().await.map_err(chain)?;
+/// The number of the realm named `name`, if the chain has one.
+pub(crate) async fn find_realm(client: &Client, name: &str) -> Result<Option<u32>, ChainError> {
+	let at = client.at_current_block().await.map_err(ChainError::subxt)?;
 	let entry = ims::storage().identity().realm_by_name();
-	let found = at.storage().try_fetch(entry, (bytes(realm),)).await.map_err(chain)?;
-	match found {
-		Some(value) => value.decode().map_err(chain),
-		None => Err(ProvisionError::Invalid(format!("realm {realm} does not exist on chain"))),
+	match at.storage().try_fetch(entry, (bytes(name),)).await.map_err(ChainError::subxt)? {
+		Some(value) => value.decode().map(Some).map_err(ChainError::subxt),
+		None => Ok(None),
 	}
+}
+
+/// Whether `realm` has the service profile `profile`.
+pub(crate) async fn has_profile(
+	client: &Client,
+	realm: u32,
+	profile: u32,
+) -> Result<bool, ChainError> {
+	let at = client.at_current_block().await.map_err(ChainError::subxt)?;
+	let entry = ims::storage().identity().service_profiles();
+	let found = at.storage().try_fetch(entry, (realm, profile)).await;
+	found.map(|v| v.is_some()).map_err(ChainError::subxt)
+}
+
+async fn realm_id(client: &Client, realm: &str) -> Result<u32, ProvisionError> {
+	find_realm(client, realm)
+		.await?
+		.ok_or_else(|| ProvisionError::Invalid(format!("realm {realm} does not exist on chain")))
 }
 
 /// Checks that `realm` has the service profile `profile` that new IMPUs
@@ -108,11 +123,9 @@ async fn ensure_profile(
 	(realm, name): (u32, &str),
 	profile: u32,
 ) -> Result<(), ProvisionError> {
-	let at = client.at_current_block().await.map_err(chain)?;
-	let entry = ims::storage().identity().service_profiles();
-	match at.storage().try_fetch(entry, (realm, profile)).await.map_err(chain)? {
-		Some(_) => Ok(()),
-		None => Err(ProvisionError::NoProfile { realm: name.to_string(), profile }),
+	match has_profile(client, realm, profile).await? {
+		true => Ok(()),
+		false => Err(ProvisionError::NoProfile { realm: name.to_string(), profile }),
 	}
 }
 
@@ -149,47 +162,31 @@ fn check(new: &NewSubscriber) -> Result<(), ProvisionError> {
 	Ok(())
 }
 
-/// The `identity.import_subscribers` entry of a new subscriber: its
-/// subscription, IMPI, IMPUs (one implicit set unless barred) and the IMPI
-/// linked to each IMPU, as pseudonyms.
-fn subscriber_import(
-	new: &NewSubscriber,
-	subscriber: &Subscriber,
-) -> Result<SubscriberImport, ProvisionError> {
-	let id = |kind, identity: &str| H256(subscriber.pseudonym(kind, identity));
-	let impi = ImpiImport {
-		impi: id(Kind::Impi, &new.impi),
-		schemes: Static(AuthSchemes::of(&new.schemes)),
-		default_scheme: Static(new.default_scheme),
-	};
+/// A new subscriber as an import line would give it: its IMPI, its IMPUs
+/// (one implicit set unless barred) each linked to the IMPI.
+fn parsed(new: &NewSubscriber, subscriber: Subscriber) -> Result<Parsed, ProvisionError> {
 	let impus = new
 		.impus
 		.iter()
-		.map(|impu| ImpuImport {
-			impu: id(Kind::Impu, impu),
-			attributes: ImpuAttributes {
-				kind: ImpuKind::PublicIdentity,
-				barred: new.barred,
-				can_register: true,
-				// The default identity of an implicit set may not be barred:
-				// barred identities stand alone (their set is themselves).
-				implicit_set: (!new.barred).then_some(IMPLICIT_SET),
-				service_profile: new.profile,
-				charging: None,
-				roaming: BoundedVec(Vec::new()),
-			},
+		.map(|_| ImpuChain {
+			kind: ims_primitives::ImpuKind::PublicIdentity,
+			barred: new.barred,
+			can_register: true,
+			// The default identity of an implicit set may not be barred:
+			// barred identities stand alone (their set is themselves).
+			implicit_set: (!new.barred).then_some(IMPLICIT_SET),
+			profile: new.profile,
+			charging: None,
+			roaming: Vec::new(),
 		})
 		.collect();
 	let links = (0..new.impus.len())
 		.map(|impu| u8::try_from(impu).map(|impu| (0, impu)))
 		.collect::<Result<_, _>>()
 		.map_err(|_| ProvisionError::Invalid("too many public identities".into()))?;
-	Ok(SubscriberImport {
-		subscription: H256(subscriber.handle()),
-		impis: BoundedVec(vec![impi]),
-		impus: BoundedVec(impus),
-		links: BoundedVec(links),
-	})
+	let impi =
+		ImpiChain { schemes: AuthSchemes::of(&new.schemes), default_scheme: new.default_scheme };
+	Ok(Parsed { realm: new.realm.clone(), subscriber, impis: vec![impi], impus, links })
 }
 
 /// Adds a subscriber; returns the vault entry.
@@ -214,8 +211,9 @@ pub async fn add(
 		}),
 	});
 	subscriber.impus = new.impus.clone();
-	let entry = subscriber_import(&new, &subscriber)?;
-	let handle = vault.put(&subscriber)?;
+	let parsed = parsed(&new, subscriber)?;
+	let handle = vault.put(&parsed.subscriber)?;
+	let entry = call_entry(&parsed);
 	let call = ims::transactions().identity().import_subscribers(realm, BoundedVec(vec![entry]));
 	if let Err(e) = submit(client, signer, &call).await {
 		// The chain has nothing of it: neither must the vault.
@@ -224,7 +222,7 @@ pub async fn add(
 		}
 		return Err(e);
 	}
-	Ok(subscriber)
+	Ok(parsed.subscriber)
 }
 
 /// Finds a subscriber by one of its identities (`@` without `sip:`/`tel:`

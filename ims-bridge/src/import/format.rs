@@ -330,26 +330,11 @@ fn private_identity(
 	Ok((secrets, chain))
 }
 
-fn hex16(what: &str, text: &Secret) -> Result<[u8; 16], String> {
-	let bytes =
-		Zeroizing::new(hex::decode(text.0.trim()).map_err(|_| format!("{what} is not hex"))?);
-	bytes.as_slice().try_into().map_err(|_| format!("{what} must be 16 bytes (32 hex digits)"))
-}
-
 fn aka_secret(aka: &AkaLine) -> Result<AkaSecret, String> {
-	let k = hex16("K", &aka.k)?;
-	let opc = match (&aka.opc, &aka.op) {
-		(Some(opc), None) => hex16("OPc", opc)?,
-		(None, Some(op)) => auth::milenage::opc(&k, &hex16("OP", op)?),
-		_ => return Err("give exactly one of OPc and OP".into()),
-	};
-	let amf = hex::decode(&aka.amf).map_err(|_| "AMF is not hex".to_string())?;
-	let amf: [u8; 2] =
-		amf.try_into().map_err(|_| "AMF must be 2 bytes (4 hex digits)".to_string())?;
-	if aka.sqn > auth::SQN_MAX {
-		return Err("SQN must fit in 48 bits".into());
+	fn text(secret: &Option<Secret>) -> Option<&str> {
+		secret.as_ref().map(|s| s.0.as_str())
 	}
-	Ok(AkaSecret { k, opc, amf, sqn: aka.sqn })
+	AkaSecret::from_hex(&aka.k.0, text(&aka.opc), text(&aka.op), &aka.amf, aka.sqn)
 }
 
 #[cfg(test)]

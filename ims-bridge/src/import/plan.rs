@@ -16,7 +16,8 @@ use crate::chain::ims::runtime_types::ims_primitives::ImpuKind as ChainKind;
 use crate::chain::ims::runtime_types::pallet_ims_identity::types::{
 	ImpiImport, ImpuAttributes, ImpuImport, SubscriberImport,
 };
-use crate::chain::{ims, ChainError, Client};
+use crate::chain::{ChainError, Client};
+use crate::provision;
 use crate::pseudonym::Kind;
 use crate::vault::{Subscriber, Vault, VaultError};
 use ims_primitives::ImpuKind;
@@ -267,15 +268,7 @@ impl Planner {
 		if let Some(known) = self.realms.get(name) {
 			return Ok(*known);
 		}
-		let found = self.runtime.block_on(async {
-			let at = self.client.at_current_block().await.map_err(ChainError::subxt)?;
-			let entry = ims::storage().identity().realm_by_name();
-			let key = (BoundedVec(name.as_bytes().to_vec()),);
-			match at.storage().try_fetch(entry, key).await.map_err(ChainError::subxt)? {
-				Some(value) => value.decode().map(Some).map_err(ChainError::subxt),
-				None => Ok(None),
-			}
-		})?;
+		let found = self.runtime.block_on(provision::find_realm(&self.client, name))?;
 		self.realms.insert(name.to_string(), found);
 		Ok(found)
 	}
@@ -284,12 +277,7 @@ impl Planner {
 		if let Some(known) = self.profiles.get(&(realm, profile)) {
 			return Ok(*known);
 		}
-		let found = self.runtime.block_on(async {
-			let at = self.client.at_current_block().await.map_err(ChainError::subxt)?;
-			let entry = ims::storage().identity().service_profiles();
-			let found = at.storage().try_fetch(entry, (realm, profile)).await;
-			found.map(|v| v.is_some()).map_err(ChainError::subxt)
-		})?;
+		let found = self.runtime.block_on(provision::has_profile(&self.client, realm, profile))?;
 		self.profiles.insert((realm, profile), found);
 		Ok(found)
 	}

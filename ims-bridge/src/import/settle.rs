@@ -18,7 +18,7 @@ use subxt::utils::H256;
 /// Blocks after a mark's block when its call has expired: twice the
 /// calls' 32-block era, for the era's rounding and the finalized block
 /// the call was built at being newer than the one the mark records.
-pub const EXPIRY_BLOCKS: u64 = 64;
+pub const EXPIRY_BLOCKS: u64 = 2 * crate::chain::MORTALITY;
 /// Storage reads in flight when checking marks.
 const READS_IN_FLIGHT: usize = 32;
 /// How often marks whose call may still land are looked at again.

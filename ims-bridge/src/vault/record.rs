@@ -45,10 +45,42 @@ pub struct AkaSecret {
 }
 
 impl AkaSecret {
+	/// AKA secrets from their hex forms: K, exactly one of OPc and OP (OPc
+	/// is derived from OP and K), AMF, and the last SQN the USIM has seen.
+	pub fn from_hex(
+		k: &str,
+		opc: Option<&str>,
+		op: Option<&str>,
+		amf: &str,
+		sqn: u64,
+	) -> Result<AkaSecret, String> {
+		let k = hex16("K", k)?;
+		let opc = match (opc, op) {
+			(Some(opc), None) => hex16("OPc", opc)?,
+			(None, Some(op)) => crate::auth::milenage::opc(&k, &hex16("OP", op)?),
+			_ => return Err("give exactly one of OPc and OP".into()),
+		};
+		let amf = hex::decode(amf).map_err(|_| "AMF is not hex".to_string())?;
+		let amf: [u8; 2] =
+			amf.try_into().map_err(|_| "AMF must be 2 bytes (4 hex digits)".to_string())?;
+		if sqn > crate::auth::SQN_MAX {
+			return Err("SQN must fit in 48 bits".into());
+		}
+		Ok(AkaSecret { k, opc, amf, sqn })
+	}
+
 	/// The keys a vector is computed with.
 	pub(super) fn keys(&self) -> AkaKeys {
 		AkaKeys { k: self.k, opc: self.opc, amf: self.amf }
 	}
+}
+
+/// 16 bytes from 32 hex digits, the decoded copy wiped.
+fn hex16(what: &str, text: &str) -> Result<[u8; 16], String> {
+	let bytes = zeroize::Zeroizing::new(
+		hex::decode(text.trim()).map_err(|_| format!("{what} is not hex"))?,
+	);
+	bytes.as_slice().try_into().map_err(|_| format!("{what} must be 16 bytes (32 hex digits)"))
 }
 
 /// Everything the vault holds for one IMS subscription.
