@@ -11,7 +11,10 @@
 #   right after the import, and the vault file's;
 # - the bridge's cold start: seconds from launch until its index holds
 #   every identity (`ims_bridge_index_loads_total{reason="start"}`), and
-#   its resident memory then.
+#   its resident memory then;
+# - its restart after SIGTERM: the size of the index snapshot it wrote,
+#   and the same figures when it resumes from it
+#   (`ims_bridge_index_loads_total{reason="snapshot"}`).
 #
 # Method and figures: docs/benchmarks.md ("Scale"), latest in the README.
 #
@@ -104,32 +107,50 @@ echo "== on disk"
 echo "   node database: $((node_bytes / 1048576)) MiB, $((node_bytes / count)) bytes per subscriber"
 echo "   vault: $((vault_bytes / 1048576)) MiB, $((vault_bytes / count)) bytes per subscriber"
 
-echo "== bridge cold start"
-started=$(date +%s.%N)
-RUST_LOG=warn "$bridge" run --config "$work/bridge.toml" >"$work/bridge.log" 2>&1 &
-bridge_pid=$!
-loaded=""
-for _ in $(seq 3000); do
-	if fetch "http://127.0.0.1:$metrics/metrics" |
-		grep -q '^ims_bridge_index_loads_total{reason="start"} 1'; then
-		loaded=$(date +%s.%N)
-		break
+# Starts the bridge and waits until its index is loaded for `reason`
+# ("start": read from the node; "snapshot": resumed from its snapshot);
+# prints the seconds that took, the identities and resident memory then.
+start_bridge() {
+	local reason=$1 started loaded="" rss_kib identities=""
+	started=$(date +%s.%N)
+	RUST_LOG=info "$bridge" run --config "$work/bridge.toml" >>"$work/bridge.log" 2>&1 &
+	bridge_pid=$!
+	for _ in $(seq 3000); do
+		if fetch "http://127.0.0.1:$metrics/metrics" |
+			grep -q "^ims_bridge_index_loads_total{reason=\"$reason\"} 1"; then
+			loaded=$(date +%s.%N)
+			break
+		fi
+		sleep 0.2
+	done
+	if [ -z "$loaded" ]; then
+		echo "   the bridge did not load its index ($reason); its log:" >&2
+		tail -20 "$work/bridge.log" >&2
+		exit 1
 	fi
-	sleep 0.2
-done
-if [ -z "$loaded" ]; then
-	echo "   the bridge did not load its index; its log:" >&2
-	tail -20 "$work/bridge.log" >&2
-	exit 1
-fi
-rss_kib=$(awk '/^VmRSS/ {print $2}' "/proc/$bridge_pid/status")
-identities=""
-for _ in $(seq 20); do
-	identities=$(fetch "http://127.0.0.1:$metrics/metrics" |
-		awk '/^ims_bridge_index_identities/ {s += $2} END {print s}')
-	[ -n "$identities" ] && break
-	sleep 0.5
-done
-took=$(python3 -c "print(round($loaded - $started, 1))")
-echo "   index of $identities identities loaded in $took s; resident $((rss_kib / 1024)) MiB"
+	rss_kib=$(awk '/^VmRSS/ {print $2}' "/proc/$bridge_pid/status")
+	for _ in $(seq 20); do
+		identities=$(fetch "http://127.0.0.1:$metrics/metrics" |
+			awk '/^ims_bridge_index_identities/ {s += $2} END {print s}')
+		[ -n "$identities" ] && break
+		sleep 0.5
+	done
+	took=$(python3 -c "print(round($loaded - $started, 1))")
+	echo "   index of $identities identities loaded in $took s; resident $((rss_kib / 1024)) MiB"
+}
+
+# Stops the bridge with SIGTERM (it writes its index snapshot) and waits.
+stop_bridge() {
+	kill "$bridge_pid"
+	wait "$bridge_pid" 2>/dev/null || true
+	bridge_pid=""
+}
+
+echo "== bridge cold start (the whole model read from the node)"
+start_bridge start
+stop_bridge
+snapshot_bytes=$(stat -c %s "$work/index.snapshot")
+echo "   index snapshot written at shutdown: $((snapshot_bytes / 1048576)) MiB, $((snapshot_bytes / count)) bytes per subscriber"
+echo "== bridge restart (resumed from its snapshot)"
+start_bridge snapshot
 echo "== machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(date -u +%F)"

@@ -142,8 +142,12 @@ pub async fn run(config: config::Config) -> Result<(), RunError> {
 		metrics: metrics.clone(),
 		account,
 		terminations,
+		snapshot: config.snapshots.as_ref().map(|policy| policy.path.clone()),
 	};
 	tasks.spawn(chain::follow(follower, ready_tx, shutdown.clone()));
+	if let Some(policy) = config.snapshots.clone() {
+		tasks.spawn(chain::keep_snapshots(client.clone(), index.clone(), policy, shutdown.clone()));
+	}
 	tokio::select! {
 		_ = ready.wait_for(|ready| *ready) => {},
 		_ = shutdown.cancelled() => {

@@ -15,7 +15,7 @@
 //! `ims_bridge_index_loads_total{reason="gap"}`).
 
 use super::{ims, ChainError, Client};
-use crate::index::{At, ImpiEntry, Index, Update};
+use crate::index::{At, ImpiEntry, Index, Store, Update};
 use crate::journal::Journal;
 use crate::metrics::Metrics;
 use futures::{StreamExt, TryStreamExt};
@@ -28,11 +28,11 @@ use subxt::client::{ClientAtBlock, OnlineClientAtBlockImpl};
 use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
-type AtBlock = ClientAtBlock<super::Config, OnlineClientAtBlockImpl<super::Config>>;
+pub(super) type AtBlock = ClientAtBlock<super::Config, OnlineClientAtBlockImpl<super::Config>>;
 
 /// A gap longer than this is not replayed block by block: everything is
 /// read again at the new head.
-const MAX_REPLAY: u64 = 256;
+pub(super) const MAX_REPLAY: u64 = 256;
 /// Views asked of the runtime in one call (its own cap).
 const PER_CALL: usize = MAX_VIEWS_PER_CALL as usize;
 /// IMPI records read at once when a block touched many.
@@ -110,9 +110,10 @@ async fn views(
 	Ok(out)
 }
 
-/// Every public identity's SAR view at `at`, page by page in storage order.
-async fn all_views(at: &AtBlock) -> Result<Vec<(ImpuId, Option<View>)>, ChainError> {
-	let mut out = Vec::new();
+/// Every public identity's SAR view at `at`, page by page in storage order,
+/// into `store` (a page at a time: the views as the runtime sends them are
+/// several times the size of their compact form).
+async fn all_views(at: &AtBlock, store: &mut Store) -> Result<(), ChainError> {
 	let mut after = None;
 	loop {
 		let call = ims::runtime_apis().identity_api().server_assignment_page(
@@ -120,10 +121,12 @@ async fn all_views(at: &AtBlock) -> Result<Vec<(ImpuId, Option<View>)>, ChainErr
 			MAX_VIEWS_PER_CALL,
 		);
 		let page = at.runtime_apis().call(call).await.map_err(ChainError::subxt)?.0;
-		out.extend(page.views.into_iter().map(|(impu, view)| (impu, Some(view))));
+		for (impu, view) in page.views {
+			store.put_impu(impu, Some(view));
+		}
 		match page.next {
 			Some(next) => after = Some(next),
-			None => return Ok(out),
+			None => return Ok(()),
 		}
 	}
 }
@@ -148,24 +151,25 @@ impl Load {
 
 /// Reads the whole subscriber model at `at`, counted in
 /// `ims_bridge_index_loads_total{reason}` and logged with its duration.
-async fn load(at: &AtBlock, metrics: &Metrics, why: Load) -> Result<Update, ChainError> {
+async fn load(at: &AtBlock, metrics: &Metrics, why: Load) -> Result<Store, ChainError> {
 	let started = Instant::now();
-	let update = read_everything(at).await?;
+	let store = read_everything(at).await?;
 	metrics.index_loads.with_label_values(&[why.label()]).inc();
+	let (impus, impis) = store.len();
 	tracing::info!(
 		block = at.block_number(),
-		impus = update.impus.len(),
-		impis = update.impis.len(),
+		impus,
+		impis,
 		took = ?started.elapsed(),
 		reason = why.label(),
 		"subscriber model read in full"
 	);
-	Ok(update)
+	Ok(store)
 }
 
 /// Reads the whole subscriber model at `at`.
-async fn read_everything(at: &AtBlock) -> Result<Update, ChainError> {
-	let mut impis = Vec::new();
+async fn read_everything(at: &AtBlock) -> Result<Store, ChainError> {
+	let mut store = Store::default();
 	let mut records = at
 		.storage()
 		.iter(ims::storage().identity().impis(), ())
@@ -176,21 +180,20 @@ async fn read_everything(at: &AtBlock) -> Result<Update, ChainError> {
 		let (impi,) =
 			entry.key().map_err(ChainError::subxt)?.decode().map_err(ChainError::subxt)?;
 		let record = entry.value().decode().map_err(ChainError::subxt)?;
-		impis.push((h256(impi.0), Some(entry_of(record))));
+		store.put_impi(h256(impi.0), Some(entry_of(record)));
 	}
-	Ok(Update {
-		at: at_of(at),
-		impus: all_views(at).await?,
-		impis,
-		realms: Some(realms(at).await?),
-		full: true,
-	})
+	all_views(at, &mut store).await?;
+	store.set_realms(realms(at).await?);
+	Ok(store)
 }
 
 /// What one block's identity events ask to read again.
 #[derive(Default, Debug)]
 struct Touched {
 	impus: BTreeSet<ImpuId>,
+	/// Identities whose registration state alone changed: no other view
+	/// shows it.
+	registrations: BTreeSet<ImpuId>,
 	impis: BTreeSet<ImpiId>,
 	subscriptions: BTreeSet<ImpuId>,
 	realms: BTreeSet<RealmId>,
@@ -275,8 +278,8 @@ fn touched(events: &subxt::events::Events<super::Config>) -> Result<Touched, Cha
 			t.impus.extend(ev.impus.0.iter().map(|impu| h256(impu.0)));
 			t.impis.extend(ev.impis.0.iter().map(|impi| h256(impi.0)));
 		});
-		on!(e::RegistrationRecorded, |ev| { t.impus.insert(h256(ev.impu.0)) });
-		on!(e::RegistrationSkipped, |ev| { t.impus.insert(h256(ev.impu.0)) });
+		on!(e::RegistrationRecorded, |ev| { t.registrations.insert(h256(ev.impu.0)) });
+		on!(e::RegistrationSkipped, |ev| { t.registrations.insert(h256(ev.impu.0)) });
 	}
 	Ok(t)
 }
@@ -285,20 +288,20 @@ fn touched(events: &subxt::events::Events<super::Config>) -> Result<Touched, Cha
 async fn refresh(index: &Index, at: &AtBlock, t: Touched) -> Result<Update, ChainError> {
 	let mut impus: BTreeSet<ImpuId> = t.impus.clone();
 	let mut impis: BTreeSet<ImpiId> = t.impis.clone();
-	// An identity's implicit set and subscription move with it.
+	// An identity's implicit set and subscription move with it; the IMPUs
+	// linked to an IMPI are of its subscription.
 	let subscriptions: BTreeSet<ImpuId> = t
 		.subscriptions
 		.iter()
 		.copied()
-		.chain(t.impus.iter().filter_map(|u| index.impu(u).map(|v| v.impu.subscription)))
+		.chain(t.impus.iter().filter_map(|u| index.subscription_of(u)))
+		.chain(t.impis.iter().filter_map(|i| index.impi(i).map(|e| e.subscription)))
 		.collect();
 	impus.extend(index.impus_of_subscriptions(&subscriptions));
 	impis.extend(index.impis_of_subscriptions(&subscriptions));
-	for impi in &t.impis {
-		impus.extend(index.impus_of_impi(impi));
-	}
 	let listed: Vec<ImpuId> = impus.iter().copied().collect();
 	impus.extend(index.dependents(&listed, None));
+	impus.extend(t.registrations.iter().copied());
 	for realm in &t.realms {
 		impus.extend(index.dependents(&[], Some((*realm, None))));
 	}
@@ -431,17 +434,19 @@ pub struct Follower {
 	pub account: subxt::utils::AccountId32,
 	/// Where identities a block bars or removes go (for RTR).
 	pub terminations: mpsc::UnboundedSender<Vec<Terminated>>,
+	/// The index snapshot to resume from at start, if any.
+	pub snapshot: Option<std::path::PathBuf>,
 }
 
 /// Follows finalized blocks into the index until `shutdown` is cancelled.
 /// `ready` turns true once the first full load is in. Errors are logged and
 /// retried with backoff; the index keeps serving what it has meanwhile.
 pub async fn follow(follower: Follower, ready: watch::Sender<bool>, shutdown: CancellationToken) {
-	let Follower { client, index, journal, metrics, account, terminations } = follower;
+	let mut snapshot = follower.snapshot.clone();
 	let mut backoff = Duration::from_millis(200);
 	loop {
 		let outcome = tokio::select! {
-			outcome = follow_once(&client, &index, &journal, &metrics, &account, &terminations, &ready) => outcome,
+			outcome = follow_once(&follower, &mut snapshot, &ready) => outcome,
 			_ = shutdown.cancelled() => return,
 		};
 		if let Err(e) = outcome {
@@ -456,35 +461,42 @@ pub async fn follow(follower: Follower, ready: watch::Sender<bool>, shutdown: Ca
 }
 
 async fn follow_once(
-	client: &Client,
-	index: &Index,
-	journal: &Journal,
-	metrics: &Metrics,
-	account: &subxt::utils::AccountId32,
-	terminations: &mpsc::UnboundedSender<Vec<Terminated>>,
+	follower: &Follower,
+	snapshot: &mut Option<std::path::PathBuf>,
 	ready: &watch::Sender<bool>,
 ) -> Result<(), ChainError> {
+	let Follower { client, index, journal, metrics, account, terminations, .. } = follower;
 	let mut blocks = client.stream_blocks().await.map_err(ChainError::subxt)?;
 	if index.at().is_none() {
 		let at = client.at_current_block().await.map_err(ChainError::subxt)?;
-		let update = load(&at, metrics, Load::Start).await?;
-		index.apply(update);
+		// Tried once: a snapshot that cannot be resumed from is not tried
+		// again on every reconnection.
+		let resumed = match snapshot.take() {
+			Some(path) => super::snapshots::resume(client, &path, &at).await,
+			None => None,
+		};
+		match resumed {
+			Some((mark, store)) => {
+				index.install(store, mark.at);
+				metrics.index_loads.with_label_values(&["snapshot"]).inc();
+			},
+			None => {
+				let store = load(&at, metrics, Load::Start).await?;
+				index.install(store, at_of(&at));
+			},
+		}
 		owe_terminations(index, Vec::new(), terminations);
-		ready.send_replace(true);
 	}
 	while let Some(block) = blocks.next().await {
 		let block = block.map_err(ChainError::subxt)?;
 		let head = block.number();
 		let last = index.at().map(|a| u64::from(a.number)).unwrap_or(0);
-		if head <= last {
-			continue;
-		}
-		if head - last > MAX_REPLAY {
+		if head > last && head - last > MAX_REPLAY {
 			let at = block.at().await.map_err(ChainError::subxt)?;
 			tracing::warn!(from = last, to = head, "gap too long to replay; reloading");
-			let update = load(&at, metrics, Load::Gap).await?;
-			let removed = index.left_out_by(&update);
-			index.apply(update);
+			let store = load(&at, metrics, Load::Gap).await?;
+			let removed = index.left_out_by(&store);
+			index.install(store, at_of(&at));
 			owe_terminations(index, removed, terminations);
 		} else {
 			for number in last + 1..=head {
@@ -493,6 +505,9 @@ async fn follow_once(
 			}
 		}
 		report(index, metrics, journal, head);
+		// Serving starts once the index is at the finalized head: at once
+		// after a full read, after the replay when resumed from a snapshot.
+		ready.send_if_modified(|ready| !std::mem::replace(ready, true));
 	}
 	Err(ChainError::BlocksEnded)
 }

@@ -9,10 +9,12 @@
 
 mod follower;
 mod registrations;
+mod snapshots;
 mod submitter;
 
 pub use follower::{follow, Follower, Terminated};
 pub use registrations::{REGISTRATION_PIPELINE, REGISTRATION_ROUNDS};
+pub use snapshots::{keep as keep_snapshots, SnapshotPolicy, Unusable};
 pub use submitter::{
 	batch_sizes, submit, BatchSizes, SubmitOptions, AUDIT_PIPELINE, IN_FLIGHT_TIMEOUT,
 };

@@ -25,6 +25,9 @@ pub struct File {
 	pub vault: VaultFile,
 	/// The journal.
 	pub journal: JournalFile,
+	/// The index of finalized state.
+	#[serde(default)]
+	pub index: IndexFile,
 	/// Prometheus metrics.
 	#[serde(default)]
 	pub metrics: MetricsFile,
@@ -188,6 +191,39 @@ pub struct JournalFile {
 	pub flush_interval_ms: Option<u64>,
 }
 
+/// `[index]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IndexFile {
+	/// The snapshot file a restart resumes from.
+	#[serde(default = "default_snapshot")]
+	pub snapshot: PathBuf,
+	/// Finalized blocks between two snapshots (one is also written at
+	/// shutdown); 0 writes none, and every start reads the whole model.
+	#[serde(default = "default_snapshot_every")]
+	pub snapshot_every_blocks: u32,
+}
+
+impl Default for IndexFile {
+	fn default() -> Self {
+		Self { snapshot: default_snapshot(), snapshot_every_blocks: default_snapshot_every() }
+	}
+}
+
+fn default_snapshot() -> PathBuf {
+	PathBuf::from("index.snapshot")
+}
+
+/// About 3 minutes of 2-second blocks: a snapshot is then at most that old
+/// when a bridge crashes, well inside the 256 blocks a restart replays.
+fn default_snapshot_every() -> u32 {
+	100
+}
+
+/// The most blocks between two snapshots: a crash right before the next
+/// one must leave time to restart within the blocks a restart replays.
+pub const MAX_SNAPSHOT_EVERY: u32 = 200;
+
 /// `[metrics]`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -254,6 +290,8 @@ pub struct Config {
 	pub admin_socket: PathBuf,
 	/// Metrics endpoint.
 	pub metrics: Option<SocketAddr>,
+	/// Index snapshots; `None`: none written or read.
+	pub snapshots: Option<crate::chain::SnapshotPolicy>,
 }
 
 /// Every problem found, one per line.
@@ -310,6 +348,7 @@ impl Config {
 				c.fail("metrics.listen", format!("{m:?} is not an address and port: {e}"));
 			})
 		});
+		let snapshots = c.snapshots(&file.index);
 		c.store_directories(&file);
 		let (Ok(listen), Ok(host_ip), Ok(signer), Ok(vault_key), true) =
 			(listen, host_ip, signer, vault_key, c.errors.is_empty())
@@ -354,6 +393,7 @@ impl Config {
 			journal_flush_interval,
 			admin_socket: c.at(&file.admin.socket),
 			metrics: metrics.and_then(Result::ok),
+			snapshots,
 		})
 	}
 }
@@ -516,6 +556,19 @@ impl Checker<'_> {
 		}
 	}
 
+	/// `[index]`: the snapshot policy, if snapshots are written.
+	fn snapshots(&mut self, index: &IndexFile) -> Option<crate::chain::SnapshotPolicy> {
+		let every_blocks = index.snapshot_every_blocks;
+		if every_blocks > MAX_SNAPSHOT_EVERY {
+			self.fail(
+				"index.snapshot_every_blocks",
+				format!("{every_blocks} is more than {MAX_SNAPSHOT_EVERY}: a restart could not replay that far"),
+			);
+		}
+		(every_blocks > 0)
+			.then(|| crate::chain::SnapshotPolicy { path: self.at(&index.snapshot), every_blocks })
+	}
+
 	/// `[journal] flush_interval_ms`, which applies only with `with-answer`.
 	fn flush_interval(&mut self, journal: &JournalFile) -> Duration {
 		let max_interval = crate::journal::MAX_FLUSH_INTERVAL.as_millis() as u64;
@@ -543,8 +596,12 @@ impl Checker<'_> {
 
 	/// The directories of the vault and the journal exist.
 	fn store_directories(&mut self, file: &File) {
-		for (key, path) in [("vault.path", &file.vault.path), ("journal.path", &file.journal.path)]
-		{
+		let stores = [
+			("vault.path", &file.vault.path),
+			("journal.path", &file.journal.path),
+			("index.snapshot", &file.index.snapshot),
+		];
+		for (key, path) in stores {
 			let path = self.at(path);
 			match path.parent() {
 				Some(dir) if !dir.as_os_str().is_empty() && !dir.is_dir() => {

@@ -116,6 +116,40 @@ fn the_vault_cache_is_sized_in_subscriptions() {
 }
 
 #[test]
+fn index_snapshots_are_on_by_default_and_their_interval_is_checked() {
+	let dir = tempfile::tempdir().unwrap();
+	write_secret(dir.path(), "signer", "//Alice\n");
+	write_secret(dir.path(), "vault.key", &"11".repeat(32));
+	let load = |index: &str| {
+		std::fs::write(dir.path().join("bridge.toml"), format!("{GOOD}\n[index]\n{index}"))
+			.unwrap();
+		Config::load(&dir.path().join("bridge.toml"))
+	};
+	let policy = load("").unwrap().snapshots.unwrap();
+	assert_eq!(policy.path, dir.path().join("index.snapshot"));
+	assert_eq!(policy.every_blocks, 100);
+	let policy = load("snapshot = \"/var/tmp/x.snapshot\"\nsnapshot_every_blocks = 200");
+	let policy = policy.unwrap().snapshots.unwrap();
+	assert_eq!(
+		(policy.path.as_path(), policy.every_blocks),
+		(Path::new("/var/tmp/x.snapshot"), 200)
+	);
+	assert!(load("snapshot_every_blocks = 0").unwrap().snapshots.is_none(), "0 turns them off");
+	for (bad, said) in [
+		("snapshot_every_blocks = 201", "201 is more than 200"),
+		("snapshot_every_blocks = -1", "snapshot_every_blocks"),
+		(
+			"snapshot = \"/nonexistent/dir/x.snapshot\"",
+			"index.snapshot: directory /nonexistent/dir does not exist",
+		),
+		("snapshots = 3", "unknown field"),
+	] {
+		let err = load(bad).err().unwrap().to_string();
+		assert!(err.contains(said), "{bad}: {err}");
+	}
+}
+
+#[test]
 fn every_mistake_is_reported_at_once() {
 	let dir = tempfile::tempdir().unwrap();
 	let bad = GOOD

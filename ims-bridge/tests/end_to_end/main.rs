@@ -6,6 +6,8 @@
 //! - `registration`: registrations end to end, RTR, restarts, provisioning;
 //! - `import`: `ims-bridge import` through a bridge, bad lines, runs
 //!   interrupted and killed;
+//! - `snapshot`: restarts resumed from the index snapshot, and a damaged
+//!   one refused;
 //! - `submitter`: the journal drained into the chain through refusals and
 //!   nonce races, and the drain benchmark (ignored);
 //! - `bench_register`: the REGISTER latency benchmark (ignored);
@@ -23,4 +25,5 @@ mod bench_register;
 mod common;
 mod import;
 mod registration;
+mod snapshot;
 mod submitter;

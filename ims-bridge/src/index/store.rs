@@ -1,0 +1,297 @@
+//! The index's compact form (design note: `docs/index.md`, "Memory").
+//!
+//! A runtime view repeats, for every public identity, what its whole
+//! implicit set shares: the subscription, the realm's name, the associated
+//! IMPIs and every service profile with its iFCs. Stored as is, that is
+//! about 1.4 KB an identity, 2.8 GB for a million subscribers of two IMPUs.
+//! Here each identity keeps only what is its own (a [`Slot`]) and points at
+//! one [`Shared`] that its set's members hold in common; shared parts equal
+//! by value are stored once (an [`Interner`]). A view is put back together
+//! when it is asked for.
+
+use codec::Encode;
+use ims_primitives::{
+	ChargingInformation, ImpiId, ImplicitSetId, ImpuId, ImpuKind, ImpuView, Name, ProfileView,
+	PublicIdentityView, RealmId, RegistrationState, RegistrationView, ServerAssignmentView,
+	SubscriptionId, VisitedNetworks,
+};
+use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hasher};
+use std::sync::Arc;
+
+use super::ImpiEntry;
+
+/// A service profile as one implicit set uses it: the profile itself
+/// (shared by every set that uses it) and the set's identities using it.
+#[derive(Encode, Clone, PartialEq, Eq, Debug)]
+pub(super) struct SetProfile {
+	/// The profile with no identities: iFCs, shared sets, media profile.
+	pub body: Arc<ProfileView>,
+	/// The identities of the set that use it.
+	pub identities: Vec<PublicIdentityView>,
+}
+
+/// What the views of an implicit set's identities have in common.
+#[derive(Encode, Clone, PartialEq, Eq, Debug)]
+pub(super) struct Shared {
+	pub subscription: SubscriptionId,
+	pub realm: RealmId,
+	pub realm_name: Arc<Name>,
+	pub implicit_set: Option<ImplicitSetId>,
+	pub all_barred: bool,
+	pub roaming: Arc<VisitedNetworks>,
+	pub associated_impis: Vec<ImpiId>,
+	pub profiles: Vec<SetProfile>,
+	pub charging: Option<Arc<ChargingInformation>>,
+}
+
+impl Shared {
+	/// The members of the implicit set the view lists.
+	pub fn members(&self) -> impl Iterator<Item = ImpuId> + '_ {
+		self.profiles.iter().flat_map(|p| p.identities.iter().map(|i| i.impu))
+	}
+}
+
+/// What is an identity's own.
+#[derive(Clone, Debug)]
+pub(super) struct Slot {
+	pub kind: ImpuKind,
+	pub barred: bool,
+	pub can_register: bool,
+	pub state: RegistrationState,
+	pub scscf: Option<Arc<Name>>,
+	pub shared: Arc<Shared>,
+}
+
+impl Slot {
+	/// Whether the chain shows `registration` for this identity.
+	pub fn shows(&self, registration: &RegistrationView) -> bool {
+		self.state == registration.state && self.scscf.as_deref() == registration.scscf.as_ref()
+	}
+}
+
+/// Hashes a value's SCALE encoding without allocating it.
+struct EncodingHasher(DefaultHasher);
+
+impl std::io::Write for EncodingHasher {
+	fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+		self.0.write(bytes);
+		Ok(bytes.len())
+	}
+
+	fn flush(&mut self) -> std::io::Result<()> {
+		Ok(())
+	}
+}
+
+fn hash_of<T: Encode>(value: &T) -> u64 {
+	let mut hasher = EncodingHasher(DefaultHasher::new());
+	value.encode_to(&mut hasher);
+	hasher.0.finish()
+}
+
+/// Values equal by content, stored once. A hash collision between unequal
+/// values only costs the second its sharing.
+pub(super) struct Interner<T> {
+	values: HashMap<u64, Arc<T>>,
+}
+
+impl<T> Default for Interner<T> {
+	fn default() -> Self {
+		Self { values: HashMap::new() }
+	}
+}
+
+impl<T: Encode + PartialEq> Interner<T> {
+	pub fn intern(&mut self, value: T) -> Arc<T> {
+		let hash = hash_of(&value);
+		match self.values.get(&hash) {
+			Some(held) if **held == value => held.clone(),
+			Some(_) => Arc::new(value),
+			None => {
+				let value = Arc::new(value);
+				self.values.insert(hash, value.clone());
+				value
+			},
+		}
+	}
+
+	/// Drops the values nothing else holds any more.
+	pub fn purge(&mut self) {
+		self.values.retain(|_, value| Arc::strong_count(value) > 1);
+		self.values.shrink_to_fit();
+	}
+}
+
+/// Identity changes before shared parts are first looked over for ones no
+/// identity uses any more; after that, a quarter of the identities held.
+const PURGE_FLOOR: usize = 4096;
+
+/// The compact subscriber model: identities, realms and the interners that
+/// keep their shared parts single.
+#[derive(Default)]
+pub struct Store {
+	pub(super) impus: HashMap<ImpuId, Slot>,
+	pub(super) impis: HashMap<ImpiId, ImpiEntry>,
+	pub(super) realms: HashMap<String, RealmId>,
+	sets: Interner<Shared>,
+	profiles: Interner<ProfileView>,
+	/// Realm and S-CSCF names.
+	names: Interner<Name>,
+	roamings: Interner<VisitedNetworks>,
+	chargings: Interner<ChargingInformation>,
+	/// Identities put in or taken out since the last purge.
+	changes: usize,
+}
+
+impl Store {
+	/// Counts of identities (IMPUs, IMPIs).
+	pub fn len(&self) -> (usize, usize) {
+		(self.impus.len(), self.impis.len())
+	}
+
+	/// Whether it holds no identity.
+	pub fn is_empty(&self) -> bool {
+		self.impus.is_empty() && self.impis.is_empty()
+	}
+
+	/// Whether it holds this public identity.
+	pub fn has_impu(&self, impu: &ImpuId) -> bool {
+		self.impus.contains_key(impu)
+	}
+
+	/// Puts a public identity's view in, or takes the identity out.
+	pub fn put_impu(&mut self, impu: ImpuId, view: Option<ServerAssignmentView>) {
+		self.changes += 1;
+		match view {
+			Some(view) => {
+				let slot = self.split(view);
+				self.impus.insert(impu, slot);
+			},
+			None => {
+				self.impus.remove(&impu);
+			},
+		}
+	}
+
+	/// Puts a private identity in, or takes it out.
+	pub fn put_impi(&mut self, impi: ImpiId, entry: Option<ImpiEntry>) {
+		match entry {
+			Some(entry) => self.impis.insert(impi, entry),
+			None => self.impis.remove(&impi),
+		};
+	}
+
+	/// Replaces the realms (names in any case).
+	pub fn set_realms(&mut self, realms: HashMap<String, RealmId>) {
+		self.realms = realms.into_iter().map(|(n, r)| (n.to_ascii_lowercase(), r)).collect();
+	}
+
+	/// Lets go of shared parts no identity uses any more, once enough
+	/// identities changed that the scan is worth it (amortized: a scan of
+	/// the shared parts per quarter of the identities changed).
+	pub fn purge(&mut self) {
+		if self.changes < (self.impus.len() / 4).max(PURGE_FLOOR) {
+			return;
+		}
+		self.changes = 0;
+		self.sets.purge();
+		self.profiles.purge();
+		self.names.purge();
+		self.roamings.purge();
+		self.chargings.purge();
+	}
+
+	/// Shared parts held (implicit-set parts, profiles, S-CSCF names),
+	/// including those a purge has not let go of yet.
+	#[cfg(test)]
+	pub(super) fn shared_parts(&self) -> (usize, usize, usize) {
+		(self.sets.values.len(), self.profiles.values.len(), self.names.values.len())
+	}
+
+	pub(super) fn intern_set(&mut self, shared: Shared) -> Arc<Shared> {
+		self.sets.intern(shared)
+	}
+
+	pub(super) fn intern_name(&mut self, name: Name) -> Arc<Name> {
+		self.names.intern(name)
+	}
+
+	pub(super) fn intern_roaming(&mut self, roaming: VisitedNetworks) -> Arc<VisitedNetworks> {
+		self.roamings.intern(roaming)
+	}
+
+	pub(super) fn intern_charging(
+		&mut self,
+		charging: ChargingInformation,
+	) -> Arc<ChargingInformation> {
+		self.chargings.intern(charging)
+	}
+
+	pub(super) fn intern_profile(&mut self, profile: ProfileView) -> Arc<ProfileView> {
+		self.profiles.intern(profile)
+	}
+
+	fn split(&mut self, view: ServerAssignmentView) -> Slot {
+		let ServerAssignmentView { impu, associated_impis, profiles, charging } = view;
+		let profiles = profiles
+			.into_iter()
+			.map(|mut profile| {
+				let identities = std::mem::take(&mut profile.identities);
+				SetProfile { body: self.profiles.intern(profile), identities }
+			})
+			.collect();
+		let shared = Shared {
+			subscription: impu.subscription,
+			realm: impu.realm,
+			realm_name: self.names.intern(impu.realm_name),
+			implicit_set: impu.implicit_set,
+			all_barred: impu.all_barred,
+			roaming: self.roamings.intern(impu.roaming),
+			associated_impis,
+			profiles,
+			charging: charging.map(|c| self.chargings.intern(c)),
+		};
+		Slot {
+			kind: impu.kind,
+			barred: impu.barred,
+			can_register: impu.can_register,
+			state: impu.registration.state,
+			scscf: impu.registration.scscf.map(|name| self.names.intern(name)),
+			shared: self.sets.intern(shared),
+		}
+	}
+}
+
+/// Puts a view back together.
+pub(super) fn join(impu: ImpuId, slot: &Slot) -> ServerAssignmentView {
+	let shared = &*slot.shared;
+	ServerAssignmentView {
+		impu: ImpuView {
+			impu,
+			realm: shared.realm,
+			realm_name: Name::clone(&shared.realm_name),
+			subscription: shared.subscription,
+			kind: slot.kind,
+			barred: slot.barred,
+			can_register: slot.can_register,
+			implicit_set: shared.implicit_set,
+			all_barred: shared.all_barred,
+			roaming: VisitedNetworks::clone(&shared.roaming),
+			registration: RegistrationView {
+				state: slot.state,
+				scscf: slot.scscf.as_deref().cloned(),
+			},
+		},
+		associated_impis: shared.associated_impis.clone(),
+		profiles: shared
+			.profiles
+			.iter()
+			.map(|p| ProfileView {
+				identities: p.identities.clone(),
+				..ProfileView::clone(&p.body)
+			})
+			.collect(),
+		charging: shared.charging.as_deref().cloned(),
+	}
+}
