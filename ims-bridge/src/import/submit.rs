@@ -28,6 +28,22 @@ use tokio::sync::mpsc;
 const ATTEMPTS: u32 = 3;
 /// Refused subscribers erased from the vault together (one compaction).
 const ERASE_BATCH: usize = 1024;
+/// Sends of a call the pool turned away for a reason that is not its
+/// content (an outdated nonce, a full pool) before it is left pending.
+const RESENDS: u32 = 30;
+/// The wait before such a call is sent again: a block, for the nonces
+/// this process reads from the finalized state to catch up.
+const RESEND_PAUSE: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Whether the pool turned a call away for its size (substrate's
+/// `InvalidTransaction::ExhaustsResources`, "Transaction would exhaust the
+/// block limits"): only then can fewer subscribers a call help. Any other
+/// rejection says nothing of the lines it carries. Until 2026-12-04 every
+/// rejection split the call, so an import through a bridge whose
+/// submitter took a nonce first went on one subscriber a call.
+fn too_big(reason: &str) -> bool {
+	reason.contains("exhaust the block limits")
+}
 
 /// What the chain side did.
 #[derive(Default)]
@@ -207,6 +223,16 @@ impl<'a> Submitter<'a> {
 					self.leave_pending(work, reason);
 				}
 			},
+			Fate::Rejected(reason) if !too_big(&reason) => {
+				work.attempts += 1;
+				if work.attempts < RESENDS {
+					tracing::debug!(%reason, "import call turned away by the pool; sent again");
+					tokio::time::sleep(RESEND_PAUSE).await;
+					queue.push_front(work);
+				} else {
+					self.leave_pending(work, reason);
+				}
+			},
 			Fate::Rejected(reason) if work.attempts + 1 < ATTEMPTS => {
 				tracing::debug!(%reason, "import call rejected by the pool; sent again");
 				work.attempts += 1;
@@ -294,4 +320,25 @@ async fn send(
 		.collect();
 	let outcomes = submit_all(client, signer, &calls, Until::Finalized).await;
 	round.into_iter().zip(outcomes).collect()
+}
+
+#[cfg(test)]
+mod tests {
+	use super::too_big;
+
+	/// The node's messages, as substrate's `InvalidTransaction` displays
+	/// them inside the pool's error.
+	#[test]
+	fn only_a_call_too_big_for_a_block_is_split() {
+		assert!(too_big("Invalid Transaction: Transaction would exhaust the block limits"));
+		for passing in [
+			"Invalid Transaction: Transaction is outdated",
+			"Invalid Transaction: Transaction will be valid in the future",
+			"Priority is too low: (100 vs 100)",
+			"Transaction Already Imported",
+			"Immediately Dropped: The transaction couldn't enter the pool because of the limit",
+		] {
+			assert!(!too_big(passing), "{passing}");
+		}
+	}
 }
