@@ -14,7 +14,11 @@
 #   its resident memory then;
 # - its restart after SIGTERM: the size of the index snapshot it wrote,
 #   and the same figures when it resumes from it
-#   (`ims_bridge_index_loads_total{reason="snapshot"}`).
+#   (`ims_bridge_index_loads_total{reason="snapshot"}`);
+# - Cx against that bridge (cx-bench --target): MAR+SAR throughput and
+#   latency with the vault cache warm (50,000 subscribers asked for again
+#   and again, inside the default cache of 100,000) and cold (any of the N),
+#   then while 30,000 more subscribers are imported through the bridge.
 #
 # Method and figures: docs/benchmarks.md ("Scale"), latest in the README.
 #
@@ -153,4 +157,28 @@ snapshot_bytes=$(stat -c %s "$work/index.snapshot")
 echo "   index snapshot written at shutdown: $((snapshot_bytes / 1048576)) MiB, $((snapshot_bytes / count)) bytes per subscriber"
 echo "== bridge restart (resumed from its snapshot)"
 start_bridge snapshot
+# Cx against the running bridge: cx-bench's clients as the S-CSCF peer, 2
+# connections x 2 requests in flight, MAR (SIP Digest) and SAR
+# (re-registration) alternating, each to a random subscriber.
+cx() {
+	"$CARGO_TARGET_DIR/release/cx-bench" --target "127.0.0.1:$diameter" \
+		--origin-host scscf.ims.example.net --scscf "sip:127.0.0.1:6060" \
+		--connections 2 --window 2 "$@" | sed 's/^cx-bench: /   /'
+}
+warm=$((count < 50000 ? count : 50000))
+echo "== Cx, vault cache warm: $warm subscribers, measured after 20 s asking for them"
+cx --subscribers "$warm" --warmup-seconds 20 --seconds 10
+echo "== Cx, vault cache cold: random among all $count subscribers"
+cx --subscribers "$count" --seconds 10
+extra=30000
+echo "== Cx while $extra more subscribers are imported through the bridge"
+python3 scripts/gen-subscribers.py "$extra" --start "$count" >"$work/more.ndjson"
+"$bridge" import --config "$work/bridge.toml" "$work/more.ndjson" >"$work/more.out" 2>&1 &
+import_pid=$!
+# Its first blocks: the chain's weights asked, the lines checked.
+sleep 10
+cx --subscribers "$count" --seconds 20 --warmup-seconds 0
+wait "$import_pid" || true
+sed -n 's/^\([0-9.]* s: .*\)/   the import: \1/p' "$work/more.out"
+
 echo "== machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(date -u +%F)"

@@ -19,9 +19,16 @@
 //! every request finds the bridge asleep and its caches cold, as between
 //! the Cx requests of SIP registrations.
 //!
+//! `--target ADDRESS` measures a running bridge instead (`ims-bridge run`
+//! against a chain whose subscribers `scripts/gen-subscribers.py` wrote:
+//! user<i>, password pw<i>); `--origin-host` and `--scscf` must then be a
+//! peer it allows and the S-CSCF name it is configured with, and requests
+//! go to users `--first` to `--first + --subscribers - 1`.
+//!
 //! ```text
 //! cargo run --release -p ims-bridge --bin cx-bench -- --connections 4 --window 64 --seconds 10
 //! cargo run --release -p ims-bridge --bin cx-bench -- --connections 1 --gap-us 300 --sync with-answer
+//! cx-bench --target 127.0.0.1:3868 --origin-host scscf.ims.example.net --subscribers 1000000
 //! ```
 
 #![allow(
@@ -86,6 +93,31 @@ struct Args {
 	/// journal's log (the bridge's `[journal] flush_interval_ms`).
 	#[arg(long, default_value_t = ims_bridge::journal::DEFAULT_FLUSH_INTERVAL.as_millis() as u64)]
 	flush_interval_ms: u64,
+	/// Seconds of load before measuring (with a running bridge, enough to
+	/// fill its vault cache with the users asked for).
+	#[arg(long, default_value_t = 1)]
+	warmup_seconds: u64,
+	/// A running bridge to measure (its Diameter address) instead of one
+	/// in this process.
+	#[arg(long)]
+	target: Option<std::net::SocketAddr>,
+	/// The clients' Origin-Host: a peer the bridge allows.
+	#[arg(long, default_value = "bench.client")]
+	origin_host: String,
+	/// The Server-Name of SARs: the bridge's S-CSCF.
+	#[arg(long, default_value = "sip:127.0.0.1:6060")]
+	scscf: String,
+	/// The first user asked for (user<first>).
+	#[arg(long, default_value_t = 0)]
+	first: usize,
+}
+
+/// Who the clients are and whom they ask for.
+#[derive(Clone)]
+struct Peer {
+	origin_host: String,
+	scscf: String,
+	users: std::ops::Range<usize>,
 }
 
 fn parse_sync(text: &str) -> Result<Sync, String> {
@@ -142,7 +174,7 @@ fn view_of(s: &Subscriber, impu: &str, scscf: &str) -> ServerAssignmentView {
 	}
 }
 
-fn request(cmd: u32, id: u32, user: usize, scscf: &str) -> Message {
+fn request(cmd: u32, id: u32, user: usize, peer: &Peer) -> Message {
 	let impi = format!("user{user}@{REALM}");
 	let impu = format!("sip:user{user}@{REALM}");
 	let base = Message::request(cmd, APP_CX, id, id)
@@ -155,12 +187,12 @@ fn request(cmd: u32, id: u32, user: usize, scscf: &str) -> Message {
 			],
 		))
 		.with(Avp::u32_of(&avp::AUTH_SESSION_STATE, 1))
-		.with(Avp::utf8_of(&avp::ORIGIN_HOST, "bench.client"))
+		.with(Avp::utf8_of(&avp::ORIGIN_HOST, &peer.origin_host))
 		.with(Avp::utf8_of(&avp::ORIGIN_REALM, REALM))
 		.with(Avp::utf8_of(&avp::DESTINATION_REALM, REALM))
 		.with(Avp::utf8_of(&avp::USER_NAME, &impi))
 		.with(Avp::utf8_of(&avp::PUBLIC_IDENTITY, &impu))
-		.with(Avp::utf8_of(&avp::SERVER_NAME, scscf));
+		.with(Avp::utf8_of(&avp::SERVER_NAME, &peer.scscf));
 	if cmd == command::MULTIMEDIA_AUTH {
 		base.with(Avp::u32_of(&avp::SIP_NUMBER_AUTH_ITEMS, 1)).with(Avp::grouped_of(
 			&avp::SIP_AUTH_DATA_ITEM,
@@ -177,22 +209,26 @@ struct Outcome {
 	errors: u64,
 }
 
-async fn client(
-	address: std::net::SocketAddr,
-	subscribers: usize,
-	window: usize,
-	warmup_until: Instant,
-	until: Instant,
-	scscf: String,
-) -> Outcome {
-	let mut stream = TcpStream::connect(address).await.expect("the bridge accepts");
-	stream.set_nodelay(true).ok();
+/// The CER of a benchmark client.
+fn cer(peer: &Peer) -> Vec<u8> {
 	let mut cer = Message::request(command::CAPABILITIES_EXCHANGE, APP_COMMON, 0, 0)
-		.with(Avp::utf8_of(&avp::ORIGIN_HOST, "bench.client"))
+		.with(Avp::utf8_of(&avp::ORIGIN_HOST, &peer.origin_host))
 		.with(Avp::utf8_of(&avp::ORIGIN_REALM, REALM))
 		.with(Avp::u32_of(&avp::AUTH_APPLICATION_ID, APP_CX));
 	cer.header.flags = codec::flags::REQUEST;
-	stream.write_all(&cer.encode().expect("a CER encodes")).await.expect("CER sent");
+	cer.encode().expect("a CER encodes")
+}
+
+async fn client(
+	address: std::net::SocketAddr,
+	peer: Peer,
+	window: usize,
+	warmup_until: Instant,
+	until: Instant,
+) -> Outcome {
+	let mut stream = TcpStream::connect(address).await.expect("the bridge accepts");
+	stream.set_nodelay(true).ok();
+	stream.write_all(&cer(&peer)).await.expect("CER sent");
 	let mut buffer: Vec<u8> = Vec::with_capacity(1 << 16);
 	let mut chunk = vec![0u8; 1 << 16];
 	let mut rng = rand::rngs::StdRng::from_entropy();
@@ -209,9 +245,9 @@ async fn client(
 				} else {
 					command::SERVER_ASSIGNMENT
 				};
-				let user = rng.gen_range(0..subscribers);
+				let user = rng.gen_range(peer.users.clone());
 				batch.extend(
-					request(cmd, next_id, user, &scscf).encode().expect("a request encodes"),
+					request(cmd, next_id, user, &peer).encode().expect("a request encodes"),
 				);
 				in_flight.insert(next_id, Instant::now());
 				next_id = next_id.wrapping_add(1).max(1);
@@ -251,11 +287,10 @@ async fn client(
 /// `gap` idle between an answer and the next request.
 fn paced_client(
 	address: std::net::SocketAddr,
-	subscribers: usize,
+	peer: Peer,
 	gap: Duration,
 	warmup_until: Instant,
 	until: Instant,
-	scscf: String,
 ) -> Outcome {
 	use std::io::{Read, Write};
 	let mut stream = std::net::TcpStream::connect(address).expect("the bridge accepts");
@@ -269,12 +304,7 @@ fn paced_client(
 		stream.read_exact(&mut frame[20..]).expect("an answer body");
 		Message::decode(&frame).expect("answers decode")
 	};
-	let mut cer = Message::request(command::CAPABILITIES_EXCHANGE, APP_COMMON, 0, 0)
-		.with(Avp::utf8_of(&avp::ORIGIN_HOST, "bench.client"))
-		.with(Avp::utf8_of(&avp::ORIGIN_REALM, REALM))
-		.with(Avp::u32_of(&avp::AUTH_APPLICATION_ID, APP_CX));
-	cer.header.flags = codec::flags::REQUEST;
-	stream.write_all(&cer.encode().expect("a CER encodes")).expect("CER sent");
+	stream.write_all(&cer(&peer)).expect("CER sent");
 	read_message(&mut stream);
 	let mut rng = rand::rngs::StdRng::from_entropy();
 	let mut outcome = Outcome { latencies: Vec::new(), errors: 0 };
@@ -285,7 +315,7 @@ fn paced_client(
 		} else {
 			command::SERVER_ASSIGNMENT
 		};
-		let bytes = request(cmd, id, rng.gen_range(0..subscribers), &scscf)
+		let bytes = request(cmd, id, rng.gen_range(peer.users.clone()), &peer)
 			.encode()
 			.expect("a request encodes");
 		let sent = Instant::now();
@@ -329,7 +359,7 @@ fn subscribers(args: &Args, dir: &Path, scscf: &str) -> (Arc<Vault>, Arc<Index>)
 		realms: Some([(REALM.to_string(), 0)].into_iter().collect()),
 		..Default::default()
 	};
-	for user in 0..args.subscribers {
+	for user in args.first..args.first + args.subscribers {
 		let impi = format!("user{user}@{REALM}");
 		let impu = format!("sip:user{user}@{REALM}");
 		let mut s = Subscriber::new(format!("user{user}"));
@@ -363,7 +393,12 @@ fn subscribers(args: &Args, dir: &Path, scscf: &str) -> (Arc<Vault>, Arc<Index>)
 
 /// The Cx application over `vault`, `index` and `journal`, as a context the
 /// listener serves to the benchmark's client peer.
-fn context(vault: Arc<Vault>, index: Arc<Index>, journal: Journal) -> Arc<Context<Cx>> {
+fn context(
+	args: &Args,
+	vault: Arc<Vault>,
+	index: Arc<Index>,
+	journal: Journal,
+) -> Arc<Context<Cx>> {
 	let local = LocalIdentity {
 		origin_host: "hss.bench".into(),
 		origin_realm: REALM.into(),
@@ -372,7 +407,7 @@ fn context(vault: Arc<Vault>, index: Arc<Index>, journal: Journal) -> Arc<Contex
 	};
 	let policy = PeerPolicy {
 		allowed: vec![AllowedPeer {
-			origin_host: "bench.client".into(),
+			origin_host: args.origin_host.clone(),
 			addresses: vec!["127.0.0.1".parse().expect("an address")],
 		}],
 		requests_per_second: u32::MAX / 2,
@@ -393,26 +428,23 @@ async fn load(
 	address: std::net::SocketAddr,
 	warmup_until: Instant,
 	until: Instant,
-	scscf: &str,
 ) -> (Vec<Duration>, u64) {
+	let peer = Peer {
+		origin_host: args.origin_host.clone(),
+		scscf: args.scscf.clone(),
+		users: args.first..args.first + args.subscribers.max(1),
+	};
 	let clients: Vec<tokio::task::JoinHandle<Outcome>> = (0..args.connections)
 		.map(|_| {
-			let scscf = scscf.to_string();
+			let peer = peer.clone();
 			match args.gap_us {
 				Some(gap) => {
-					let (subscribers, gap) = (args.subscribers, Duration::from_micros(gap));
+					let gap = Duration::from_micros(gap);
 					tokio::task::spawn_blocking(move || {
-						paced_client(address, subscribers, gap, warmup_until, until, scscf)
+						paced_client(address, peer, gap, warmup_until, until)
 					})
 				},
-				None => tokio::spawn(client(
-					address,
-					args.subscribers,
-					args.window,
-					warmup_until,
-					until,
-					scscf,
-				)),
+				None => tokio::spawn(client(address, peer, args.window, warmup_until, until)),
 			}
 		})
 		.collect();
@@ -427,23 +459,28 @@ async fn load(
 }
 
 /// Prints the run's figures.
-fn report(args: &Args, measured: f64, latencies: &[Duration], errors: u64, journaled: u64) {
+fn report(args: &Args, measured: f64, latencies: &[Duration], errors: u64, journaled: Option<u64>) {
 	let load = match args.gap_us {
 		Some(gap) => format!("one request at a time, {gap} us apart"),
 		None => format!("{} in flight", args.window),
 	};
-	let journal_mode = match args.sync {
-		Sync::WithAnswer => format!("with-answer, flushed every {} ms", args.flush_interval_ms),
-		Sync::BeforeAnswer => "before-answer".to_string(),
+	let bridge = match (args.target, args.sync) {
+		(Some(target), _) => format!("the bridge at {target}"),
+		(None, Sync::WithAnswer) => format!(
+			"vault cache {}, journal with-answer, flushed every {} ms",
+			args.vault_cache, args.flush_interval_ms
+		),
+		(None, Sync::BeforeAnswer) => {
+			format!("vault cache {}, journal before-answer", args.vault_cache)
+		},
 	};
+	let journaled = journaled.map(|n| format!(", journaled {n}")).unwrap_or_default();
 	let ms = |d: Duration| d.as_secs_f64() * 1e3;
 	println!(
-		"cx-bench: {} connections x {load}, {} subscribers, vault cache {}, journal {}, {:.0} s: {:.0} answers/s (MAR+SAR), \
-		 latency p50 {:.3} ms, p90 {:.3} ms, p99 {:.3} ms, max {:.3} ms, errors {}, journaled {}",
+		"cx-bench: {} connections x {load}, {} subscribers, {bridge}, {:.0} s: {:.0} answers/s (MAR+SAR), \
+		 latency p50 {:.3} ms, p90 {:.3} ms, p99 {:.3} ms, max {:.3} ms, errors {}{journaled}",
 		args.connections,
 		args.subscribers,
-		args.vault_cache,
-		journal_mode,
 		measured,
 		latencies.len() as f64 / measured,
 		ms(percentile(latencies, 50.0)),
@@ -451,24 +488,41 @@ fn report(args: &Args, measured: f64, latencies: &[Duration], errors: u64, journ
 		ms(percentile(latencies, 99.0)),
 		ms(latencies.last().copied().unwrap_or_default()),
 		errors,
-		journaled,
 	);
 }
 
 #[tokio::main]
 async fn main() {
 	let args = Args::parse();
+	match args.target {
+		Some(target) => {
+			let (warmup_until, until) = window(&args);
+			let (latencies, errors) = load(&args, target, warmup_until, until).await;
+			report(&args, args.seconds as f64, &latencies, errors, None);
+		},
+		None => in_process(&args).await,
+	}
+}
+
+/// When measuring starts and ends.
+fn window(args: &Args) -> (Instant, Instant) {
+	let warmup_until = Instant::now() + Duration::from_secs(args.warmup_seconds);
+	(warmup_until, warmup_until + Duration::from_secs(args.seconds))
+}
+
+/// The bridge's listener and Cx application in this process, over a vault,
+/// journal and index of `--subscribers` made here.
+async fn in_process(args: &Args) {
 	let dir = std::env::temp_dir().join(format!("cx-bench-{}", std::process::id()));
 	std::fs::create_dir_all(&dir).expect("a temporary directory");
-	let scscf = "sip:127.0.0.1:6060".to_string();
-	let (vault, index) = subscribers(&args, &dir, &scscf);
+	let (vault, index) = subscribers(args, &dir, &args.scscf);
 	let options = JournalOptions {
 		sync: args.sync,
 		flush_interval: Duration::from_millis(args.flush_interval_ms),
 		..JournalOptions::default()
 	};
 	let journal = Journal::open_with(&dir.join("journal.redb"), options).expect("journal");
-	let ctx = context(vault, index, journal.clone());
+	let ctx = context(args, vault, index, journal.clone());
 	let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
 	let address = listener.local_addr().expect("an address");
 	let shutdown = tokio_util::sync::CancellationToken::new();
@@ -476,13 +530,11 @@ async fn main() {
 	let server =
 		tokio::spawn(ims_bridge::server::run(listener, ctx, connections, None, shutdown.clone()));
 
-	let warmup_until = Instant::now() + Duration::from_secs(1);
-	let until = warmup_until + Duration::from_secs(args.seconds);
-	let (latencies, errors) = load(&args, address, warmup_until, until, &scscf).await;
-	let measured = until.saturating_duration_since(warmup_until).as_secs_f64();
+	let (warmup_until, until) = window(args);
+	let (latencies, errors) = load(args, address, warmup_until, until).await;
 	journal.settle().await.expect("the journal settles");
 	let journaled = journal.depth().map(|d| d.0).unwrap_or(0);
-	report(&args, measured, &latencies, errors, journaled);
+	report(args, args.seconds as f64, &latencies, errors, Some(journaled));
 	shutdown.cancel();
 	let _ = tokio::time::timeout(Duration::from_secs(10), server).await;
 	drop(journal);
