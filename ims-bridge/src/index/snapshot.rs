@@ -16,7 +16,7 @@
 
 use super::store::{SetProfile, Shared, Slot, Store};
 use super::{At, ImpiEntry, Index};
-use codec::{Decode, Encode, IoReader};
+use codec::{Compact, Decode, Encode, IoReader};
 use ims_primitives::{
 	ChargingInformation, ImpiId, ImplicitSetId, ImpuId, ImpuKind, Name, ProfileView,
 	PublicIdentityView, RealmId, RegistrationState, SubscriptionId, VisitedNetworks,
@@ -219,6 +219,9 @@ pub fn write(
 	let mut out = BufWriter::with_capacity(1 << 20, file);
 	out.write_all(&vec![0; header_len() as usize]).map_err(io)?;
 	let mut body = Sum { inner: out, crc: crc32fast::Hasher::new(), written: 0 };
+	// Each item is encoded here, then written: SCALE's encoding straight
+	// into a writer panics when the write fails (a full disk).
+	let mut buffer = Vec::new();
 	let mut sets = Numbering::<Shared>::default();
 	let mut scscfs = Numbering::<Name>::default();
 	let mut impus = 0u64;
@@ -237,7 +240,7 @@ pub fn write(
 				scscf: slot.scscf.as_ref().map(|name| scscfs.number(name)),
 				set: sets.number(&slot.shared),
 			};
-			stored.encode_to(&mut body);
+			put(&mut body, &mut buffer, &stored).map_err(io)?;
 			impus += 1;
 		}
 	}
@@ -248,21 +251,26 @@ pub fn write(
 			keys.iter().filter_map(|k| Some((*k, state.store.impis.get(k)?.clone()))).collect()
 		};
 		for entry in entries {
-			entry.encode_to(&mut body);
+			put(&mut body, &mut buffer, &entry).map_err(io)?;
 			impis += 1;
 		}
 	}
 	let tail = header_len() + body.written;
+	// The tail as `Tail` decodes it, written item by item: encoded whole
+	// it would be a second copy of every set in memory.
 	let mut profiles = Numbering::<ProfileView>::default();
-	let stored_sets: Vec<StoredSet> =
-		sets.values.iter().map(|s| stored_set(s, &mut profiles)).collect();
-	Tail {
-		scscfs: scscfs.values.iter().map(|n| Name::clone(n)).collect(),
-		profiles: profiles.values.iter().map(|p| ProfileView::clone(p)).collect(),
-		sets: stored_sets,
-		realms,
+	for set in &sets.values {
+		for profile in &set.profiles {
+			profiles.number(&profile.body);
+		}
 	}
-	.encode_to(&mut body);
+	put_all(&mut body, &mut buffer, &scscfs.values).map_err(io)?;
+	put_all(&mut body, &mut buffer, &profiles.values).map_err(io)?;
+	put(&mut body, &mut buffer, &Compact(sets.values.len() as u32)).map_err(io)?;
+	for set in &sets.values {
+		put(&mut body, &mut buffer, &stored_set(set, &mut profiles)).map_err(io)?;
+	}
+	put(&mut body, &mut buffer, &realms).map_err(io)?;
 	let header = Header {
 		magic: MAGIC,
 		version: VERSION,
@@ -281,6 +289,23 @@ pub fn write(
 	drop(file);
 	std::fs::rename(&temporary, path).map_err(io)?;
 	Ok(Written { mark, identities: (impus, impis), bytes })
+}
+
+/// Writes one encoded value.
+fn put<T: Encode>(out: &mut impl Write, buffer: &mut Vec<u8>, value: &T) -> std::io::Result<()> {
+	buffer.clear();
+	value.encode_to(buffer);
+	out.write_all(buffer)
+}
+
+/// Writes values as SCALE encodes a `Vec` of them: the count, then each.
+fn put_all<T: Encode>(
+	out: &mut impl Write,
+	buffer: &mut Vec<u8>,
+	values: &[Arc<T>],
+) -> std::io::Result<()> {
+	put(out, buffer, &Compact(values.len() as u32))?;
+	values.iter().try_for_each(|value| put(out, buffer, &**value))
 }
 
 fn stored_set(shared: &Arc<Shared>, profiles: &mut Numbering<ProfileView>) -> StoredSet {
