@@ -132,8 +132,21 @@ impl ChainError {
 	}
 }
 
+/// Keys per `state_getKeysPaged` when the bridge walks a storage map: the
+/// most a Substrate node hands out at once.
+const STORAGE_PAGE: u32 = 1000;
+
 /// Connects to a node's WebSocket RPC with a client that reconnects by
 /// itself (exponential backoff from 100 ms up to 10 s).
+///
+/// The client speaks the node's classic RPC (`state_call`,
+/// `author_submitAndWatchExtrinsic`...), not the `chainHead_v1` family
+/// subxt prefers: there every call's answer arrives on the one follow
+/// subscription and is copied to each of its listeners, one per watched
+/// transaction, so the follower's views of a block were copied hundreds of
+/// times, and a bridge at a million subscribers grew by gigabytes while
+/// registration reports awaited finality (`docs/submitter.md`, "The
+/// node's RPC").
 pub async fn connect(url: &str) -> Result<Client, ChainError> {
 	let error = |e| ChainError::Connect { url: url.to_string(), source: e };
 	let rpc = Reconnecting::builder()
@@ -144,7 +157,10 @@ pub async fn connect(url: &str) -> Result<Client, ChainError> {
 		.build(url)
 		.await
 		.map_err(|e| error(Box::new(e)))?;
-	Client::from_rpc_client(RpcClient::new(rpc)).await.map_err(|e| error(Box::new(e)))
+	let backend = subxt::backend::LegacyBackend::<Config>::builder()
+		.storage_page_size(STORAGE_PAGE)
+		.build(RpcClient::new(rpc));
+	Client::from_backend(Arc::new(backend)).await.map_err(|e| error(Box::new(e)))
 }
 
 /// This process's transactions take turns here (see [`submit_all`]); it
@@ -222,6 +238,8 @@ pub async fn submit_all<Call: subxt::transactions::Payload>(
 	let account: subxt::utils::AccountId32 = signer.public_key().into();
 	let mut progress = Vec::with_capacity(calls.len());
 	let mut first = 0;
+	// The pool's answer to a call it turned away on submission.
+	let mut refused: Option<String> = None;
 	let submitted = async {
 		let at = client.at_current_block().await.map_err(ChainError::subxt)?;
 		let finalized =
@@ -252,8 +270,16 @@ pub async fn submit_all<Call: subxt::transactions::Payload>(
 			signed.push(signable.sign(signer).map_err(ChainError::subxt)?);
 		}
 		for transaction in signed {
-			let watching = transaction.submit_and_watch().await.map_err(ChainError::subxt)?;
-			progress.push(watching);
+			match transaction.submit_and_watch().await {
+				Ok(watching) => progress.push(watching),
+				Err(e) => match pool_refusal(&e) {
+					Some(message) => {
+						refused = Some(message);
+						break;
+					},
+					None => return Err(ChainError::subxt(e)),
+				},
+			}
 		}
 		Ok::<(), ChainError>(())
 	}
@@ -263,7 +289,7 @@ pub async fn submit_all<Call: subxt::transactions::Payload>(
 	for watching in progress {
 		included.push(in_best_block(watching).await);
 	}
-	let whole = submitted.is_ok() && included.iter().all(Result::is_ok);
+	let whole = submitted.is_ok() && refused.is_none() && included.iter().all(Result::is_ok);
 	let last_block = included.last().and_then(|i| i.as_ref().ok()).map(Included::block);
 	*turn = match last_block {
 		Some(block) if whole => {
@@ -293,11 +319,49 @@ pub async fn submit_all<Call: subxt::transactions::Payload>(
 		};
 		outcomes.push(outcome);
 	}
-	if let Err(e) = submitted {
-		let e = Arc::new(e);
+	let earlier = match (submitted, refused) {
+		(Err(e), _) => Some(Arc::new(e)),
+		(Ok(()), Some(message)) => {
+			outcomes.push(Err(ChainError::Refused(message.clone())));
+			Some(Arc::new(ChainError::Refused(message)))
+		},
+		(Ok(()), None) => None,
+	};
+	if let Some(e) = earlier {
 		outcomes.resize_with(calls.len(), || Err(ChainError::EarlierFailed(e.clone())));
 	}
 	outcomes
+}
+
+/// The transaction pool's reason when it turned a transaction away on
+/// submission (the author RPC's errors 1010 to 1020, e.g. "Invalid
+/// Transaction: Transaction would exhaust the block limits"); `None` for
+/// any other failure, after which the transaction may not have been seen.
+fn pool_refusal(error: &subxt::error::ExtrinsicError) -> Option<String> {
+	use subxt::error::{BackendError, ExtrinsicError, RpcError};
+	let ExtrinsicError::ErrorSubmittingTransaction(BackendError::Rpc(RpcError::ClientError(
+		subxt_rpcs::Error::User(user),
+	))) = error
+	else {
+		return None;
+	};
+	refusal_text(user)
+}
+
+/// "message: data" of a transaction pool error (codes 1010 to 1020 of
+/// `sc-rpc-api`'s author errors).
+fn refusal_text(user: &subxt_rpcs::UserError) -> Option<String> {
+	if !(1010..=1020).contains(&user.code) {
+		return None;
+	}
+	let data = user
+		.data
+		.as_ref()
+		.map(|raw| serde_json::from_str::<String>(raw.get()).unwrap_or_else(|_| raw.get().into()));
+	Some(match data {
+		Some(data) => format!("{}: {data}", user.message),
+		None => user.message.clone(),
+	})
 }
 
 type AtBlock = subxt::client::OnlineClientAtBlockImpl<Config>;
@@ -343,6 +407,47 @@ async fn follow_to_block(mut watching: Progress) -> Result<Included, ChainError>
 			Some(Ok(_)) => continue,
 			Some(Err(e)) => return Err(ChainError::subxt(e)),
 			None => return Err(ChainError::StatusEnded),
+		}
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::refusal_text;
+	use subxt_rpcs::UserError;
+
+	fn user(code: i32, message: &str, data: Option<&str>) -> UserError {
+		UserError {
+			code,
+			message: message.into(),
+			data: data.map(|d| serde_json::value::RawValue::from_string(d.into()).unwrap()),
+		}
+	}
+
+	#[test]
+	fn pool_errors_read_as_refusals_with_their_reason() {
+		let full = user(
+			1010,
+			"Invalid Transaction",
+			Some("\"Transaction would exhaust the block limits\""),
+		);
+		assert_eq!(
+			refusal_text(&full).as_deref(),
+			Some("Invalid Transaction: Transaction would exhaust the block limits")
+		);
+		assert_eq!(
+			refusal_text(&user(1012, "Transaction is temporarily banned", None)).as_deref(),
+			Some("Transaction is temporarily banned")
+		);
+		// Data that is not a string is kept as the node sent it.
+		assert_eq!(
+			refusal_text(&user(1011, "Unknown Transaction Validity", Some("[1]"))).as_deref(),
+			Some("Unknown Transaction Validity: [1]")
+		);
+		// Other RPC errors say nothing of the pool: the transaction may not
+		// have been seen.
+		for code in [-32601, -32602, 1002, 1009, 1021] {
+			assert_eq!(refusal_text(&user(code, "x", None)), None, "{code}");
 		}
 	}
 }
