@@ -58,6 +58,10 @@ pub const MAX_FLUSH_INTERVAL: Duration = Duration::from_secs(1);
 /// The write-ahead log's size: 16 MiB, some 80,000 audit records between
 /// checkpoints.
 pub const DEFAULT_LOG_CAPACITY: u64 = 16 << 20;
+/// The database's cache of file pages: the journal is a queue, written at
+/// one end and read at the other, so redb's default of 1 GiB would only
+/// keep a large backlog in memory twice (`docs/journal.md`).
+const PAGE_CACHE_BYTES: usize = 32 << 20;
 
 /// An audit record as the bridge submits it (accounts are 32 bytes).
 pub type Record = FrontRecord<[u8; 32]>;
@@ -231,7 +235,7 @@ impl Journal {
 
 	/// [`Journal::open`] with other options.
 	pub fn open_with(path: &Path, options: JournalOptions) -> Result<Journal, JournalError> {
-		let db = Arc::new(Database::create(path)?);
+		let db = Arc::new(Database::builder().set_cache_size(PAGE_CACHE_BYTES).create(path)?);
 		let (mut wal, frames) = Wal::open(&log_path(path), options.log_capacity)?;
 		let mut state = {
 			let mut txn = db.begin_write()?;

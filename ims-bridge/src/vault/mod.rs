@@ -47,6 +47,11 @@ const KEY_CHECK_PLAINTEXT: &[u8] = b"ims-bridge vault v1";
 /// Subscriptions whose sealed records the read cache keeps by default (about
 /// a kilobyte each with their look-ups).
 pub const DEFAULT_CACHE_SUBSCRIBERS: u32 = 100_000;
+/// The database's own cache of file pages. redb keeps up to 1 GiB by
+/// default, nearly the whole file at a million subscribers, beside the
+/// decrypted cache above and the kernel's page cache of the same file
+/// (`docs/vault.md`, "Memory").
+const PAGE_CACHE_BYTES: usize = 64 << 20;
 
 /// The vault. Shared between tasks behind an `Arc`; its writes block on the
 /// disk and belong in `spawn_blocking` on an async runtime (reads of cached
@@ -81,7 +86,7 @@ impl Vault {
 		key: &VaultKey,
 		cache_subscribers: u32,
 	) -> Result<Vault, VaultError> {
-		let db = Database::create(path)?;
+		let db = Database::builder().set_cache_size(PAGE_CACHE_BYTES).create(path)?;
 		let enc_key = key.derive(key::ENCRYPTION_LABEL);
 		let index_key = key.derive(key::INDEX_LABEL);
 		let cache = (cache_subscribers > 0).then(|| Cache::new(cache_subscribers));
