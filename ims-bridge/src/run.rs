@@ -162,6 +162,7 @@ pub async fn run(config: config::Config) -> Result<(), RunError> {
 		signer.clone(),
 		metrics.clone(),
 		chain::SubmitOptions::default(),
+		index.clone(),
 		shutdown.clone(),
 	));
 	if let Some(listener) = listeners.metrics {

@@ -18,6 +18,7 @@
 //! pallet skips replays and refuses gaps).
 
 use super::{ims, ChainError, Client};
+use crate::index::Index;
 use crate::journal::{Journal, StoredRecord};
 use crate::metrics::Metrics;
 use codec::{Decode, Encode};
@@ -322,6 +323,7 @@ pub async fn submit(
 	signer: Keypair,
 	metrics: Arc<Metrics>,
 	options: SubmitOptions,
+	index: Arc<Index>,
 	shutdown: CancellationToken,
 ) {
 	let Some(sizes) = read_batch_sizes(&client, &shutdown).await else { return };
@@ -335,6 +337,7 @@ pub async fn submit(
 		&journal,
 		&signer,
 		sizes.registrations,
+		&index,
 		metrics.submission_failures.with_label_values(&["registrations"]),
 		shutdown.clone(),
 	);

@@ -109,6 +109,14 @@ impl Index {
 		Some(Arc::new(view))
 	}
 
+	/// How many identities a registration of `impu` writes on chain: its
+	/// implicit set's members, or itself alone.
+	pub fn implicit_set_size(&self, impu: &ImpuId) -> Option<u32> {
+		let state = self.read();
+		let slot = state.store.impus.get(impu)?;
+		Some((slot.shared.members().count() as u32).max(1))
+	}
+
 	/// The subscription of a public identity.
 	pub fn subscription_of(&self, impu: &ImpuId) -> Option<ImpuId> {
 		self.read().store.impus.get(impu).map(|slot| slot.shared.subscription)

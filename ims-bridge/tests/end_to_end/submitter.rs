@@ -36,21 +36,54 @@ static IN_PROCESS_SUBMITTER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_
 
 /// Runs the submitter (as Alice, the bridge's development account) on
 /// `journal` until it is empty (audit records and registration reports);
-/// returns how long that took and the submitter's metrics.
+/// returns how long that took and the submitter's metrics. Without an
+/// index, every registration batch declares full implicit sets.
 async fn drain(
 	rpc_url: &str,
 	journal: &ims_bridge::journal::Journal,
 	timeout: Duration,
 ) -> (Duration, Arc<ims_bridge::metrics::Metrics>) {
-	drain_with(rpc_url, journal, timeout, chain::SubmitOptions::default()).await
+	drain_with(rpc_url, journal, timeout, chain::SubmitOptions::default(), Arc::default()).await
 }
 
-/// [`drain`] with the submitter's `options`.
+/// [`drain`] beside a follower keeping an index of the chain, as a bridge
+/// runs it: registration batches declare the implicit sets it knows.
+async fn drain_following(
+	rpc_url: &str,
+	journal: &ims_bridge::journal::Journal,
+	timeout: Duration,
+) -> Duration {
+	let index = Arc::new(ims_bridge::index::Index::default());
+	let shutdown = tokio_util::sync::CancellationToken::new();
+	let (ready_tx, mut ready) = tokio::sync::watch::channel(false);
+	let follower = chain::Follower {
+		client: chain::connect(rpc_url).await.unwrap(),
+		index: index.clone(),
+		journal: journal.clone(),
+		metrics: Arc::new(ims_bridge::metrics::Metrics::new().unwrap()),
+		account: subxt_signer::sr25519::dev::alice().public_key().into(),
+		terminations: tokio::sync::mpsc::unbounded_channel().0,
+		snapshot: None,
+	};
+	let following = tokio::spawn(chain::follow(follower, ready_tx, shutdown.clone()));
+	tokio::time::timeout(Duration::from_secs(60), ready.wait_for(|ready| *ready))
+		.await
+		.expect("the follower read the chain")
+		.unwrap();
+	let options = chain::SubmitOptions::default();
+	let (took, _) = drain_with(rpc_url, journal, timeout, options, index).await;
+	shutdown.cancel();
+	following.await.unwrap();
+	took
+}
+
+/// [`drain`] with the submitter's `options` and `index`.
 async fn drain_with(
 	rpc_url: &str,
 	journal: &ims_bridge::journal::Journal,
 	timeout: Duration,
 	options: chain::SubmitOptions,
+	index: Arc<ims_bridge::index::Index>,
 ) -> (Duration, Arc<ims_bridge::metrics::Metrics>) {
 	let client = chain::connect(rpc_url).await.unwrap();
 	let metrics = Arc::new(ims_bridge::metrics::Metrics::new().unwrap());
@@ -61,6 +94,7 @@ async fn drain_with(
 		subxt_signer::sr25519::dev::alice(),
 		metrics.clone(),
 		options,
+		index,
 		shutdown.clone(),
 	));
 	let started = Instant::now();
@@ -193,7 +227,7 @@ async fn refused_batches_stay_in_the_journal_until_the_chain_takes_them() {
 		chain::submit_finalized(&client, &alice, &grant).await.unwrap();
 	};
 	let ((_, metrics), ()) = tokio::join!(
-		drain_with(&setup.rpc_url, &journal, Duration::from_secs(240), options),
+		drain_with(&setup.rpc_url, &journal, Duration::from_secs(240), options, Arc::default()),
 		refused_then_granted
 	);
 	assert_eq!(next_sequence(&setup.rpc_url).await, RECORDS, "every record recorded once");
@@ -307,7 +341,7 @@ async fn registration_reports_drain_in_rounds_and_the_newest_stands() {
 	journal.settle().await.unwrap();
 	assert_eq!(journal.depth().unwrap(), (0, reports as u64));
 
-	let (took, _) = drain(&setup.rpc_url, &journal, Duration::from_secs(600)).await;
+	let took = drain_following(&setup.rpc_url, &journal, Duration::from_secs(600)).await;
 	println!(
 		"{reports} registration reports finalized in {:.1} s ({:.0} a second)",
 		took.as_secs_f64(),
@@ -404,7 +438,7 @@ async fn registration_drain_rate() {
 			.unwrap();
 	}
 	journal.settle().await.unwrap();
-	let (took, _) = drain(&setup.rpc_url, &journal, Duration::from_secs(3600)).await;
+	let took = drain_following(&setup.rpc_url, &journal, Duration::from_secs(3600)).await;
 	println!(
 		"registrations: {reports} reports over {identities} identities finalized in {:.1} s: {:.0} reports/s",
 		took.as_secs_f64(),

@@ -225,6 +225,7 @@ fn register<T: Config>(impu: Pseudonym) {
 	Pallet::<T>::do_record_registrations(
 		None,
 		vec![registered(impu)].try_into().expect("one update; qed"),
+		u32::MAX,
 	)
 	.expect("known identity; qed");
 }
@@ -585,7 +586,7 @@ mod benchmarks {
 		let updates: RegistrationBatch<T> =
 			BoundedVec::try_from(updates).expect("n <= MaxBatchSize; qed");
 		#[extrinsic_call]
-		record_registrations(RawOrigin::Signed(owner), updates);
+		record_registrations(RawOrigin::Signed(owner), updates, 0);
 		assert!(Registrations::<T>::contains_key(impu(n - 1, 0)));
 	}
 
@@ -599,7 +600,7 @@ mod benchmarks {
 		let updates: RegistrationBatch<T> =
 			BoundedVec::try_from(vec![registered(impu(0, 0))]).expect("one update; qed");
 		#[extrinsic_call]
-		record_registrations(RawOrigin::Signed(owner), updates);
+		record_registrations(RawOrigin::Signed(owner), updates, m - 1);
 		assert!(Registrations::<T>::contains_key(impu(0, m - 1)));
 	}
 

@@ -411,23 +411,30 @@ mod calls {
 		/// identity; updates naming an identity that no longer exists are
 		/// skipped.
 		///
+		/// `members` is the caller's bound on the implicit-set members the
+		/// updates write beyond one per update (a witness): the call is
+		/// charged for that many, at most a full implicit set per update,
+		/// refused with `MembersOverWitness` if the updates write more, and
+		/// refunded the members it did not write. A front that knows the sets
+		/// fits several times more reports in a block than the worst case
+		/// allows (`docs/submitter.md`, "Registration reports").
+		///
 		/// Origin: `AdminOrigin` or `RecordRegistration` in every realm
 		/// touched. Emits `RegistrationRecorded` or `RegistrationSkipped` per
-		/// update. Charged as if every identity had a full implicit set; the
-		/// members not written are refunded.
+		/// update.
 		#[pallet::call_index(28)]
 		#[pallet::weight(Pallet::<T>::registrations_weight(
 			updates.len() as u32,
-			(updates.len() as u32)
-				.saturating_mul(T::MaxImpusPerSubscription::get().saturating_sub(1)),
+			Pallet::<T>::members_charged(updates.len() as u32, *members),
 		))]
 		pub fn record_registrations(
 			origin: OriginFor<T>,
 			updates: RegistrationBatch<T>,
+			members: u32,
 		) -> DispatchResultWithPostInfo {
 			let actor = Self::actor(origin)?;
 			let count = updates.len() as u32;
-			let extra_members = Self::do_record_registrations(actor.as_ref(), updates)?;
+			let extra_members = Self::do_record_registrations(actor.as_ref(), updates, members)?;
 			Ok(Some(Self::registrations_weight(count, extra_members)).into())
 		}
 

@@ -429,6 +429,9 @@ pub mod pallet {
 		LinkOutOfRange,
 		/// A counter would overflow.
 		Overflow,
+		/// The registration reports write more implicit-set members than
+		/// the call's `members` witness declared.
+		MembersOverWitness,
 	}
 
 	#[pallet::hooks]

@@ -43,6 +43,7 @@ pub type AuditRecord = (Option<u64>, RealmId, Subject<u64>, Change);
 thread_local! {
 	static GRANTS: RefCell<Vec<(u64, RealmId, Permission)>> = const { RefCell::new(Vec::new()) };
 	static AUDIT: RefCell<Vec<AuditRecord>> = const { RefCell::new(Vec::new()) };
+	static SINK_CALLS: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
 	static REALMS_IN_USE: RefCell<Vec<RealmId>> = const { RefCell::new(Vec::new()) };
 	static ERASED: RefCell<Vec<SubscriptionId>> = const { RefCell::new(Vec::new()) };
 }
@@ -61,8 +62,25 @@ impl Authorizer<u64> for TestAuthorizer {
 pub struct TestAuditSink;
 impl AuditSink<u64> for TestAuditSink {
 	fn record(actor: Option<&u64>, realm: RealmId, subject: Subject<u64>, change: Change) {
+		SINK_CALLS.with(|calls| calls.borrow_mut().push(1));
 		AUDIT.with(|audit| audit.borrow_mut().push((actor.copied(), realm, subject, change)));
 	}
+
+	fn record_all(actor: Option<&u64>, realm: RealmId, changes: Vec<(Subject<u64>, Change)>) {
+		SINK_CALLS.with(|calls| calls.borrow_mut().push(changes.len()));
+		AUDIT.with(|audit| {
+			let mut audit = audit.borrow_mut();
+			for (subject, change) in changes {
+				audit.push((actor.copied(), realm, subject, change));
+			}
+		});
+	}
+}
+
+/// How many changes each call to the audit sink carried, since the last
+/// look.
+pub fn take_sink_calls() -> Vec<usize> {
+	SINK_CALLS.with(|calls| core::mem::take(&mut *calls.borrow_mut()))
 }
 
 /// Take the audit records received so far.
@@ -140,6 +158,7 @@ impl ExtBuilder {
 			]
 		});
 		AUDIT.with(|audit| audit.borrow_mut().clear());
+		SINK_CALLS.with(|calls| calls.borrow_mut().clear());
 		REALMS_IN_USE.with(|realms| realms.borrow_mut().clear());
 		ERASED.with(|erased| erased.borrow_mut().clear());
 		let mut ext = sp_io::TestExternalities::new(storage);

@@ -2,6 +2,9 @@
 
 use super::*;
 
+/// Changes of one realm handed to the audit trail together.
+type RealmChanges<T> = Vec<(Subject<<T as frame_system::Config>::AccountId>, Change)>;
+
 impl<T: Config> Pallet<T> {
 	/// The weight of an import: each item weighs what its call weighs.
 	pub fn import_weight(items: &ImportBatch<T>) -> Weight {
@@ -144,15 +147,27 @@ impl<T: Config> Pallet<T> {
 		T::WeightInfo::record_registrations(updates).saturating_add(per_member)
 	}
 
+	/// The extra implicit-set members `record_registrations` is charged for:
+	/// the caller's `witness`, at most a full set for each of `updates`.
+	pub fn members_charged(updates: u32, witness: u32) -> u32 {
+		updates.saturating_mul(T::MaxImpusPerSubscription::get().saturating_sub(1)).min(witness)
+	}
+
 	/// Apply registration reports; returns how many registrations were
-	/// written beyond one per applied report.
+	/// written beyond one per applied report, refusing the batch when that
+	/// exceeds `witness`.
 	pub(crate) fn do_record_registrations(
 		actor: Actor<T>,
 		updates: RegistrationBatch<T>,
+		witness: u32,
 	) -> Result<u32, DispatchError> {
 		ensure!(!updates.is_empty(), Error::<T>::EmptyBatch);
 		let now = frame_system::Pallet::<T>::block_number();
 		let mut extra_members = 0u32;
+		// The trail takes each run of one realm's updates together: one
+		// seal's weight for the run instead of one per update, which was
+		// most of a batch's charge (`docs/submitter.md`).
+		let mut run: Option<(RealmId, RealmChanges<T>)> = None;
 		for update in updates {
 			match (update.state, &update.scscf) {
 				(RegistrationState::NotRegistered, Some(_)) => {
@@ -171,6 +186,7 @@ impl<T: Config> Pallet<T> {
 			Self::permit(actor, record.realm, Permission::RecordRegistration)?;
 			let members = Self::implicit_members(update.impu, &record);
 			extra_members = extra_members.saturating_add((members.len() as u32).saturating_sub(1));
+			ensure!(extra_members <= witness, Error::<T>::MembersOverWitness);
 			for member in &members {
 				if update.state == RegistrationState::NotRegistered {
 					Registrations::<T>::remove(member);
@@ -191,12 +207,18 @@ impl<T: Config> Pallet<T> {
 				scscf: update.scscf,
 				members: members.len() as u32,
 			});
-			T::AuditSink::record(
-				actor,
-				record.realm,
-				Subject::Impu(update.impu),
-				Change::Registration(update.state),
-			);
+			let change = (Subject::Impu(update.impu), Change::Registration(update.state));
+			match &mut run {
+				Some((realm, changes)) if *realm == record.realm => changes.push(change),
+				_ => {
+					if let Some((realm, changes)) = run.replace((record.realm, vec![change])) {
+						T::AuditSink::record_all(actor, realm, changes);
+					}
+				},
+			}
+		}
+		if let Some((realm, changes)) = run {
+			T::AuditSink::record_all(actor, realm, changes);
 		}
 		Ok(extra_members)
 	}

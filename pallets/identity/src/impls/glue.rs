@@ -62,7 +62,7 @@ impl<T: Config> Call<T> {
 				},
 				ImportItem::Link { impi, .. } => Subscriber(*impi),
 			},
-			Call::record_registrations { updates } => Subscriber(updates.first()?.impu),
+			Call::record_registrations { updates, .. } => Subscriber(updates.first()?.impu),
 			_ => return None,
 		})
 	}

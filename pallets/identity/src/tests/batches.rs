@@ -89,7 +89,7 @@ fn batch(updates: Vec<RegistrationUpdate>) -> RegistrationBatch<Test> {
 fn record_registrations_refuses_an_unsigned_origin() {
 	given(with_impu3, || {
 		assert_noop!(
-			Identity::record_registrations(none(), batch(vec![registered(IMPU)])),
+			Identity::record_registrations(none(), batch(vec![registered(IMPU)]), 1),
 			DispatchError::BadOrigin
 		);
 	});
@@ -99,7 +99,7 @@ fn record_registrations_refuses_an_unsigned_origin() {
 fn record_registrations_refuses_an_empty_batch() {
 	given(with_impu3, || {
 		assert_noop!(
-			Identity::record_registrations(root(), batch(vec![])),
+			Identity::record_registrations(root(), batch(vec![]), 0),
 			Error::<Test>::EmptyBatch
 		);
 	});
@@ -110,7 +110,7 @@ fn record_registrations_refuses_a_provisioner() {
 	given(with_impu3, || {
 		// A provisioner is not an HSS front.
 		assert_noop!(
-			Identity::record_registrations(signed(PROVISIONER), batch(vec![registered(IMPU)])),
+			Identity::record_registrations(signed(PROVISIONER), batch(vec![registered(IMPU)]), 1),
 			Error::<Test>::NotAuthorized
 		);
 	});
@@ -122,7 +122,8 @@ fn record_registrations_refuses_a_registration_without_an_scscf() {
 		assert_noop!(
 			Identity::record_registrations(
 				root(),
-				batch(vec![RegistrationUpdate { scscf: None, ..registered(IMPU) }])
+				batch(vec![RegistrationUpdate { scscf: None, ..registered(IMPU) }]),
+				1
 			),
 			Error::<Test>::ScscfRequired
 		);
@@ -138,7 +139,8 @@ fn record_registrations_refuses_an_scscf_for_not_registered() {
 				batch(vec![RegistrationUpdate {
 					state: RegistrationState::NotRegistered,
 					..registered(IMPU)
-				}])
+				}]),
+				1
 			),
 			Error::<Test>::UnexpectedScscf
 		);
@@ -151,7 +153,8 @@ fn record_registrations_refuses_an_empty_scscf_name() {
 		assert_noop!(
 			Identity::record_registrations(
 				root(),
-				batch(vec![RegistrationUpdate { scscf: Some(name("")), ..registered(IMPU) }])
+				batch(vec![RegistrationUpdate { scscf: Some(name("")), ..registered(IMPU) }]),
+				1
 			),
 			Error::<Test>::EmptyName
 		);
@@ -172,7 +175,7 @@ fn three_updates() -> RegistrationBatch<Test> {
 #[test]
 fn record_registrations_stores_each_implicit_set_and_charges_its_members() {
 	given(with_impu3, || {
-		let info = Identity::record_registrations(signed(FRONT), three_updates()).unwrap();
+		let info = Identity::record_registrations(signed(FRONT), three_updates(), 1).unwrap();
 		// Charged for three updates and one extra member (IMPU2, in IMPU's set).
 		assert_eq!(info.actual_weight, Some(Identity::registrations_weight(3, 1)));
 		for impu in [IMPU, IMPU2] {
@@ -193,9 +196,37 @@ fn record_registrations_stores_each_implicit_set_and_charges_its_members() {
 }
 
 #[test]
+fn record_registrations_refuses_more_members_than_its_witness() {
+	given(with_impu3, || {
+		// IMPU's set has IMPU2 beside it: one extra member, declared none.
+		assert_noop!(
+			Identity::record_registrations(signed(FRONT), three_updates(), 0),
+			Error::<Test>::MembersOverWitness
+		);
+	});
+}
+
+#[test]
+fn record_registrations_is_charged_for_its_witness_up_to_full_sets() {
+	let charged = |members: u32| {
+		Call::<Test>::record_registrations { updates: three_updates(), members }
+			.get_dispatch_info()
+			.call_weight
+	};
+	let full = 3
+		* (<<Test as Config>::MaxImpusPerSubscription as frame_support::traits::Get<u32>>::get()
+			- 1);
+	assert_eq!(charged(1), Identity::registrations_weight(3, 1));
+	assert_eq!(charged(0), Identity::registrations_weight(3, 0));
+	assert_eq!(charged(full), Identity::registrations_weight(3, full));
+	assert_eq!(charged(u32::MAX), Identity::registrations_weight(3, full));
+	assert!(charged(1).ref_time() < charged(full).ref_time());
+}
+
+#[test]
 fn record_registrations_emits_each_update_and_skips_erased_identities() {
 	given(with_impu3, || {
-		assert_ok!(Identity::record_registrations(signed(FRONT), three_updates()));
+		assert_ok!(Identity::record_registrations(signed(FRONT), three_updates(), 1));
 		assert_eq!(
 			events(),
 			vec![
@@ -220,7 +251,7 @@ fn record_registrations_emits_each_update_and_skips_erased_identities() {
 #[test]
 fn record_registrations_audits_each_recorded_update() {
 	given(with_impu3, || {
-		assert_ok!(Identity::record_registrations(signed(FRONT), three_updates()));
+		assert_ok!(Identity::record_registrations(signed(FRONT), three_updates(), 1));
 		assert_eq!(
 			take_audit(),
 			vec![
@@ -242,15 +273,45 @@ fn record_registrations_audits_each_recorded_update() {
 }
 
 #[test]
+fn record_registrations_hands_the_trail_each_run_of_one_realm_at_once() {
+	given(with_impu3, || {
+		let other = H256::repeat_byte(0x77);
+		assert_ok!(Identity::create_subscription(root(), OTHER_REALM, H256::repeat_byte(0x78)));
+		let plain = ImpuAttributes { charging: None, ..attributes(None) };
+		assert_ok!(Identity::create_impu(root(), H256::repeat_byte(0x78), other, plain));
+		take_audit();
+		take_sink_calls();
+		assert_ok!(Identity::record_registrations(signed(FRONT), three_updates(), 1));
+		assert_eq!(take_sink_calls(), vec![2], "IMPU and IMPU3 together");
+		take_audit();
+		let realms =
+			batch(vec![registered(IMPU), registered(IMPU3), registered(other), registered(IMPU)]);
+		assert_ok!(Identity::record_registrations(root(), realms, 2));
+		assert_eq!(take_sink_calls(), vec![2, 1, 1], "a run per realm, in order");
+		let order: Vec<_> =
+			take_audit().into_iter().map(|(_, realm, subject, _)| (realm, subject)).collect();
+		assert_eq!(
+			order,
+			vec![
+				(REALM, Subject::Impu(IMPU)),
+				(REALM, Subject::Impu(IMPU3)),
+				(OTHER_REALM, Subject::Impu(other)),
+				(REALM, Subject::Impu(IMPU)),
+			]
+		);
+	});
+}
+
+#[test]
 fn record_registrations_of_a_deregistration_clears_the_whole_set() {
 	given(with_impu3, || {
-		assert_ok!(Identity::record_registrations(signed(FRONT), three_updates()));
+		assert_ok!(Identity::record_registrations(signed(FRONT), three_updates(), 1));
 		let dereg = RegistrationUpdate {
 			impu: IMPU2,
 			state: RegistrationState::NotRegistered,
 			scscf: None,
 		};
-		assert_ok!(Identity::record_registrations(signed(FRONT), batch(vec![dereg])));
+		assert_ok!(Identity::record_registrations(signed(FRONT), batch(vec![dereg]), 1));
 		assert!(Registrations::<Test>::get(IMPU).is_none());
 		assert!(Registrations::<Test>::get(IMPU2).is_none());
 	});

@@ -575,7 +575,8 @@ fn registered_subscriber() {
 			scscf: Some(name("sip:scscf")),
 		}]
 		.try_into()
-		.unwrap()
+		.unwrap(),
+		1
 	));
 	System::reset_events();
 	take_audit();

@@ -3,7 +3,11 @@
 //! after each test.
 
 use crate::{mock::*, pallet::*, types::*, Error, Event};
-use frame_support::{assert_noop, assert_ok, dispatch::PostDispatchInfo, BoundedVec};
+use frame_support::{
+	assert_noop, assert_ok,
+	dispatch::{GetDispatchInfo, PostDispatchInfo},
+	BoundedVec,
+};
 use frame_system::RawOrigin;
 use ims_primitives::{
 	ApplicationServer, AuthScheme, AuthSchemes, Change, ChargingInformation, DefaultHandling, Ifcs,

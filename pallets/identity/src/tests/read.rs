@@ -28,7 +28,8 @@ fn user_authorization_and_location_answer_uar_and_lir() {
 		assert_eq!(Identity::location(NOBODY), Err(LookupError::UnknownImpu));
 		assert_ok!(Identity::record_registrations(
 			root(),
-			vec![registered(IMPU)].try_into().unwrap()
+			vec![registered(IMPU)].try_into().unwrap(),
+			1
 		));
 		let view = Identity::location(IMPU2).unwrap();
 		assert_eq!(view.registration.state, RegistrationState::Registered);

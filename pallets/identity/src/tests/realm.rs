@@ -223,7 +223,8 @@ fn calls_name_their_scope() {
 	);
 	let batch =
 		vec![RegistrationUpdate { impu: IMPU2, state: RegistrationState::Registered, scscf: None }];
-	let record = Call::<Test>::record_registrations { updates: batch.try_into().unwrap() };
+	let record =
+		Call::<Test>::record_registrations { updates: batch.try_into().unwrap(), members: 0 };
 	assert_eq!(record.scope(), Some(CallScope::Subscriber(IMPU2)));
 	let bulk =
 		Call::<Test>::import_subscribers { realm: OTHER_REALM, subscribers: Default::default() };

@@ -83,7 +83,8 @@ fn remove_subscription_erases_everything() {
 				scscf: Some(name("sip:scscf.ims.example.net:6060")),
 			}]
 			.try_into()
-			.unwrap()
+			.unwrap(),
+			1
 		));
 		System::reset_events();
 		take_audit();
