@@ -238,8 +238,7 @@ pub async fn submit_all<Call: subxt::transactions::Payload>(
 	let account: subxt::utils::AccountId32 = signer.public_key().into();
 	let mut progress = Vec::with_capacity(calls.len());
 	let mut first = 0;
-	// The pool's answer to a call it turned away on submission.
-	let mut refused: Option<String> = None;
+	// Ok(Some(reason)): the pool turned a call away on submission.
 	let submitted = async {
 		let at = client.at_current_block().await.map_err(ChainError::subxt)?;
 		let finalized =
@@ -273,15 +272,12 @@ pub async fn submit_all<Call: subxt::transactions::Payload>(
 			match transaction.submit_and_watch().await {
 				Ok(watching) => progress.push(watching),
 				Err(e) => match pool_refusal(&e) {
-					Some(message) => {
-						refused = Some(message);
-						break;
-					},
+					Some(reason) => return Ok(Some(reason)),
 					None => return Err(ChainError::subxt(e)),
 				},
 			}
 		}
-		Ok::<(), ChainError>(())
+		Ok::<Option<String>, ChainError>(None)
 	}
 	.await;
 	// Each in a best block (or failed) before the next run may read nonces.
@@ -289,7 +285,7 @@ pub async fn submit_all<Call: subxt::transactions::Payload>(
 	for watching in progress {
 		included.push(in_best_block(watching).await);
 	}
-	let whole = submitted.is_ok() && refused.is_none() && included.iter().all(Result::is_ok);
+	let whole = matches!(submitted, Ok(None)) && included.iter().all(Result::is_ok);
 	let last_block = included.last().and_then(|i| i.as_ref().ok()).map(Included::block);
 	*turn = match last_block {
 		Some(block) if whole => {
@@ -319,13 +315,13 @@ pub async fn submit_all<Call: subxt::transactions::Payload>(
 		};
 		outcomes.push(outcome);
 	}
-	let earlier = match (submitted, refused) {
-		(Err(e), _) => Some(Arc::new(e)),
-		(Ok(()), Some(message)) => {
-			outcomes.push(Err(ChainError::Refused(message.clone())));
-			Some(Arc::new(ChainError::Refused(message)))
+	let earlier = match submitted {
+		Err(e) => Some(Arc::new(e)),
+		Ok(Some(reason)) => {
+			outcomes.push(Err(ChainError::Refused(reason.clone())));
+			Some(Arc::new(ChainError::Refused(reason)))
 		},
-		(Ok(()), None) => None,
+		Ok(None) => None,
 	};
 	if let Some(e) = earlier {
 		outcomes.resize_with(calls.len(), || Err(ChainError::EarlierFailed(e.clone())));
