@@ -139,7 +139,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("ims-ledger"),
 	impl_name: alloc::borrow::Cow::Borrowed("ims-ledger"),
 	authoring_version: 1,
-	spec_version: 102,
+	spec_version: 103,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 2,
@@ -229,7 +229,7 @@ pub fn signed_payload(
 /// `StorageVersion` from its first release, so that every later change of
 /// layout comes with a versioned migration listed here.
 #[allow(unused_parens)]
-pub type Migrations = ();
+pub type Migrations = (pallet_ims_identity::migrations::v2::MigrateV1ToV2<Runtime>,);
 
 /// Dispatches calls and runs the block lifecycle of every pallet.
 pub type Executive = frame_executive::Executive<

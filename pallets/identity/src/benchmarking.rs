@@ -231,10 +231,10 @@ fn register<T: Config>(impu: Pseudonym) {
 }
 
 /// Subscriber `index` of a bulk import: the reference one (an IMPI linked
-/// to an IMPU) with `extra` more IMPUs linked to the IMPI; with extras,
-/// every IMPU is in implicit set 0.
-fn imported<T: Config>(index: u32, extra: u32) -> SubscriberImportOf<T> {
-	let set = (extra > 0).then_some(0);
+/// to an IMPU) with `extra` more IMPUs linked to the IMPI, all of them in
+/// implicit set 0 if `in_set`.
+fn imported<T: Config>(index: u32, extra: u32, in_set: bool) -> SubscriberImportOf<T> {
+	let set = in_set.then_some(0);
 	let schemes = AuthSchemes::of(&AuthScheme::ALL);
 	let impis =
 		vec![ImpiImport { impi: impi(index, 0), schemes, default_scheme: AuthScheme::AkaV1Md5 }];
@@ -251,15 +251,22 @@ fn imported<T: Config>(index: u32, extra: u32) -> SubscriberImportOf<T> {
 }
 
 /// `subscribers` of a bulk import holding `extra` extra IMPUs in all, spread
-/// over them one by one.
-fn import_batch<T: Config>(subscribers: u32, extra: u32) -> SubscriberBatch<T> {
+/// over them one by one, and the first `sets` of them with their IMPUs in an
+/// implicit set.
+fn import_batch<T: Config>(subscribers: u32, extra: u32, sets: u32) -> SubscriberBatch<T> {
 	let batch: Vec<_> = (0..subscribers)
 		.map(|index| {
 			let share = extra / subscribers + u32::from(index < extra % subscribers);
-			imported::<T>(index, share)
+			imported::<T>(index, share, index < sets)
 		})
 		.collect();
 	batch.try_into().expect("subscribers <= MaxImportSubscribers; qed")
+}
+
+/// As few subscribers as hold a call's worth of extra IMPUs.
+fn extra_room<T: Config>() -> u32 {
+	let room = T::MaxImpusPerSubscription::get().saturating_sub(1).max(1);
+	T::MaxImportSubscribers::get().div_ceil(room).max(1)
 }
 
 fn admin<T: Config>() -> Result<T::RuntimeOrigin, BenchmarkError> {
@@ -464,20 +471,23 @@ mod benchmarks {
 	#[benchmark]
 	fn link() {
 		let (owner, realm) = realm::<T>();
-		subscription::<T>(realm, 0, 1, 1);
-		Pallet::<T>::do_unlink(None, impi(0, 0), impu(0, 0)).expect("linked; qed");
+		// The IMPI's record at its largest: linked to every IMPU.
+		let last = impu(0, T::MaxImpusPerSubscription::get() - 1);
+		subscription::<T>(realm, 0, 1, T::MaxImpusPerSubscription::get());
+		Pallet::<T>::do_unlink(None, impi(0, 0), last).expect("linked; qed");
 		#[extrinsic_call]
-		_(RawOrigin::Signed(owner), impi(0, 0), impu(0, 0));
-		assert!(ImpusOfImpi::<T>::contains_key(impi(0, 0), impu(0, 0)));
+		_(RawOrigin::Signed(owner), impi(0, 0), last);
+		assert!(Pallet::<T>::impis_linked_to(last, pseudonym(0x51, 0)) == vec![impi(0, 0)]);
 	}
 
 	#[benchmark]
 	fn unlink() {
 		let (owner, realm) = realm::<T>();
-		subscription::<T>(realm, 0, 1, 1);
+		let last = impu(0, T::MaxImpusPerSubscription::get() - 1);
+		subscription::<T>(realm, 0, 1, T::MaxImpusPerSubscription::get());
 		#[extrinsic_call]
-		_(RawOrigin::Signed(owner), impi(0, 0), impu(0, 0));
-		assert!(!ImpusOfImpi::<T>::contains_key(impi(0, 0), impu(0, 0)));
+		_(RawOrigin::Signed(owner), impi(0, 0), last);
+		assert!(Pallet::<T>::impis_linked_to(last, pseudonym(0x51, 0)).is_empty());
 	}
 
 	#[benchmark]
@@ -609,21 +619,32 @@ mod benchmarks {
 	#[benchmark]
 	fn import_subscribers(s: Linear<1, { T::MaxImportSubscribers::get() }>) {
 		let (owner, realm) = realm::<T>();
-		let batch = import_batch::<T>(s, 0);
+		let batch = import_batch::<T>(s, 0, 0);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(owner), realm, batch);
 		assert!(Subscriptions::<T>::contains_key(pseudonym(0x51, s - 1)));
 	}
 
 	/// A fixed number of subscribers with `x` extra IMPUs in all, each
-	/// linked and in an implicit set: the cost of each beyond the reference
-	/// subscribers is what an extra entry costs.
+	/// linked to its subscriber's IMPI: what an extra identity with its link
+	/// costs beyond the reference subscribers.
 	#[benchmark]
-	fn import_extra_entries(x: Linear<0, { T::MaxImportSubscribers::get() }>) {
+	fn import_extra_identities(x: Linear<0, { T::MaxImportSubscribers::get() }>) {
 		let (owner, realm) = realm::<T>();
-		let room = T::MaxImpusPerSubscription::get().saturating_sub(1).max(1);
-		let subscribers = T::MaxImportSubscribers::get().div_ceil(room).max(1);
-		let batch = import_batch::<T>(subscribers, x);
+		let subscribers = extra_room::<T>();
+		let batch = import_batch::<T>(subscribers, x, 0);
+		#[extrinsic_call]
+		import_subscribers(RawOrigin::Signed(owner), realm, batch);
+		assert!(Subscriptions::<T>::contains_key(pseudonym(0x51, subscribers - 1)));
+	}
+
+	/// Half a call's subscribers, each with two linked IMPUs, `g` of them in
+	/// an implicit set: what an implicit set costs beyond its identities.
+	#[benchmark]
+	fn import_implicit_sets(g: Linear<0, { T::MaxImportSubscribers::get() / 2 }>) {
+		let (owner, realm) = realm::<T>();
+		let subscribers = (T::MaxImportSubscribers::get() / 2).max(1);
+		let batch = import_batch::<T>(subscribers, subscribers, g);
 		#[extrinsic_call]
 		import_subscribers(RawOrigin::Signed(owner), realm, batch);
 		assert!(Subscriptions::<T>::contains_key(pseudonym(0x51, subscribers - 1)));

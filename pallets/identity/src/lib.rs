@@ -7,6 +7,7 @@ extern crate alloc;
 pub mod benchmarking;
 mod calls;
 mod impls;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
@@ -44,7 +45,7 @@ pub mod pallet {
 	};
 
 	/// The in-code storage version.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -96,6 +97,8 @@ pub mod pallet {
 		<T as Config>::MaxImpisPerSubscription,
 		<T as Config>::MaxImpusPerSubscription,
 	>;
+	/// A private identity's record as stored.
+	pub type ImpiRecordOf<T> = ImpiRecord<<T as Config>::MaxImpusPerSubscription>;
 	/// An implicit registration set as stored.
 	pub type ImplicitSetOf<T> = ImplicitSet<<T as Config>::MaxImpusPerSubscription>;
 	/// A batch of import items.
@@ -131,21 +134,12 @@ pub mod pallet {
 
 	/// Private identities by pseudonym.
 	#[pallet::storage]
-	pub type Impis<T: Config> = StorageMap<_, Blake2_128Concat, ImpiId, ImpiRecord, OptionQuery>;
+	pub type Impis<T: Config> =
+		StorageMap<_, Blake2_128Concat, ImpiId, ImpiRecordOf<T>, OptionQuery>;
 
 	/// Public identities by pseudonym.
 	#[pallet::storage]
 	pub type Impus<T: Config> = StorageMap<_, Blake2_128Concat, ImpuId, ImpuRecord, OptionQuery>;
-
-	/// IMPI -> IMPU links.
-	#[pallet::storage]
-	pub type ImpusOfImpi<T: Config> =
-		StorageDoubleMap<_, Blake2_128Concat, ImpiId, Blake2_128Concat, ImpuId, (), OptionQuery>;
-
-	/// IMPU -> IMPI links, the mirror of [`ImpusOfImpi`].
-	#[pallet::storage]
-	pub type ImpisOfImpu<T: Config> =
-		StorageDoubleMap<_, Blake2_128Concat, ImpuId, Blake2_128Concat, ImpiId, (), OptionQuery>;
 
 	/// Implicit registration sets, by subscription and number.
 	#[pallet::storage]

@@ -22,6 +22,8 @@ frame_support::construct_runtime!(
 #[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
 impl frame_system::Config for Test {
 	type Block = Block;
+	/// Real database weights, so that migrations' weights can be checked.
+	type DbWeight = frame_support::weights::constants::RocksDbWeight;
 }
 
 /// Owner of realm 0 (`ims.example.net`).

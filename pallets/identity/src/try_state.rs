@@ -4,7 +4,7 @@
 use crate::{pallet::*, types::*};
 use alloc::collections::{BTreeMap, BTreeSet};
 use frame_support::ensure;
-use ims_primitives::{RealmId, SubscriptionId};
+use ims_primitives::{ImpuId, RealmId, SubscriptionId};
 use sp_runtime::TryRuntimeError;
 
 fn bump<K: Ord>(counts: &mut BTreeMap<K, u32>, key: K) {
@@ -21,6 +21,7 @@ struct Counted {
 	charging_users: BTreeMap<(RealmId, u32), u32>,
 	server_users: BTreeMap<(RealmId, u32), u32>,
 	set_users: BTreeMap<(RealmId, u32), u32>,
+	links_per_impu: BTreeMap<ImpuId, u32>,
 }
 
 /// Every shared record's user counter equals the references `expected`
@@ -45,9 +46,8 @@ impl<T: Config> Pallet<T> {
 		let mut counted = Counted::default();
 		Self::check_realm_names()?;
 		Self::check_subscriptions(&mut counted)?;
-		Self::check_impis()?;
+		Self::check_impis(&mut counted)?;
 		Self::check_impus(&mut counted)?;
-		Self::check_links()?;
 		Self::check_implicit_sets()?;
 		Self::check_registrations()?;
 		Self::check_service_data(&mut counted)?;
@@ -97,8 +97,9 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Every IMPI belongs to a subscription that lists it, has valid
-	/// schemes, and counts its links right.
-	fn check_impis() -> Result<(), TryRuntimeError> {
+	/// schemes, and links, once each, existing IMPUs of its subscription;
+	/// counts each IMPU's links.
+	fn check_impis(counted: &mut Counted) -> Result<(), TryRuntimeError> {
 		for (impi, record) in Impis::<T>::iter() {
 			ensure!(
 				Subscriptions::<T>::get(record.subscription)
@@ -111,8 +112,14 @@ impl<T: Config> Pallet<T> {
 					&& record.schemes.contains(record.default_scheme),
 				"invalid IMPI schemes"
 			);
-			let links = ImpusOfImpi::<T>::iter_prefix(impi).count();
-			ensure!(links == record.impus as usize, "IMPI link counter mismatch");
+			let linked: BTreeSet<_> = record.impus.iter().collect();
+			ensure!(linked.len() == record.impus.len(), "IMPU linked twice");
+			for impu in &record.impus {
+				let of = Impus::<T>::get(impu).map(|impu| impu.subscription);
+				ensure!(of.is_some(), "link to a missing IMPU");
+				ensure!(of == Some(record.subscription), "link across subscriptions");
+				bump(&mut counted.links_per_impu, *impu);
+			}
 		}
 		Ok(())
 	}
@@ -127,8 +134,8 @@ impl<T: Config> Pallet<T> {
 					.is_some_and(|subscription| subscription.impus.contains(&impu)),
 				"orphan IMPU"
 			);
-			let links = ImpisOfImpu::<T>::iter_prefix(impu).count();
-			ensure!(links == record.impis as usize, "IMPU link counter mismatch");
+			let links = counted.links_per_impu.get(&impu).copied().unwrap_or(0);
+			ensure!(links == record.impis, "IMPU link counter mismatch");
 			bump(&mut counted.profile_users, (record.realm, record.service_profile));
 			if let Some(charging) = record.charging {
 				bump(&mut counted.charging_users, (record.realm, charging));
@@ -140,24 +147,6 @@ impl<T: Config> Pallet<T> {
 					"IMPU names an implicit set that does not list it"
 				);
 			}
-		}
-		Ok(())
-	}
-
-	/// Links are symmetric, between existing identities of one
-	/// subscription.
-	fn check_links() -> Result<(), TryRuntimeError> {
-		for (impi, impu, ()) in ImpusOfImpi::<T>::iter() {
-			ensure!(ImpisOfImpu::<T>::contains_key(impu, impi), "link without mirror");
-			let impi_record = Impis::<T>::get(impi).ok_or("link from a missing IMPI")?;
-			let impu_record = Impus::<T>::get(impu).ok_or("link to a missing IMPU")?;
-			ensure!(
-				impi_record.subscription == impu_record.subscription,
-				"link across subscriptions"
-			);
-		}
-		for (impu, impi, ()) in ImpisOfImpu::<T>::iter() {
-			ensure!(ImpusOfImpi::<T>::contains_key(impi, impu), "mirror link without link");
 		}
 		Ok(())
 	}

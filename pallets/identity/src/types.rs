@@ -40,8 +40,16 @@ pub struct Subscription<MaxImpis: Get<u32>, MaxImpus: Get<u32>> {
 }
 
 /// A private identity (IMPI).
-#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug)]
-pub struct ImpiRecord {
+///
+/// Its links live in the record: each link then costs no storage entry of
+/// its own, and a subscriber is one entry per identity and one for its
+/// subscription (`docs/bulk-import.md`, "Storage layout").
+#[derive(
+	Encode, Decode, MaxEncodedLen, TypeInfo, CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound,
+)]
+#[scale_info(skip_type_params(MaxImpus))]
+#[codec(mel_bound())]
+pub struct ImpiRecord<MaxImpus: Get<u32>> {
 	/// Its subscription.
 	pub subscription: SubscriptionId,
 	/// Its realm (the subscription's).
@@ -52,8 +60,9 @@ pub struct ImpiRecord {
 	pub default_scheme: AuthScheme,
 	/// Bumped when its credentials rotate in the vault.
 	pub credential_epoch: u32,
-	/// Public identities linked to it.
-	pub impus: u32,
+	/// Public identities linked to it (all of its subscription), in the
+	/// order they were linked.
+	pub impus: BoundedVec<ImpuId, MaxImpus>,
 }
 
 /// A public identity (IMPU) or public service identity.

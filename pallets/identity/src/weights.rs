@@ -66,7 +66,8 @@ pub trait WeightInfo {
 	fn record_registrations(n: u32, ) -> Weight;
 	fn register_implicit_set(m: u32, ) -> Weight;
 	fn import_subscribers(s: u32, ) -> Weight;
-	fn import_extra_entries(x: u32, ) -> Weight;
+	fn import_extra_identities(x: u32, ) -> Weight;
+	fn import_implicit_sets(g: u32, ) -> Weight;
 }
 
 /// Weights measured on the runtime, with its database weights.
@@ -761,7 +762,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Identity::ImpisOfImpu` (r:0 w:1058)
 	/// Proof: `Identity::ImpisOfImpu` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	/// The range of component `x` is `[0, 1024]`.
-	fn import_extra_entries(x: u32, ) -> Weight {
+	fn import_extra_identities(x: u32, ) -> Weight {
 		// Proof size (bytes): measured `2388`, estimated `1541583 + x * (6693 ±0)`.
 		// Minimum execution time: 2_266_896_000 picoseconds.
 		Weight::from_parts(2_434_255_000, 1541583)
@@ -771,6 +772,17 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().writes(204_u64))
 			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(x.into())))
 			.saturating_add(Weight::from_parts(0, 6693).saturating_mul(x.into()))
+	}
+	fn import_implicit_sets(g: u32, ) -> Weight {
+		// Proof size (bytes): measured `2388`, estimated `1541583 + x * (6693 ±0)`.
+		// Minimum execution time: 2_266_896_000 picoseconds.
+		Weight::from_parts(2_434_255_000, 1541583)
+			.saturating_add(Weight::from_parts(51_581_278, 0).saturating_mul(g.into()))
+			.saturating_add(T::DbWeight::get().reads(172_u64))
+			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(g.into())))
+			.saturating_add(T::DbWeight::get().writes(204_u64))
+			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(g.into())))
+			.saturating_add(Weight::from_parts(0, 6693).saturating_mul(g.into()))
 	}
 }
 
@@ -966,7 +978,7 @@ impl WeightInfo for () {
 			.saturating_add(ParityDbWeight::get().writes((5_u64).saturating_mul(s.into())))
 			.saturating_add(Weight::from_parts(0, 6693).saturating_mul(s.into()))
 	}
-	fn import_extra_entries(x: u32, ) -> Weight {
+	fn import_extra_identities(x: u32, ) -> Weight {
 		Weight::from_parts(2_434_255_000, 1541583)
 			.saturating_add(Weight::from_parts(51_581_278, 0).saturating_mul(x.into()))
 			.saturating_add(ParityDbWeight::get().reads(172_u64))
@@ -974,5 +986,14 @@ impl WeightInfo for () {
 			.saturating_add(ParityDbWeight::get().writes(204_u64))
 			.saturating_add(ParityDbWeight::get().writes((3_u64).saturating_mul(x.into())))
 			.saturating_add(Weight::from_parts(0, 6693).saturating_mul(x.into()))
+	}
+	fn import_implicit_sets(g: u32, ) -> Weight {
+		Weight::from_parts(2_434_255_000, 1541583)
+			.saturating_add(Weight::from_parts(51_581_278, 0).saturating_mul(g.into()))
+			.saturating_add(ParityDbWeight::get().reads(172_u64))
+			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(g.into())))
+			.saturating_add(ParityDbWeight::get().writes(204_u64))
+			.saturating_add(ParityDbWeight::get().writes((3_u64).saturating_mul(g.into())))
+			.saturating_add(Weight::from_parts(0, 6693).saturating_mul(g.into()))
 	}
 }

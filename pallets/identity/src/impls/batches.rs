@@ -40,29 +40,43 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// The weight of `import_subscribers`: each subscriber as the reference
-	/// one (an IMPI, an IMPU and their link), plus its extra entries.
+	/// one (an IMPI, an IMPU and their link), plus its extra identities and
+	/// its implicit sets (`docs/bulk-import.md`, "Weight").
 	pub fn import_subscribers_weight(subscribers: &SubscriberBatch<T>) -> Weight {
-		let extra = subscribers
-			.iter()
-			.fold(0u32, |total, subscriber| total.saturating_add(Self::extra_entries(subscriber)));
-		let per_entry = T::WeightInfo::import_extra_entries(extra)
-			.saturating_sub(T::WeightInfo::import_extra_entries(0));
-		T::WeightInfo::import_subscribers(subscribers.len() as u32).saturating_add(per_entry)
+		let (identities, sets) =
+			subscribers.iter().fold((0u32, 0u32), |(identities, sets), one| {
+				(
+					identities.saturating_add(Self::extra_identities(one)),
+					sets.saturating_add(Self::implicit_sets(one)),
+				)
+			});
+		let per_identity = T::WeightInfo::import_extra_identities(identities)
+			.saturating_sub(T::WeightInfo::import_extra_identities(0));
+		let per_set = T::WeightInfo::import_implicit_sets(sets)
+			.saturating_sub(T::WeightInfo::import_implicit_sets(0));
+		T::WeightInfo::import_subscribers(subscribers.len() as u32)
+			.saturating_add(per_identity)
+			.saturating_add(per_set)
 	}
 
 	/// What a subscriber holds beyond the reference one, each charged as an
-	/// extra IMPU with its link in an implicit set (the dearest of them):
-	/// every IMPI, IMPU and link after the first, and every implicit set.
-	pub(crate) fn extra_entries(subscriber: &SubscriberImportOf<T>) -> u32 {
+	/// extra IMPU with its link (the dearest identity): every IMPI and IMPU
+	/// after the first, and every link beyond one per IMPU.
+	pub fn extra_identities(subscriber: &SubscriberImportOf<T>) -> u32 {
 		let beyond_one = |n: usize| (n as u32).saturating_sub(1);
+		let impus = subscriber.impus.len().max(1);
+		beyond_one(subscriber.impis.len())
+			.saturating_add(beyond_one(subscriber.impus.len()))
+			.saturating_add(subscriber.links.len().saturating_sub(impus) as u32)
+	}
+
+	/// The implicit sets a subscriber's IMPUs form.
+	pub fn implicit_sets(subscriber: &SubscriberImportOf<T>) -> u32 {
 		let mut sets: Vec<ImplicitSetId> =
 			subscriber.impus.iter().filter_map(|new| new.attributes.implicit_set).collect();
 		sets.sort_unstable();
 		sets.dedup();
-		beyond_one(subscriber.impis.len())
-			.saturating_add(beyond_one(subscriber.impus.len()))
-			.saturating_add(beyond_one(subscriber.links.len()))
-			.saturating_add(sets.len() as u32)
+		sets.len() as u32
 	}
 
 	pub(crate) fn do_import_subscribers(
@@ -94,17 +108,14 @@ impl<T: Config> Pallet<T> {
 		let links = Self::resolve_links(&impis, &impus, &links)?;
 		let mut record = Self::empty_subscription(realm);
 		for new in &impis {
-			let count = links.iter().filter(|(impi, _)| *impi == new.impi).count();
-			Self::add_impi(&mut record, subscription, new, count as u32)?;
+			let linked = links.iter().filter(|(impi, _)| *impi == new.impi).map(|(_, impu)| *impu);
+			let linked = BoundedVec::try_from(linked.collect::<Vec<_>>())
+				.map_err(|_| Error::<T>::TooManyImpus)?;
+			Self::add_impi(&mut record, subscription, new, linked)?;
 		}
 		for new in impus {
 			let count = links.iter().filter(|(_, impu)| *impu == new.impu).count();
 			Self::add_impu(&mut record, subscription, new, count as u32)?;
-		}
-		for (impi, impu) in links {
-			ensure!(!ImpusOfImpi::<T>::contains_key(impi, impu), Error::<T>::AlreadyLinked);
-			ImpusOfImpi::<T>::insert(impi, impu, ());
-			ImpisOfImpu::<T>::insert(impu, impi, ());
 		}
 		let (impis, impus) = (record.impis.clone(), record.impus.clone());
 		let counts = Change::Imported { impis: impis.len() as u32, impus: impus.len() as u32 };
@@ -113,20 +124,22 @@ impl<T: Config> Pallet<T> {
 		Ok((Subject::Subscription(subscription), counts))
 	}
 
-	/// The identities each link names, by their indices.
+	/// The identities each link names, by their indices. Every identity of
+	/// the subscriber is new, so a link can only be a duplicate of another
+	/// in the same list.
 	fn resolve_links(
 		impis: &[ImpiImport],
 		impus: &[ImpuImport],
 		links: &[LinkImport],
 	) -> Result<Vec<(ImpiId, ImpuId)>, DispatchError> {
-		links
-			.iter()
-			.map(|&(impi, impu)| {
-				let impi = impis.get(usize::from(impi)).ok_or(Error::<T>::LinkOutOfRange)?;
-				let impu = impus.get(usize::from(impu)).ok_or(Error::<T>::LinkOutOfRange)?;
-				Ok((impi.impi, impu.impu))
-			})
-			.collect()
+		let mut pairs = Vec::with_capacity(links.len());
+		for (position, &(impi, impu)) in links.iter().enumerate() {
+			ensure!(!links[..position].contains(&(impi, impu)), Error::<T>::AlreadyLinked);
+			let impi = impis.get(usize::from(impi)).ok_or(Error::<T>::LinkOutOfRange)?;
+			let impu = impus.get(usize::from(impu)).ok_or(Error::<T>::LinkOutOfRange)?;
+			pairs.push((impi.impi, impu.impu));
+		}
+		Ok(pairs)
 	}
 
 	/// The members of an IMPU's implicit set (itself alone if it has none).

@@ -25,20 +25,20 @@ impl<T: Config> Pallet<T> {
 		let realm = record.realm;
 		Self::permit(actor, realm, Permission::Provision)?;
 		let new = ImpiImport { impi, schemes, default_scheme };
-		Self::add_impi(&mut record, subscription, &new, 0)?;
+		Self::add_impi(&mut record, subscription, &new, BoundedVec::new())?;
 		Subscriptions::<T>::insert(subscription, record);
 		Self::deposit_event(Event::ImpiCreated { subscription, impi });
 		T::AuditSink::record(actor, realm, Subject::Impi(impi), Change::Created);
 		Ok(())
 	}
 
-	/// Store a new IMPI with `impus` links (to be stored by the caller) and
-	/// add it to `record`, which the caller stores.
+	/// Store a new IMPI linked to `impus` (whose link counts the caller
+	/// keeps) and add it to `record`, which the caller stores.
 	pub(super) fn add_impi(
 		record: &mut SubscriptionOf<T>,
 		subscription: SubscriptionId,
 		new: &ImpiImport,
-		impus: u32,
+		impus: BoundedVec<ImpuId, T::MaxImpusPerSubscription>,
 	) -> DispatchResult {
 		let ImpiImport { impi, schemes, default_scheme } = *new;
 		ensure!(!Impis::<T>::contains_key(impi), Error::<T>::ImpiAlreadyExists);
@@ -86,17 +86,15 @@ impl<T: Config> Pallet<T> {
 		let record = Impis::<T>::get(impi).ok_or(Error::<T>::ImpiNotFound)?;
 		let realm = record.realm;
 		Self::permit(actor, realm, Permission::Provision)?;
-		let mut links = 0u32;
-		for impu in ImpusOfImpi::<T>::drain_prefix(impi).map(|(impu, ())| impu) {
-			ImpisOfImpu::<T>::remove(impu, impi);
+		for &impu in &record.impus {
 			Impus::<T>::mutate(impu, |impu| {
 				if let Some(impu) = impu {
 					impu.impis = impu.impis.saturating_sub(1);
 				}
 			});
-			links = links.saturating_add(1);
 			Self::deposit_event(Event::Unlinked { impi, impu });
 		}
+		let links = record.impus.len() as u32;
 		Subscriptions::<T>::mutate(record.subscription, |subscription| {
 			if let Some(subscription) = subscription {
 				subscription.impis.retain(|member| *member != impi);

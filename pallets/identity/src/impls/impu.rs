@@ -240,7 +240,8 @@ impl<T: Config> Pallet<T> {
 		})
 	}
 
-	/// Remove an IMPU; returns how many links it had.
+	/// Remove an IMPU; returns how many IMPIs of its subscription were
+	/// looked at for links to it (its links live in their records).
 	pub(crate) fn do_remove_impu(actor: Actor<T>, impu: ImpuId) -> Result<u32, DispatchError> {
 		let record = Impus::<T>::get(impu).ok_or(Error::<T>::ImpuNotFound)?;
 		let realm = record.realm;
@@ -248,30 +249,34 @@ impl<T: Config> Pallet<T> {
 		if let Some(set) = record.implicit_set {
 			Self::leave_implicit_set(record.subscription, set, impu)?;
 		}
-		let mut links = 0u32;
-		for impi in ImpisOfImpu::<T>::drain_prefix(impu).map(|(impi, ())| impi) {
-			ImpusOfImpi::<T>::remove(impi, impu);
-			Impis::<T>::mutate(impi, |impi| {
-				if let Some(impi) = impi {
-					impi.impus = impi.impus.saturating_sub(1);
-				}
+		let mut impis = BoundedVec::new();
+		Subscriptions::<T>::mutate(record.subscription, |subscription| {
+			if let Some(subscription) = subscription {
+				subscription.impus.retain(|member| *member != impu);
+				impis = subscription.impis.clone();
+			}
+		});
+		for &impi in &impis {
+			// `try_mutate` writes back only what was linked.
+			let unlinked = Impis::<T>::try_mutate(impi, |entry| match entry {
+				Some(entry) if entry.impus.contains(&impu) => {
+					entry.impus.retain(|linked| *linked != impu);
+					Ok(())
+				},
+				_ => Err(()),
 			});
-			links = links.saturating_add(1);
-			Self::deposit_event(Event::Unlinked { impi, impu });
+			if unlinked.is_ok() {
+				Self::deposit_event(Event::Unlinked { impi, impu });
+			}
 		}
 		Self::release::<_, ServiceProfiles<T>>(realm, record.service_profile);
 		if let Some(charging) = record.charging {
 			Self::release::<_, ChargingInfos<T>>(realm, charging);
 		}
 		Registrations::<T>::remove(impu);
-		Subscriptions::<T>::mutate(record.subscription, |subscription| {
-			if let Some(subscription) = subscription {
-				subscription.impus.retain(|member| *member != impu);
-			}
-		});
 		Impus::<T>::remove(impu);
 		Self::deposit_event(Event::ImpuRemoved { impu });
 		T::AuditSink::record(actor, realm, Subject::Impu(impu), Change::Removed);
-		Ok(links)
+		Ok(impis.len() as u32)
 	}
 }

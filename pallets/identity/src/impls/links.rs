@@ -12,14 +12,14 @@ impl<T: Config> Pallet<T> {
 			impi_record.subscription == impu_record.subscription,
 			Error::<T>::CrossSubscriptionLink
 		);
-		ensure!(!ImpusOfImpi::<T>::contains_key(impi, impu), Error::<T>::AlreadyLinked);
-		impi_record.impus = impi_record.impus.checked_add(1).ok_or(Error::<T>::Overflow)?;
+		ensure!(!impi_record.impus.contains(&impu), Error::<T>::AlreadyLinked);
+		// Both identities are of one subscription, so the IMPI cannot hold
+		// more links than the subscription has IMPUs.
+		impi_record.impus.try_push(impu).map_err(|_| Error::<T>::TooManyImpus)?;
 		impu_record.impis = impu_record.impis.checked_add(1).ok_or(Error::<T>::Overflow)?;
 		let realm = impi_record.realm;
 		Impis::<T>::insert(impi, impi_record);
 		Impus::<T>::insert(impu, impu_record);
-		ImpusOfImpi::<T>::insert(impi, impu, ());
-		ImpisOfImpu::<T>::insert(impu, impi, ());
 		Self::deposit_event(Event::Linked { impi, impu });
 		T::AuditSink::record(actor, realm, Subject::Impi(impi), Change::Linked(impu));
 		Ok(())
@@ -29,14 +29,12 @@ impl<T: Config> Pallet<T> {
 		let mut impi_record = Impis::<T>::get(impi).ok_or(Error::<T>::ImpiNotFound)?;
 		let mut impu_record = Impus::<T>::get(impu).ok_or(Error::<T>::ImpuNotFound)?;
 		Self::permit(actor, impi_record.realm, Permission::Provision)?;
-		ensure!(ImpusOfImpi::<T>::contains_key(impi, impu), Error::<T>::NotLinked);
-		impi_record.impus = impi_record.impus.saturating_sub(1);
+		ensure!(impi_record.impus.contains(&impu), Error::<T>::NotLinked);
+		impi_record.impus.retain(|linked| *linked != impu);
 		impu_record.impis = impu_record.impis.saturating_sub(1);
 		let realm = impi_record.realm;
 		Impis::<T>::insert(impi, impi_record);
 		Impus::<T>::insert(impu, impu_record);
-		ImpusOfImpi::<T>::remove(impi, impu);
-		ImpisOfImpu::<T>::remove(impu, impi);
 		Self::deposit_event(Event::Unlinked { impi, impu });
 		T::AuditSink::record(actor, realm, Subject::Impi(impi), Change::Unlinked(impu));
 		Ok(())

@@ -35,13 +35,24 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
+	/// The IMPIs of `subscription` linked to `impu`, in the subscription's
+	/// order.
+	pub(crate) fn impis_linked_to(impu: ImpuId, subscription: SubscriptionId) -> Vec<ImpiId> {
+		let impis = Subscriptions::<T>::get(subscription).map(|record| record.impis);
+		impis
+			.into_iter()
+			.flatten()
+			.filter(|impi| Impis::<T>::get(impi).is_some_and(|record| record.impus.contains(&impu)))
+			.collect()
+	}
+
 	pub(super) fn linked_pair(
 		impi: ImpiId,
 		impu: ImpuId,
-	) -> Result<(ImpiRecord, ImpuRecord), LookupError> {
+	) -> Result<(ImpiRecordOf<T>, ImpuRecord), LookupError> {
 		let impi_record = Impis::<T>::get(impi).ok_or(LookupError::UnknownImpi)?;
 		let impu_record = Impus::<T>::get(impu).ok_or(LookupError::UnknownImpu)?;
-		if !ImpusOfImpi::<T>::contains_key(impi, impu) {
+		if !impi_record.impus.contains(&impu) {
 			return Err(LookupError::NotLinked);
 		}
 		Ok((impi_record, impu_record))
@@ -102,7 +113,7 @@ impl<T: Config> Pallet<T> {
 		}
 		Ok(ServerAssignmentView {
 			impu: Self::impu_view(impu, &record),
-			associated_impis: ImpisOfImpu::<T>::iter_key_prefix(impu).collect(),
+			associated_impis: Self::impis_linked_to(impu, record.subscription),
 			profiles,
 			charging: record
 				.charging

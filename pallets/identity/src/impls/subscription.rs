@@ -48,18 +48,11 @@ impl<T: Config> Pallet<T> {
 			Subscriptions::<T>::get(subscription).ok_or(Error::<T>::SubscriptionNotFound)?;
 		let realm = record.realm;
 		Self::permit(actor, realm, Permission::Provision)?;
+		// Links live in the IMPI records and go with them.
 		for impi in &record.impis {
-			for impu in ImpusOfImpi::<T>::drain_prefix(impi).map(|(impu, ())| impu) {
-				ImpisOfImpu::<T>::remove(impu, impi);
-			}
 			Impis::<T>::remove(impi);
 		}
 		for impu in &record.impus {
-			// Links always stay inside a subscription; this drains nothing
-			// unless state was already inconsistent, and then repairs it.
-			for impi in ImpisOfImpu::<T>::drain_prefix(impu).map(|(impi, ())| impi) {
-				ImpusOfImpi::<T>::remove(impi, impu);
-			}
 			if let Some(impu_record) = Impus::<T>::take(impu) {
 				Self::release::<_, ServiceProfiles<T>>(realm, impu_record.service_profile);
 				if let Some(charging) = impu_record.charging {

@@ -54,7 +54,7 @@ fn import_applies_every_item_emits_each_and_audits_each() {
 	given(services, || {
 		assert_ok!(Identity::import(signed(PROVISIONER), import_items()));
 		assert!(Subscriptions::<Test>::contains_key(SUB));
-		assert!(ImpusOfImpi::<Test>::contains_key(IMPI, IMPU));
+		assert!(linked(IMPI, IMPU));
 		assert_eq!(
 			events(),
 			vec![

@@ -256,8 +256,8 @@ fn import_subscribers_counts_the_realm_and_the_shared_data_users() {
 		assert_eq!(Realms::<Test>::get(REALM).unwrap().subscriptions, before + 2);
 		assert_eq!(users_of_profile(REALM, PROFILE), 3);
 		assert_eq!(ChargingInfos::<Test>::get(REALM, CHARGING).unwrap().users, 3);
-		assert_eq!(ImpisOfImpu::<Test>::iter_key_prefix(IMPU2).collect::<Vec<_>>(), vec![IMPI]);
-		assert_eq!(Impis::<Test>::get(IMPI).unwrap().impus, 2);
+		assert_eq!(Identity::impis_linked_to(IMPU2, SUB), vec![IMPI]);
+		assert_eq!(impus_of(IMPI).len(), 2);
 		assert_eq!(Impus::<Test>::get(IMPU3).unwrap().impis, 1);
 	});
 }
@@ -320,31 +320,45 @@ fn import_subscribers_takes_a_full_subscriber() {
 		assert_ok!(import(root(), batch(vec![subscriber(SUB, impis, impus, links)])));
 		let set = ImplicitSets::<Test>::get(SUB, SET).unwrap();
 		assert_eq!(set.members.into_inner(), vec![IMPU, IMPU2, IMPU3, IMPU4]);
-		assert_eq!(Impis::<Test>::get(IMPI3).unwrap().impus, 4);
+		assert_eq!(impus_of(IMPI3).len(), 4);
 		assert_eq!(Impus::<Test>::get(IMPU4).unwrap().impis, 2);
 	});
 }
 
 #[test]
-fn import_subscribers_counts_extra_entries_beyond_the_reference_subscriber() {
+fn import_subscribers_counts_what_is_beyond_the_reference_subscriber() {
 	let [first, second]: [SubscriberImportOf<Test>; 2] = two().try_into().unwrap();
-	// One IMPU and one link beyond the first, and one implicit set.
-	assert_eq!(Identity::extra_entries(&first), 3);
+	// One IMPU beyond the first, linked, in one implicit set.
+	assert_eq!(Identity::extra_identities(&first), 1);
+	assert_eq!(Identity::implicit_sets(&first), 1);
 	// The reference subscriber itself.
-	assert_eq!(Identity::extra_entries(&second), 0);
-	assert_eq!(Identity::extra_entries(&subscriber(SUB, vec![], vec![], vec![])), 0);
+	assert_eq!((Identity::extra_identities(&second), Identity::implicit_sets(&second)), (0, 0));
+	let empty = subscriber(SUB, vec![], vec![], vec![]);
+	assert_eq!((Identity::extra_identities(&empty), Identity::implicit_sets(&empty)), (0, 0));
 	let two_sets = subscriber(SUB, vec![], vec![impu(IMPU, Some(1)), impu(IMPU2, Some(2))], vec![]);
-	assert_eq!(Identity::extra_entries(&two_sets), 3);
+	assert_eq!((Identity::extra_identities(&two_sets), Identity::implicit_sets(&two_sets)), (1, 2));
+	// Two IMPIs sharing two IMPUs: one IMPI, one IMPU and two links beyond
+	// one per IMPU, each charged as an identity.
+	let shared = subscriber(
+		SUB,
+		vec![impi(IMPI), impi(IMPI2)],
+		vec![impu(IMPU, None), impu(IMPU2, None)],
+		vec![(0, 0), (0, 1), (1, 0), (1, 1)],
+	);
+	assert_eq!((Identity::extra_identities(&shared), Identity::implicit_sets(&shared)), (4, 0));
 }
 
 #[test]
-fn import_subscribers_weighs_the_reference_subscribers_and_the_extra_entries() {
+fn import_subscribers_weighs_the_reference_subscribers_their_extras_and_sets() {
 	use crate::WeightInfo;
 	type W = ();
-	let extra =
-		<W as WeightInfo>::import_extra_entries(3) - <W as WeightInfo>::import_extra_entries(0);
+	let identity = <W as WeightInfo>::import_extra_identities(1)
+		- <W as WeightInfo>::import_extra_identities(0);
+	let set =
+		<W as WeightInfo>::import_implicit_sets(1) - <W as WeightInfo>::import_implicit_sets(0);
+	assert!(identity.ref_time() > 0 && set.ref_time() > 0);
 	assert_eq!(
 		Identity::import_subscribers_weight(&batch(two())),
-		<W as WeightInfo>::import_subscribers(2) + extra
+		<W as WeightInfo>::import_subscribers(2) + identity + set
 	);
 }

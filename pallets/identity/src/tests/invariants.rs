@@ -8,10 +8,19 @@ fn try_state_catches_broken_invariants() {
 	ExtBuilder::build().execute_with(|| {
 		subscriber();
 		assert_ok!(Identity::do_try_state());
-		// A one-sided link,
-		ImpisOfImpu::<Test>::remove(IMPU, IMPI);
+		// A link the IMPU does not count,
+		Impus::<Test>::mutate(IMPU, |record| record.as_mut().unwrap().impis = 0);
 		assert!(Identity::do_try_state().is_err());
-		ImpisOfImpu::<Test>::insert(IMPU, IMPI, ());
+		Impus::<Test>::mutate(IMPU, |record| record.as_mut().unwrap().impis = 1);
+		// a link to a missing IMPU,
+		Impis::<Test>::mutate(IMPI, |record| {
+			record.as_mut().unwrap().impus.try_push(NOBODY).unwrap()
+		});
+		assert!(Identity::do_try_state().is_err());
+		Impis::<Test>::mutate(IMPI, |record| {
+			record.as_mut().unwrap().impus.retain(|u| *u != NOBODY)
+		});
+		assert_ok!(Identity::do_try_state());
 		// a wrong counter,
 		ServiceProfiles::<Test>::mutate(REALM, PROFILE, |entry| entry.as_mut().unwrap().users = 9);
 		assert!(Identity::do_try_state().is_err());

@@ -76,9 +76,9 @@ fn link_refuses_a_pair_already_linked() {
 fn link_indexes_both_ways_counts_emits_and_audits() {
 	given(neighbours, || {
 		assert_ok!(Identity::link(signed(PROVISIONER), IMPI, IMPU3));
-		assert!(ImpusOfImpi::<Test>::contains_key(IMPI, IMPU3));
-		assert!(ImpisOfImpu::<Test>::contains_key(IMPU3, IMPI));
-		assert_eq!(Impis::<Test>::get(IMPI).unwrap().impus, 3);
+		assert!(linked(IMPI, IMPU3));
+		assert_eq!(impus_of(IMPI).len(), 3);
+		assert_eq!(Identity::impis_linked_to(IMPU3, SUB), vec![IMPI]);
 		assert_eq!(Impus::<Test>::get(IMPU3).unwrap().impis, 1);
 		assert_eq!(events(), vec![Event::Linked { impi: IMPI, impu: IMPU3 }]);
 		assert_eq!(
@@ -127,9 +127,9 @@ fn unlink_refuses_a_pair_not_linked() {
 fn unlink_drops_both_indexes_counts_emits_and_audits() {
 	given(with_impu3, || {
 		assert_ok!(Identity::unlink(signed(PROVISIONER), IMPI, IMPU));
-		assert!(!ImpusOfImpi::<Test>::contains_key(IMPI, IMPU));
-		assert!(!ImpisOfImpu::<Test>::contains_key(IMPU, IMPI));
-		assert_eq!(Impis::<Test>::get(IMPI).unwrap().impus, 1);
+		assert!(!linked(IMPI, IMPU));
+		assert!(Identity::impis_linked_to(IMPU, SUB).is_empty());
+		assert_eq!(impus_of(IMPI).len(), 1);
 		assert_eq!(Impus::<Test>::get(IMPU).unwrap().impis, 0);
 		assert_eq!(events(), vec![Event::Unlinked { impi: IMPI, impu: IMPU }]);
 		assert_eq!(

@@ -211,6 +211,16 @@ fn with_impu3() {
 	take_audit();
 }
 
+/// Whether `impi` is linked to `impu` (its record lists it).
+fn linked(impi: H256, impu: H256) -> bool {
+	Impis::<Test>::get(impi).is_some_and(|record| record.impus.contains(&impu))
+}
+
+/// The IMPUs `impi` is linked to, in the order they were linked.
+fn impus_of(impi: H256) -> Vec<H256> {
+	Impis::<Test>::get(impi).map(|record| record.impus.into_inner()).unwrap_or_default()
+}
+
 fn users_of_profile(realm: u32, id: u32) -> u32 {
 	ServiceProfiles::<Test>::get(realm, id).unwrap().users
 }
@@ -233,6 +243,7 @@ mod impi;
 mod impu;
 mod invariants;
 mod links;
+mod migration;
 mod read;
 mod realm;
 mod services;
