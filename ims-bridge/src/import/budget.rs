@@ -1,12 +1,13 @@
 //! How many subscribers a call carries: as many as fill a block in
 //! `calls_per_round` calls, by the runtime's own weights.
 //!
-//! The runtime charges `import_subscribers` per call, per subscriber and
-//! per *extra entry* (`docs/bulk-import.md`: every IMPI, IMPU and link
-//! after a subscriber's first, and every implicit set). At start the
-//! bridge asks the runtime (`TransactionPaymentCallApi::query_call_info`)
-//! for the weight of three calls of known shape, not sent, and derives
-//! the three costs; the block's limits come from `System.BlockWeights`.
+//! The runtime charges `import_subscribers` per call, per subscriber, per
+//! *extra identity* and per implicit set (`docs/bulk-import.md`: an extra
+//! identity is every IMPI and IMPU after a subscriber's first, and every
+//! link beyond one per IMPU). At start the bridge asks the runtime
+//! (`TransactionPaymentCallApi::query_call_info`) for the weight of four
+//! calls of known shape, not sent, and derives the four costs; the block's
+//! limits come from `System.BlockWeights`.
 //! A batch then closes when its next subscriber would pass the call's
 //! share of a block. If the runtime's rule changes, a call that turns out
 //! too heavy is refused by the node's pool and split (`submit`): the
@@ -49,25 +50,34 @@ pub struct Cost {
 	pub call: u64,
 	/// Per subscriber.
 	pub subscriber: u64,
-	/// Per extra entry.
-	pub extra: u64,
+	/// Per extra identity.
+	pub identity: u64,
+	/// Per implicit set.
+	pub set: u64,
 }
 
 impl Cost {
 	/// The weight of one more subscriber.
 	pub fn of(&self, parsed: &Parsed) -> u64 {
-		self.subscriber.saturating_add(self.extra.saturating_mul(u64::from(extra_entries(parsed))))
+		let identities = self.identity.saturating_mul(u64::from(extra_identities(parsed)));
+		let sets = self.set.saturating_mul(u64::from(implicit_sets(parsed)));
+		self.subscriber.saturating_add(identities).saturating_add(sets)
 	}
 }
 
-/// A subscriber's extra entries, as the runtime counts them.
-pub fn extra_entries(parsed: &Parsed) -> u32 {
+/// A subscriber's extra identities, as the runtime counts them.
+pub fn extra_identities(parsed: &Parsed) -> u32 {
 	let beyond_one = |n: usize| (n as u32).saturating_sub(1);
-	let sets: HashSet<u32> = parsed.impus.iter().filter_map(|u| u.implicit_set).collect();
+	let impus = parsed.impus.len().max(1);
 	beyond_one(parsed.impis.len())
 		.saturating_add(beyond_one(parsed.impus.len()))
-		.saturating_add(beyond_one(parsed.links.len()))
-		.saturating_add(sets.len() as u32)
+		.saturating_add(parsed.links.len().saturating_sub(impus) as u32)
+}
+
+/// The implicit sets a subscriber's IMPUs form.
+pub fn implicit_sets(parsed: &Parsed) -> u32 {
+	let sets: HashSet<u32> = parsed.impus.iter().filter_map(|u| u.implicit_set).collect();
+	sets.len() as u32
 }
 
 /// The limit of a call on this chain: `asked` subscribers at most, and
@@ -94,17 +104,22 @@ pub async fn limit(
 	Ok(Limit { subscribers, weight, cost })
 }
 
-/// The runtime's charges, from the weights of three calls it is asked
+/// The runtime's charges, from the weights of four calls it is asked
 /// about: one reference subscriber (one IMPI linked to one IMPU, no
-/// implicit set), two of them, and one with three extra entries.
+/// implicit set), two of them, one with a second linked IMPU, and one
+/// with both IMPUs in an implicit set.
 async fn calibrate(client: &Client) -> Result<Cost, ChainError> {
 	let one = weigh(client, vec![shape(1, None)]).await?;
 	let two = weigh(client, vec![shape(1, None), shape(1, None)]).await?;
-	let richer = weigh(client, vec![shape(2, Some(1))]).await?;
+	let second_impu = weigh(client, vec![shape(2, None)]).await?;
+	let in_a_set = weigh(client, vec![shape(2, Some(1))]).await?;
 	let subscriber = two.saturating_sub(one);
-	// Two IMPUs in a set: one IMPU, one link and one set beyond the first.
-	let extra = richer.saturating_sub(one) / 3;
-	Ok(Cost { call: one.saturating_sub(subscriber), subscriber, extra })
+	Ok(Cost {
+		call: one.saturating_sub(subscriber),
+		subscriber,
+		identity: second_impu.saturating_sub(one),
+		set: in_a_set.saturating_sub(second_impu),
+	})
 }
 
 /// A subscriber with one IMPI linked to `impus` IMPUs.

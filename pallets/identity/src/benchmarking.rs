@@ -122,6 +122,11 @@ fn profile(i: u32, s: u32, first_server: u32, first_set: u32) -> ServiceProfile 
 	}
 }
 
+/// The largest profile, on the servers and sets `realm` stores.
+fn full_profile() -> ServiceProfile {
+	profile(MAX_IFCS, MAX_SHARED_IFC_SETS, PROFILE_SERVERS, PROFILE_IFC_SETS)
+}
+
 fn networks(n: u32) -> VisitedNetworks {
 	(0..n)
 		.map(|i| {
@@ -136,6 +141,12 @@ fn networks(n: u32) -> VisitedNetworks {
 
 const PROFILE: u32 = 0;
 const SPARE_PROFILE: u32 = 1;
+/// Profiles `import_shared_records` adds, numbered from here.
+const MORE_PROFILES: u32 = 100;
+/// The application servers and shared iFC sets of the profiles `realm`
+/// stores, apart from those other benchmarks create.
+const PROFILE_SERVERS: u32 = 60_000;
+const PROFILE_IFC_SETS: u32 = 1_000;
 const CHARGING: u32 = 0;
 const SPARE_CHARGING: u32 = 1;
 /// Application servers numbered from here serve the spare data.
@@ -148,9 +159,13 @@ fn realm<T: Config>() -> (T::AccountId, RealmId) {
 	let realm =
 		Pallet::<T>::do_create_realm(full_name(b'r'), owner.clone()).expect("a fresh realm; qed");
 	T::BenchmarkHelper::authorize(&owner, realm);
+	// The profiles identities use are the largest a profile may be: taking
+	// a user of one decodes and writes it whole.
+	servers::<T>(realm, PROFILE_SERVERS, MAX_IFCS);
+	ifc_sets::<T>(realm, PROFILE_IFC_SETS, MAX_SHARED_IFC_SETS);
 	for id in [PROFILE, SPARE_PROFILE] {
-		Pallet::<T>::do_put_service_profile(None, realm, id, profile(0, 0, 0, 0))
-			.expect("an empty profile; qed");
+		Pallet::<T>::do_put_service_profile(None, realm, id, full_profile())
+			.expect("a valid profile; qed");
 	}
 	for id in [CHARGING, SPARE_CHARGING] {
 		Pallet::<T>::do_put_charging(None, realm, id, charging()).expect("valid charging; qed");
@@ -261,6 +276,12 @@ fn import_batch<T: Config>(subscribers: u32, extra: u32, sets: u32) -> Subscribe
 		})
 		.collect();
 	batch.try_into().expect("subscribers <= MaxImportSubscribers; qed")
+}
+
+/// The most distinct profiles `import_shared_records` measures, and its
+/// subscribers: 64, or fewer if a call takes fewer.
+fn shared_records<T: Config>() -> u32 {
+	T::MaxImportSubscribers::get().clamp(1, 64)
 }
 
 /// As few subscribers as hold a call's worth of extra IMPUs.
@@ -648,6 +669,26 @@ mod benchmarks {
 		#[extrinsic_call]
 		import_subscribers(RawOrigin::Signed(owner), realm, batch);
 		assert!(Subscriptions::<T>::contains_key(pseudonym(0x51, subscribers - 1)));
+	}
+
+	/// Reference subscribers using `p` distinct full profiles: what each
+	/// shared record a call uses costs beyond the first.
+	#[benchmark]
+	fn import_shared_records(p: Linear<1, { shared_records::<T>() }>) {
+		let (owner, realm) = realm::<T>();
+		for id in MORE_PROFILES..MORE_PROFILES + p {
+			Pallet::<T>::do_put_service_profile(None, realm, id, full_profile())
+				.expect("a valid profile; qed");
+		}
+		let mut batch = import_batch::<T>(shared_records::<T>(), 0, 0);
+		for (index, subscriber) in batch.iter_mut().enumerate() {
+			for new in subscriber.impus.iter_mut() {
+				new.attributes.service_profile = MORE_PROFILES + index as u32 % p;
+			}
+		}
+		#[extrinsic_call]
+		import_subscribers(RawOrigin::Signed(owner), realm, batch);
+		assert!(ServiceProfiles::<T>::get(realm, MORE_PROFILES).is_some_and(|e| e.users > 0));
 	}
 
 	impl_benchmark_test_suite!(Pallet, mock::ExtBuilder::build(), mock::Test);

@@ -68,6 +68,7 @@ pub trait WeightInfo {
 	fn import_subscribers(s: u32, ) -> Weight;
 	fn import_extra_identities(x: u32, ) -> Weight;
 	fn import_implicit_sets(g: u32, ) -> Weight;
+	fn import_shared_records(p: u32, ) -> Weight;
 }
 
 /// Weights measured on the runtime, with its database weights.
@@ -784,6 +785,17 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(g.into())))
 			.saturating_add(Weight::from_parts(0, 6693).saturating_mul(g.into()))
 	}
+	fn import_shared_records(p: u32, ) -> Weight {
+		// Proof size (bytes): measured `2388`, estimated `1541583 + x * (6693 ±0)`.
+		// Minimum execution time: 2_266_896_000 picoseconds.
+		Weight::from_parts(2_434_255_000, 1541583)
+			.saturating_add(Weight::from_parts(51_581_278, 0).saturating_mul(p.into()))
+			.saturating_add(T::DbWeight::get().reads(172_u64))
+			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(p.into())))
+			.saturating_add(T::DbWeight::get().writes(204_u64))
+			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(p.into())))
+			.saturating_add(Weight::from_parts(0, 6693).saturating_mul(p.into()))
+	}
 }
 
 /// The same weights with ParityDB's database weights, for tests and for
@@ -995,5 +1007,14 @@ impl WeightInfo for () {
 			.saturating_add(ParityDbWeight::get().writes(204_u64))
 			.saturating_add(ParityDbWeight::get().writes((3_u64).saturating_mul(g.into())))
 			.saturating_add(Weight::from_parts(0, 6693).saturating_mul(g.into()))
+	}
+	fn import_shared_records(p: u32, ) -> Weight {
+		Weight::from_parts(2_434_255_000, 1541583)
+			.saturating_add(Weight::from_parts(51_581_278, 0).saturating_mul(p.into()))
+			.saturating_add(ParityDbWeight::get().reads(172_u64))
+			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(p.into())))
+			.saturating_add(ParityDbWeight::get().writes(204_u64))
+			.saturating_add(ParityDbWeight::get().writes((3_u64).saturating_mul(p.into())))
+			.saturating_add(Weight::from_parts(0, 6693).saturating_mul(p.into()))
 	}
 }

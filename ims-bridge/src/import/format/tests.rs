@@ -42,9 +42,10 @@ fn a_minimal_line_gets_the_defaults_of_subscriber_add() {
 	}
 	// Every IMPU linked to the one IMPI.
 	assert_eq!(parsed.links, vec![(0, 0), (0, 1)]);
-	// Charged by the runtime as one IMPU, one link and one set beyond a
+	// Charged by the runtime as one identity and one implicit set beyond a
 	// reference subscriber.
-	assert_eq!(crate::import::budget::extra_entries(&parsed), 3);
+	assert_eq!(crate::import::budget::extra_identities(&parsed), 1);
+	assert_eq!(crate::import::budget::implicit_sets(&parsed), 1);
 	// A fresh salt each time: pseudonyms differ between parses.
 	let again = parse(ALICE).unwrap();
 	assert_ne!(

@@ -54,9 +54,28 @@ impl<T: Config> Pallet<T> {
 			.saturating_sub(T::WeightInfo::import_extra_identities(0));
 		let per_set = T::WeightInfo::import_implicit_sets(sets)
 			.saturating_sub(T::WeightInfo::import_implicit_sets(0));
+		// The reference subscribers share one profile and one charging
+		// record; each other record a call uses is charged once.
+		let records = Self::shared_records(subscribers).saturating_sub(2);
+		let per_record = T::WeightInfo::import_shared_records(records.saturating_add(1))
+			.saturating_sub(T::WeightInfo::import_shared_records(1));
 		T::WeightInfo::import_subscribers(subscribers.len() as u32)
 			.saturating_add(per_identity)
 			.saturating_add(per_set)
+			.saturating_add(per_record)
+	}
+
+	/// The distinct profiles and charging records a call's IMPUs use.
+	pub fn shared_records(subscribers: &SubscriberBatch<T>) -> u32 {
+		let attributes =
+			subscribers.iter().flat_map(|one| one.impus.iter().map(|new| &new.attributes));
+		let mut profiles = BTreeSet::new();
+		let mut charging = BTreeSet::new();
+		for attributes in attributes {
+			profiles.insert(attributes.service_profile);
+			charging.extend(attributes.charging);
+		}
+		(profiles.len() as u32).saturating_add(charging.len() as u32)
 	}
 
 	/// What a subscriber holds beyond the reference one, each charged as an
@@ -88,9 +107,11 @@ impl<T: Config> Pallet<T> {
 		Self::realm_permit(actor, realm, Permission::Provision)?;
 		Self::count_subscriptions(realm, subscribers.len() as u32)?;
 		let mut changes = Vec::with_capacity(subscribers.len());
+		let mut uses = Uses::default();
 		for subscriber in subscribers {
-			changes.push(Self::import_subscriber(realm, subscriber)?);
+			changes.push(Self::import_subscriber(realm, subscriber, &mut uses)?);
 		}
+		Self::take_uses(realm, uses)?;
 		// One report, so the audit trail seals the batch's records together.
 		T::AuditSink::record_all(actor, realm, changes);
 		Ok(())
@@ -102,6 +123,7 @@ impl<T: Config> Pallet<T> {
 	fn import_subscriber(
 		realm: RealmId,
 		subscriber: SubscriberImportOf<T>,
+		uses: &mut Uses,
 	) -> Result<(Subject<T::AccountId>, Change), DispatchError> {
 		let SubscriberImport { subscription, impis, impus, links } = subscriber;
 		Self::ensure_new_subscription(subscription)?;
@@ -115,7 +137,7 @@ impl<T: Config> Pallet<T> {
 		}
 		for new in impus {
 			let count = links.iter().filter(|(_, impu)| *impu == new.impu).count();
-			Self::add_impu(&mut record, subscription, new, count as u32)?;
+			Self::add_impu(&mut record, subscription, new, count as u32, uses)?;
 		}
 		let (impis, impus) = (record.impis.clone(), record.impus.clone());
 		let counts = Change::Imported { impis: impis.len() as u32, impus: impus.len() as u32 };

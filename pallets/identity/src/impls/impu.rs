@@ -61,7 +61,9 @@ impl<T: Config> Pallet<T> {
 			Subscriptions::<T>::get(subscription).ok_or(Error::<T>::SubscriptionNotFound)?;
 		let realm = record.realm;
 		Self::permit(actor, realm, Permission::Provision)?;
-		Self::add_impu(&mut record, subscription, ImpuImport { impu, attributes }, 0)?;
+		let mut uses = Uses::default();
+		Self::add_impu(&mut record, subscription, ImpuImport { impu, attributes }, 0, &mut uses)?;
+		Self::take_uses(realm, uses)?;
 		Subscriptions::<T>::insert(subscription, record);
 		Self::deposit_event(Event::ImpuCreated { subscription, impu });
 		T::AuditSink::record(actor, realm, Subject::Impu(impu), Change::Created);
@@ -69,27 +71,22 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Store a new IMPU with `impis` links (to be stored by the caller),
-	/// taking a user of its shared data and joining its implicit set, and
-	/// add it to `record`, which the caller stores.
+	/// counting in `uses` the users it takes of shared data (the caller
+	/// stores them) and joining its implicit set, and add it to `record`,
+	/// which the caller stores.
 	pub(super) fn add_impu(
 		record: &mut SubscriptionOf<T>,
 		subscription: SubscriptionId,
 		new: ImpuImport,
 		impis: u32,
+		uses: &mut Uses,
 	) -> DispatchResult {
 		let ImpuImport { impu, attributes } = new;
 		let realm = record.realm;
 		ensure!(!Impus::<T>::contains_key(impu), Error::<T>::ImpuAlreadyExists);
 		record.impus.try_push(impu).map_err(|_| Error::<T>::TooManyImpus)?;
 		Self::check_roaming(&attributes.roaming)?;
-		Self::acquire::<_, ServiceProfiles<T>>(
-			realm,
-			attributes.service_profile,
-			Error::<T>::ProfileNotFound,
-		)?;
-		if let Some(charging) = attributes.charging {
-			Self::acquire::<_, ChargingInfos<T>>(realm, charging, Error::<T>::ChargingNotFound)?;
-		}
+		Self::count_uses(uses, realm, &attributes)?;
 		if let Some(set) = attributes.implicit_set {
 			Self::join_implicit_set(subscription, set, impu, attributes.barred)?;
 		}

@@ -11,6 +11,9 @@ mod read;
 mod realm;
 mod services;
 mod subscription;
+mod uses;
+
+pub(crate) use uses::Uses;
 
 use crate::{pallet::*, types::*, weights::WeightInfo};
 use alloc::{collections::BTreeSet, vec, vec::Vec};
@@ -85,9 +88,19 @@ impl<T: Config> Pallet<T> {
 		id: u32,
 		missing: Error<T>,
 	) -> DispatchResult {
+		Self::acquire_many::<V, M>(realm, id, 1, missing)
+	}
+
+	/// Count `users` more users of shared data, which must exist.
+	pub(super) fn acquire_many<V: FullCodec, M: SharedMap<V>>(
+		realm: RealmId,
+		id: u32,
+		users: u32,
+		missing: Error<T>,
+	) -> DispatchResult {
 		M::try_mutate(realm, id, |entry| {
 			let entry = entry.as_mut().ok_or(missing)?;
-			entry.users = entry.users.checked_add(1).ok_or(Error::<T>::Overflow)?;
+			entry.users = entry.users.checked_add(users).ok_or(Error::<T>::Overflow)?;
 			Ok(())
 		})
 	}

@@ -357,8 +357,54 @@ fn import_subscribers_weighs_the_reference_subscribers_their_extras_and_sets() {
 	let set =
 		<W as WeightInfo>::import_implicit_sets(1) - <W as WeightInfo>::import_implicit_sets(0);
 	assert!(identity.ref_time() > 0 && set.ref_time() > 0);
+	// One profile and one charging record: what the reference pays.
+	assert_eq!(Identity::shared_records(&batch(two())), 2);
 	assert_eq!(
 		Identity::import_subscribers_weight(&batch(two())),
 		<W as WeightInfo>::import_subscribers(2) + identity + set
 	);
+	// A second profile is charged once, however many IMPUs use it.
+	let record =
+		<W as WeightInfo>::import_shared_records(2) - <W as WeightInfo>::import_shared_records(1);
+	assert!(record.ref_time() > 0);
+	let mut subscribers = two();
+	for new in subscribers[0].impus.iter_mut() {
+		new.attributes.service_profile = PROFILE2;
+	}
+	assert_eq!(Identity::shared_records(&batch(subscribers.clone())), 3);
+	assert_eq!(
+		Identity::import_subscribers_weight(&batch(subscribers)),
+		<W as WeightInfo>::import_subscribers(2) + identity + set + record
+	);
+}
+
+#[test]
+fn import_subscribers_counts_each_profiles_users_once_per_call() {
+	given(services, || {
+		let mut subscribers = two();
+		for new in subscribers[0].impus.iter_mut() {
+			new.attributes.service_profile = PROFILE2;
+		}
+		let (profile, profile2) =
+			(users_of_profile(REALM, PROFILE), users_of_profile(REALM, PROFILE2));
+		assert_ok!(import(root(), batch(subscribers)));
+		assert_eq!(users_of_profile(REALM, PROFILE), profile + 1);
+		assert_eq!(users_of_profile(REALM, PROFILE2), profile2 + 2);
+	});
+}
+
+#[test]
+fn import_subscribers_refuses_a_profile_count_past_its_bound() {
+	given(services, || {
+		let set_users = |users| {
+			ServiceProfiles::<Test>::mutate(REALM, PROFILE, |entry| {
+				entry.as_mut().unwrap().users = users
+			})
+		};
+		let users = users_of_profile(REALM, PROFILE);
+		// Room for two of the batch's three users.
+		set_users(u32::MAX - 2);
+		assert_noop!(import(root(), batch(two())), Error::<Test>::Overflow);
+		set_users(users);
+	});
 }
