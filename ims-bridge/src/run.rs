@@ -130,6 +130,11 @@ pub async fn run(config: config::Config) -> Result<(), RunError> {
 	let shutdown = CancellationToken::new();
 	let tasks = TaskTracker::new();
 	tasks.spawn(cancel_on_signal(shutdown.clone()));
+	// Metrics answer from the start: a cold start at a million subscribers
+	// takes minutes, and a chain that cannot be followed shows in them.
+	if let Some(listener) = listeners.metrics {
+		tasks.spawn(metrics::serve(listener, metrics.clone(), shutdown.clone()));
+	}
 
 	tracing::info!(url = %config.chain_url, account = %account, "connecting to the chain");
 	let Some(client) = connect(&config.chain_url, &shutdown).await else { return Ok(()) };
@@ -165,9 +170,7 @@ pub async fn run(config: config::Config) -> Result<(), RunError> {
 		index.clone(),
 		shutdown.clone(),
 	));
-	if let Some(listener) = listeners.metrics {
-		tasks.spawn(metrics::serve(listener, metrics.clone(), shutdown.clone()));
-	}
+
 	let cx = cx::Cx::new(
 		config.local.clone(),
 		config.cx.clone(),
@@ -219,7 +222,13 @@ fn open_stores(config: &config::Config) -> Result<(Arc<vault::Vault>, journal::J
 /// answers; `None` if shutdown comes first.
 async fn connect(url: &str, shutdown: &CancellationToken) -> Option<chain::Client> {
 	loop {
-		match chain::connect(url).await {
+		// The client retries a node that is down by itself, so an attempt
+		// may last until the node is up: a shutdown must not wait for it.
+		let attempt = tokio::select! {
+			attempt = chain::connect(url) => attempt,
+			_ = shutdown.cancelled() => return None,
+		};
+		match attempt {
 			Ok(client) => return Some(client),
 			Err(e) => {
 				tracing::warn!(error = %e, "the node is not reachable; retrying in 2 s");

@@ -26,6 +26,9 @@ pub fn write_secret(path: &Path, text: &str) {
 pub fn metric(port: u16, name: &str) -> Option<f64> {
 	use std::io::{Read, Write};
 	let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+	// A bridge that accepts and never answers fails the test, not hangs it.
+	stream.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
+	stream.set_write_timeout(Some(Duration::from_secs(10))).ok()?;
 	stream.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n").ok()?;
 	let mut body = String::new();
 	stream.read_to_string(&mut body).ok()?;

@@ -80,3 +80,15 @@ async fn a_damaged_snapshot_is_refused_and_the_model_read_in_full() {
 	assert_eq!(setup.metric(SNAPSHOT), None);
 	assert!(bridge.log().contains("checksum mismatch"), "{}", bridge.log());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn metrics_answer_while_the_chain_cannot_be_reached() {
+	// No node listens on this port: the bridge keeps trying to connect.
+	let setup = Setup::new(free_tcp_port());
+	let mut bridge = setup.start_bridge();
+	wait_for("the bridge's metrics", Duration::from_secs(30), || {
+		setup.metric("ims_bridge_peers") == Some(0.0)
+	});
+	assert_eq!(setup.metric(START), None, "nothing loaded without a chain");
+	assert!(bridge.terminate(Duration::from_secs(20)).is_some(), "the bridge stops on SIGTERM");
+}
