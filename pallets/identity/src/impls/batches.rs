@@ -155,8 +155,9 @@ impl<T: Config> Pallet<T> {
 		links: &[LinkImport],
 	) -> Result<Vec<(ImpiId, ImpuId)>, DispatchError> {
 		let mut pairs = Vec::with_capacity(links.len());
-		for (position, &(impi, impu)) in links.iter().enumerate() {
-			ensure!(!links[..position].contains(&(impi, impu)), Error::<T>::AlreadyLinked);
+		let mut seen = BTreeSet::new();
+		for &(impi, impu) in links {
+			ensure!(seen.insert((impi, impu)), Error::<T>::AlreadyLinked);
 			let impi = impis.get(usize::from(impi)).ok_or(Error::<T>::LinkOutOfRange)?;
 			let impu = impus.get(usize::from(impu)).ok_or(Error::<T>::LinkOutOfRange)?;
 			pairs.push((impi.impi, impu.impu));
