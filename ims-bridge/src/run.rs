@@ -170,7 +170,6 @@ pub async fn run(config: config::Config) -> Result<(), RunError> {
 		index.clone(),
 		shutdown.clone(),
 	));
-
 	let cx = cx::Cx::new(
 		config.local.clone(),
 		config.cx.clone(),
