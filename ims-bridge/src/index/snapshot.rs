@@ -14,7 +14,7 @@
 //! refer to by number. The header is written last, with the offset of the
 //! shared parts and a CRC-32 of everything after it.
 
-use super::store::{SetProfile, Shared, Slot, Store};
+use super::store::{SetImpis, SetMembers, SetProfile, SetProfiles, Shared, Slot, Store};
 use super::{At, ImpiEntry, Index};
 use codec::{Compact, Decode, Encode, IoReader};
 use ims_primitives::{
@@ -126,14 +126,6 @@ struct StoredSet {
 	associated_impis: Vec<ImpiId>,
 	profiles: Vec<(u32, Vec<PublicIdentityView>)>,
 	charging: Option<ChargingInformation>,
-}
-
-#[derive(Encode, Decode)]
-struct Tail {
-	scscfs: Vec<Name>,
-	profiles: Vec<ProfileView>,
-	sets: Vec<StoredSet>,
-	realms: Vec<(String, RealmId)>,
 }
 
 /// Numbers shared parts in the order first met. The `Arc`s are held so
@@ -256,8 +248,9 @@ pub fn write(
 		}
 	}
 	let tail = header_len() + body.written;
-	// The tail as `Tail` decodes it, written item by item: encoded whole
-	// it would be a second copy of every set in memory.
+	// The tail, SCALE-encoded as the vectors S-CSCF names, profiles, sets
+	// and realms would be, written item by item: encoded whole it would be
+	// a second copy of every set in memory.
 	let mut profiles = Numbering::<ProfileView>::default();
 	for set in &sets.values {
 		for profile in &set.profiles {
@@ -316,11 +309,11 @@ fn stored_set(shared: &Arc<Shared>, profiles: &mut Numbering<ProfileView>) -> St
 		implicit_set: shared.implicit_set,
 		all_barred: shared.all_barred,
 		roaming: VisitedNetworks::clone(&shared.roaming),
-		associated_impis: shared.associated_impis.clone(),
+		associated_impis: shared.associated_impis.to_vec(),
 		profiles: shared
 			.profiles
 			.iter()
-			.map(|p| (profiles.number(&p.body), p.identities.clone()))
+			.map(|p| (profiles.number(&p.body), p.identities.to_vec()))
 			.collect(),
 		charging: shared.charging.as_deref().cloned(),
 	}
@@ -331,51 +324,19 @@ pub fn read(path: &Path) -> Result<(Mark, Store), SnapshotError> {
 	let io = |source| SnapshotError::Io { path: path.to_path_buf(), source };
 	let damaged = |source| SnapshotError::Damaged { path: path.to_path_buf(), source };
 	let mut file = BufReader::with_capacity(1 << 20, File::open(path).map_err(io)?);
-	let mut head = vec![0; header_len() as usize];
-	file.read_exact(&mut head).map_err(|_| SnapshotError::NotSnapshot(path.to_path_buf()))?;
-	let header = Header::decode(&mut head.as_slice())
-		.map_err(|_| SnapshotError::NotSnapshot(path.to_path_buf()))?;
-	if header.magic != MAGIC {
-		return Err(SnapshotError::NotSnapshot(path.to_path_buf()));
-	}
-	if header.version != VERSION {
-		return Err(SnapshotError::Version { path: path.to_path_buf(), found: header.version });
-	}
-	let mark = header.mark.ok_or_else(|| SnapshotError::NotSnapshot(path.to_path_buf()))?;
+	let (header, mark) = read_header(path, &mut file)?;
 	if checksum(&mut file).map_err(io)? != header.crc {
 		return Err(SnapshotError::Checksum(path.to_path_buf()));
 	}
 	file.seek(SeekFrom::Start(header.tail)).map_err(io)?;
-	let tail = Tail::decode(&mut IoReader(&mut file)).map_err(damaged)?;
 	let mut store = Store::default();
-	let scscfs: Vec<Arc<Name>> = tail.scscfs.into_iter().map(|n| store.intern_name(n)).collect();
-	let profiles: Vec<Arc<ProfileView>> =
-		tail.profiles.into_iter().map(|p| store.intern_profile(p)).collect();
-	let mut sets = Vec::with_capacity(tail.sets.len());
-	for set in tail.sets {
-		let shared = shared_of(set, &profiles, &mut store)
-			.ok_or_else(|| damaged("profile number".into()))?;
-		sets.push(store.intern_set(shared));
-	}
-	store.set_realms(tail.realms.into_iter().collect());
+	let parts = read_parts(&mut IoReader(&mut file), &mut store).map_err(damaged)?;
 	file.seek(SeekFrom::Start(header_len())).map_err(io)?;
 	let mut input = IoReader(&mut file);
 	store.impus.reserve(usize::try_from(header.impus).unwrap_or(0));
 	for _ in 0..header.impus {
 		let stored = StoredImpu::decode(&mut input).map_err(damaged)?;
-		let scscf = match stored.scscf {
-			None => None,
-			Some(n) => Some(scscfs.get(n as usize).ok_or_else(|| damaged("S-CSCF number".into()))?),
-		};
-		let shared = sets.get(stored.set as usize).ok_or_else(|| damaged("set number".into()))?;
-		let slot = Slot {
-			kind: stored.kind,
-			barred: stored.barred,
-			can_register: stored.can_register,
-			state: stored.state,
-			scscf: scscf.cloned(),
-			shared: shared.clone(),
-		};
+		let slot = parts.slot(&stored).ok_or_else(|| damaged("S-CSCF or set number".into()))?;
 		store.impus.insert(stored.impu, slot);
 	}
 	store.impis.reserve(usize::try_from(header.impis).unwrap_or(0));
@@ -386,15 +347,76 @@ pub fn read(path: &Path) -> Result<(Mark, Store), SnapshotError> {
 	Ok((mark, store))
 }
 
+/// The header of a snapshot this bridge reads, and its mark.
+fn read_header(path: &Path, file: &mut impl Read) -> Result<(Header, Mark), SnapshotError> {
+	let not_snapshot = || SnapshotError::NotSnapshot(path.to_path_buf());
+	let mut head = vec![0; header_len() as usize];
+	file.read_exact(&mut head).map_err(|_| not_snapshot())?;
+	let header = Header::decode(&mut head.as_slice()).map_err(|_| not_snapshot())?;
+	if header.magic != MAGIC {
+		return Err(not_snapshot());
+	}
+	if header.version != VERSION {
+		return Err(SnapshotError::Version { path: path.to_path_buf(), found: header.version });
+	}
+	let mark = header.mark.ok_or_else(not_snapshot)?;
+	Ok((header, mark))
+}
+
+/// The shared parts the IMPUs of a snapshot refer to by number.
+struct Parts {
+	scscfs: Vec<Arc<Name>>,
+	sets: Vec<Arc<Shared>>,
+}
+
+impl Parts {
+	/// The slot of an IMPU on disk; `None` if a number is out of range.
+	fn slot(&self, stored: &StoredImpu) -> Option<Slot> {
+		let scscf = match stored.scscf {
+			None => None,
+			Some(n) => Some(self.scscfs.get(n as usize)?.clone()),
+		};
+		Some(Slot {
+			kind: stored.kind,
+			barred: stored.barred,
+			can_register: stored.can_register,
+			state: stored.state,
+			scscf,
+			shared: self.sets.get(stored.set as usize)?.clone(),
+		})
+	}
+}
+
+/// Reads the tail (S-CSCF names, profiles, sets, realms) into `store`'s
+/// interners and the parts it numbers. Sets are decoded one at a time: decoded whole
+/// they were a second copy of every set, and their freed remains were
+/// left between the parts that stay.
+fn read_parts(input: &mut impl codec::Input, store: &mut Store) -> Result<Parts, codec::Error> {
+	let scscfs = Vec::<Name>::decode(input)?.into_iter().map(|n| store.intern_name(n)).collect();
+	let profiles: Vec<Arc<ProfileView>> =
+		Vec::<ProfileView>::decode(input)?.into_iter().map(|p| store.intern_profile(p)).collect();
+	let count = Compact::<u32>::decode(input)?.0;
+	// A damaged count must not reserve memory for sets that are not there.
+	let mut sets = Vec::with_capacity((count as usize).min(1 << 20));
+	for _ in 0..count {
+		let set = StoredSet::decode(input)?;
+		let shared = shared_of(set, &profiles, store).ok_or("profile number")?;
+		sets.push(Arc::new(shared));
+	}
+	let realms = Vec::<(String, RealmId)>::decode(input)?;
+	store.set_realms(realms.into_iter().collect());
+	Ok(Parts { scscfs, sets })
+}
+
 fn shared_of(set: StoredSet, profiles: &[Arc<ProfileView>], store: &mut Store) -> Option<Shared> {
 	let profiles = set
 		.profiles
 		.into_iter()
 		.map(|(n, identities)| {
 			let body = profiles.get(n as usize)?.clone();
-			Some(SetProfile { body, identities })
+			Some(SetProfile { body, identities: SetMembers::from_vec(identities) })
 		})
-		.collect::<Option<Vec<_>>>()?;
+		.collect::<Option<SetProfiles>>()?;
 	Some(Shared {
 		subscription: set.subscription,
 		realm: set.realm,
@@ -402,7 +424,7 @@ fn shared_of(set: StoredSet, profiles: &[Arc<ProfileView>], store: &mut Store) -
 		implicit_set: set.implicit_set,
 		all_barred: set.all_barred,
 		roaming: store.intern_roaming(set.roaming),
-		associated_impis: set.associated_impis,
+		associated_impis: SetImpis::from_vec(set.associated_impis),
 		profiles,
 		charging: set.charging.map(|c| store.intern_charging(c)),
 	})

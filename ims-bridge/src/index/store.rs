@@ -5,8 +5,9 @@
 //! IMPIs and every service profile with its iFCs. Stored as is, that is
 //! about 1.4 KB an identity, 2.8 GB for a million subscribers of two IMPUs.
 //! Here each identity keeps only what is its own (a [`Slot`]) and points at
-//! one [`Shared`] that its set's members hold in common; shared parts equal
-//! by value are stored once (an [`Interner`]). A view is put back together
+//! one [`Shared`] that its set's members hold in common, found through a
+//! member already held; the parts many sets share (profiles, names) are
+//! stored once by value (an [`Interner`]). A view is put back together
 //! when it is asked for.
 
 use codec::Encode;
@@ -15,24 +16,35 @@ use ims_primitives::{
 	PublicIdentityView, RealmId, RegistrationState, RegistrationView, ServerAssignmentView,
 	SubscriptionId, VisitedNetworks,
 };
+use smallvec::SmallVec;
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hasher};
 use std::sync::Arc;
 
 use super::ImpiEntry;
 
+// A million sets are a million of each of these lists: held inline for
+// the usual sizes, each saves a heap allocation and its header per set
+// (`docs/index.md`, "Memory").
+/// A set's IMPIs: nearly always one.
+pub(super) type SetImpis = SmallVec<[ImpiId; 1]>;
+/// The identities of a set using one profile: a SIP and a TEL IMPU.
+pub(super) type SetMembers = SmallVec<[PublicIdentityView; 2]>;
+/// The profiles a set uses: nearly always one.
+pub(super) type SetProfiles = SmallVec<[SetProfile; 1]>;
+
 /// A service profile as one implicit set uses it: the profile itself
 /// (shared by every set that uses it) and the set's identities using it.
-#[derive(Encode, Clone, PartialEq, Eq, Debug)]
+#[derive(Clone, PartialEq, Eq, Debug)]
 pub(super) struct SetProfile {
 	/// The profile with no identities: iFCs, shared sets, media profile.
 	pub body: Arc<ProfileView>,
 	/// The identities of the set that use it.
-	pub identities: Vec<PublicIdentityView>,
+	pub identities: SetMembers,
 }
 
 /// What the views of an implicit set's identities have in common.
-#[derive(Encode, Clone, PartialEq, Eq, Debug)]
+#[derive(Clone, PartialEq, Eq, Debug)]
 pub(super) struct Shared {
 	pub subscription: SubscriptionId,
 	pub realm: RealmId,
@@ -40,8 +52,8 @@ pub(super) struct Shared {
 	pub implicit_set: Option<ImplicitSetId>,
 	pub all_barred: bool,
 	pub roaming: Arc<VisitedNetworks>,
-	pub associated_impis: Vec<ImpiId>,
-	pub profiles: Vec<SetProfile>,
+	pub associated_impis: SetImpis,
+	pub profiles: SetProfiles,
 	pub charging: Option<Arc<ChargingInformation>>,
 }
 
@@ -134,7 +146,6 @@ pub struct Store {
 	pub(super) impus: HashMap<ImpuId, Slot>,
 	pub(super) impis: HashMap<ImpiId, ImpiEntry>,
 	pub(super) realms: HashMap<String, RealmId>,
-	sets: Interner<Shared>,
 	profiles: Interner<ProfileView>,
 	/// Realm and S-CSCF names.
 	names: Interner<Name>,
@@ -195,22 +206,19 @@ impl Store {
 			return;
 		}
 		self.changes = 0;
-		self.sets.purge();
 		self.profiles.purge();
 		self.names.purge();
 		self.roamings.purge();
 		self.chargings.purge();
 	}
 
-	/// Shared parts held (implicit-set parts, profiles, S-CSCF names),
-	/// including those a purge has not let go of yet.
+	/// Shared parts held: implicit-set parts (those identities point at),
+	/// profiles and names (including those a purge has not let go of yet).
 	#[cfg(test)]
 	pub(super) fn shared_parts(&self) -> (usize, usize, usize) {
-		(self.sets.values.len(), self.profiles.values.len(), self.names.values.len())
-	}
-
-	pub(super) fn intern_set(&mut self, shared: Shared) -> Arc<Shared> {
-		self.sets.intern(shared)
+		let sets: std::collections::HashSet<*const Shared> =
+			self.impus.values().map(|slot| Arc::as_ptr(&slot.shared)).collect();
+		(sets.len(), self.profiles.values.len(), self.names.values.len())
 	}
 
 	pub(super) fn intern_name(&mut self, name: Name) -> Arc<Name> {
@@ -237,7 +245,7 @@ impl Store {
 		let profiles = profiles
 			.into_iter()
 			.map(|mut profile| {
-				let identities = std::mem::take(&mut profile.identities);
+				let identities = SetMembers::from_vec(std::mem::take(&mut profile.identities));
 				SetProfile { body: self.profiles.intern(profile), identities }
 			})
 			.collect();
@@ -248,7 +256,7 @@ impl Store {
 			implicit_set: impu.implicit_set,
 			all_barred: impu.all_barred,
 			roaming: self.roamings.intern(impu.roaming),
-			associated_impis,
+			associated_impis: SetImpis::from_vec(associated_impis),
 			profiles,
 			charging: charging.map(|c| self.chargings.intern(c)),
 		};
@@ -258,8 +266,22 @@ impl Store {
 			can_register: impu.can_register,
 			state: impu.registration.state,
 			scscf: impu.registration.scscf.map(|name| self.names.intern(name)),
-			shared: self.sets.intern(shared),
+			shared: self.share(&impu.impu, shared),
 		}
+	}
+
+	/// `impu`'s set part: the one a fellow member of its set holds when it
+	/// is equal, so that a set is stored once without an interner of every
+	/// set (a million entries, and a hash of each part, at a million
+	/// subscribers).
+	fn share(&self, impu: &ImpuId, shared: Shared) -> Arc<Shared> {
+		let held = shared
+			.members()
+			.filter(|member| member != impu)
+			.filter_map(|member| self.impus.get(&member))
+			.find(|slot| *slot.shared == shared)
+			.map(|slot| slot.shared.clone());
+		held.unwrap_or_else(|| Arc::new(shared))
 	}
 }
 
@@ -283,12 +305,12 @@ pub(super) fn join(impu: ImpuId, slot: &Slot) -> ServerAssignmentView {
 				scscf: slot.scscf.as_deref().cloned(),
 			},
 		},
-		associated_impis: shared.associated_impis.clone(),
+		associated_impis: shared.associated_impis.to_vec(),
 		profiles: shared
 			.profiles
 			.iter()
 			.map(|p| ProfileView {
-				identities: p.identities.clone(),
+				identities: p.identities.to_vec(),
 				..ProfileView::clone(&p.body)
 			})
 			.collect(),

@@ -184,6 +184,31 @@ fn views_come_back_whole_and_an_implicit_set_is_stored_once() {
 }
 
 #[test]
+fn a_set_changed_member_by_member_is_stored_once_again() {
+	let index = Index::default();
+	let (a, b) = (ImpuId::repeat_byte(1), ImpuId::repeat_byte(2));
+	index.apply(Update {
+		impus: vec![(a, Some(view(1, &[1, 2], 1))), (b, Some(view(2, &[1, 2], 1)))],
+		..Default::default()
+	});
+	let barred = |impu: u8| {
+		let mut view = view(impu, &[1, 2], 1);
+		view.impu.all_barred = true;
+		view
+	};
+	// The set barred whole: its members' views change one block at a time.
+	index.apply(Update { impus: vec![(a, Some(barred(1)))], ..Default::default() });
+	assert_eq!(index.read().store.shared_parts().0, 2, "a's new part, b's old one");
+	assert!(!index.impu(&b).unwrap().impu.all_barred);
+	index.apply(Update { impus: vec![(b, Some(barred(2)))], ..Default::default() });
+	let state = index.read();
+	let slot = |id: &ImpuId| state.store.impus.get(id).unwrap();
+	assert!(Arc::ptr_eq(&slot(&a).shared, &slot(&b).shared), "b found a's equal part");
+	assert_eq!(state.store.shared_parts().0, 1);
+	assert!(slot(&b).shared.all_barred);
+}
+
+#[test]
 fn shared_parts_no_identity_uses_are_let_go() {
 	let index = Index::default();
 	let count = 5000u32;
