@@ -18,12 +18,19 @@
 # - Cx against that bridge (cx-bench --target): MAR+SAR throughput and
 #   latency with the vault cache warm (50,000 subscribers asked for again
 #   and again, inside the default cache of 100,000) and cold (any of the N),
-#   then while 30,000 more subscribers are imported through the bridge.
+#   then while 30,000 more subscribers are imported through the bridge;
+# - the CPU seconds the node and `ims-bridge import` spent on the import;
+# - with BENCH_PRUNED=1, the node's database 260 blocks later, when the
+#   import's old state has left the pruning window: live values and files
+#   per column (`node/examples/db_usage.rs`).
+#
+# BENCH_TRIE_CACHE sets the node's `--trie-cache-size` (bytes).
 #
 # Method and figures: docs/benchmarks.md ("Scale"), latest in the README.
 #
 #   scripts/bench-scale.sh 10000
 #   BENCH_KEEP=1 scripts/bench-scale.sh 100000   # keep the work directory
+#   BENCH_PRUNED=1 BENCH_TRIE_CACHE=4294967296 scripts/bench-scale.sh 1000000
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -59,8 +66,12 @@ rpc=$(free_port)
 diameter=$(free_port)
 metrics=$(free_port)
 
+# The node's trie cache: BENCH_TRIE_CACHE bytes, or the node's default
+# (1 GiB).
+trie_cache=()
+[ -n "${BENCH_TRIE_CACHE:-}" ] && trie_cache=(--trie-cache-size "$BENCH_TRIE_CACHE")
 "$IMS_NODE" --dev --database paritydb --base-path "$work/node" --rpc-port "$rpc" \
-	--no-prometheus --no-telemetry >"$work/node.log" 2>&1 &
+	"${trie_cache[@]}" --no-prometheus --no-telemetry >"$work/node.log" 2>&1 &
 node_pid=$!
 for _ in $(seq 120); do
 	fetch "http://127.0.0.1:$rpc" '{"jsonrpc":"2.0","id":1,"method":"system_health"}' |
@@ -101,9 +112,20 @@ listen = "127.0.0.1:$metrics"
 EOF
 
 python3 scripts/gen-subscribers.py "$count" >"$work/subscribers.ndjson"
+# CPU seconds (user + system) a process has used so far.
+cpu_seconds() {
+	awk -v hz="$(getconf CLK_TCK)" '{ printf "%.1f", ($14 + $15) / hz }' "/proc/$1/stat"
+}
+
 echo "== import of $count subscribers (ims-bridge import)"
-"$bridge" import --config "$work/bridge.toml" "$work/subscribers.ndjson" 2>"$work/import.log" |
-	sed 's/^/   /'
+node_cpu=$(cpu_seconds "$node_pid")
+# The import's lines go to fd 3 (this script's output), `time`'s to awk.
+exec 3>&1
+TIMEFORMAT="%U %S"
+import_cpu=$({ time "$bridge" import --config "$work/bridge.toml" "$work/subscribers.ndjson" \
+	2>"$work/import.log" | sed 's/^/   /' >&3; } 2>&1 | awk '{ print $1 + $2 }')
+node_cpu=$(python3 -c "print(round($(cpu_seconds "$node_pid") - $node_cpu, 1))")
+echo "   CPU: node $node_cpu s ($(python3 -c "print(round($node_cpu * 1e6 / $count))") µs a subscriber), ims-bridge import $import_cpu s"
 
 node_bytes=$(du -s --block-size=1 "$work/node" | cut -f1)
 vault_bytes=$(du -s --block-size=1 "$work/vault.redb" | cut -f1)
@@ -170,6 +192,7 @@ echo "== Cx, vault cache warm: $warm subscribers, measured after 20 s asking for
 cx --subscribers "$warm" --warmup-seconds 20 --seconds 10
 echo "== Cx, vault cache cold: random among all $count subscribers"
 cx --subscribers "$count" --seconds 10
+echo "   bridge resident after both (index and a full vault cache): $(($(awk '/^VmRSS/ {print $2}' "/proc/$bridge_pid/status") / 1024)) MiB"
 extra=30000
 echo "== Cx while $extra more subscribers are imported through the bridge"
 python3 scripts/gen-subscribers.py "$extra" --start "$count" >"$work/more.ndjson"
@@ -180,5 +203,34 @@ sleep 10
 cx --subscribers "$count" --seconds 20 --warmup-seconds 0
 wait "$import_pid" || true
 sed -n 's/^\([0-9.]* s: .*\)/   the import: \1/p' "$work/more.out"
+
+# With BENCH_PRUNED=1: the node's database once the state of the import
+# has left the pruning window (256 blocks, the default an operator runs),
+# live values against files, by `node/examples/db_usage.rs`.
+if [ -n "${BENCH_PRUNED:-}" ]; then
+	stop_bridge
+	finalized() {
+		fetch "http://127.0.0.1:$rpc" \
+			'{"jsonrpc":"2.0","id":1,"method":"chain_getFinalizedHead"}' |
+			python3 -c 'import json,sys; print(json.load(sys.stdin)["result"])' 2>/dev/null
+	}
+	number() {
+		fetch "http://127.0.0.1:$rpc" \
+			"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"chain_getHeader\",\"params\":[\"$1\"]}" |
+			python3 -c 'import json,sys; print(int(json.load(sys.stdin)["result"]["number"], 16))'
+	}
+	until_block=$(($(number "$(finalized)") + 260))
+	echo "== node database after the pruning window (finalized block $until_block)"
+	for _ in $(seq 900); do
+		[ "$(number "$(finalized)")" -ge "$until_block" ] && break
+		sleep 2
+	done
+	kill "$node_pid"
+	wait "$node_pid" 2>/dev/null || true
+	node_pid=""
+	total=$((count + extra))
+	"$CARGO_TARGET_DIR/release/examples/db_usage" "$work/node/chains/dev/paritydb/full" "$total" |
+		sed 's/^/   /'
+fi
 
 echo "== machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(date -u +%F)"
