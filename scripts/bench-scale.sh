@@ -229,7 +229,7 @@ if [ -n "${BENCH_PRUNED:-}" ]; then
 	wait "$node_pid" 2>/dev/null || true
 	node_pid=""
 	total=$((count + extra))
-	"$CARGO_TARGET_DIR/release/examples/db_usage" "$work/node/chains/dev/paritydb/full" "$total" |
+	"$CARGO_TARGET_DIR/release/examples/db_usage" "$work/node/chains/ims_dev/paritydb/full" "$total" |
 		sed 's/^/   /'
 fi
 

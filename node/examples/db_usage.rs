@@ -20,7 +20,8 @@
 //!   cargo run --release -p ims-node --example db_usage -- DB_PATH [SUBSCRIBERS]
 //!
 //! `DB_PATH` is the `paritydb` directory (for `--base-path B --dev`:
-//! `B/chains/dev/paritydb/full`); with `SUBSCRIBERS`, figures per
+//! `B/chains/ims_dev/paritydb/full`; the node's audit index is
+//! `B/chains/ims_dev/paritydb/ims-audit-index`); with `SUBSCRIBERS`, figures per
 //! subscriber are printed too.
 
 #![allow(
