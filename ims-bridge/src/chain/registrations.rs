@@ -25,12 +25,13 @@ use tokio_util::sync::CancellationToken;
 /// reports. With each batch declaring the sets it writes, a block of the
 /// development chain takes a whole round (about 60% of its weight); rounds
 /// of 96 measured slower, the node taking longer to accept them than a
-/// block lasts (`docs/submitter.md`).
+/// block lasts, and rounds of 80 split across blocks (`docs/submitter.md`).
 pub const REGISTRATION_PIPELINE: usize = 64;
-/// Rounds sent and not yet finalized: four cover the blocks finality lags
-/// behind a loaded development chain on the project machine
-/// (`docs/submitter.md`).
-pub const REGISTRATION_ROUNDS: usize = 4;
+/// Rounds sent and not yet finalized. Finality can lag more than four
+/// blocks behind a development chain taking a round a block on the
+/// project machine, and with four the next round then waits for it; eight
+/// leave room for that (`docs/submitter.md`).
+pub const REGISTRATION_ROUNDS: usize = 8;
 /// How often an idle journal is looked at.
 const IDLE_POLL: Duration = Duration::from_millis(250);
 
