@@ -9,10 +9,10 @@
 //! how the node configured it), and every hash-indexed column is walked
 //! with `iter_column_while`; a value's size is its length decompressed
 //! (ParityDB hands values back that way; the files hold them compressed
-//! where the column is, LZ4 for state, headers and bodies). Files are attributed to
-//! columns by their names (`index_CC_*`, `table_CC_*`) and counted by the
-//! blocks allocated to them, as `du` counts them. Column names are
-//! `sc-client-db`'s.
+//! where the column is, LZ4 for state, headers and bodies). Files are
+//! attributed to columns by their names (`index_CC_*`, `table_CC_*`) and
+//! counted by the blocks allocated to them, as `du` counts them. Column
+//! names are `sc-client-db`'s (its `columns` module is private).
 //!
 //! Stop the node first: ParityDB allows one process at a time.
 //!
@@ -21,8 +21,8 @@
 //!
 //! `DB_PATH` is the `paritydb` directory (for `--base-path B --dev`:
 //! `B/chains/ims_dev/paritydb/full`; the node's audit index is
-//! `B/chains/ims_dev/paritydb/ims-audit-index`); with `SUBSCRIBERS`, figures per
-//! subscriber are printed too.
+//! `B/chains/ims_dev/paritydb/ims-audit-index`); with `SUBSCRIBERS`,
+//! figures per subscriber are printed too.
 
 #![allow(
 	clippy::expect_used,

@@ -388,9 +388,9 @@ impl Parts {
 }
 
 /// Reads the tail (S-CSCF names, profiles, sets, realms) into `store`'s
-/// interners and the parts it numbers. Sets are decoded one at a time: decoded whole
-/// they were a second copy of every set, and their freed remains were
-/// left between the parts that stay.
+/// interners and the parts it numbers. Sets are decoded one at a time:
+/// decoded whole they were a second copy of every set, and their freed
+/// remains were left between the parts that stay.
 fn read_parts(input: &mut impl codec::Input, store: &mut Store) -> Result<Parts, codec::Error> {
 	let scscfs = Vec::<Name>::decode(input)?.into_iter().map(|n| store.intern_name(n)).collect();
 	let profiles: Vec<Arc<ProfileView>> =

@@ -80,14 +80,20 @@ fn barred_identities_an_s_cscf_still_holds_are_owed_an_rtr_and_a_reload_names_th
 	assert!(gone[0].1.impu.barred);
 }
 
-#[test]
-fn pending_registrations_stand_until_the_chain_shows_them() {
+/// An index holding one implicit set of two identities, 1 and 2.
+fn one_set_of_two() -> (Index, ImpuId, ImpuId) {
 	let index = Index::default();
 	let (a, b) = (ImpuId::repeat_byte(1), ImpuId::repeat_byte(2));
 	index.apply(Update {
 		impus: vec![(a, Some(view(1, &[1, 2], 1))), (b, Some(view(2, &[1, 2], 1)))],
 		..Default::default()
 	});
+	(index, a, b)
+}
+
+#[test]
+fn pending_registrations_stand_until_the_chain_shows_them() {
+	let (index, a, b) = one_set_of_two();
 	index.set_registration(&[a, b], registered());
 	assert_eq!(index.impu(&a).unwrap().impu.registration, registered());
 	assert_eq!(index.pending_registrations(), 2);
@@ -185,12 +191,7 @@ fn views_come_back_whole_and_an_implicit_set_is_stored_once() {
 
 #[test]
 fn a_set_changed_member_by_member_is_stored_once_again() {
-	let index = Index::default();
-	let (a, b) = (ImpuId::repeat_byte(1), ImpuId::repeat_byte(2));
-	index.apply(Update {
-		impus: vec![(a, Some(view(1, &[1, 2], 1))), (b, Some(view(2, &[1, 2], 1)))],
-		..Default::default()
-	});
+	let (index, a, b) = one_set_of_two();
 	let barred = |impu: u8| {
 		let mut view = view(impu, &[1, 2], 1);
 		view.impu.all_barred = true;
