@@ -362,16 +362,20 @@ fn identity_bounds_fit_in_a_block() {
 	type Weights = pallet_ims_identity::weights::SubstrateWeight<Runtime>;
 	let max_block = max_extrinsic();
 	let impus = <Runtime as pallet_ims_identity::Config>::MaxImpusPerSubscription::get();
-	let batch = <Runtime as pallet_ims_identity::Config>::MaxBatchSize::get();
+	let batch: u32 = <Runtime as pallet_ims_identity::Config>::MaxBatchSize::get();
+	let reports = <Runtime as pallet_ims_identity::Config>::MaxRegistrationBatch::get();
+	// A batch whose witness the chain cannot trust is charged a full
+	// implicit set for every report.
+	let worst_members = crate::Identity::members_charged(reports, u32::MAX);
 	let subscribers = <Runtime as pallet_ims_identity::Config>::MaxImportSubscribers::get();
 	for (call, weight) in [
 		(
 			"remove_subscription",
 			Weights::remove_subscription(MaxImpisPerSubscription::get(), impus),
 		),
-		("record_registrations", Weights::record_registrations(batch)),
+		("record_registrations", crate::Identity::registrations_weight(reports, worst_members)),
 		("put_service_profile", Weights::put_service_profile(16, 8)),
-		("import of IMPUs", Weights::create_impu().saturating_mul(batch.into())),
+		("import of IMPUs", Weights::create_impu().saturating_mul(u64::from(batch))),
 		("import_subscribers", Weights::import_subscribers(subscribers)),
 	] {
 		assert!(

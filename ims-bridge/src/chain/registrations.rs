@@ -21,12 +21,12 @@ use subxt::utils::Static;
 use subxt_signer::sr25519::Keypair;
 use tokio_util::sync::CancellationToken;
 
-/// Registration batches in one round, under consecutive nonces: 64 x 64
-/// reports. With each batch declaring the sets it writes, a block of the
-/// development chain takes a whole round (about 60% of its weight); rounds
-/// of 96 measured slower, the node taking longer to accept them than a
-/// block lasts, and rounds of 80 split across blocks (`docs/submitter.md`).
-pub const REGISTRATION_PIPELINE: usize = 64;
+/// Registration batches in one round, under consecutive nonces: 28 x 256
+/// reports with today's runtime. A block of the development chain takes a
+/// whole round of reports on identities in sets of two (29 such batches
+/// reach its weight limit); a round of 32 was split 29 and 3 across two
+/// blocks, every other block nearly empty (`docs/submitter.md`).
+pub const REGISTRATION_PIPELINE: usize = 28;
 /// Rounds sent and not yet finalized. Finality can lag more than four
 /// blocks behind a development chain taking a round a block on the
 /// project machine, and with four the next round then waits for it; eight

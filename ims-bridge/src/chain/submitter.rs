@@ -2,8 +2,9 @@
 //! `identity.record_registrations` batches, audit records as `audit.submit`
 //! batches with this bridge's sequence numbers, the two side by side.
 //!
-//! Batch sizes are the chain's own (its pallets' `MaxBatchSize`, read from
-//! the metadata at start: [`batch_sizes`]). Registration reports go in
+//! Batch sizes are the chain's own (the identity pallet's
+//! `MaxRegistrationBatch`, the audit pallet's `MaxBatchSize`, read from the
+//! metadata at start: [`batch_sizes`]). Registration reports go in
 //! overlapping rounds of batches (`registrations.rs`); a report leaves the
 //! journal once its batch and every batch before it are finalized and
 //! successful, and the newest report of an identity always lands last.
@@ -65,7 +66,7 @@ pub const AUDIT_PIPELINE: usize = 16;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BatchSizes {
 	/// Registration reports per `identity.record_registrations` (the
-	/// identity pallet's `MaxBatchSize`).
+	/// identity pallet's `MaxRegistrationBatch`).
 	pub registrations: usize,
 	/// Audit records per `audit.submit` (the audit pallet's `MaxBatchSize`).
 	pub audit: usize,
@@ -75,8 +76,9 @@ pub struct BatchSizes {
 pub async fn batch_sizes(client: &Client) -> Result<BatchSizes, ChainError> {
 	let at = client.at_current_block().await.map_err(ChainError::subxt)?;
 	let constants = at.constants();
-	let registrations =
-		constants.entry(ims::constants().identity().max_batch_size()).map_err(ChainError::subxt)?;
+	let registrations = constants
+		.entry(ims::constants().identity().max_registration_batch())
+		.map_err(ChainError::subxt)?;
 	let audit =
 		constants.entry(ims::constants().audit().max_batch_size()).map_err(ChainError::subxt)?;
 	Ok(BatchSizes { registrations: registrations as usize, audit: audit as usize })

@@ -79,6 +79,7 @@ impl pallet_ims_identity::Config for Test {
 	type MaxImpisPerSubscription = ConstU32<2>;
 	type MaxImpusPerSubscription = ConstU32<4>;
 	type MaxBatchSize = ConstU32<8>;
+	type MaxRegistrationBatch = ConstU32<8>;
 	type MaxImportSubscribers = ConstU32<4>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]

@@ -603,7 +603,7 @@ mod benchmarks {
 	}
 
 	#[benchmark]
-	fn record_registrations(n: Linear<1, { T::MaxBatchSize::get() }>) {
+	fn record_registrations(n: Linear<1, { T::MaxRegistrationBatch::get() }>) {
 		// `n` updates of identities without implicit set, each in its own
 		// subscription.
 		let (owner, realm) = realm::<T>();
@@ -615,7 +615,7 @@ mod benchmarks {
 			updates.push(registered(impu(index, 0)));
 		}
 		let updates: RegistrationBatch<T> =
-			BoundedVec::try_from(updates).expect("n <= MaxBatchSize; qed");
+			BoundedVec::try_from(updates).expect("n <= MaxRegistrationBatch; qed");
 		#[extrinsic_call]
 		record_registrations(RawOrigin::Signed(owner), updates, 0);
 		assert!(Registrations::<T>::contains_key(impu(n - 1, 0)));

@@ -76,9 +76,13 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxImpusPerSubscription: Get<u32>;
 
-		/// Items in one `import` or `record_registrations` call.
+		/// Items in one `import` call.
 		#[pallet::constant]
 		type MaxBatchSize: Get<u32>;
+
+		/// Reports in one `record_registrations` call.
+		#[pallet::constant]
+		type MaxRegistrationBatch: Get<u32>;
 
 		/// Subscribers in one `import_subscribers` call.
 		#[pallet::constant]
@@ -112,7 +116,8 @@ pub mod pallet {
 	pub type SubscriberBatch<T> =
 		BoundedVec<SubscriberImportOf<T>, <T as Config>::MaxImportSubscribers>;
 	/// A batch of registration reports.
-	pub type RegistrationBatch<T> = BoundedVec<RegistrationUpdate, <T as Config>::MaxBatchSize>;
+	pub type RegistrationBatch<T> =
+		BoundedVec<RegistrationUpdate, <T as Config>::MaxRegistrationBatch>;
 
 	/// The number the next realm gets.
 	#[pallet::storage]
@@ -434,6 +439,7 @@ pub mod pallet {
 			assert!(T::MaxImpisPerSubscription::get() > 0, "MaxImpisPerSubscription is zero");
 			assert!(T::MaxImpusPerSubscription::get() > 0, "MaxImpusPerSubscription is zero");
 			assert!(T::MaxBatchSize::get() > 0, "MaxBatchSize is zero");
+			assert!(T::MaxRegistrationBatch::get() > 0, "MaxRegistrationBatch is zero");
 			assert!(T::MaxImportSubscribers::get() > 0, "MaxImportSubscribers is zero");
 			// Links are imported by `u8` index.
 			assert!(T::MaxImpisPerSubscription::get() <= 256, "MaxImpisPerSubscription over 256");

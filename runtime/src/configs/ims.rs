@@ -38,8 +38,15 @@ impl pallet_ims_identity::Config for Runtime {
 	/// Public identities per subscription, which also bounds an implicit
 	/// registration set (TS 23.228 sets are small; 32 leaves room for PSIs).
 	type MaxImpusPerSubscription = ConstU32<32>;
-	/// Items per bulk import or registration batch.
+	/// Items per `import` call.
 	type MaxBatchSize = ConstU32<64>;
+	/// Reports per `record_registrations` call. A bridge sends a block's
+	/// worth of reports at a time, and the node takes each call on its own
+	/// (validation, an RPC round trip): at 64 a call, accepting a block's
+	/// 64 calls took most of the slot (`docs/submitter.md`). A full batch
+	/// charged for full implicit sets stays within one normal extrinsic
+	/// (`runtime/src/tests.rs`).
+	type MaxRegistrationBatch = ConstU32<256>;
 	/// Whole subscribers per `import_subscribers` call: a full batch of
 	/// reference subscribers (an IMPI linked to an IMPU) stays within one
 	/// normal extrinsic's weight (`runtime/src/tests.rs`).
