@@ -8,6 +8,7 @@
 //! previous one is in a block, not final.
 
 mod follower;
+mod outcomes;
 mod registrations;
 mod snapshots;
 mod submitter;
@@ -123,6 +124,24 @@ pub enum ChainError {
 	/// this one was not sent (its nonce would have left a gap).
 	#[error("not sent: an earlier transaction of the run failed ({0})")]
 	EarlierFailed(#[source] Arc<ChainError>),
+	/// The transaction is in a finalized block, but whether it succeeded
+	/// could not be read from the block.
+	#[error("cannot read how block {block:?} ended: {source}")]
+	Unconfirmed {
+		/// The block.
+		block: subxt::utils::H256,
+		/// Why it could not be read (shared by its transactions).
+		#[source]
+		source: Arc<ChainError>,
+	},
+	/// The node said the transaction is in a block whose body lacks it.
+	#[error("transaction {transaction:?} is not in block {block:?}")]
+	NotInBlock {
+		/// The block.
+		block: subxt::utils::H256,
+		/// The transaction's hash.
+		transaction: subxt::utils::H256,
+	},
 }
 
 impl ChainError {
@@ -294,27 +313,21 @@ pub async fn submit_all<Call: subxt::transactions::Payload>(
 		_ => None,
 	};
 	drop(turn);
-	let mut outcomes = Vec::with_capacity(calls.len());
-	for state in included {
-		let outcome = match (until, state) {
-			(_, Err(e)) => Err(e),
-			(Until::InBestBlock, Ok(included)) => Ok(included.block()),
-			(Until::Finalized, Ok(Included::Best(watching, _))) => {
-				async {
-					let block = watching.wait_for_finalized().await.map_err(ChainError::subxt)?;
-					block.wait_for_success().await.map_err(ChainError::subxt)?;
-					Ok(block.block_hash())
-				}
-				.await
-			},
-			(Until::Finalized, Ok(Included::Final(block))) => block
-				.wait_for_success()
-				.await
-				.map(|_| block.block_hash())
-				.map_err(ChainError::subxt),
-		};
-		outcomes.push(outcome);
-	}
+	let mut outcomes = match until {
+		Until::InBestBlock => {
+			included.into_iter().map(|state| state.map(|included| included.block())).collect()
+		},
+		Until::Finalized => {
+			let mut finalized = Vec::with_capacity(included.len());
+			for state in included {
+				finalized.push(match state {
+					Ok(included) => included.finalized().await,
+					Err(e) => Err(e),
+				});
+			}
+			outcomes::outcomes(client, finalized).await
+		},
+	};
 	let earlier = match submitted {
 		Err(e) => Some(Arc::new(e)),
 		Ok(Some(reason)) => {
@@ -378,6 +391,20 @@ impl Included {
 			Included::Best(_, block) => *block,
 			Included::Final(in_block) => in_block.block_hash(),
 		}
+	}
+
+	/// Follows the transaction until its block is finalized.
+	async fn finalized(self) -> Result<outcomes::Finalized, ChainError> {
+		let in_block = match self {
+			Included::Best(watching, _) => {
+				watching.wait_for_finalized().await.map_err(ChainError::subxt)?
+			},
+			Included::Final(in_block) => in_block,
+		};
+		Ok(outcomes::Finalized {
+			block: in_block.block_hash(),
+			transaction: in_block.extrinsic_hash(),
+		})
 	}
 }
 

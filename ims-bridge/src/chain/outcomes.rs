@@ -1,0 +1,103 @@
+//! How finalized transactions ended, read once per block.
+//!
+//! subxt's `wait_for_success` downloads the block's body and walks all of
+//! its events for every transaction it is asked about. A round of
+//! registration batches puts a few dozen transactions in one block, with
+//! thousands of events between them: reading the block once for all of
+//! them spares the node and the bridge all but one of those downloads
+//! (`docs/submitter.md`, "Registration reports").
+
+use super::{ChainError, Client};
+use std::collections::HashMap;
+use std::sync::Arc;
+use subxt::events::Phase;
+use subxt::utils::H256;
+
+/// A transaction in a finalized block: the block's hash and its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Finalized {
+	pub block: H256,
+	pub transaction: H256,
+}
+
+/// How each of `transactions` ended, in order: its block if it succeeded,
+/// else its dispatch error. Neighbours in the same block share one read
+/// of it; a block that cannot be read fails each of its transactions with
+/// [`ChainError::Unconfirmed`].
+pub(super) async fn outcomes(
+	client: &Client,
+	transactions: Vec<Result<Finalized, ChainError>>,
+) -> Vec<Result<H256, ChainError>> {
+	let mut outcomes = Vec::with_capacity(transactions.len());
+	let mut pending = transactions.into_iter().peekable();
+	while let Some(next) = pending.next() {
+		let first = match next {
+			Ok(first) => first,
+			Err(e) => {
+				outcomes.push(Err(e));
+				continue;
+			},
+		};
+		let mut hashes = vec![first.transaction];
+		while let Some(Ok(more)) = pending.peek() {
+			if more.block != first.block {
+				break;
+			}
+			hashes.push(more.transaction);
+			pending.next();
+		}
+		match failures_in(client, first.block, &hashes).await {
+			Ok(failures) => outcomes.extend(failures.into_iter().map(|failure| match failure {
+				None => Ok(first.block),
+				Some(error) => Err(ChainError::subxt(
+					subxt::error::TransactionEventsError::ExtrinsicFailed(error),
+				)),
+			})),
+			Err(e) => {
+				let e = Arc::new(e);
+				outcomes.extend(hashes.iter().map(|_| {
+					Err(ChainError::Unconfirmed { block: first.block, source: e.clone() })
+				}));
+			},
+		}
+	}
+	outcomes
+}
+
+/// For each of `transactions` in `block`: its dispatch error, if it
+/// failed. A transaction not in the block is an error of the whole read.
+async fn failures_in(
+	client: &Client,
+	block: H256,
+	transactions: &[H256],
+) -> Result<Vec<Option<subxt::error::DispatchError>>, ChainError> {
+	let at = client.at_block(block).await.map_err(ChainError::subxt)?;
+	let body = at.extrinsics().fetch().await.map_err(ChainError::subxt)?;
+	let mut index_of = HashMap::with_capacity(body.len());
+	for extrinsic in body.iter() {
+		let extrinsic = extrinsic.map_err(ChainError::subxt)?;
+		index_of.insert(extrinsic.hash(), extrinsic.index() as u32);
+	}
+	let indices = transactions
+		.iter()
+		.map(|hash| {
+			index_of.get(hash).copied().ok_or(ChainError::NotInBlock { block, transaction: *hash })
+		})
+		.collect::<Result<Vec<u32>, _>>()?;
+	let mut failed = HashMap::new();
+	let events = at.events().fetch().await.map_err(ChainError::subxt)?;
+	for event in events.iter() {
+		let event = event.map_err(ChainError::subxt)?;
+		if event.pallet_name() != "System" || event.event_name() != "ExtrinsicFailed" {
+			continue;
+		}
+		let Phase::ApplyExtrinsic(index) = event.phase() else { continue };
+		if indices.contains(&index) {
+			let error =
+				subxt::error::DispatchError::decode_from(event.field_bytes(), at.metadata())
+					.map_err(ChainError::subxt)?;
+			failed.insert(index, error);
+		}
+	}
+	Ok(indices.iter().map(|index| failed.remove(index)).collect())
+}
