@@ -86,8 +86,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Identity::Realms` (`max_values`: None, `max_size`: Some(309), added: 2784, mode: `MaxEncodedLen`)
 	fn create_realm() -> Weight {
 		// Proof size (bytes): measured `291`, estimated `1541583`.
-		// Minimum execution time: 29_333_000 picoseconds.
-		Weight::from_parts(56_194_000, 1541583)
+		// Minimum execution time: 28_733_000 picoseconds.
+		Weight::from_parts(34_502_000, 1541583)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -101,8 +101,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Audit::Pending` (`max_values`: Some(1), `max_size`: Some(1540098), added: 1540593, mode: `MaxEncodedLen`)
 	fn set_realm_owner() -> Weight {
 		// Proof size (bytes): measured `4602`, estimated `1541583`.
-		// Minimum execution time: 56_134_000 picoseconds.
-		Weight::from_parts(74_652_000, 1541583)
+		// Minimum execution time: 52_858_000 picoseconds.
+		Weight::from_parts(92_247_000, 1541583)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -120,8 +120,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Identity::RealmByName` (`max_values`: None, `max_size`: Some(277), added: 2752, mode: `MaxEncodedLen`)
 	fn remove_realm() -> Weight {
 		// Proof size (bytes): measured `721`, estimated `1541583`.
-		// Minimum execution time: 35_813_000 picoseconds.
-		Weight::from_parts(40_490_000, 1541583)
+		// Minimum execution time: 35_883_000 picoseconds.
+		Weight::from_parts(54_030_000, 1541583)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -137,8 +137,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Audit::Pending` (`max_values`: Some(1), `max_size`: Some(1540098), added: 1540593, mode: `MaxEncodedLen`)
 	fn create_subscription() -> Weight {
 		// Proof size (bytes): measured `4602`, estimated `1541583`.
-		// Minimum execution time: 69_934_000 picoseconds.
-		Weight::from_parts(106_849_000, 1541583)
+		// Minimum execution time: 65_968_000 picoseconds.
+		Weight::from_parts(124_715_000, 1541583)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -170,9 +170,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `u` is `[0, 32]`.
 	fn remove_subscription(i: u32, u: u32, ) -> Weight {
 		// Proof size (bytes): measured `35234 + i * (2772 ±0) + u * (841 ±0)`, estimated `1541583 + u * (6693 ±0)`.
-		// Minimum execution time: 82_953_000 picoseconds.
-		Weight::from_parts(1_492_257_342, 1541583)
-			.saturating_add(Weight::from_parts(132_216_399, 0).saturating_mul(u.into()))
+		// Minimum execution time: 109_472_000 picoseconds.
+		Weight::from_parts(1_059_376_744, 1541583)
+			.saturating_add(Weight::from_parts(130_949_558, 0).saturating_mul(u.into()))
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(u.into())))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
@@ -194,8 +194,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Audit::Pending` (`max_values`: Some(1), `max_size`: Some(1540098), added: 1540593, mode: `MaxEncodedLen`)
 	fn create_impi() -> Weight {
 		// Proof size (bytes): measured `5574`, estimated `1541583`.
-		// Minimum execution time: 65_878_000 picoseconds.
-		Weight::from_parts(94_100_000, 1541583)
+		// Minimum execution time: 74_170_000 picoseconds.
+		Weight::from_parts(110_534_000, 1541583)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -211,8 +211,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Audit::Pending` (`max_values`: Some(1), `max_size`: Some(1540098), added: 1540593, mode: `MaxEncodedLen`)
 	fn update_impi() -> Weight {
 		// Proof size (bytes): measured `4857`, estimated `1541583`.
-		// Minimum execution time: 59_368_000 picoseconds.
-		Weight::from_parts(83_114_000, 1541583)
+		// Minimum execution time: 57_144_000 picoseconds.
+		Weight::from_parts(83_483_000, 1541583)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -228,8 +228,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Audit::Pending` (`max_values`: Some(1), `max_size`: Some(1540098), added: 1540593, mode: `MaxEncodedLen`)
 	fn rotate_credentials() -> Weight {
 		// Proof size (bytes): measured `4857`, estimated `1541583`.
-		// Minimum execution time: 59_829_000 picoseconds.
-		Weight::from_parts(87_961_000, 1541583)
+		// Minimum execution time: 56_864_000 picoseconds.
+		Weight::from_parts(84_055_000, 1541583)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -250,9 +250,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `l` is `[0, 32]`.
 	fn remove_impi(l: u32, ) -> Weight {
 		// Proof size (bytes): measured `9884 + l * (873 ±0)`, estimated `1541583 + l * (6693 ±0)`.
-		// Minimum execution time: 83_464_000 picoseconds.
-		Weight::from_parts(97_835_612, 1541583)
-			.saturating_add(Weight::from_parts(18_117_154, 0).saturating_mul(l.into()))
+		// Minimum execution time: 90_765_000 picoseconds.
+		Weight::from_parts(113_985_556, 1541583)
+			.saturating_add(Weight::from_parts(15_310_602, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(l.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
@@ -279,8 +279,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Audit::Pending` (`max_values`: Some(1), `max_size`: Some(1540098), added: 1540593, mode: `MaxEncodedLen`)
 	fn create_impu() -> Weight {
 		// Proof size (bytes): measured `56699`, estimated `1541583`.
-		// Minimum execution time: 241_370_000 picoseconds.
-		Weight::from_parts(296_912_000, 1541583)
+		// Minimum execution time: 239_165_000 picoseconds.
+		Weight::from_parts(291_182_000, 1541583)
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -296,8 +296,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Audit::Pending` (`max_values`: Some(1), `max_size`: Some(1540098), added: 1540593, mode: `MaxEncodedLen`)
 	fn update_impu() -> Weight {
 		// Proof size (bytes): measured `8982`, estimated `1541583`.
-		// Minimum execution time: 64_777_000 picoseconds.
-		Weight::from_parts(95_071_000, 1541583)
+		// Minimum execution time: 72_147_000 picoseconds.
+		Weight::from_parts(104_425_000, 1541583)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -315,8 +315,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Audit::Pending` (`max_values`: Some(1), `max_size`: Some(1540098), added: 1540593, mode: `MaxEncodedLen`)
 	fn set_barring() -> Weight {
 		// Proof size (bytes): measured `12378`, estimated `1541583`.
-		// Minimum execution time: 88_322_000 picoseconds.
-		Weight::from_parts(152_116_000, 1541583)
+		// Minimum execution time: 91_816_000 picoseconds.
+		Weight::from_parts(122_702_000, 1541583)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -336,8 +336,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Audit::Pending` (`max_values`: Some(1), `max_size`: Some(1540098), added: 1540593, mode: `MaxEncodedLen`)
 	fn set_service_profile() -> Weight {
 		// Proof size (bytes): measured `104129`, estimated `1541583`.
-		// Minimum execution time: 331_754_000 picoseconds.
-		Weight::from_parts(401_798_000, 1541583)
+		// Minimum execution time: 316_589_000 picoseconds.
+		Weight::from_parts(351_761_000, 1541583)
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -354,9 +354,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 16]`.
 	fn set_roaming(n: u32, ) -> Weight {
 		// Proof size (bytes): measured `8982`, estimated `1541583`.
-		// Minimum execution time: 73_981_000 picoseconds.
-		Weight::from_parts(108_697_289, 1541583)
-			.saturating_add(Weight::from_parts(565_621, 0).saturating_mul(n.into()))
+		// Minimum execution time: 65_718_000 picoseconds.
+		Weight::from_parts(94_002_232, 1541583)
+			.saturating_add(Weight::from_parts(1_094_255, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -374,8 +374,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Audit::Pending` (`max_values`: Some(1), `max_size`: Some(1540098), added: 1540593, mode: `MaxEncodedLen`)
 	fn set_implicit_set() -> Weight {
 		// Proof size (bytes): measured `12454`, estimated `1541583`.
-		// Minimum execution time: 103_735_000 picoseconds.
-		Weight::from_parts(158_816_000, 1541583)
+		// Minimum execution time: 91_135_000 picoseconds.
+		Weight::from_parts(123_683_000, 1541583)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -393,8 +393,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Audit::Pending` (`max_values`: Some(1), `max_size`: Some(1540098), added: 1540593, mode: `MaxEncodedLen`)
 	fn set_implicit_default() -> Weight {
 		// Proof size (bytes): measured `12378`, estimated `1541583`.
-		// Minimum execution time: 103_555_000 picoseconds.
-		Weight::from_parts(167_450_000, 1541583)
+		// Minimum execution time: 94_009_000 picoseconds.
+		Weight::from_parts(132_556_000, 1541583)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -423,9 +423,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `l` is `[0, 8]`.
 	fn remove_impu(l: u32, ) -> Weight {
 		// Proof size (bytes): measured `62210 + l * (2858 ±0)`, estimated `1541583 + l * (3593 ±0)`.
-		// Minimum execution time: 260_808_000 picoseconds.
-		Weight::from_parts(360_951_433, 1541583)
-			.saturating_add(Weight::from_parts(20_640_241, 0).saturating_mul(l.into()))
+		// Minimum execution time: 245_324_000 picoseconds.
+		Weight::from_parts(293_315_529, 1541583)
+			.saturating_add(Weight::from_parts(13_710_199, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(l.into())))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
@@ -446,8 +446,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Audit::Pending` (`max_values`: Some(1), `max_size`: Some(1540098), added: 1540593, mode: `MaxEncodedLen`)
 	fn link() -> Weight {
 		// Proof size (bytes): measured `15199`, estimated `1541583`.
-		// Minimum execution time: 101_812_000 picoseconds.
-		Weight::from_parts(162_212_000, 1541583)
+		// Minimum execution time: 88_041_000 picoseconds.
+		Weight::from_parts(116_002_000, 1541583)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -465,8 +465,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Audit::Pending` (`max_values`: Some(1), `max_size`: Some(1540098), added: 1540593, mode: `MaxEncodedLen`)
 	fn unlink() -> Weight {
 		// Proof size (bytes): measured `15147`, estimated `1541583`.
-		// Minimum execution time: 111_957_000 picoseconds.
-		Weight::from_parts(185_946_000, 1541583)
+		// Minimum execution time: 96_443_000 picoseconds.
+		Weight::from_parts(123_543_000, 1541583)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -482,8 +482,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Audit::Pending` (`max_values`: Some(1), `max_size`: Some(1540098), added: 1540593, mode: `MaxEncodedLen`)
 	fn put_application_server() -> Weight {
 		// Proof size (bytes): measured `5365`, estimated `1541583`.
-		// Minimum execution time: 73_810_000 picoseconds.
-		Weight::from_parts(129_262_000, 1541583)
+		// Minimum execution time: 66_939_000 picoseconds.
+		Weight::from_parts(98_005_000, 1541583)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -499,8 +499,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Audit::Pending` (`max_values`: Some(1), `max_size`: Some(1540098), added: 1540593, mode: `MaxEncodedLen`)
 	fn remove_application_server() -> Weight {
 		// Proof size (bytes): measured `5929`, estimated `1541583`.
-		// Minimum execution time: 74_972_000 picoseconds.
-		Weight::from_parts(142_592_000, 1541583)
+		// Minimum execution time: 70_765_000 picoseconds.
+		Weight::from_parts(102_592_000, 1541583)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -516,8 +516,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Audit::Pending` (`max_values`: Some(1), `max_size`: Some(1540098), added: 1540593, mode: `MaxEncodedLen`)
 	fn put_charging_information() -> Weight {
 		// Proof size (bytes): measured `4683`, estimated `1541583`.
-		// Minimum execution time: 76_544_000 picoseconds.
-		Weight::from_parts(148_872_000, 1541583)
+		// Minimum execution time: 67_530_000 picoseconds.
+		Weight::from_parts(104_455_000, 1541583)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -533,8 +533,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Audit::Pending` (`max_values`: Some(1), `max_size`: Some(1540098), added: 1540593, mode: `MaxEncodedLen`)
 	fn remove_charging_information() -> Weight {
 		// Proof size (bytes): measured `5691`, estimated `1541583`.
-		// Minimum execution time: 66_038_000 picoseconds.
-		Weight::from_parts(124_796_000, 1541583)
+		// Minimum execution time: 68_471_000 picoseconds.
+		Weight::from_parts(110_924_000, 1541583)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -553,9 +553,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 16]`.
 	fn put_ifc_set(n: u32, ) -> Weight {
 		// Proof size (bytes): measured `55960 + n * (83 ±0)`, estimated `1541583 + n * (3021 ±0)`.
-		// Minimum execution time: 284_433_000 picoseconds.
-		Weight::from_parts(371_755_939, 1541583)
-			.saturating_add(Weight::from_parts(22_241_557, 0).saturating_mul(n.into()))
+		// Minimum execution time: 281_968_000 picoseconds.
+		Weight::from_parts(298_504_138, 1541583)
+			.saturating_add(Weight::from_parts(21_682_456, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(21_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(18_u64))
@@ -576,8 +576,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Audit::Pending` (`max_values`: Some(1), `max_size`: Some(1540098), added: 1540593, mode: `MaxEncodedLen`)
 	fn remove_ifc_set() -> Weight {
 		// Proof size (bytes): measured `55480`, estimated `1541583`.
-		// Minimum execution time: 266_887_000 picoseconds.
-		Weight::from_parts(319_817_000, 1541583)
+		// Minimum execution time: 280_085_000 picoseconds.
+		Weight::from_parts(353_954_000, 1541583)
 			.saturating_add(T::DbWeight::get().reads(21_u64))
 			.saturating_add(T::DbWeight::get().writes(19_u64))
 	}
@@ -599,9 +599,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `s` is `[0, 8]`.
 	fn put_service_profile(i: u32, s: u32, ) -> Weight {
 		// Proof size (bytes): measured `434601 + i * (197 ±0) + s * (46161 ±0)`, estimated `1541583 + i * (3021 ±0) + s * (48664 ±0)`.
-		// Minimum execution time: 1_573_623_000 picoseconds.
-		Weight::from_parts(1_963_117_940, 1541583)
-			.saturating_add(Weight::from_parts(102_575_177, 0).saturating_mul(s.into()))
+		// Minimum execution time: 1_632_038_000 picoseconds.
+		Weight::from_parts(1_473_601_481, 1541583)
+			.saturating_add(Weight::from_parts(13_197_325, 0).saturating_mul(i.into()))
+			.saturating_add(Weight::from_parts(136_873_606, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(29_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(i.into())))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(s.into())))
@@ -627,12 +628,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Audit::Pending` (`max_values`: Some(1), `max_size`: Some(1540098), added: 1540593, mode: `MaxEncodedLen`)
 	fn remove_service_profile() -> Weight {
 		// Proof size (bytes): measured `429863`, estimated `1541583`.
-		// Minimum execution time: 1_264_954_000 picoseconds.
-		Weight::from_parts(1_429_729_000, 1541583)
+		// Minimum execution time: 1_247_158_000 picoseconds.
+		Weight::from_parts(1_393_334_000, 1541583)
 			.saturating_add(T::DbWeight::get().reads(29_u64))
 			.saturating_add(T::DbWeight::get().writes(27_u64))
 	}
-	/// Storage: `Identity::Impus` (r:64 w:0)
+	/// Storage: `Identity::Impus` (r:256 w:0)
 	/// Proof: `Identity::Impus` (`max_values`: None, `max_size`: Some(4218), added: 6693, mode: `MaxEncodedLen`)
 	/// Storage: `Identity::Realms` (r:1 w:0)
 	/// Proof: `Identity::Realms` (`max_values`: None, `max_size`: Some(309), added: 2784, mode: `MaxEncodedLen`)
@@ -642,14 +643,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Audit::Pending` (r:1 w:1)
 	/// Proof: `Audit::Pending` (`max_values`: Some(1), `max_size`: Some(1540098), added: 1540593, mode: `MaxEncodedLen`)
-	/// Storage: `Identity::Registrations` (r:0 w:64)
+	/// Storage: `Identity::Registrations` (r:0 w:256)
 	/// Proof: `Identity::Registrations` (`max_values`: None, `max_size`: Some(311), added: 2786, mode: `MaxEncodedLen`)
-	/// The range of component `n` is `[1, 64]`.
+	/// The range of component `n` is `[1, 256]`.
 	fn record_registrations(n: u32, ) -> Weight {
-		// Proof size (bytes): measured `4654 + n * (4326 ±0)`, estimated `1541583 + n * (6693 ±0)`.
-		// Minimum execution time: 92_718_000 picoseconds.
-		Weight::from_parts(139_638_010, 1541583)
-			.saturating_add(Weight::from_parts(25_389_294, 0).saturating_mul(n.into()))
+		// Proof size (bytes): measured `4657 + n * (4326 ±0)`, estimated `1541583 + n * (6693 ±0)`.
+		// Minimum execution time: 81_500_000 picoseconds.
+		Weight::from_parts(83_470_665, 1541583)
+			.saturating_add(Weight::from_parts(26_615_727, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -673,9 +674,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `m` is `[1, 32]`.
 	fn register_implicit_set(m: u32, ) -> Weight {
 		// Proof size (bytes): measured `9045 + m * (103 ±0)`, estimated `1541583`.
-		// Minimum execution time: 77_816_000 picoseconds.
-		Weight::from_parts(69_716_239, 1541583)
-			.saturating_add(Weight::from_parts(4_977_978, 0).saturating_mul(m.into()))
+		// Minimum execution time: 69_753_000 picoseconds.
+		Weight::from_parts(74_022_846, 1541583)
+			.saturating_add(Weight::from_parts(3_727_097, 0).saturating_mul(m.into()))
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(m.into())))
@@ -701,9 +702,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `s` is `[1, 1024]`.
 	fn import_subscribers(s: u32, ) -> Weight {
 		// Proof size (bytes): measured `52243`, estimated `1541583 + s * (6693 ±0)`.
-		// Minimum execution time: 352_686_000 picoseconds.
-		Weight::from_parts(849_294_769, 1541583)
-			.saturating_add(Weight::from_parts(40_137_431, 0).saturating_mul(s.into()))
+		// Minimum execution time: 240_296_000 picoseconds.
+		Weight::from_parts(374_778_577, 1541583)
+			.saturating_add(Weight::from_parts(36_141_918, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
@@ -731,9 +732,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `x` is `[0, 1024]`.
 	fn import_extra_identities(x: u32, ) -> Weight {
 		// Proof size (bytes): measured `52243`, estimated `1541583 + x * (6693 ±0)`.
-		// Minimum execution time: 1_274_678_000 picoseconds.
-		Weight::from_parts(1_010_332_771, 1541583)
-			.saturating_add(Weight::from_parts(19_973_261, 0).saturating_mul(x.into()))
+		// Minimum execution time: 1_230_303_000 picoseconds.
+		Weight::from_parts(1_114_862_933, 1541583)
+			.saturating_add(Weight::from_parts(16_432_275, 0).saturating_mul(x.into()))
 			.saturating_add(T::DbWeight::get().reads(108_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(x.into())))
 			.saturating_add(T::DbWeight::get().writes(106_u64))
@@ -763,8 +764,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `g` is `[0, 512]`.
 	fn import_implicit_sets(g: u32, ) -> Weight {
 		// Proof size (bytes): measured `52243`, estimated `6854622 + g * (3560 ±0)`.
-		// Minimum execution time: 26_455_787_000 picoseconds.
-		Weight::from_parts(35_649_727_601, 6854622)
+		// Minimum execution time: 24_708_739_000 picoseconds.
+		Weight::from_parts(28_033_419_446, 6854622)
+			.saturating_add(Weight::from_parts(14_348_075, 0).saturating_mul(g.into()))
 			.saturating_add(T::DbWeight::get().reads(2054_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(g.into())))
 			.saturating_add(T::DbWeight::get().writes(2052_u64))
@@ -792,9 +794,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `p` is `[1, 64]`.
 	fn import_shared_records(p: u32, ) -> Weight {
 		// Proof size (bytes): measured `52236 + p * (71 ±0)`, estimated `1541583 + p * (48959 ±0)`.
-		// Minimum execution time: 2_309_039_000 picoseconds.
-		Weight::from_parts(2_694_149_000, 1541583)
-			.saturating_add(Weight::from_parts(131_201_154, 0).saturating_mul(p.into()))
+		// Minimum execution time: 2_335_671_000 picoseconds.
+		Weight::from_parts(2_631_265_980, 1541583)
+			.saturating_add(Weight::from_parts(130_004_906, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(197_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(195_u64))
@@ -807,28 +809,28 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// runtimes that do not configure their own.
 impl WeightInfo for () {
 	fn create_realm() -> Weight {
-		Weight::from_parts(56_194_000, 1541583)
+		Weight::from_parts(34_502_000, 1541583)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn set_realm_owner() -> Weight {
-		Weight::from_parts(74_652_000, 1541583)
+		Weight::from_parts(92_247_000, 1541583)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn remove_realm() -> Weight {
-		Weight::from_parts(40_490_000, 1541583)
+		Weight::from_parts(54_030_000, 1541583)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn create_subscription() -> Weight {
-		Weight::from_parts(106_849_000, 1541583)
+		Weight::from_parts(124_715_000, 1541583)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn remove_subscription(i: u32, u: u32, ) -> Weight {
-		Weight::from_parts(1_492_257_342, 1541583)
-			.saturating_add(Weight::from_parts(132_216_399, 0).saturating_mul(u.into()))
+		Weight::from_parts(1_059_376_744, 1541583)
+			.saturating_add(Weight::from_parts(130_949_558, 0).saturating_mul(u.into()))
 			.saturating_add(ParityDbWeight::get().reads(8_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(u.into())))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
@@ -837,23 +839,23 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 6693).saturating_mul(u.into()))
 	}
 	fn create_impi() -> Weight {
-		Weight::from_parts(94_100_000, 1541583)
+		Weight::from_parts(110_534_000, 1541583)
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn update_impi() -> Weight {
-		Weight::from_parts(83_114_000, 1541583)
+		Weight::from_parts(83_483_000, 1541583)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn rotate_credentials() -> Weight {
-		Weight::from_parts(87_961_000, 1541583)
+		Weight::from_parts(84_055_000, 1541583)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn remove_impi(l: u32, ) -> Weight {
-		Weight::from_parts(97_835_612, 1541583)
-			.saturating_add(Weight::from_parts(18_117_154, 0).saturating_mul(l.into()))
+		Weight::from_parts(113_985_556, 1541583)
+			.saturating_add(Weight::from_parts(15_310_602, 0).saturating_mul(l.into()))
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(l.into())))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
@@ -861,44 +863,44 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 6693).saturating_mul(l.into()))
 	}
 	fn create_impu() -> Weight {
-		Weight::from_parts(296_912_000, 1541583)
+		Weight::from_parts(291_182_000, 1541583)
 			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn update_impu() -> Weight {
-		Weight::from_parts(95_071_000, 1541583)
+		Weight::from_parts(104_425_000, 1541583)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn set_barring() -> Weight {
-		Weight::from_parts(152_116_000, 1541583)
+		Weight::from_parts(122_702_000, 1541583)
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn set_service_profile() -> Weight {
-		Weight::from_parts(401_798_000, 1541583)
+		Weight::from_parts(351_761_000, 1541583)
 			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn set_roaming(n: u32, ) -> Weight {
-		Weight::from_parts(108_697_289, 1541583)
-			.saturating_add(Weight::from_parts(565_621, 0).saturating_mul(n.into()))
+		Weight::from_parts(94_002_232, 1541583)
+			.saturating_add(Weight::from_parts(1_094_255, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn set_implicit_set() -> Weight {
-		Weight::from_parts(158_816_000, 1541583)
+		Weight::from_parts(123_683_000, 1541583)
 			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn set_implicit_default() -> Weight {
-		Weight::from_parts(167_450_000, 1541583)
+		Weight::from_parts(132_556_000, 1541583)
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn remove_impu(l: u32, ) -> Weight {
-		Weight::from_parts(360_951_433, 1541583)
-			.saturating_add(Weight::from_parts(20_640_241, 0).saturating_mul(l.into()))
+		Weight::from_parts(293_315_529, 1541583)
+			.saturating_add(Weight::from_parts(13_710_199, 0).saturating_mul(l.into()))
 			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(l.into())))
 			.saturating_add(ParityDbWeight::get().writes(7_u64))
@@ -906,38 +908,38 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 3593).saturating_mul(l.into()))
 	}
 	fn link() -> Weight {
-		Weight::from_parts(162_212_000, 1541583)
+		Weight::from_parts(116_002_000, 1541583)
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn unlink() -> Weight {
-		Weight::from_parts(185_946_000, 1541583)
+		Weight::from_parts(123_543_000, 1541583)
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn put_application_server() -> Weight {
-		Weight::from_parts(129_262_000, 1541583)
+		Weight::from_parts(98_005_000, 1541583)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn remove_application_server() -> Weight {
-		Weight::from_parts(142_592_000, 1541583)
+		Weight::from_parts(102_592_000, 1541583)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn put_charging_information() -> Weight {
-		Weight::from_parts(148_872_000, 1541583)
+		Weight::from_parts(104_455_000, 1541583)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn remove_charging_information() -> Weight {
-		Weight::from_parts(124_796_000, 1541583)
+		Weight::from_parts(110_924_000, 1541583)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn put_ifc_set(n: u32, ) -> Weight {
-		Weight::from_parts(371_755_939, 1541583)
-			.saturating_add(Weight::from_parts(22_241_557, 0).saturating_mul(n.into()))
+		Weight::from_parts(298_504_138, 1541583)
+			.saturating_add(Weight::from_parts(21_682_456, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(21_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(18_u64))
@@ -945,13 +947,14 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 3021).saturating_mul(n.into()))
 	}
 	fn remove_ifc_set() -> Weight {
-		Weight::from_parts(319_817_000, 1541583)
+		Weight::from_parts(353_954_000, 1541583)
 			.saturating_add(ParityDbWeight::get().reads(21_u64))
 			.saturating_add(ParityDbWeight::get().writes(19_u64))
 	}
 	fn put_service_profile(i: u32, s: u32, ) -> Weight {
-		Weight::from_parts(1_963_117_940, 1541583)
-			.saturating_add(Weight::from_parts(102_575_177, 0).saturating_mul(s.into()))
+		Weight::from_parts(1_473_601_481, 1541583)
+			.saturating_add(Weight::from_parts(13_197_325, 0).saturating_mul(i.into()))
+			.saturating_add(Weight::from_parts(136_873_606, 0).saturating_mul(s.into()))
 			.saturating_add(ParityDbWeight::get().reads(29_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(i.into())))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(s.into())))
@@ -962,13 +965,13 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 48664).saturating_mul(s.into()))
 	}
 	fn remove_service_profile() -> Weight {
-		Weight::from_parts(1_429_729_000, 1541583)
+		Weight::from_parts(1_393_334_000, 1541583)
 			.saturating_add(ParityDbWeight::get().reads(29_u64))
 			.saturating_add(ParityDbWeight::get().writes(27_u64))
 	}
 	fn record_registrations(n: u32, ) -> Weight {
-		Weight::from_parts(139_638_010, 1541583)
-			.saturating_add(Weight::from_parts(25_389_294, 0).saturating_mul(n.into()))
+		Weight::from_parts(83_470_665, 1541583)
+			.saturating_add(Weight::from_parts(26_615_727, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
@@ -976,15 +979,15 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 6693).saturating_mul(n.into()))
 	}
 	fn register_implicit_set(m: u32, ) -> Weight {
-		Weight::from_parts(69_716_239, 1541583)
-			.saturating_add(Weight::from_parts(4_977_978, 0).saturating_mul(m.into()))
+		Weight::from_parts(74_022_846, 1541583)
+			.saturating_add(Weight::from_parts(3_727_097, 0).saturating_mul(m.into()))
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(m.into())))
 	}
 	fn import_subscribers(s: u32, ) -> Weight {
-		Weight::from_parts(849_294_769, 1541583)
-			.saturating_add(Weight::from_parts(40_137_431, 0).saturating_mul(s.into()))
+		Weight::from_parts(374_778_577, 1541583)
+			.saturating_add(Weight::from_parts(36_141_918, 0).saturating_mul(s.into()))
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(s.into())))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
@@ -992,8 +995,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 6693).saturating_mul(s.into()))
 	}
 	fn import_extra_identities(x: u32, ) -> Weight {
-		Weight::from_parts(1_010_332_771, 1541583)
-			.saturating_add(Weight::from_parts(19_973_261, 0).saturating_mul(x.into()))
+		Weight::from_parts(1_114_862_933, 1541583)
+			.saturating_add(Weight::from_parts(16_432_275, 0).saturating_mul(x.into()))
 			.saturating_add(ParityDbWeight::get().reads(108_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(x.into())))
 			.saturating_add(ParityDbWeight::get().writes(106_u64))
@@ -1001,7 +1004,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 6693).saturating_mul(x.into()))
 	}
 	fn import_implicit_sets(g: u32, ) -> Weight {
-		Weight::from_parts(35_649_727_601, 6854622)
+		Weight::from_parts(28_033_419_446, 6854622)
+			.saturating_add(Weight::from_parts(14_348_075, 0).saturating_mul(g.into()))
 			.saturating_add(ParityDbWeight::get().reads(2054_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(g.into())))
 			.saturating_add(ParityDbWeight::get().writes(2052_u64))
@@ -1009,8 +1013,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 3560).saturating_mul(g.into()))
 	}
 	fn import_shared_records(p: u32, ) -> Weight {
-		Weight::from_parts(2_694_149_000, 1541583)
-			.saturating_add(Weight::from_parts(131_201_154, 0).saturating_mul(p.into()))
+		Weight::from_parts(2_631_265_980, 1541583)
+			.saturating_add(Weight::from_parts(130_004_906, 0).saturating_mul(p.into()))
 			.saturating_add(ParityDbWeight::get().reads(197_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(ParityDbWeight::get().writes(195_u64))
