@@ -76,9 +76,14 @@ pub struct BatchSizes {
 pub async fn batch_sizes(client: &Client) -> Result<BatchSizes, ChainError> {
 	let at = client.at_current_block().await.map_err(ChainError::subxt)?;
 	let constants = at.constants();
-	let registrations = constants
-		.entry(ims::constants().identity().max_registration_batch())
-		.map_err(ChainError::subxt)?;
+	let identity = ims::constants().identity();
+	// A runtime before spec version 104 has no `MaxRegistrationBatch`: its
+	// registration batches are bounded by `MaxBatchSize`, so a bridge
+	// upgraded before its chain still drains its journal.
+	let registrations = match constants.entry(identity.max_registration_batch()) {
+		Ok(size) => size,
+		Err(_) => constants.entry(identity.max_batch_size()).map_err(ChainError::subxt)?,
+	};
 	let audit =
 		constants.entry(ims::constants().audit().max_batch_size()).map_err(ChainError::subxt)?;
 	Ok(BatchSizes { registrations: registrations as usize, audit: audit as usize })
