@@ -29,39 +29,56 @@ pub(super) async fn outcomes(
 	transactions: Vec<Result<Finalized, ChainError>>,
 ) -> Vec<Result<H256, ChainError>> {
 	let mut outcomes = Vec::with_capacity(transactions.len());
-	let mut pending = transactions.into_iter().peekable();
-	while let Some(next) = pending.next() {
-		let first = match next {
-			Ok(first) => first,
-			Err(e) => {
+	for run in runs(transactions) {
+		let (block, hashes) = match run {
+			Run::Failed(e) => {
 				outcomes.push(Err(e));
 				continue;
 			},
+			Run::InBlock(block, hashes) => (block, hashes),
 		};
-		let mut hashes = vec![first.transaction];
-		while let Some(Ok(more)) = pending.peek() {
-			if more.block != first.block {
-				break;
-			}
-			hashes.push(more.transaction);
-			pending.next();
-		}
-		match failures_in(client, first.block, &hashes).await {
+		match failures_in(client, block, &hashes).await {
 			Ok(failures) => outcomes.extend(failures.into_iter().map(|failure| match failure {
-				None => Ok(first.block),
+				None => Ok(block),
 				Some(error) => Err(ChainError::subxt(
 					subxt::error::TransactionEventsError::ExtrinsicFailed(error),
 				)),
 			})),
 			Err(e) => {
 				let e = Arc::new(e);
-				outcomes.extend(hashes.iter().map(|_| {
-					Err(ChainError::Unconfirmed { block: first.block, source: e.clone() })
-				}));
+				outcomes.extend(
+					hashes
+						.iter()
+						.map(|_| Err(ChainError::Unconfirmed { block, source: e.clone() })),
+				);
 			},
 		}
 	}
 	outcomes
+}
+
+/// Consecutive transactions of one block, or one that did not reach a
+/// finalized block.
+#[derive(Debug)]
+enum Run {
+	InBlock(H256, Vec<H256>),
+	Failed(ChainError),
+}
+
+/// Groups `transactions` into runs, in order, each block's neighbours
+/// together: one run is one read of a block.
+fn runs(transactions: Vec<Result<Finalized, ChainError>>) -> Vec<Run> {
+	let mut runs: Vec<Run> = Vec::new();
+	for transaction in transactions {
+		match (transaction, runs.last_mut()) {
+			(Ok(next), Some(Run::InBlock(block, hashes))) if *block == next.block => {
+				hashes.push(next.transaction)
+			},
+			(Ok(next), _) => runs.push(Run::InBlock(next.block, vec![next.transaction])),
+			(Err(e), _) => runs.push(Run::Failed(e)),
+		}
+	}
+	runs
 }
 
 /// For each of `transactions` in `block`: its dispatch error, if it
@@ -100,4 +117,48 @@ async fn failures_in(
 		}
 	}
 	Ok(indices.iter().map(|index| failed.remove(index)).collect())
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	fn at(block: u8, transaction: u8) -> Result<Finalized, ChainError> {
+		Ok(Finalized {
+			block: H256::repeat_byte(block),
+			transaction: H256::repeat_byte(transaction),
+		})
+	}
+
+	/// Each run as (block, its transactions), a failure as (0, none).
+	fn shape(runs: &[Run]) -> Vec<(u8, Vec<u8>)> {
+		runs.iter()
+			.map(|run| match run {
+				Run::InBlock(block, hashes) => {
+					(block.0[0], hashes.iter().map(|hash| hash.0[0]).collect())
+				},
+				Run::Failed(_) => (0, vec![]),
+			})
+			.collect()
+	}
+
+	#[test]
+	fn neighbours_in_one_block_make_one_run_and_failures_stand_alone() {
+		let transactions = vec![
+			at(1, 10),
+			at(1, 11),
+			at(2, 12),
+			Err(ChainError::StatusEnded),
+			at(2, 13),
+			at(2, 14),
+			// A block met again after another is read again: the runs
+			// keep the order of the outcomes.
+			at(1, 15),
+		];
+		assert_eq!(
+			shape(&runs(transactions)),
+			vec![(1, vec![10, 11]), (2, vec![12]), (0, vec![]), (2, vec![13, 14]), (1, vec![15]),]
+		);
+		assert!(runs(Vec::new()).is_empty());
+	}
 }
