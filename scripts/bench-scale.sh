@@ -24,13 +24,18 @@
 #   import's old state has left the pruning window: live values and files
 #   per column (`node/examples/db_usage.rs`).
 #
-# BENCH_TRIE_CACHE sets the node's `--trie-cache-size` (bytes).
+# - how the node built the import's blocks: those carrying imports, the
+#   median and p90 of the time to build one (its "Prepared block" lines),
+#   and the proposals Aura discarded as built too late for their slot;
+#
+# BENCH_TRIE_CACHE sets the node's `--trie-cache-size` (bytes); unset, the
+# node's default: no cache (docs/benchmarks.md).
 #
 # Method and figures: docs/benchmarks.md ("Scale"), latest in the README.
 #
 #   scripts/bench-scale.sh 10000
 #   BENCH_KEEP=1 scripts/bench-scale.sh 100000   # keep the work directory
-#   BENCH_PRUNED=1 BENCH_TRIE_CACHE=4294967296 scripts/bench-scale.sh 1000000
+#   BENCH_PRUNED=1 scripts/bench-scale.sh 1000000
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -67,7 +72,7 @@ diameter=$(free_port)
 metrics=$(free_port)
 
 # The node's trie cache: BENCH_TRIE_CACHE bytes, or the node's default
-# (1 GiB).
+# (none).
 trie_cache=()
 [ -n "${BENCH_TRIE_CACHE:-}" ] && trie_cache=(--trie-cache-size "$BENCH_TRIE_CACHE")
 "$IMS_NODE" --dev --database paritydb --base-path "$work/node" --rpc-port "$rpc" \
@@ -117,7 +122,27 @@ cpu_seconds() {
 	awk -v hz="$(getconf CLK_TCK)" '{ printf "%.1f", ($14 + $15) / hz }' "/proc/$1/stat"
 }
 
+# How the node built blocks from line $1 of its log on: those carrying
+# more than the timestamp, their build times, and proposals discarded.
+block_stats() {
+	local lines times discarded
+	lines=$(tail -n "+$1" "$work/node.log")
+	times=$(grep "Prepared block for proposing" <<<"$lines" | grep -v "extrinsics_count: 1 *$" |
+		sed -n 's/.*(\([0-9]*\) ms).*/\1/p' | sort -n || true)
+	discarded=$(grep -c "Discarding proposal" <<<"$lines" || true)
+	if [ -z "$times" ]; then
+		echo "   no block carried transactions"
+		return
+	fi
+	awk -v d="$discarded" '{ t[NR] = $1 } END {
+		p90 = int(NR * 0.9); if (p90 < 1) p90 = 1
+		printf "   blocks built with transactions: %d, median %d ms, p90 %d ms; proposals discarded as too late: %d\n",
+			NR, t[int((NR + 1) / 2)], t[p90], d
+	}' <<<"$times"
+}
+
 echo "== import of $count subscribers (ims-bridge import)"
+log_from=$(($(wc -l <"$work/node.log") + 1))
 node_cpu=$(cpu_seconds "$node_pid")
 # The import's lines go to fd 3 (this script's output), `time`'s to awk.
 exec 3>&1
@@ -125,6 +150,7 @@ TIMEFORMAT="%U %S"
 import_cpu=$({ time "$bridge" import --config "$work/bridge.toml" "$work/subscribers.ndjson" \
 	2>"$work/import.log" | sed 's/^/   /' >&3; } 2>&1 | awk '{ print $1 + $2 }')
 node_cpu=$(python3 -c "print(round($(cpu_seconds "$node_pid") - $node_cpu, 1))")
+block_stats "$log_from"
 echo "   CPU: node $node_cpu s ($(python3 -c "print(round($node_cpu * 1e6 / $count))") µs a subscriber), ims-bridge import $import_cpu s"
 
 node_bytes=$(du -s --block-size=1 "$work/node" | cut -f1)
