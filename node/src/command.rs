@@ -45,7 +45,7 @@ impl SubstrateCli for Cli {
 
 /// Parses the command line and runs what it asks for.
 pub fn run() -> sc_cli::Result<()> {
-	let cli = Cli::from_args();
+	let cli = Cli::parse_with_defaults(std::env::args_os());
 	// The chain's own address format, so that the node's RPC (such as
 	// `system_accountNextIndex`) takes the addresses polkadot.js and wallets
 	// pass; 4242 is not in the SS58 registry, so nothing else accepts it.
