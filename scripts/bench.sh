@@ -14,7 +14,7 @@
 #
 # Environment, where a benchmark reads it: BENCH_PAIRS, BENCH_BLOCK,
 # BENCH_MODES, BENCH_FLUSH_MS (register), BENCH_RECORDS (drain),
-# BENCH_REPORTS, BENCH_IDENTITIES (registrations).
+# BENCH_REPORTS, BENCH_IDENTITIES, BENCH_TRIE_CACHE (registrations).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh

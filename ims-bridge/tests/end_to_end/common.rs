@@ -388,7 +388,12 @@ pub async fn bar(url: &str, impu: [u8; 32]) {
 /// `ims-node --dev` on a temporary base path (its realm has the service
 /// profile 0 of the development preset), and the test set-up for it.
 pub async fn dev_chain() -> (Node, Setup) {
-	let node = Node::start(&["--dev"]);
+	dev_chain_with(&["--dev"]).await
+}
+
+/// [`dev_chain`] with the node's command line given.
+pub async fn dev_chain_with(args: &[&str]) -> (Node, Setup) {
+	let node = Node::start(args);
 	node.wait_for_rpc(Duration::from_secs(60));
 	let setup = Setup::new(node.rpc_port);
 	(node, setup)

@@ -407,7 +407,14 @@ async fn registration_drain_rate() {
 		std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 	};
 	let (reports, identities) = (env("BENCH_REPORTS", 100_000), env("BENCH_IDENTITIES", 2_000));
-	let (node, setup) = dev_chain().await;
+	// BENCH_TRIE_CACHE: the node's `--trie-cache-size` in bytes (its
+	// default when unset), to compare (docs/benchmarks.md).
+	let cache = std::env::var("BENCH_TRIE_CACHE").ok();
+	let mut args = vec!["--dev"];
+	if let Some(bytes) = cache.as_deref() {
+		args.extend(["--trie-cache-size", bytes]);
+	}
+	let (node, setup) = dev_chain_with(&args).await;
 	let file = write_file(setup.dir.path(), "base.ndjson", (0..identities).map(line));
 	let output = import(&setup, &file);
 	assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
