@@ -1,7 +1,6 @@
-//! Benchmarks of the submission of a batch (by its size) and of a change
-//! reported by another pallet, each in its worst case: records of the
-//! largest encoding, a trail that already has batches, and a change sealed
-//! into a batch of its own.
+//! Benchmarks of the submission of a batch (by its size) and of the sealing
+//! of the changes other pallets reported, each in its worst case: records of
+//! the largest encoding and a trail that already has batches.
 
 #![allow(
 	clippy::expect_used,
@@ -76,50 +75,30 @@ mod benchmarks {
 		assert_eq!(last_batch_size::<T>(realm), Some(n));
 	}
 
-	/// One change reported through the `AuditSink` and sealed at the end of
-	/// the block in a batch of its own (as if no other change of its realm
-	/// came in the block).
+	/// `n` changes of one realm, buffered as the calls that report them
+	/// buffer them (that cost is in each call's own benchmark), sealed at
+	/// the end of the block in one batch: what a report registers with the
+	/// block. A full buffer is sealed on the spot, so `n` goes up to the
+	/// buffer's size; a change reported alone is `n = 1`, a batch of its
+	/// own.
 	#[benchmark]
-	fn note_change() {
-		let (realm, _) = T::BenchmarkHelper::front();
-		start_trail::<T>(realm);
-		let actor: T::AccountId = account("actor", 0, 0);
-		let peer: Name = vec![b'h'; MAX_NAME_LEN as usize].try_into().expect("MAX_NAME_LEN; qed");
-
-		#[block]
-		{
-			<Pallet<T> as AuditSink<T::AccountId>>::record(
-				Some(&actor),
-				realm,
-				Subject::Peer(peer),
-				Change::Updated,
-			);
-			Pallet::<T>::on_finalize(frame_system::Pallet::<T>::block_number());
-		}
-
-		assert_eq!(Pending::<T>::decode_len().unwrap_or(0), 0);
-		assert_eq!(last_batch_size::<T>(realm), Some(1));
-	}
-
-	/// `n` changes of one realm reported together and sealed at the end of
-	/// the block in one batch (a full buffer is sealed on the spot, so `n`
-	/// goes up to the buffer's size).
-	#[benchmark]
-	fn note_changes(n: Linear<1, { T::MaxPendingChanges::get() }>) {
+	fn seal_changes(n: Linear<1, { T::MaxPendingChanges::get() }>) {
 		let (realm, _) = T::BenchmarkHelper::front();
 		start_trail::<T>(realm);
 		let actor: T::AccountId = account("actor", 0, 0);
 		let peer: Name = vec![b'h'; MAX_NAME_LEN as usize].try_into().expect("MAX_NAME_LEN; qed");
 		let changes: Vec<_> =
 			(0..n).map(|_| (Subject::Peer(peer.clone()), Change::Updated)).collect();
+		<Pallet<T> as AuditSink<T::AccountId>>::record_all(Some(&actor), realm, changes);
+		assert_eq!(PendingCount::<T>::get(), n);
 
 		#[block]
 		{
-			<Pallet<T> as AuditSink<T::AccountId>>::record_all(Some(&actor), realm, changes);
 			Pallet::<T>::on_finalize(frame_system::Pallet::<T>::block_number());
 		}
 
 		assert_eq!(Pending::<T>::decode_len().unwrap_or(0), 0);
+		assert_eq!(PendingCount::<T>::get(), 0);
 		assert_eq!(last_batch_size::<T>(realm), Some(n));
 	}
 

@@ -104,6 +104,11 @@ pub mod pallet {
 		ValueQuery,
 	>;
 
+	/// How many changes `Pending` holds, so that buffering one more need not
+	/// read the whole buffer back to learn its length.
+	#[pallet::storage]
+	pub type PendingCount<T: Config> = StorageValue<_, u32, ValueQuery>;
+
 	/// Events of the pallet.
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]

@@ -13,7 +13,7 @@ impl<T: Config> Pallet<T> {
 	///   chain links lead from the zero hash to the trail's head: no
 	///   commitment was altered, dropped or inserted.
 	/// - No batch is empty.
-	/// - Between blocks, no change waits to be sealed.
+	/// - Between blocks, no change waits to be sealed, and none is counted.
 	pub fn do_try_state() -> Result<(), TryRuntimeError> {
 		for (realm, trail) in Trails::<T>::iter() {
 			let (mut head, mut records) = (H256::zero(), 0u64);
@@ -40,6 +40,7 @@ impl<T: Config> Pallet<T> {
 			ensure!(batch < trail.batches, "a batch lies beyond its trail");
 		}
 		ensure!(Pending::<T>::decode_len().unwrap_or(0) == 0, "changes were left unsealed");
+		ensure!(PendingCount::<T>::get() == 0, "the pending count outlived its block");
 		Ok(())
 	}
 }

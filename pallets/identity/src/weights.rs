@@ -80,16 +80,18 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Identity::NextRealmId` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::PendingCount` (r:1 w:1)
+	/// Proof: `Audit::PendingCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Audit::Pending` (r:1 w:1)
 	/// Proof: `Audit::Pending` (`max_values`: Some(1), `max_size`: Some(1540098), added: 1540593, mode: `MaxEncodedLen`)
 	/// Storage: `Identity::Realms` (r:0 w:1)
 	/// Proof: `Identity::Realms` (`max_values`: None, `max_size`: Some(309), added: 2784, mode: `MaxEncodedLen`)
 	fn create_realm() -> Weight {
-		// Proof size (bytes): measured `291`, estimated `1541583`.
-		// Minimum execution time: 28_733_000 picoseconds.
-		Weight::from_parts(34_502_000, 1541583)
-			.saturating_add(T::DbWeight::get().reads(4_u64))
-			.saturating_add(T::DbWeight::get().writes(4_u64))
+		// Proof size (bytes): measured `317`, estimated `1541583`.
+		// Minimum execution time: 31_777_000 picoseconds.
+		Weight::from_parts(33_931_000, 1541583)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
 	/// Storage: `Identity::Realms` (r:1 w:1)
 	/// Proof: `Identity::Realms` (`max_values`: None, `max_size`: Some(309), added: 2784, mode: `MaxEncodedLen`)
@@ -97,14 +99,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Access::Roles` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::PendingCount` (r:1 w:1)
+	/// Proof: `Audit::PendingCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Audit::Pending` (r:1 w:1)
 	/// Proof: `Audit::Pending` (`max_values`: Some(1), `max_size`: Some(1540098), added: 1540593, mode: `MaxEncodedLen`)
 	fn set_realm_owner() -> Weight {
-		// Proof size (bytes): measured `4602`, estimated `1541583`.
-		// Minimum execution time: 52_858_000 picoseconds.
-		Weight::from_parts(92_247_000, 1541583)
-			.saturating_add(T::DbWeight::get().reads(4_u64))
-			.saturating_add(T::DbWeight::get().writes(2_u64))
+		// Proof size (bytes): measured `4628`, estimated `1541583`.
+		// Minimum execution time: 51_767_000 picoseconds.
+		Weight::from_parts(60_550_000, 1541583)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// Storage: `Identity::Realms` (r:1 w:1)
 	/// Proof: `Identity::Realms` (`max_values`: None, `max_size`: Some(309), added: 2784, mode: `MaxEncodedLen`)
@@ -114,16 +118,18 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Access::ApplicationServers` (`max_values`: None, `max_size`: Some(1453), added: 3928, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::PendingCount` (r:1 w:1)
+	/// Proof: `Audit::PendingCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Audit::Pending` (r:1 w:1)
 	/// Proof: `Audit::Pending` (`max_values`: Some(1), `max_size`: Some(1540098), added: 1540593, mode: `MaxEncodedLen`)
 	/// Storage: `Identity::RealmByName` (r:0 w:1)
 	/// Proof: `Identity::RealmByName` (`max_values`: None, `max_size`: Some(277), added: 2752, mode: `MaxEncodedLen`)
 	fn remove_realm() -> Weight {
-		// Proof size (bytes): measured `721`, estimated `1541583`.
-		// Minimum execution time: 35_883_000 picoseconds.
-		Weight::from_parts(54_030_000, 1541583)
-			.saturating_add(T::DbWeight::get().reads(5_u64))
-			.saturating_add(T::DbWeight::get().writes(3_u64))
+		// Proof size (bytes): measured `747`, estimated `1541583`.
+		// Minimum execution time: 38_207_000 picoseconds.
+		Weight::from_parts(40_660_000, 1541583)
+			.saturating_add(T::DbWeight::get().reads(6_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// Storage: `Identity::Realms` (r:1 w:1)
 	/// Proof: `Identity::Realms` (`max_values`: None, `max_size`: Some(309), added: 2784, mode: `MaxEncodedLen`)
@@ -133,14 +139,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Identity::Subscriptions` (`max_values`: None, `max_size`: Some(1334), added: 3809, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::PendingCount` (r:1 w:1)
+	/// Proof: `Audit::PendingCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Audit::Pending` (r:1 w:1)
 	/// Proof: `Audit::Pending` (`max_values`: Some(1), `max_size`: Some(1540098), added: 1540593, mode: `MaxEncodedLen`)
 	fn create_subscription() -> Weight {
-		// Proof size (bytes): measured `4602`, estimated `1541583`.
-		// Minimum execution time: 65_968_000 picoseconds.
-		Weight::from_parts(124_715_000, 1541583)
-			.saturating_add(T::DbWeight::get().reads(5_u64))
-			.saturating_add(T::DbWeight::get().writes(3_u64))
+		// Proof size (bytes): measured `4628`, estimated `1541583`.
+		// Minimum execution time: 58_356_000 picoseconds.
+		Weight::from_parts(73_008_000, 1541583)
+			.saturating_add(T::DbWeight::get().reads(6_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// Storage: `Identity::Subscriptions` (r:1 w:1)
 	/// Proof: `Identity::Subscriptions` (`max_values`: None, `max_size`: Some(1334), added: 3809, mode: `MaxEncodedLen`)
@@ -160,6 +168,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Access::Consents` (`max_values`: None, `max_size`: Some(1777), added: 4252, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::PendingCount` (r:1 w:1)
+	/// Proof: `Audit::PendingCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Audit::Pending` (r:1 w:1)
 	/// Proof: `Audit::Pending` (`max_values`: Some(1), `max_size`: Some(1540098), added: 1540593, mode: `MaxEncodedLen`)
 	/// Storage: `Identity::Impis` (r:0 w:8)
@@ -169,13 +179,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `i` is `[0, 8]`.
 	/// The range of component `u` is `[0, 32]`.
 	fn remove_subscription(i: u32, u: u32, ) -> Weight {
-		// Proof size (bytes): measured `35234 + i * (2772 ±0) + u * (841 ±0)`, estimated `1541583 + u * (6693 ±0)`.
-		// Minimum execution time: 109_472_000 picoseconds.
-		Weight::from_parts(1_059_376_744, 1541583)
-			.saturating_add(Weight::from_parts(130_949_558, 0).saturating_mul(u.into()))
-			.saturating_add(T::DbWeight::get().reads(8_u64))
+		// Proof size (bytes): measured `35260 + i * (2772 ±0) + u * (841 ±0)`, estimated `1541583 + u * (6693 ±0)`.
+		// Minimum execution time: 84_385_000 picoseconds.
+		Weight::from_parts(106_527_824, 1541583)
+			.saturating_add(Weight::from_parts(1_716_033, 0).saturating_mul(i.into()))
+			.saturating_add(Weight::from_parts(129_400_926, 0).saturating_mul(u.into()))
+			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(u.into())))
-			.saturating_add(T::DbWeight::get().writes(5_u64))
+			.saturating_add(T::DbWeight::get().writes(6_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(i.into())))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(u.into())))
 			.saturating_add(Weight::from_parts(0, 6693).saturating_mul(u.into()))
@@ -190,12 +201,33 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Identity::Impis` (`max_values`: None, `max_size`: Some(1118), added: 3593, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::PendingCount` (r:1 w:1)
+	/// Proof: `Audit::PendingCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Audit::Pending` (r:1 w:1)
 	/// Proof: `Audit::Pending` (`max_values`: Some(1), `max_size`: Some(1540098), added: 1540593, mode: `MaxEncodedLen`)
 	fn create_impi() -> Weight {
-		// Proof size (bytes): measured `5574`, estimated `1541583`.
-		// Minimum execution time: 74_170_000 picoseconds.
-		Weight::from_parts(110_534_000, 1541583)
+		// Proof size (bytes): measured `5600`, estimated `1541583`.
+		// Minimum execution time: 65_106_000 picoseconds.
+		Weight::from_parts(74_661_000, 1541583)
+			.saturating_add(T::DbWeight::get().reads(7_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
+	}
+	/// Storage: `Identity::Impis` (r:1 w:1)
+	/// Proof: `Identity::Impis` (`max_values`: None, `max_size`: Some(1118), added: 3593, mode: `MaxEncodedLen`)
+	/// Storage: `Identity::Realms` (r:1 w:0)
+	/// Proof: `Identity::Realms` (`max_values`: None, `max_size`: Some(309), added: 2784, mode: `MaxEncodedLen`)
+	/// Storage: `Access::Roles` (r:1 w:0)
+	/// Proof: `Access::Roles` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
+	/// Storage: `Timestamp::Now` (r:1 w:0)
+	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::PendingCount` (r:1 w:1)
+	/// Proof: `Audit::PendingCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::Pending` (r:1 w:1)
+	/// Proof: `Audit::Pending` (`max_values`: Some(1), `max_size`: Some(1540098), added: 1540593, mode: `MaxEncodedLen`)
+	fn update_impi() -> Weight {
+		// Proof size (bytes): measured `4883`, estimated `1541583`.
+		// Minimum execution time: 55_753_000 picoseconds.
+		Weight::from_parts(64_926_000, 1541583)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -207,31 +239,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Access::Roles` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `Audit::Pending` (r:1 w:1)
-	/// Proof: `Audit::Pending` (`max_values`: Some(1), `max_size`: Some(1540098), added: 1540593, mode: `MaxEncodedLen`)
-	fn update_impi() -> Weight {
-		// Proof size (bytes): measured `4857`, estimated `1541583`.
-		// Minimum execution time: 57_144_000 picoseconds.
-		Weight::from_parts(83_483_000, 1541583)
-			.saturating_add(T::DbWeight::get().reads(5_u64))
-			.saturating_add(T::DbWeight::get().writes(2_u64))
-	}
-	/// Storage: `Identity::Impis` (r:1 w:1)
-	/// Proof: `Identity::Impis` (`max_values`: None, `max_size`: Some(1118), added: 3593, mode: `MaxEncodedLen`)
-	/// Storage: `Identity::Realms` (r:1 w:0)
-	/// Proof: `Identity::Realms` (`max_values`: None, `max_size`: Some(309), added: 2784, mode: `MaxEncodedLen`)
-	/// Storage: `Access::Roles` (r:1 w:0)
-	/// Proof: `Access::Roles` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
-	/// Storage: `Timestamp::Now` (r:1 w:0)
-	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::PendingCount` (r:1 w:1)
+	/// Proof: `Audit::PendingCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Audit::Pending` (r:1 w:1)
 	/// Proof: `Audit::Pending` (`max_values`: Some(1), `max_size`: Some(1540098), added: 1540593, mode: `MaxEncodedLen`)
 	fn rotate_credentials() -> Weight {
-		// Proof size (bytes): measured `4857`, estimated `1541583`.
-		// Minimum execution time: 56_864_000 picoseconds.
-		Weight::from_parts(84_055_000, 1541583)
-			.saturating_add(T::DbWeight::get().reads(5_u64))
-			.saturating_add(T::DbWeight::get().writes(2_u64))
+		// Proof size (bytes): measured `4883`, estimated `1541583`.
+		// Minimum execution time: 55_923_000 picoseconds.
+		Weight::from_parts(66_319_000, 1541583)
+			.saturating_add(T::DbWeight::get().reads(6_u64))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// Storage: `Identity::Impis` (r:1 w:1)
 	/// Proof: `Identity::Impis` (`max_values`: None, `max_size`: Some(1118), added: 3593, mode: `MaxEncodedLen`)
@@ -245,17 +262,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Identity::Subscriptions` (`max_values`: None, `max_size`: Some(1334), added: 3809, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::PendingCount` (r:1 w:1)
+	/// Proof: `Audit::PendingCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Audit::Pending` (r:1 w:1)
 	/// Proof: `Audit::Pending` (`max_values`: Some(1), `max_size`: Some(1540098), added: 1540593, mode: `MaxEncodedLen`)
 	/// The range of component `l` is `[0, 32]`.
 	fn remove_impi(l: u32, ) -> Weight {
-		// Proof size (bytes): measured `9884 + l * (873 ±0)`, estimated `1541583 + l * (6693 ±0)`.
-		// Minimum execution time: 90_765_000 picoseconds.
-		Weight::from_parts(113_985_556, 1541583)
-			.saturating_add(Weight::from_parts(15_310_602, 0).saturating_mul(l.into()))
-			.saturating_add(T::DbWeight::get().reads(6_u64))
+		// Proof size (bytes): measured `9910 + l * (873 ±0)`, estimated `1541583 + l * (6693 ±0)`.
+		// Minimum execution time: 68_462_000 picoseconds.
+		Weight::from_parts(78_067_860, 1541583)
+			.saturating_add(Weight::from_parts(16_560_193, 0).saturating_mul(l.into()))
+			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(l.into())))
-			.saturating_add(T::DbWeight::get().writes(3_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(l.into())))
 			.saturating_add(Weight::from_parts(0, 6693).saturating_mul(l.into()))
 	}
@@ -275,14 +294,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Identity::ImplicitSets` (`max_values`: None, `max_size`: Some(1085), added: 3560, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::PendingCount` (r:1 w:1)
+	/// Proof: `Audit::PendingCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Audit::Pending` (r:1 w:1)
 	/// Proof: `Audit::Pending` (`max_values`: Some(1), `max_size`: Some(1540098), added: 1540593, mode: `MaxEncodedLen`)
 	fn create_impu() -> Weight {
-		// Proof size (bytes): measured `56699`, estimated `1541583`.
-		// Minimum execution time: 239_165_000 picoseconds.
-		Weight::from_parts(291_182_000, 1541583)
-			.saturating_add(T::DbWeight::get().reads(9_u64))
-			.saturating_add(T::DbWeight::get().writes(6_u64))
+		// Proof size (bytes): measured `56725`, estimated `1541583`.
+		// Minimum execution time: 235_529_000 picoseconds.
+		Weight::from_parts(256_980_000, 1541583)
+			.saturating_add(T::DbWeight::get().reads(10_u64))
+			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
 	/// Storage: `Identity::Impus` (r:1 w:1)
 	/// Proof: `Identity::Impus` (`max_values`: None, `max_size`: Some(4218), added: 6693, mode: `MaxEncodedLen`)
@@ -292,14 +313,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Access::Roles` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::PendingCount` (r:1 w:1)
+	/// Proof: `Audit::PendingCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Audit::Pending` (r:1 w:1)
 	/// Proof: `Audit::Pending` (`max_values`: Some(1), `max_size`: Some(1540098), added: 1540593, mode: `MaxEncodedLen`)
 	fn update_impu() -> Weight {
-		// Proof size (bytes): measured `8982`, estimated `1541583`.
-		// Minimum execution time: 72_147_000 picoseconds.
-		Weight::from_parts(104_425_000, 1541583)
-			.saturating_add(T::DbWeight::get().reads(5_u64))
-			.saturating_add(T::DbWeight::get().writes(2_u64))
+		// Proof size (bytes): measured `9008`, estimated `1541583`.
+		// Minimum execution time: 65_116_000 picoseconds.
+		Weight::from_parts(76_474_000, 1541583)
+			.saturating_add(T::DbWeight::get().reads(6_u64))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// Storage: `Identity::Impus` (r:1 w:1)
 	/// Proof: `Identity::Impus` (`max_values`: None, `max_size`: Some(4218), added: 6693, mode: `MaxEncodedLen`)
@@ -311,14 +334,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Identity::ImplicitSets` (`max_values`: None, `max_size`: Some(1085), added: 3560, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::PendingCount` (r:1 w:1)
+	/// Proof: `Audit::PendingCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Audit::Pending` (r:1 w:1)
 	/// Proof: `Audit::Pending` (`max_values`: Some(1), `max_size`: Some(1540098), added: 1540593, mode: `MaxEncodedLen`)
 	fn set_barring() -> Weight {
-		// Proof size (bytes): measured `12378`, estimated `1541583`.
-		// Minimum execution time: 91_816_000 picoseconds.
-		Weight::from_parts(122_702_000, 1541583)
-			.saturating_add(T::DbWeight::get().reads(6_u64))
-			.saturating_add(T::DbWeight::get().writes(2_u64))
+		// Proof size (bytes): measured `12404`, estimated `1541583`.
+		// Minimum execution time: 77_504_000 picoseconds.
+		Weight::from_parts(90_815_000, 1541583)
+			.saturating_add(T::DbWeight::get().reads(7_u64))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// Storage: `Identity::Impus` (r:1 w:1)
 	/// Proof: `Identity::Impus` (`max_values`: None, `max_size`: Some(4218), added: 6693, mode: `MaxEncodedLen`)
@@ -332,14 +357,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Identity::ChargingInfos` (`max_values`: None, `max_size`: Some(1060), added: 3535, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::PendingCount` (r:1 w:1)
+	/// Proof: `Audit::PendingCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Audit::Pending` (r:1 w:1)
 	/// Proof: `Audit::Pending` (`max_values`: Some(1), `max_size`: Some(1540098), added: 1540593, mode: `MaxEncodedLen`)
 	fn set_service_profile() -> Weight {
-		// Proof size (bytes): measured `104129`, estimated `1541583`.
-		// Minimum execution time: 316_589_000 picoseconds.
-		Weight::from_parts(351_761_000, 1541583)
-			.saturating_add(T::DbWeight::get().reads(9_u64))
-			.saturating_add(T::DbWeight::get().writes(6_u64))
+		// Proof size (bytes): measured `104155`, estimated `1541583`.
+		// Minimum execution time: 327_084_000 picoseconds.
+		Weight::from_parts(350_099_000, 1541583)
+			.saturating_add(T::DbWeight::get().reads(10_u64))
+			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
 	/// Storage: `Identity::Impus` (r:1 w:1)
 	/// Proof: `Identity::Impus` (`max_values`: None, `max_size`: Some(4218), added: 6693, mode: `MaxEncodedLen`)
@@ -349,16 +376,18 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Access::Roles` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::PendingCount` (r:1 w:1)
+	/// Proof: `Audit::PendingCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Audit::Pending` (r:1 w:1)
 	/// Proof: `Audit::Pending` (`max_values`: Some(1), `max_size`: Some(1540098), added: 1540593, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 16]`.
 	fn set_roaming(n: u32, ) -> Weight {
-		// Proof size (bytes): measured `8982`, estimated `1541583`.
-		// Minimum execution time: 65_718_000 picoseconds.
-		Weight::from_parts(94_002_232, 1541583)
-			.saturating_add(Weight::from_parts(1_094_255, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(5_u64))
-			.saturating_add(T::DbWeight::get().writes(2_u64))
+		// Proof size (bytes): measured `9008`, estimated `1541583`.
+		// Minimum execution time: 63_233_000 picoseconds.
+		Weight::from_parts(79_118_552, 1541583)
+			.saturating_add(Weight::from_parts(194_824, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(6_u64))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// Storage: `Identity::Impus` (r:1 w:1)
 	/// Proof: `Identity::Impus` (`max_values`: None, `max_size`: Some(4218), added: 6693, mode: `MaxEncodedLen`)
@@ -370,14 +399,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Identity::ImplicitSets` (`max_values`: None, `max_size`: Some(1085), added: 3560, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::PendingCount` (r:1 w:1)
+	/// Proof: `Audit::PendingCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Audit::Pending` (r:1 w:1)
 	/// Proof: `Audit::Pending` (`max_values`: Some(1), `max_size`: Some(1540098), added: 1540593, mode: `MaxEncodedLen`)
 	fn set_implicit_set() -> Weight {
-		// Proof size (bytes): measured `12454`, estimated `1541583`.
-		// Minimum execution time: 91_135_000 picoseconds.
-		Weight::from_parts(123_683_000, 1541583)
-			.saturating_add(T::DbWeight::get().reads(7_u64))
-			.saturating_add(T::DbWeight::get().writes(4_u64))
+		// Proof size (bytes): measured `12480`, estimated `1541583`.
+		// Minimum execution time: 92_327_000 picoseconds.
+		Weight::from_parts(118_565_000, 1541583)
+			.saturating_add(T::DbWeight::get().reads(8_u64))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
 	/// Storage: `Identity::Impus` (r:1 w:1)
 	/// Proof: `Identity::Impus` (`max_values`: None, `max_size`: Some(4218), added: 6693, mode: `MaxEncodedLen`)
@@ -389,14 +420,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Identity::ImplicitSets` (`max_values`: None, `max_size`: Some(1085), added: 3560, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::PendingCount` (r:1 w:1)
+	/// Proof: `Audit::PendingCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Audit::Pending` (r:1 w:1)
 	/// Proof: `Audit::Pending` (`max_values`: Some(1), `max_size`: Some(1540098), added: 1540593, mode: `MaxEncodedLen`)
 	fn set_implicit_default() -> Weight {
-		// Proof size (bytes): measured `12378`, estimated `1541583`.
-		// Minimum execution time: 94_009_000 picoseconds.
-		Weight::from_parts(132_556_000, 1541583)
-			.saturating_add(T::DbWeight::get().reads(6_u64))
-			.saturating_add(T::DbWeight::get().writes(3_u64))
+		// Proof size (bytes): measured `12404`, estimated `1541583`.
+		// Minimum execution time: 89_843_000 picoseconds.
+		Weight::from_parts(116_353_000, 1541583)
+			.saturating_add(T::DbWeight::get().reads(7_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// Storage: `Identity::Impus` (r:1 w:1)
 	/// Proof: `Identity::Impus` (`max_values`: None, `max_size`: Some(4218), added: 6693, mode: `MaxEncodedLen`)
@@ -416,19 +449,21 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Identity::ChargingInfos` (`max_values`: None, `max_size`: Some(1060), added: 3535, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::PendingCount` (r:1 w:1)
+	/// Proof: `Audit::PendingCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Audit::Pending` (r:1 w:1)
 	/// Proof: `Audit::Pending` (`max_values`: Some(1), `max_size`: Some(1540098), added: 1540593, mode: `MaxEncodedLen`)
 	/// Storage: `Identity::Registrations` (r:0 w:1)
 	/// Proof: `Identity::Registrations` (`max_values`: None, `max_size`: Some(311), added: 2786, mode: `MaxEncodedLen`)
 	/// The range of component `l` is `[0, 8]`.
 	fn remove_impu(l: u32, ) -> Weight {
-		// Proof size (bytes): measured `62210 + l * (2858 ±0)`, estimated `1541583 + l * (3593 ±0)`.
-		// Minimum execution time: 245_324_000 picoseconds.
-		Weight::from_parts(293_315_529, 1541583)
-			.saturating_add(Weight::from_parts(13_710_199, 0).saturating_mul(l.into()))
-			.saturating_add(T::DbWeight::get().reads(9_u64))
+		// Proof size (bytes): measured `62236 + l * (2858 ±0)`, estimated `1541583 + l * (3593 ±0)`.
+		// Minimum execution time: 234_247_000 picoseconds.
+		Weight::from_parts(274_364_012, 1541583)
+			.saturating_add(Weight::from_parts(18_201_975, 0).saturating_mul(l.into()))
+			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(l.into())))
-			.saturating_add(T::DbWeight::get().writes(7_u64))
+			.saturating_add(T::DbWeight::get().writes(8_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(l.into())))
 			.saturating_add(Weight::from_parts(0, 3593).saturating_mul(l.into()))
 	}
@@ -442,14 +477,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Access::Roles` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::PendingCount` (r:1 w:1)
+	/// Proof: `Audit::PendingCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Audit::Pending` (r:1 w:1)
 	/// Proof: `Audit::Pending` (`max_values`: Some(1), `max_size`: Some(1540098), added: 1540593, mode: `MaxEncodedLen`)
 	fn link() -> Weight {
-		// Proof size (bytes): measured `15199`, estimated `1541583`.
-		// Minimum execution time: 88_041_000 picoseconds.
-		Weight::from_parts(116_002_000, 1541583)
-			.saturating_add(T::DbWeight::get().reads(6_u64))
-			.saturating_add(T::DbWeight::get().writes(3_u64))
+		// Proof size (bytes): measured `15225`, estimated `1541583`.
+		// Minimum execution time: 92_477_000 picoseconds.
+		Weight::from_parts(131_756_000, 1541583)
+			.saturating_add(T::DbWeight::get().reads(7_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// Storage: `Identity::Impis` (r:1 w:1)
 	/// Proof: `Identity::Impis` (`max_values`: None, `max_size`: Some(1118), added: 3593, mode: `MaxEncodedLen`)
@@ -461,14 +498,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Access::Roles` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::PendingCount` (r:1 w:1)
+	/// Proof: `Audit::PendingCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Audit::Pending` (r:1 w:1)
 	/// Proof: `Audit::Pending` (`max_values`: Some(1), `max_size`: Some(1540098), added: 1540593, mode: `MaxEncodedLen`)
 	fn unlink() -> Weight {
-		// Proof size (bytes): measured `15147`, estimated `1541583`.
-		// Minimum execution time: 96_443_000 picoseconds.
-		Weight::from_parts(123_543_000, 1541583)
-			.saturating_add(T::DbWeight::get().reads(6_u64))
-			.saturating_add(T::DbWeight::get().writes(3_u64))
+		// Proof size (bytes): measured `15173`, estimated `1541583`.
+		// Minimum execution time: 92_277_000 picoseconds.
+		Weight::from_parts(122_592_000, 1541583)
+			.saturating_add(T::DbWeight::get().reads(7_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// Storage: `Identity::Realms` (r:1 w:1)
 	/// Proof: `Identity::Realms` (`max_values`: None, `max_size`: Some(309), added: 2784, mode: `MaxEncodedLen`)
@@ -478,14 +517,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Identity::ApplicationServers` (`max_values`: None, `max_size`: Some(546), added: 3021, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::PendingCount` (r:1 w:1)
+	/// Proof: `Audit::PendingCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Audit::Pending` (r:1 w:1)
 	/// Proof: `Audit::Pending` (`max_values`: Some(1), `max_size`: Some(1540098), added: 1540593, mode: `MaxEncodedLen`)
 	fn put_application_server() -> Weight {
-		// Proof size (bytes): measured `5365`, estimated `1541583`.
-		// Minimum execution time: 66_939_000 picoseconds.
-		Weight::from_parts(98_005_000, 1541583)
-			.saturating_add(T::DbWeight::get().reads(5_u64))
-			.saturating_add(T::DbWeight::get().writes(3_u64))
+		// Proof size (bytes): measured `5391`, estimated `1541583`.
+		// Minimum execution time: 68_552_000 picoseconds.
+		Weight::from_parts(88_191_000, 1541583)
+			.saturating_add(T::DbWeight::get().reads(6_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// Storage: `Identity::Realms` (r:1 w:1)
 	/// Proof: `Identity::Realms` (`max_values`: None, `max_size`: Some(309), added: 2784, mode: `MaxEncodedLen`)
@@ -495,14 +536,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Identity::ApplicationServers` (`max_values`: None, `max_size`: Some(546), added: 3021, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::PendingCount` (r:1 w:1)
+	/// Proof: `Audit::PendingCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Audit::Pending` (r:1 w:1)
 	/// Proof: `Audit::Pending` (`max_values`: Some(1), `max_size`: Some(1540098), added: 1540593, mode: `MaxEncodedLen`)
 	fn remove_application_server() -> Weight {
-		// Proof size (bytes): measured `5929`, estimated `1541583`.
-		// Minimum execution time: 70_765_000 picoseconds.
-		Weight::from_parts(102_592_000, 1541583)
-			.saturating_add(T::DbWeight::get().reads(5_u64))
-			.saturating_add(T::DbWeight::get().writes(3_u64))
+		// Proof size (bytes): measured `5955`, estimated `1541583`.
+		// Minimum execution time: 67_330_000 picoseconds.
+		Weight::from_parts(88_191_000, 1541583)
+			.saturating_add(T::DbWeight::get().reads(6_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// Storage: `Identity::Realms` (r:1 w:1)
 	/// Proof: `Identity::Realms` (`max_values`: None, `max_size`: Some(309), added: 2784, mode: `MaxEncodedLen`)
@@ -512,14 +555,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Identity::ChargingInfos` (`max_values`: None, `max_size`: Some(1060), added: 3535, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::PendingCount` (r:1 w:1)
+	/// Proof: `Audit::PendingCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Audit::Pending` (r:1 w:1)
 	/// Proof: `Audit::Pending` (`max_values`: Some(1), `max_size`: Some(1540098), added: 1540593, mode: `MaxEncodedLen`)
 	fn put_charging_information() -> Weight {
-		// Proof size (bytes): measured `4683`, estimated `1541583`.
-		// Minimum execution time: 67_530_000 picoseconds.
-		Weight::from_parts(104_455_000, 1541583)
-			.saturating_add(T::DbWeight::get().reads(5_u64))
-			.saturating_add(T::DbWeight::get().writes(3_u64))
+		// Proof size (bytes): measured `4709`, estimated `1541583`.
+		// Minimum execution time: 64_265_000 picoseconds.
+		Weight::from_parts(79_829_000, 1541583)
+			.saturating_add(T::DbWeight::get().reads(6_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// Storage: `Identity::Realms` (r:1 w:1)
 	/// Proof: `Identity::Realms` (`max_values`: None, `max_size`: Some(309), added: 2784, mode: `MaxEncodedLen`)
@@ -529,14 +574,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Identity::ChargingInfos` (`max_values`: None, `max_size`: Some(1060), added: 3535, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::PendingCount` (r:1 w:1)
+	/// Proof: `Audit::PendingCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Audit::Pending` (r:1 w:1)
 	/// Proof: `Audit::Pending` (`max_values`: Some(1), `max_size`: Some(1540098), added: 1540593, mode: `MaxEncodedLen`)
 	fn remove_charging_information() -> Weight {
-		// Proof size (bytes): measured `5691`, estimated `1541583`.
-		// Minimum execution time: 68_471_000 picoseconds.
-		Weight::from_parts(110_924_000, 1541583)
-			.saturating_add(T::DbWeight::get().reads(5_u64))
-			.saturating_add(T::DbWeight::get().writes(3_u64))
+		// Proof size (bytes): measured `5717`, estimated `1541583`.
+		// Minimum execution time: 66_077_000 picoseconds.
+		Weight::from_parts(85_507_000, 1541583)
+			.saturating_add(T::DbWeight::get().reads(6_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// Storage: `Identity::Realms` (r:1 w:0)
 	/// Proof: `Identity::Realms` (`max_values`: None, `max_size`: Some(309), added: 2784, mode: `MaxEncodedLen`)
@@ -548,17 +595,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Identity::IfcSets` (`max_values`: None, `max_size`: Some(46189), added: 48664, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::PendingCount` (r:1 w:1)
+	/// Proof: `Audit::PendingCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Audit::Pending` (r:1 w:1)
 	/// Proof: `Audit::Pending` (`max_values`: Some(1), `max_size`: Some(1540098), added: 1540593, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 16]`.
 	fn put_ifc_set(n: u32, ) -> Weight {
-		// Proof size (bytes): measured `55960 + n * (83 ±0)`, estimated `1541583 + n * (3021 ±0)`.
-		// Minimum execution time: 281_968_000 picoseconds.
-		Weight::from_parts(298_504_138, 1541583)
-			.saturating_add(Weight::from_parts(21_682_456, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(21_u64))
+		// Proof size (bytes): measured `55986 + n * (83 ±0)`, estimated `1541583 + n * (3021 ±0)`.
+		// Minimum execution time: 277_120_000 picoseconds.
+		Weight::from_parts(280_726_947, 1541583)
+			.saturating_add(Weight::from_parts(19_100_775, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(22_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(18_u64))
+			.saturating_add(T::DbWeight::get().writes(19_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 3021).saturating_mul(n.into()))
 	}
@@ -572,14 +621,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Identity::ApplicationServers` (`max_values`: None, `max_size`: Some(546), added: 3021, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::PendingCount` (r:1 w:1)
+	/// Proof: `Audit::PendingCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Audit::Pending` (r:1 w:1)
 	/// Proof: `Audit::Pending` (`max_values`: Some(1), `max_size`: Some(1540098), added: 1540593, mode: `MaxEncodedLen`)
 	fn remove_ifc_set() -> Weight {
-		// Proof size (bytes): measured `55480`, estimated `1541583`.
-		// Minimum execution time: 280_085_000 picoseconds.
-		Weight::from_parts(353_954_000, 1541583)
-			.saturating_add(T::DbWeight::get().reads(21_u64))
-			.saturating_add(T::DbWeight::get().writes(19_u64))
+		// Proof size (bytes): measured `55506`, estimated `1541583`.
+		// Minimum execution time: 274_006_000 picoseconds.
+		Weight::from_parts(311_751_000, 1541583)
+			.saturating_add(T::DbWeight::get().reads(22_u64))
+			.saturating_add(T::DbWeight::get().writes(20_u64))
 	}
 	/// Storage: `Identity::Realms` (r:1 w:0)
 	/// Proof: `Identity::Realms` (`max_values`: None, `max_size`: Some(309), added: 2784, mode: `MaxEncodedLen`)
@@ -593,20 +644,22 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Identity::ServiceProfiles` (`max_values`: None, `max_size`: Some(46484), added: 48959, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::PendingCount` (r:1 w:1)
+	/// Proof: `Audit::PendingCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Audit::Pending` (r:1 w:1)
 	/// Proof: `Audit::Pending` (`max_values`: Some(1), `max_size`: Some(1540098), added: 1540593, mode: `MaxEncodedLen`)
 	/// The range of component `i` is `[0, 16]`.
 	/// The range of component `s` is `[0, 8]`.
 	fn put_service_profile(i: u32, s: u32, ) -> Weight {
-		// Proof size (bytes): measured `434601 + i * (197 ±0) + s * (46161 ±0)`, estimated `1541583 + i * (3021 ±0) + s * (48664 ±0)`.
-		// Minimum execution time: 1_632_038_000 picoseconds.
-		Weight::from_parts(1_473_601_481, 1541583)
-			.saturating_add(Weight::from_parts(13_197_325, 0).saturating_mul(i.into()))
-			.saturating_add(Weight::from_parts(136_873_606, 0).saturating_mul(s.into()))
-			.saturating_add(T::DbWeight::get().reads(29_u64))
+		// Proof size (bytes): measured `434627 + i * (197 ±0) + s * (46161 ±0)`, estimated `1541583 + i * (3021 ±0) + s * (48664 ±0)`.
+		// Minimum execution time: 1_569_375_000 picoseconds.
+		Weight::from_parts(1_481_491_771, 1541583)
+			.saturating_add(Weight::from_parts(23_729_892, 0).saturating_mul(i.into()))
+			.saturating_add(Weight::from_parts(116_459_428, 0).saturating_mul(s.into()))
+			.saturating_add(T::DbWeight::get().reads(30_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(i.into())))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(s.into())))
-			.saturating_add(T::DbWeight::get().writes(26_u64))
+			.saturating_add(T::DbWeight::get().writes(27_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(i.into())))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(s.into())))
 			.saturating_add(Weight::from_parts(0, 3021).saturating_mul(i.into()))
@@ -624,14 +677,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Identity::IfcSets` (`max_values`: None, `max_size`: Some(46189), added: 48664, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::PendingCount` (r:1 w:1)
+	/// Proof: `Audit::PendingCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Audit::Pending` (r:1 w:1)
 	/// Proof: `Audit::Pending` (`max_values`: Some(1), `max_size`: Some(1540098), added: 1540593, mode: `MaxEncodedLen`)
 	fn remove_service_profile() -> Weight {
-		// Proof size (bytes): measured `429863`, estimated `1541583`.
-		// Minimum execution time: 1_247_158_000 picoseconds.
-		Weight::from_parts(1_393_334_000, 1541583)
-			.saturating_add(T::DbWeight::get().reads(29_u64))
-			.saturating_add(T::DbWeight::get().writes(27_u64))
+		// Proof size (bytes): measured `429889`, estimated `1541583`.
+		// Minimum execution time: 1_281_769_000 picoseconds.
+		Weight::from_parts(1_399_594_000, 1541583)
+			.saturating_add(T::DbWeight::get().reads(30_u64))
+			.saturating_add(T::DbWeight::get().writes(28_u64))
 	}
 	/// Storage: `Identity::Impus` (r:256 w:0)
 	/// Proof: `Identity::Impus` (`max_values`: None, `max_size`: Some(4218), added: 6693, mode: `MaxEncodedLen`)
@@ -641,19 +696,21 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Access::Roles` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::PendingCount` (r:1 w:1)
+	/// Proof: `Audit::PendingCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Audit::Pending` (r:1 w:1)
 	/// Proof: `Audit::Pending` (`max_values`: Some(1), `max_size`: Some(1540098), added: 1540593, mode: `MaxEncodedLen`)
 	/// Storage: `Identity::Registrations` (r:0 w:256)
 	/// Proof: `Identity::Registrations` (`max_values`: None, `max_size`: Some(311), added: 2786, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 256]`.
 	fn record_registrations(n: u32, ) -> Weight {
-		// Proof size (bytes): measured `4657 + n * (4326 ±0)`, estimated `1541583 + n * (6693 ±0)`.
-		// Minimum execution time: 81_500_000 picoseconds.
-		Weight::from_parts(83_470_665, 1541583)
-			.saturating_add(Weight::from_parts(26_615_727, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(4_u64))
+		// Proof size (bytes): measured `4683 + n * (4326 ±0)`, estimated `1541583 + n * (6693 ±0)`.
+		// Minimum execution time: 74_170_000 picoseconds.
+		Weight::from_parts(124_073_898, 1541583)
+			.saturating_add(Weight::from_parts(25_887_368, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(1_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 6693).saturating_mul(n.into()))
 	}
@@ -667,18 +724,20 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Identity::ImplicitSets` (`max_values`: None, `max_size`: Some(1085), added: 3560, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::PendingCount` (r:1 w:1)
+	/// Proof: `Audit::PendingCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Audit::Pending` (r:1 w:1)
 	/// Proof: `Audit::Pending` (`max_values`: Some(1), `max_size`: Some(1540098), added: 1540593, mode: `MaxEncodedLen`)
 	/// Storage: `Identity::Registrations` (r:0 w:32)
 	/// Proof: `Identity::Registrations` (`max_values`: None, `max_size`: Some(311), added: 2786, mode: `MaxEncodedLen`)
 	/// The range of component `m` is `[1, 32]`.
 	fn register_implicit_set(m: u32, ) -> Weight {
-		// Proof size (bytes): measured `9045 + m * (103 ±0)`, estimated `1541583`.
-		// Minimum execution time: 69_753_000 picoseconds.
-		Weight::from_parts(74_022_846, 1541583)
-			.saturating_add(Weight::from_parts(3_727_097, 0).saturating_mul(m.into()))
-			.saturating_add(T::DbWeight::get().reads(6_u64))
-			.saturating_add(T::DbWeight::get().writes(1_u64))
+		// Proof size (bytes): measured `9071 + m * (103 ±0)`, estimated `1541583`.
+		// Minimum execution time: 74_911_000 picoseconds.
+		Weight::from_parts(91_186_035, 1541583)
+			.saturating_add(Weight::from_parts(3_358_783, 0).saturating_mul(m.into()))
+			.saturating_add(T::DbWeight::get().reads(7_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(m.into())))
 	}
 	/// Storage: `Identity::Realms` (r:1 w:1)
@@ -697,17 +756,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Identity::ChargingInfos` (`max_values`: None, `max_size`: Some(1060), added: 3535, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::PendingCount` (r:1 w:1)
+	/// Proof: `Audit::PendingCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Audit::Pending` (r:1 w:1)
 	/// Proof: `Audit::Pending` (`max_values`: Some(1), `max_size`: Some(1540098), added: 1540593, mode: `MaxEncodedLen`)
 	/// The range of component `s` is `[1, 1024]`.
 	fn import_subscribers(s: u32, ) -> Weight {
-		// Proof size (bytes): measured `52243`, estimated `1541583 + s * (6693 ±0)`.
-		// Minimum execution time: 240_296_000 picoseconds.
-		Weight::from_parts(374_778_577, 1541583)
-			.saturating_add(Weight::from_parts(36_141_918, 0).saturating_mul(s.into()))
-			.saturating_add(T::DbWeight::get().reads(6_u64))
+		// Proof size (bytes): measured `52269`, estimated `1541583 + s * (6693 ±0)`.
+		// Minimum execution time: 225_935_000 picoseconds.
+		Weight::from_parts(234_638_000, 1541583)
+			.saturating_add(Weight::from_parts(35_582_880, 0).saturating_mul(s.into()))
+			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(s.into())))
-			.saturating_add(T::DbWeight::get().writes(4_u64))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
 			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(s.into())))
 			.saturating_add(Weight::from_parts(0, 6693).saturating_mul(s.into()))
 	}
@@ -727,17 +788,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Identity::ChargingInfos` (`max_values`: None, `max_size`: Some(1060), added: 3535, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::PendingCount` (r:1 w:1)
+	/// Proof: `Audit::PendingCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Audit::Pending` (r:1 w:1)
 	/// Proof: `Audit::Pending` (`max_values`: Some(1), `max_size`: Some(1540098), added: 1540593, mode: `MaxEncodedLen`)
 	/// The range of component `x` is `[0, 1024]`.
 	fn import_extra_identities(x: u32, ) -> Weight {
-		// Proof size (bytes): measured `52243`, estimated `1541583 + x * (6693 ±0)`.
-		// Minimum execution time: 1_230_303_000 picoseconds.
-		Weight::from_parts(1_114_862_933, 1541583)
-			.saturating_add(Weight::from_parts(16_432_275, 0).saturating_mul(x.into()))
-			.saturating_add(T::DbWeight::get().reads(108_u64))
+		// Proof size (bytes): measured `52269`, estimated `1541583 + x * (6693 ±0)`.
+		// Minimum execution time: 1_355_238_000 picoseconds.
+		Weight::from_parts(1_662_495_446, 1541583)
+			.saturating_add(Weight::from_parts(15_732_476, 0).saturating_mul(x.into()))
+			.saturating_add(T::DbWeight::get().reads(109_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(x.into())))
-			.saturating_add(T::DbWeight::get().writes(106_u64))
+			.saturating_add(T::DbWeight::get().writes(107_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(x.into())))
 			.saturating_add(Weight::from_parts(0, 6693).saturating_mul(x.into()))
 	}
@@ -759,17 +822,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Identity::ImplicitSets` (`max_values`: None, `max_size`: Some(1085), added: 3560, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::PendingCount` (r:1 w:1)
+	/// Proof: `Audit::PendingCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Audit::Pending` (r:1 w:1)
 	/// Proof: `Audit::Pending` (`max_values`: Some(1), `max_size`: Some(1540098), added: 1540593, mode: `MaxEncodedLen`)
 	/// The range of component `g` is `[0, 512]`.
 	fn import_implicit_sets(g: u32, ) -> Weight {
-		// Proof size (bytes): measured `52243`, estimated `6854622 + g * (3560 ±0)`.
-		// Minimum execution time: 24_708_739_000 picoseconds.
-		Weight::from_parts(28_033_419_446, 6854622)
-			.saturating_add(Weight::from_parts(14_348_075, 0).saturating_mul(g.into()))
-			.saturating_add(T::DbWeight::get().reads(2054_u64))
+		// Proof size (bytes): measured `52269`, estimated `6854622 + g * (3560 ±0)`.
+		// Minimum execution time: 24_070_293_000 picoseconds.
+		Weight::from_parts(26_059_283_556, 6854622)
+			.saturating_add(Weight::from_parts(9_718_062, 0).saturating_mul(g.into()))
+			.saturating_add(T::DbWeight::get().reads(2055_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(g.into())))
-			.saturating_add(T::DbWeight::get().writes(2052_u64))
+			.saturating_add(T::DbWeight::get().writes(2053_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(g.into())))
 			.saturating_add(Weight::from_parts(0, 3560).saturating_mul(g.into()))
 	}
@@ -789,17 +854,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Identity::ChargingInfos` (`max_values`: None, `max_size`: Some(1060), added: 3535, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::PendingCount` (r:1 w:1)
+	/// Proof: `Audit::PendingCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Audit::Pending` (r:1 w:1)
 	/// Proof: `Audit::Pending` (`max_values`: Some(1), `max_size`: Some(1540098), added: 1540593, mode: `MaxEncodedLen`)
 	/// The range of component `p` is `[1, 64]`.
 	fn import_shared_records(p: u32, ) -> Weight {
-		// Proof size (bytes): measured `52236 + p * (71 ±0)`, estimated `1541583 + p * (48959 ±0)`.
-		// Minimum execution time: 2_335_671_000 picoseconds.
-		Weight::from_parts(2_631_265_980, 1541583)
-			.saturating_add(Weight::from_parts(130_004_906, 0).saturating_mul(p.into()))
-			.saturating_add(T::DbWeight::get().reads(197_u64))
+		// Proof size (bytes): measured `52262 + p * (71 ±0)`, estimated `1541583 + p * (48959 ±0)`.
+		// Minimum execution time: 2_509_969_000 picoseconds.
+		Weight::from_parts(2_725_465_362, 1541583)
+			.saturating_add(Weight::from_parts(118_549_456, 0).saturating_mul(p.into()))
+			.saturating_add(T::DbWeight::get().reads(198_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(p.into())))
-			.saturating_add(T::DbWeight::get().writes(195_u64))
+			.saturating_add(T::DbWeight::get().writes(196_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(p.into())))
 			.saturating_add(Weight::from_parts(0, 48959).saturating_mul(p.into()))
 	}
@@ -809,215 +876,216 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// runtimes that do not configure their own.
 impl WeightInfo for () {
 	fn create_realm() -> Weight {
-		Weight::from_parts(34_502_000, 1541583)
-			.saturating_add(ParityDbWeight::get().reads(4_u64))
-			.saturating_add(ParityDbWeight::get().writes(4_u64))
+		Weight::from_parts(33_931_000, 1541583)
+			.saturating_add(ParityDbWeight::get().reads(5_u64))
+			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn set_realm_owner() -> Weight {
-		Weight::from_parts(92_247_000, 1541583)
-			.saturating_add(ParityDbWeight::get().reads(4_u64))
-			.saturating_add(ParityDbWeight::get().writes(2_u64))
+		Weight::from_parts(60_550_000, 1541583)
+			.saturating_add(ParityDbWeight::get().reads(5_u64))
+			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn remove_realm() -> Weight {
-		Weight::from_parts(54_030_000, 1541583)
-			.saturating_add(ParityDbWeight::get().reads(5_u64))
-			.saturating_add(ParityDbWeight::get().writes(3_u64))
+		Weight::from_parts(40_660_000, 1541583)
+			.saturating_add(ParityDbWeight::get().reads(6_u64))
+			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn create_subscription() -> Weight {
-		Weight::from_parts(124_715_000, 1541583)
-			.saturating_add(ParityDbWeight::get().reads(5_u64))
-			.saturating_add(ParityDbWeight::get().writes(3_u64))
+		Weight::from_parts(73_008_000, 1541583)
+			.saturating_add(ParityDbWeight::get().reads(6_u64))
+			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn remove_subscription(i: u32, u: u32, ) -> Weight {
-		Weight::from_parts(1_059_376_744, 1541583)
-			.saturating_add(Weight::from_parts(130_949_558, 0).saturating_mul(u.into()))
-			.saturating_add(ParityDbWeight::get().reads(8_u64))
+		Weight::from_parts(106_527_824, 1541583)
+			.saturating_add(Weight::from_parts(1_716_033, 0).saturating_mul(i.into()))
+			.saturating_add(Weight::from_parts(129_400_926, 0).saturating_mul(u.into()))
+			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(u.into())))
-			.saturating_add(ParityDbWeight::get().writes(5_u64))
+			.saturating_add(ParityDbWeight::get().writes(6_u64))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(i.into())))
 			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(u.into())))
 			.saturating_add(Weight::from_parts(0, 6693).saturating_mul(u.into()))
 	}
 	fn create_impi() -> Weight {
-		Weight::from_parts(110_534_000, 1541583)
-			.saturating_add(ParityDbWeight::get().reads(6_u64))
-			.saturating_add(ParityDbWeight::get().writes(3_u64))
+		Weight::from_parts(74_661_000, 1541583)
+			.saturating_add(ParityDbWeight::get().reads(7_u64))
+			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn update_impi() -> Weight {
-		Weight::from_parts(83_483_000, 1541583)
-			.saturating_add(ParityDbWeight::get().reads(5_u64))
-			.saturating_add(ParityDbWeight::get().writes(2_u64))
+		Weight::from_parts(64_926_000, 1541583)
+			.saturating_add(ParityDbWeight::get().reads(6_u64))
+			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn rotate_credentials() -> Weight {
-		Weight::from_parts(84_055_000, 1541583)
-			.saturating_add(ParityDbWeight::get().reads(5_u64))
-			.saturating_add(ParityDbWeight::get().writes(2_u64))
+		Weight::from_parts(66_319_000, 1541583)
+			.saturating_add(ParityDbWeight::get().reads(6_u64))
+			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn remove_impi(l: u32, ) -> Weight {
-		Weight::from_parts(113_985_556, 1541583)
-			.saturating_add(Weight::from_parts(15_310_602, 0).saturating_mul(l.into()))
-			.saturating_add(ParityDbWeight::get().reads(6_u64))
+		Weight::from_parts(78_067_860, 1541583)
+			.saturating_add(Weight::from_parts(16_560_193, 0).saturating_mul(l.into()))
+			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(l.into())))
-			.saturating_add(ParityDbWeight::get().writes(3_u64))
+			.saturating_add(ParityDbWeight::get().writes(4_u64))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(l.into())))
 			.saturating_add(Weight::from_parts(0, 6693).saturating_mul(l.into()))
 	}
 	fn create_impu() -> Weight {
-		Weight::from_parts(291_182_000, 1541583)
-			.saturating_add(ParityDbWeight::get().reads(9_u64))
-			.saturating_add(ParityDbWeight::get().writes(6_u64))
+		Weight::from_parts(256_980_000, 1541583)
+			.saturating_add(ParityDbWeight::get().reads(10_u64))
+			.saturating_add(ParityDbWeight::get().writes(7_u64))
 	}
 	fn update_impu() -> Weight {
-		Weight::from_parts(104_425_000, 1541583)
-			.saturating_add(ParityDbWeight::get().reads(5_u64))
-			.saturating_add(ParityDbWeight::get().writes(2_u64))
-	}
-	fn set_barring() -> Weight {
-		Weight::from_parts(122_702_000, 1541583)
-			.saturating_add(ParityDbWeight::get().reads(6_u64))
-			.saturating_add(ParityDbWeight::get().writes(2_u64))
-	}
-	fn set_service_profile() -> Weight {
-		Weight::from_parts(351_761_000, 1541583)
-			.saturating_add(ParityDbWeight::get().reads(9_u64))
-			.saturating_add(ParityDbWeight::get().writes(6_u64))
-	}
-	fn set_roaming(n: u32, ) -> Weight {
-		Weight::from_parts(94_002_232, 1541583)
-			.saturating_add(Weight::from_parts(1_094_255, 0).saturating_mul(n.into()))
-			.saturating_add(ParityDbWeight::get().reads(5_u64))
-			.saturating_add(ParityDbWeight::get().writes(2_u64))
-	}
-	fn set_implicit_set() -> Weight {
-		Weight::from_parts(123_683_000, 1541583)
-			.saturating_add(ParityDbWeight::get().reads(7_u64))
-			.saturating_add(ParityDbWeight::get().writes(4_u64))
-	}
-	fn set_implicit_default() -> Weight {
-		Weight::from_parts(132_556_000, 1541583)
+		Weight::from_parts(76_474_000, 1541583)
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
-	fn remove_impu(l: u32, ) -> Weight {
-		Weight::from_parts(293_315_529, 1541583)
-			.saturating_add(Weight::from_parts(13_710_199, 0).saturating_mul(l.into()))
-			.saturating_add(ParityDbWeight::get().reads(9_u64))
-			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(l.into())))
+	fn set_barring() -> Weight {
+		Weight::from_parts(90_815_000, 1541583)
+			.saturating_add(ParityDbWeight::get().reads(7_u64))
+			.saturating_add(ParityDbWeight::get().writes(3_u64))
+	}
+	fn set_service_profile() -> Weight {
+		Weight::from_parts(350_099_000, 1541583)
+			.saturating_add(ParityDbWeight::get().reads(10_u64))
 			.saturating_add(ParityDbWeight::get().writes(7_u64))
+	}
+	fn set_roaming(n: u32, ) -> Weight {
+		Weight::from_parts(79_118_552, 1541583)
+			.saturating_add(Weight::from_parts(194_824, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(6_u64))
+			.saturating_add(ParityDbWeight::get().writes(3_u64))
+	}
+	fn set_implicit_set() -> Weight {
+		Weight::from_parts(118_565_000, 1541583)
+			.saturating_add(ParityDbWeight::get().reads(8_u64))
+			.saturating_add(ParityDbWeight::get().writes(5_u64))
+	}
+	fn set_implicit_default() -> Weight {
+		Weight::from_parts(116_353_000, 1541583)
+			.saturating_add(ParityDbWeight::get().reads(7_u64))
+			.saturating_add(ParityDbWeight::get().writes(4_u64))
+	}
+	fn remove_impu(l: u32, ) -> Weight {
+		Weight::from_parts(274_364_012, 1541583)
+			.saturating_add(Weight::from_parts(18_201_975, 0).saturating_mul(l.into()))
+			.saturating_add(ParityDbWeight::get().reads(10_u64))
+			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(l.into())))
+			.saturating_add(ParityDbWeight::get().writes(8_u64))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(l.into())))
 			.saturating_add(Weight::from_parts(0, 3593).saturating_mul(l.into()))
 	}
 	fn link() -> Weight {
-		Weight::from_parts(116_002_000, 1541583)
-			.saturating_add(ParityDbWeight::get().reads(6_u64))
-			.saturating_add(ParityDbWeight::get().writes(3_u64))
+		Weight::from_parts(131_756_000, 1541583)
+			.saturating_add(ParityDbWeight::get().reads(7_u64))
+			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn unlink() -> Weight {
-		Weight::from_parts(123_543_000, 1541583)
-			.saturating_add(ParityDbWeight::get().reads(6_u64))
-			.saturating_add(ParityDbWeight::get().writes(3_u64))
+		Weight::from_parts(122_592_000, 1541583)
+			.saturating_add(ParityDbWeight::get().reads(7_u64))
+			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn put_application_server() -> Weight {
-		Weight::from_parts(98_005_000, 1541583)
-			.saturating_add(ParityDbWeight::get().reads(5_u64))
-			.saturating_add(ParityDbWeight::get().writes(3_u64))
+		Weight::from_parts(88_191_000, 1541583)
+			.saturating_add(ParityDbWeight::get().reads(6_u64))
+			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn remove_application_server() -> Weight {
-		Weight::from_parts(102_592_000, 1541583)
-			.saturating_add(ParityDbWeight::get().reads(5_u64))
-			.saturating_add(ParityDbWeight::get().writes(3_u64))
+		Weight::from_parts(88_191_000, 1541583)
+			.saturating_add(ParityDbWeight::get().reads(6_u64))
+			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn put_charging_information() -> Weight {
-		Weight::from_parts(104_455_000, 1541583)
-			.saturating_add(ParityDbWeight::get().reads(5_u64))
-			.saturating_add(ParityDbWeight::get().writes(3_u64))
+		Weight::from_parts(79_829_000, 1541583)
+			.saturating_add(ParityDbWeight::get().reads(6_u64))
+			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn remove_charging_information() -> Weight {
-		Weight::from_parts(110_924_000, 1541583)
-			.saturating_add(ParityDbWeight::get().reads(5_u64))
-			.saturating_add(ParityDbWeight::get().writes(3_u64))
+		Weight::from_parts(85_507_000, 1541583)
+			.saturating_add(ParityDbWeight::get().reads(6_u64))
+			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn put_ifc_set(n: u32, ) -> Weight {
-		Weight::from_parts(298_504_138, 1541583)
-			.saturating_add(Weight::from_parts(21_682_456, 0).saturating_mul(n.into()))
-			.saturating_add(ParityDbWeight::get().reads(21_u64))
+		Weight::from_parts(280_726_947, 1541583)
+			.saturating_add(Weight::from_parts(19_100_775, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(22_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(n.into())))
-			.saturating_add(ParityDbWeight::get().writes(18_u64))
+			.saturating_add(ParityDbWeight::get().writes(19_u64))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 3021).saturating_mul(n.into()))
 	}
 	fn remove_ifc_set() -> Weight {
-		Weight::from_parts(353_954_000, 1541583)
-			.saturating_add(ParityDbWeight::get().reads(21_u64))
-			.saturating_add(ParityDbWeight::get().writes(19_u64))
+		Weight::from_parts(311_751_000, 1541583)
+			.saturating_add(ParityDbWeight::get().reads(22_u64))
+			.saturating_add(ParityDbWeight::get().writes(20_u64))
 	}
 	fn put_service_profile(i: u32, s: u32, ) -> Weight {
-		Weight::from_parts(1_473_601_481, 1541583)
-			.saturating_add(Weight::from_parts(13_197_325, 0).saturating_mul(i.into()))
-			.saturating_add(Weight::from_parts(136_873_606, 0).saturating_mul(s.into()))
-			.saturating_add(ParityDbWeight::get().reads(29_u64))
+		Weight::from_parts(1_481_491_771, 1541583)
+			.saturating_add(Weight::from_parts(23_729_892, 0).saturating_mul(i.into()))
+			.saturating_add(Weight::from_parts(116_459_428, 0).saturating_mul(s.into()))
+			.saturating_add(ParityDbWeight::get().reads(30_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(i.into())))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(s.into())))
-			.saturating_add(ParityDbWeight::get().writes(26_u64))
+			.saturating_add(ParityDbWeight::get().writes(27_u64))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(i.into())))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(s.into())))
 			.saturating_add(Weight::from_parts(0, 3021).saturating_mul(i.into()))
 			.saturating_add(Weight::from_parts(0, 48664).saturating_mul(s.into()))
 	}
 	fn remove_service_profile() -> Weight {
-		Weight::from_parts(1_393_334_000, 1541583)
-			.saturating_add(ParityDbWeight::get().reads(29_u64))
-			.saturating_add(ParityDbWeight::get().writes(27_u64))
+		Weight::from_parts(1_399_594_000, 1541583)
+			.saturating_add(ParityDbWeight::get().reads(30_u64))
+			.saturating_add(ParityDbWeight::get().writes(28_u64))
 	}
 	fn record_registrations(n: u32, ) -> Weight {
-		Weight::from_parts(83_470_665, 1541583)
-			.saturating_add(Weight::from_parts(26_615_727, 0).saturating_mul(n.into()))
-			.saturating_add(ParityDbWeight::get().reads(4_u64))
+		Weight::from_parts(124_073_898, 1541583)
+			.saturating_add(Weight::from_parts(25_887_368, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(n.into())))
-			.saturating_add(ParityDbWeight::get().writes(1_u64))
+			.saturating_add(ParityDbWeight::get().writes(2_u64))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 6693).saturating_mul(n.into()))
 	}
 	fn register_implicit_set(m: u32, ) -> Weight {
-		Weight::from_parts(74_022_846, 1541583)
-			.saturating_add(Weight::from_parts(3_727_097, 0).saturating_mul(m.into()))
-			.saturating_add(ParityDbWeight::get().reads(6_u64))
-			.saturating_add(ParityDbWeight::get().writes(1_u64))
+		Weight::from_parts(91_186_035, 1541583)
+			.saturating_add(Weight::from_parts(3_358_783, 0).saturating_mul(m.into()))
+			.saturating_add(ParityDbWeight::get().reads(7_u64))
+			.saturating_add(ParityDbWeight::get().writes(2_u64))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(m.into())))
 	}
 	fn import_subscribers(s: u32, ) -> Weight {
-		Weight::from_parts(374_778_577, 1541583)
-			.saturating_add(Weight::from_parts(36_141_918, 0).saturating_mul(s.into()))
-			.saturating_add(ParityDbWeight::get().reads(6_u64))
+		Weight::from_parts(234_638_000, 1541583)
+			.saturating_add(Weight::from_parts(35_582_880, 0).saturating_mul(s.into()))
+			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(s.into())))
-			.saturating_add(ParityDbWeight::get().writes(4_u64))
+			.saturating_add(ParityDbWeight::get().writes(5_u64))
 			.saturating_add(ParityDbWeight::get().writes((3_u64).saturating_mul(s.into())))
 			.saturating_add(Weight::from_parts(0, 6693).saturating_mul(s.into()))
 	}
 	fn import_extra_identities(x: u32, ) -> Weight {
-		Weight::from_parts(1_114_862_933, 1541583)
-			.saturating_add(Weight::from_parts(16_432_275, 0).saturating_mul(x.into()))
-			.saturating_add(ParityDbWeight::get().reads(108_u64))
+		Weight::from_parts(1_662_495_446, 1541583)
+			.saturating_add(Weight::from_parts(15_732_476, 0).saturating_mul(x.into()))
+			.saturating_add(ParityDbWeight::get().reads(109_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(x.into())))
-			.saturating_add(ParityDbWeight::get().writes(106_u64))
+			.saturating_add(ParityDbWeight::get().writes(107_u64))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(x.into())))
 			.saturating_add(Weight::from_parts(0, 6693).saturating_mul(x.into()))
 	}
 	fn import_implicit_sets(g: u32, ) -> Weight {
-		Weight::from_parts(28_033_419_446, 6854622)
-			.saturating_add(Weight::from_parts(14_348_075, 0).saturating_mul(g.into()))
-			.saturating_add(ParityDbWeight::get().reads(2054_u64))
+		Weight::from_parts(26_059_283_556, 6854622)
+			.saturating_add(Weight::from_parts(9_718_062, 0).saturating_mul(g.into()))
+			.saturating_add(ParityDbWeight::get().reads(2055_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(g.into())))
-			.saturating_add(ParityDbWeight::get().writes(2052_u64))
+			.saturating_add(ParityDbWeight::get().writes(2053_u64))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(g.into())))
 			.saturating_add(Weight::from_parts(0, 3560).saturating_mul(g.into()))
 	}
 	fn import_shared_records(p: u32, ) -> Weight {
-		Weight::from_parts(2_631_265_980, 1541583)
-			.saturating_add(Weight::from_parts(130_004_906, 0).saturating_mul(p.into()))
-			.saturating_add(ParityDbWeight::get().reads(197_u64))
+		Weight::from_parts(2_725_465_362, 1541583)
+			.saturating_add(Weight::from_parts(118_549_456, 0).saturating_mul(p.into()))
+			.saturating_add(ParityDbWeight::get().reads(198_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(p.into())))
-			.saturating_add(ParityDbWeight::get().writes(195_u64))
+			.saturating_add(ParityDbWeight::get().writes(196_u64))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(p.into())))
 			.saturating_add(Weight::from_parts(0, 48959).saturating_mul(p.into()))
 	}

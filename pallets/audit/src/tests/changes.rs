@@ -24,13 +24,15 @@ fn changes_are_sealed_at_the_end_of_the_block_by_realm() {
 		// Each report registers its weight with the block.
 		assert_eq!(
 			System::block_weight().total(),
-			weight_before + <() as crate::WeightInfo>::note_change() * 3
+			weight_before + <() as crate::WeightInfo>::seal_changes(1) * 3
 		);
 		assert!(recorded().is_empty());
 		assert_eq!(Pending::<Test>::decode_len(), Some(3));
+		assert_eq!(PendingCount::<Test>::get(), 3);
 
 		Audit::on_finalize(1);
 		assert_eq!(Pending::<Test>::decode_len(), None);
+		assert_eq!(PendingCount::<Test>::get(), 0);
 		let batches = recorded();
 		assert_eq!(batches.len(), 2);
 		assert_eq!((batches[0].0, batches[0].2.clone()), (REALM, Source::Chain));
@@ -104,7 +106,7 @@ fn changes_reported_together_are_sealed_in_one_batch_in_order() {
 		// One registration of their weight together.
 		assert_eq!(
 			System::block_weight().total(),
-			weight_before + <() as crate::WeightInfo>::note_changes(3)
+			weight_before + <() as crate::WeightInfo>::seal_changes(3)
 		);
 		Audit::on_finalize(1);
 		let batches = recorded();
@@ -128,15 +130,47 @@ fn changes_reported_together_beyond_the_buffer_lose_nothing() {
 }
 
 #[test]
+fn the_count_follows_the_buffer_through_an_early_seal() {
+	test(|| {
+		<Audit as AuditSink<u64>>::record_all(Some(&OWNER), REALM, members(0, 3));
+		assert_eq!(PendingCount::<Test>::get(), 3);
+		assert_eq!(Pending::<Test>::get().len(), 3);
+		// A full buffer is sealed when the next change comes; the count
+		// starts again with it.
+		let more = u64::from(MAX_PENDING);
+		<Audit as AuditSink<u64>>::record_all(Some(&OWNER), REALM, members(3, 3 + more));
+		assert_eq!(PendingCount::<Test>::get(), 3);
+		assert_eq!(Pending::<Test>::get().len(), 3);
+		assert_eq!(Trails::<Test>::get(REALM).map(|trail| trail.records), Some(more));
+		Audit::on_finalize(1);
+		assert_eq!(PendingCount::<Test>::get(), 0);
+		assert_eq!(Trails::<Test>::get(REALM).map(|trail| trail.records), Some(more + 3));
+	});
+}
+
+#[test]
+fn the_sink_declares_what_it_registers() {
+	test(|| {
+		let weight_before = System::block_weight().total();
+		<Audit as AuditSink<u64>>::record_all(Some(&OWNER), REALM, members(0, 5));
+		assert_eq!(
+			System::block_weight().total(),
+			weight_before + <Audit as AuditSink<u64>>::record_all_weight(5)
+		);
+		assert_eq!(<Audit as AuditSink<u64>>::record_all_weight(5), Audit::changes_weight(5));
+	});
+}
+
+#[test]
 fn changes_reported_together_weigh_a_seal_per_bufferful() {
 	use crate::WeightInfo;
-	let full = <() as WeightInfo>::note_changes(MAX_PENDING);
+	let full = <() as WeightInfo>::seal_changes(MAX_PENDING);
 	assert_eq!(Audit::changes_weight(0), frame_support::weights::Weight::zero());
-	assert_eq!(Audit::changes_weight(1), <() as WeightInfo>::note_changes(1));
+	assert_eq!(Audit::changes_weight(1), <() as WeightInfo>::seal_changes(1));
 	assert_eq!(Audit::changes_weight(MAX_PENDING), full);
 	assert_eq!(
 		Audit::changes_weight(MAX_PENDING * 2 + 1),
-		full * 2 + <() as WeightInfo>::note_changes(1)
+		full * 2 + <() as WeightInfo>::seal_changes(1)
 	);
 }
 

@@ -1,6 +1,8 @@
 //! Tests of `import_subscribers`, the bulk path for whole subscribers.
 
 use super::*;
+use frame_support::dispatch::DispatchResultWithPostInfo;
+use ims_primitives::AuditSink;
 
 const SUB2: H256 = H256::repeat_byte(0x53);
 const IMPI3: H256 = H256::repeat_byte(0xa3);
@@ -53,7 +55,7 @@ fn second_edited(edit: impl FnOnce(&mut SubscriberImportOf<Test>)) -> Subscriber
 	batch(subscribers)
 }
 
-fn import(origin: RuntimeOrigin, subscribers: SubscriberBatch<Test>) -> DispatchResult {
+fn import(origin: RuntimeOrigin, subscribers: SubscriberBatch<Test>) -> DispatchResultWithPostInfo {
 	Identity::import_subscribers(origin, REALM, subscribers)
 }
 
@@ -376,6 +378,23 @@ fn import_subscribers_weighs_the_reference_subscribers_their_extras_and_sets() {
 		Identity::import_subscribers_weight(&batch(subscribers)),
 		<W as WeightInfo>::import_subscribers(2) + identity + set + record
 	);
+}
+
+#[test]
+fn import_subscribers_declares_its_audit_records_and_is_charged_them_once() {
+	given(services, || {
+		let subscribers = batch(two());
+		let own = Identity::import_subscribers_weight(&subscribers);
+		let audit = <TestAuditSink as AuditSink<u64>>::record_all_weight(2);
+		assert!(audit.ref_time() > 0);
+		let call =
+			Call::<Test>::import_subscribers { realm: REALM, subscribers: subscribers.clone() };
+		assert_eq!(call.get_dispatch_info().call_weight, own + audit);
+		// The sink registers the audit part itself, so the call's actual
+		// weight leaves it out.
+		let post = import(root(), subscribers).unwrap();
+		assert_eq!(post.actual_weight, Some(own));
+	});
 }
 
 #[test]
