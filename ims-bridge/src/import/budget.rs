@@ -1,10 +1,13 @@
-//! How many subscribers a call carries: as many as fill a block in
-//! `calls_per_round` calls, by the runtime's own weights.
+//! How many subscribers a call carries, and how many calls make a round:
+//! the fewest calls of the largest batch that fill a block's normal
+//! weight, by the runtime's own weights.
 //!
 //! The runtime charges `import_subscribers` per call, per subscriber, per
 //! *extra identity* and per implicit set (`docs/bulk-import.md`: an extra
 //! identity is every IMPI and IMPU after a subscriber's first, and every
-//! link beyond one per IMPU). At start the bridge asks the runtime
+//! link beyond one per IMPU), and for the sealing of the call's audit
+//! records, which it declares with its own weight (`docs/bulk-import.md`,
+//! "Filling a block"). At start the bridge asks the runtime
 //! (`TransactionPaymentCallApi::query_call_info`) for the weight of four
 //! calls of known shape, not sent, and derives the four costs; the block's
 //! limits come from `System.BlockWeights`.
@@ -29,6 +32,8 @@ use subxt::utils::{Static, H256};
 /// The share of a call's weight budget left unused: the block's own
 /// weight and each extrinsic's base weight come out of the same class.
 const MARGIN_PERCENT: u64 = 5;
+/// A bound on the calls of a round, whatever the weights say.
+const MOST_CALLS_PER_ROUND: usize = 16;
 
 /// What a call may hold.
 #[derive(Clone, Copy, Debug)]
@@ -40,6 +45,8 @@ pub struct Limit {
 	pub weight: u64,
 	/// The runtime's charges.
 	pub cost: Cost,
+	/// Calls that share a block (a round).
+	pub per_round: usize,
 }
 
 /// What the runtime charges an `import_subscribers` call, in reference
@@ -80,12 +87,18 @@ pub fn implicit_sets(parsed: &Parsed) -> u32 {
 	sets.len() as u32
 }
 
-/// The limit of a call on this chain: `asked` subscribers at most, and
-/// the weight that lets `per_round` calls share a block.
+/// The limit of a call on this chain: `asked` subscribers at most (the
+/// runtime's `MaxImportSubscribers` when `None`), and the weight that
+/// lets a round of calls share a block. Unless `per_round` is given, a
+/// round is as many calls as it takes to fill the block's normal weight
+/// with reference subscribers (the cheapest kind), so that a block is
+/// filled by its weight rather than by a call's count: at a million,
+/// three calls of 1,024 left a tenth of the weight unused
+/// (`docs/bulk-import.md`).
 pub async fn limit(
 	client: &Client,
 	asked: Option<usize>,
-	per_round: usize,
+	per_round: Option<usize>,
 ) -> Result<Limit, ChainError> {
 	let at = client.at_current_block().await.map_err(ChainError::subxt)?;
 	let constants = at.constants();
@@ -95,13 +108,47 @@ pub async fn limit(
 	let weights =
 		constants.entry(ims::constants().system().block_weights()).map_err(ChainError::subxt)?;
 	let normal = weights.per_class.normal;
-	let total = normal.max_total.map(|w| w.ref_time).unwrap_or(weights.max_block.ref_time);
-	let share = (total / per_round.max(1) as u64).saturating_sub(normal.base_extrinsic.ref_time);
-	let share = share - share * MARGIN_PERCENT / 100;
-	let weight = normal.max_extrinsic.map_or(share, |most| share.min(most.ref_time));
+	let block = Block {
+		total: normal.max_total.map(|w| w.ref_time).unwrap_or(weights.max_block.ref_time),
+		base_extrinsic: normal.base_extrinsic.ref_time,
+		max_extrinsic: normal.max_extrinsic.map(|w| w.ref_time),
+	};
 	let cost = calibrate(client).await?;
 	let subscribers = asked.unwrap_or(most).clamp(1, most.max(1));
-	Ok(Limit { subscribers, weight, cost })
+	let per_round = per_round.unwrap_or_else(|| block.calls_to_fill(&cost, subscribers)).max(1);
+	Ok(Limit { subscribers, weight: block.share(per_round), cost, per_round })
+}
+
+/// A block's normal class, in reference time (picoseconds).
+#[derive(Clone, Copy, Debug)]
+pub struct Block {
+	/// What all normal extrinsics of a block may weigh together.
+	pub total: u64,
+	/// What each extrinsic weighs besides its call.
+	pub base_extrinsic: u64,
+	/// What one normal extrinsic may weigh, if less than `total`.
+	pub max_extrinsic: Option<u64>,
+}
+
+impl Block {
+	/// The weight each of `calls` calls may have for all of them to fit,
+	/// less the margin.
+	pub fn share(&self, calls: usize) -> u64 {
+		let share = (self.total / calls.max(1) as u64).saturating_sub(self.base_extrinsic);
+		let share = share - share * MARGIN_PERCENT / 100;
+		self.max_extrinsic.map_or(share, |most| share.min(most))
+	}
+
+	/// The fewest calls of `subscribers` reference subscribers each that
+	/// fill the block: one more call would no longer have room for them.
+	pub fn calls_to_fill(&self, cost: &Cost, subscribers: usize) -> usize {
+		let full = cost.call.saturating_add(cost.subscriber.saturating_mul(subscribers as u64));
+		let mut calls = 1;
+		while self.share(calls) > full && calls < MOST_CALLS_PER_ROUND {
+			calls += 1;
+		}
+		calls
+	}
 }
 
 /// The runtime's charges, from the weights of four calls it is asked
@@ -160,4 +207,54 @@ async fn weigh(client: &Client, subscribers: Vec<SubscriberImport>) -> Result<u6
 	let api = ims::runtime_apis().transaction_payment_call_api().query_call_info(call, 0);
 	let info = at.runtime_apis().call(api).await.map_err(ChainError::subxt)?;
 	Ok(info.weight.ref_time)
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	/// Microseconds of reference time, in picoseconds.
+	const US: u64 = 1_000_000;
+
+	/// The development chain's normal class: 750 ms, 125 µs an extrinsic.
+	fn block() -> Block {
+		Block { total: 750_000 * US, base_extrinsic: 125 * US, max_extrinsic: Some(749_000 * US) }
+	}
+
+	fn cost(subscriber: u64) -> Cost {
+		Cost { call: 90 * US, subscriber: subscriber * US, identity: 48 * US, set: 28 * US }
+	}
+
+	#[test]
+	fn a_round_is_the_fewest_full_calls_that_fill_the_block() {
+		let (block, cost) = (block(), cost(146));
+		let full = cost.call + 1024 * cost.subscriber;
+		// Four calls of 1,024 would leave room in each; five fill it.
+		assert!(block.share(4) > full);
+		assert!(block.share(5) <= full);
+		assert_eq!(block.calls_to_fill(&cost, 1024), 5);
+		// Smaller calls take more of them to fill the block.
+		assert_eq!(block.calls_to_fill(&cost, 512), 10);
+	}
+
+	#[test]
+	fn a_call_heavier_than_a_block_is_a_round_alone() {
+		assert_eq!(block().calls_to_fill(&cost(1_000), 1024), 1);
+	}
+
+	#[test]
+	fn weightless_calls_stop_at_the_bound() {
+		let free = Cost::default();
+		assert_eq!(block().calls_to_fill(&free, 1024), MOST_CALLS_PER_ROUND);
+	}
+
+	#[test]
+	fn a_share_leaves_the_margin_and_the_extrinsic_base() {
+		let block = block();
+		let share = (750_000 * US / 3 - 125 * US) * (100 - MARGIN_PERCENT) / 100;
+		assert_eq!(block.share(3), share);
+		// Never more than one extrinsic may weigh.
+		let small = Block { max_extrinsic: Some(100_000 * US), ..block };
+		assert_eq!(small.share(1), 100_000 * US);
+	}
 }

@@ -249,18 +249,18 @@ pub struct Options {
 	/// Subscribers per `import_subscribers` call (at most the runtime's
 	/// `MaxImportSubscribers`, which is used when `None`).
 	pub batch: Option<usize>,
-	/// Calls submitted together under consecutive nonces.
-	pub calls_per_round: usize,
+	/// Calls submitted together under consecutive nonces, meant to share a
+	/// block; `None`: as many as fill one (`budget::limit`).
+	pub calls_per_round: Option<usize>,
 	/// Rounds awaiting finality side by side.
 	pub rounds_in_flight: usize,
 }
 
 impl Default for Options {
 	fn default() -> Self {
-		// Three full calls fill a block of the development chain
-		// (`docs/bulk-import.md`); two rounds of them keep one block being
-		// built while the last one is finalized.
-		Options { batch: None, calls_per_round: 3, rounds_in_flight: 3 }
+		// A round fills a block; three rounds in flight keep one block
+		// being built while the last ones are finalized.
+		Options { batch: None, calls_per_round: None, rounds_in_flight: 3 }
 	}
 }
 
@@ -290,6 +290,7 @@ pub async fn run(
 	progress.start(lines.count_hint());
 	let limit = budget::limit(client, options.batch, options.calls_per_round).await?;
 	tracing::debug!(?limit, "import calls sized");
+	let options = Options { calls_per_round: Some(limit.per_round), ..options };
 	let (batches, planner) =
 		plan::spawn(client.clone(), vault.clone(), lines, limit, progress.clone(), stop.clone());
 	let submitter =

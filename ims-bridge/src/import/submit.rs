@@ -140,7 +140,7 @@ impl<'a> Submitter<'a> {
 		let mut queue: VecDeque<Work> = VecDeque::new();
 		let mut in_flight = FuturesUnordered::new();
 		let mut open = true;
-		let per_round = self.options.calls_per_round.max(1);
+		let per_round = self.options.calls_per_round.unwrap_or(1).max(1);
 		let mut first_sent = None;
 		loop {
 			while open && queue.len() < per_round {
