@@ -20,7 +20,9 @@ use crate::journal::Journal;
 use crate::metrics::Metrics;
 use futures::{StreamExt, TryStreamExt};
 use ims_primitives::limits::MAX_VIEWS_PER_CALL;
-use ims_primitives::{ImpiId, ImpuId, RealmId, ServerAssignmentView as View};
+use ims_primitives::{
+	ImpiId, ImpuId, Name, RealmId, RegistrationView, ServerAssignmentView as View,
+};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -191,9 +193,9 @@ async fn read_everything(at: &AtBlock) -> Result<Store, ChainError> {
 #[derive(Default, Debug)]
 struct Touched {
 	impus: BTreeSet<ImpuId>,
-	/// Identities whose registration state alone changed: no other view
-	/// shows it.
-	registrations: BTreeSet<ImpuId>,
+	/// Registrations recorded, in block order, with the members the chain
+	/// wrote each to: applied from the events alone.
+	registrations: Vec<(ImpuId, RegistrationView, u32)>,
 	impis: BTreeSet<ImpiId>,
 	subscriptions: BTreeSet<ImpuId>,
 	realms: BTreeSet<RealmId>,
@@ -278,10 +280,29 @@ fn touched(events: &subxt::events::Events<super::Config>) -> Result<Touched, Cha
 			t.impus.extend(ev.impus.0.iter().map(|impu| h256(impu.0)));
 			t.impis.extend(ev.impis.0.iter().map(|impi| h256(impi.0)));
 		});
-		on!(e::RegistrationRecorded, |ev| { t.registrations.insert(h256(ev.impu.0)) });
-		on!(e::RegistrationSkipped, |ev| { t.registrations.insert(h256(ev.impu.0)) });
+		on!(e::RegistrationRecorded, |ev| {
+			// The chain bounds a name as `Name` does.
+			let scscf = ev.scscf.map(|name| Name::truncate_from(name.0));
+			let registration = RegistrationView { state: state_of(ev.state), scscf };
+			t.registrations.push((h256(ev.impu.0), registration, ev.members));
+		});
+		// The identity is gone: its view (none) is read.
+		on!(e::RegistrationSkipped, |ev| { t.impus.insert(h256(ev.impu.0)) });
 	}
 	Ok(t)
+}
+
+/// The generated registration state as the shared type.
+fn state_of(
+	state: ims::runtime_types::ims_primitives::RegistrationState,
+) -> ims_primitives::RegistrationState {
+	use ims::runtime_types::ims_primitives::RegistrationState as Chain;
+	use ims_primitives::RegistrationState as Shared;
+	match state {
+		Chain::NotRegistered => Shared::NotRegistered,
+		Chain::Registered => Shared::Registered,
+		Chain::Unregistered => Shared::Unregistered,
+	}
 }
 
 /// Reads again, at `at`, what a block's events touched.
@@ -301,7 +322,6 @@ async fn refresh(index: &Index, at: &AtBlock, t: Touched) -> Result<Update, Chai
 	impis.extend(index.impis_of_subscriptions(&subscriptions));
 	let listed: Vec<ImpuId> = impus.iter().copied().collect();
 	impus.extend(index.dependents(&listed, None));
-	impus.extend(t.registrations.iter().copied());
 	for realm in &t.realms {
 		impus.extend(index.dependents(&[], Some((*realm, None))));
 	}
@@ -322,6 +342,7 @@ async fn refresh(index: &Index, at: &AtBlock, t: Touched) -> Result<Update, Chai
 			impis.extend(record.impis.0.iter().map(|i| h256(i.0)));
 		}
 	}
+	let registrations = registrations_of(index, t.registrations, &mut impus);
 	// A bulk import names thousands of IMPIs a block: read them side by side.
 	let impi_entries: Vec<_> = futures::stream::iter(impis)
 		.map(|impi| async move { Ok::<_, ChainError>((impi, impi_entry(at, impi).await?)) })
@@ -333,9 +354,35 @@ async fn refresh(index: &Index, at: &AtBlock, t: Touched) -> Result<Update, Chai
 		at: at_of(at),
 		impus: views(at, impus.into_iter().collect()).await?,
 		impis: impi_entries,
+		registrations,
 		realms,
 		full: false,
 	})
+}
+
+/// The registrations a block's events report that the index can apply as
+/// they are: a block of registration reports names thousands of
+/// identities, whose views need not be read again for a state the event
+/// carries (`docs/index.md`, "Following the chain"). An identity whose
+/// view is read anyway, or whose implicit set in the index is not the one
+/// the chain wrote (a set changed meanwhile), is read with its set instead.
+fn registrations_of(
+	index: &Index,
+	reported: Vec<(ImpuId, RegistrationView, u32)>,
+	read: &mut BTreeSet<ImpuId>,
+) -> Vec<(ImpuId, RegistrationView)> {
+	let mut applied = Vec::with_capacity(reported.len());
+	for (impu, registration, members) in reported {
+		let set = index.dependents(&[impu], None);
+		let as_is = index.implicit_set_size(&impu) == Some(members.max(1))
+			&& !set.iter().any(|member| read.contains(member));
+		if as_is {
+			applied.push((impu, registration));
+		} else {
+			read.extend(set);
+		}
+	}
+	applied
 }
 
 /// An identity the chain has barred or removed, with its view from before.
@@ -510,4 +557,48 @@ async fn follow_once(
 		ready.send_if_modified(|ready| !std::mem::replace(ready, true));
 	}
 	Err(ChainError::BlocksEnded)
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use crate::index::tests::view;
+
+	fn registered() -> RegistrationView {
+		RegistrationView {
+			state: ims_primitives::RegistrationState::Registered,
+			scscf: Some(Name::truncate_from(b"sip:scscf.ims.test".to_vec())),
+		}
+	}
+
+	#[test]
+	fn a_registration_is_applied_from_its_event_unless_its_set_is_read_or_differs() {
+		let index = Index::default();
+		let (a, b, lone) = (ImpuId::repeat_byte(1), ImpuId::repeat_byte(2), ImpuId::repeat_byte(3));
+		index.apply(Update {
+			impus: vec![
+				(a, Some(view(1, &[1, 2], 1))),
+				(b, Some(view(2, &[1, 2], 1))),
+				(lone, Some(view(3, &[3], 1))),
+			],
+			..Default::default()
+		});
+		let stranger = ImpuId::repeat_byte(9);
+		let reported = vec![
+			(a, registered(), 2),
+			(lone, registered(), 1),
+			// The chain wrote one member; the index holds a set of two.
+			(b, registered(), 1),
+			(stranger, registered(), 1),
+		];
+		let mut read = BTreeSet::new();
+		let applied = registrations_of(&index, reported, &mut read);
+		assert_eq!(applied, vec![(a, registered()), (lone, registered())]);
+		assert_eq!(read, BTreeSet::from([a, b, stranger]));
+		// A set whose member is read anyway is read whole.
+		let mut read = BTreeSet::from([b]);
+		let applied = registrations_of(&index, vec![(a, registered(), 2)], &mut read);
+		assert!(applied.is_empty());
+		assert_eq!(read, BTreeSet::from([a, b]));
+	}
 }

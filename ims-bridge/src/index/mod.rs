@@ -67,6 +67,10 @@ pub struct Update {
 	pub impus: Vec<(ImpuId, Option<ServerAssignmentView>)>,
 	/// Private identities refreshed (`None`: gone).
 	pub impis: Vec<(ImpiId, Option<ImpiEntry>)>,
+	/// Registrations the block's events report, in their order, each for
+	/// an identity and the members of its implicit set (the chain writes
+	/// the same record to each), applied without reading their views.
+	pub registrations: Vec<(ImpuId, RegistrationView)>,
 	/// Realms by name, when they changed (the whole map).
 	pub realms: Option<HashMap<String, RealmId>>,
 	/// Replace everything (a full reload) instead of merging.
@@ -169,6 +173,20 @@ impl Index {
 				state.overlay.remove(&impu);
 			}
 			state.store.put_impu(impu, view);
+		}
+		for (impu, registration) in update.registrations {
+			let Some(slot) = state.store.impus.get(&impu) else { continue };
+			let mut members: Vec<ImpuId> = slot.shared.members().collect();
+			if members.is_empty() {
+				members.push(impu);
+			}
+			for member in members {
+				if state.store.set_registration(&member, &registration)
+					&& state.overlay.get(&member) == Some(&registration)
+				{
+					state.overlay.remove(&member);
+				}
+			}
 		}
 		for (impi, entry) in update.impis {
 			state.store.put_impi(impi, entry);

@@ -185,6 +185,19 @@ impl Store {
 		}
 	}
 
+	/// Gives a held public identity the registration a block's event
+	/// reports, without its whole view; false if it is not held.
+	pub fn set_registration(&mut self, impu: &ImpuId, registration: &RegistrationView) -> bool {
+		let scscf = registration.scscf.clone().map(|name| self.names.intern(name));
+		let Some(slot) = self.impus.get_mut(impu) else {
+			return false;
+		};
+		self.changes += 1;
+		slot.state = registration.state;
+		slot.scscf = scscf;
+		true
+	}
+
 	/// Puts a private identity in, or takes it out.
 	pub fn put_impi(&mut self, impi: ImpiId, entry: Option<ImpiEntry>) {
 		match entry {

@@ -92,6 +92,49 @@ fn one_set_of_two() -> (Index, ImpuId, ImpuId) {
 }
 
 #[test]
+fn a_reported_registration_reaches_every_member_of_the_set_without_a_view() {
+	let (index, a, b) = one_set_of_two();
+	let stranger = ImpuId::repeat_byte(9);
+	index.apply(Update {
+		registrations: vec![(a, registered()), (stranger, registered())],
+		..Default::default()
+	});
+	assert_eq!(index.impu(&a).unwrap().impu.registration, registered());
+	assert_eq!(index.impu(&b).unwrap().impu.registration, registered());
+	// An identity the index lacks is not made up.
+	assert_eq!(index.impu(&stranger), None);
+	// Reports apply in their order: the last one stands for the set.
+	index.apply(Update {
+		registrations: vec![(b, RegistrationView::default()), (a, registered())],
+		..Default::default()
+	});
+	assert_eq!(index.impu(&b).unwrap().impu.registration, registered());
+	index.apply(Update {
+		registrations: vec![(b, RegistrationView::default())],
+		..Default::default()
+	});
+	assert_eq!(index.impu(&a).unwrap().impu.registration, RegistrationView::default());
+	// The rest of the view is untouched.
+	assert_eq!(*index.impu(&a).unwrap(), view(1, &[1, 2], 1));
+}
+
+#[test]
+fn a_reported_registration_confirms_only_the_pending_states_it_shows() {
+	let (index, a, b) = one_set_of_two();
+	index.set_registration(&[a, b], registered());
+	let elsewhere = RegistrationView {
+		state: RegistrationState::Registered,
+		scscf: Some(Name::truncate_from(b"sip:other.ims.test".to_vec())),
+	};
+	index.apply(Update { registrations: vec![(a, elsewhere)], ..Default::default() });
+	assert_eq!(index.pending_registrations(), 2);
+	assert_eq!(index.impu(&b).unwrap().impu.registration, registered());
+	index.apply(Update { registrations: vec![(b, registered())], ..Default::default() });
+	assert_eq!(index.pending_registrations(), 0);
+	assert_eq!(index.impu(&a).unwrap().impu.registration, registered());
+}
+
+#[test]
 fn pending_registrations_stand_until_the_chain_shows_them() {
 	let (index, a, b) = one_set_of_two();
 	index.set_registration(&[a, b], registered());
@@ -255,6 +298,7 @@ fn loaded_index() -> Index {
 			(ImpuId::repeat_byte(4), Some(view(4, &[4], 2))),
 		],
 		impis: vec![(ImpuId::repeat_byte(0xaa), Some(entry))],
+		registrations: vec![],
 		realms: Some([("ims.test".to_string(), 1), ("other.test".to_string(), 2)].into()),
 		full: true,
 	});

@@ -52,7 +52,7 @@ async fn drain_following(
 	rpc_url: &str,
 	journal: &ims_bridge::journal::Journal,
 	timeout: Duration,
-) -> Duration {
+) -> (Duration, Arc<ims_bridge::index::Index>) {
 	let index = Arc::new(ims_bridge::index::Index::default());
 	let shutdown = tokio_util::sync::CancellationToken::new();
 	let (ready_tx, mut ready) = tokio::sync::watch::channel(false);
@@ -71,10 +71,18 @@ async fn drain_following(
 		.expect("the follower read the chain")
 		.unwrap();
 	let options = chain::SubmitOptions::default();
-	let (took, _) = drain_with(rpc_url, journal, timeout, options, index).await;
+	let (took, _) = drain_with(rpc_url, journal, timeout, options, index.clone()).await;
+	// The follower has read the block that finalized the last report.
+	let client = chain::connect(rpc_url).await.unwrap();
+	let finalized = client.at_current_block().await.unwrap().block_number();
+	let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+	while index.at().is_none_or(|at| u64::from(at.number) < finalized) {
+		assert!(tokio::time::Instant::now() < deadline, "the follower stopped short");
+		tokio::time::sleep(Duration::from_millis(100)).await;
+	}
 	shutdown.cancel();
 	following.await.unwrap();
-	took
+	(took, index)
 }
 
 /// [`drain`] with the submitter's `options` and `index`.
@@ -341,7 +349,7 @@ async fn registration_reports_drain_in_rounds_and_the_newest_stands() {
 	journal.settle().await.unwrap();
 	assert_eq!(journal.depth().unwrap(), (0, reports as u64));
 
-	let took = drain_following(&setup.rpc_url, &journal, Duration::from_secs(600)).await;
+	let (took, index) = drain_following(&setup.rpc_url, &journal, Duration::from_secs(600)).await;
 	println!(
 		"{reports} registration reports finalized in {:.1} s ({:.0} a second)",
 		took.as_secs_f64(),
@@ -352,6 +360,17 @@ async fn registration_reports_drain_in_rounds_and_the_newest_stands() {
 		let slot = (reports - 2 + i) % 2;
 		assert!(shown.contains(&newest[slot]), "{impu}: expected {:?} in:\n{shown}", newest[slot]);
 	}
+	// The follower took each identity's newest state from the events
+	// alone, the way the chain shows it.
+	for r in reports - 2..reports {
+		let (_, id) = &impus[r % 2];
+		let state = states[(r / 2) % states.len()];
+		let scscf = (state != RegistrationState::NotRegistered)
+			.then(|| Name::truncate_from(format!("sip:scscf-{r}.{REALM}").into_bytes()));
+		let held = index.impu(id).expect("the index holds it").impu.registration.clone();
+		assert_eq!(held, ims_primitives::RegistrationView { state, scscf });
+	}
+	assert_eq!(index.pending_registrations(), 0);
 }
 
 /// How fast the submitter empties a full journal into `ims-node --dev`:
@@ -445,7 +464,7 @@ async fn registration_drain_rate() {
 			.unwrap();
 	}
 	journal.settle().await.unwrap();
-	let took = drain_following(&setup.rpc_url, &journal, Duration::from_secs(3600)).await;
+	let (took, _) = drain_following(&setup.rpc_url, &journal, Duration::from_secs(3600)).await;
 	println!(
 		"registrations: {reports} reports over {identities} identities finalized in {:.1} s: {:.0} reports/s",
 		took.as_secs_f64(),
