@@ -21,12 +21,13 @@ use subxt::utils::Static;
 use subxt_signer::sr25519::Keypair;
 use tokio_util::sync::CancellationToken;
 
-/// Registration batches in one round, under consecutive nonces: 28 x 256
+/// Registration batches in one round, under consecutive nonces: 36 x 256
 /// reports with today's runtime. A block of the development chain takes a
-/// whole round of reports on identities in sets of two (29 such batches
-/// reach its weight limit); a round of 32 was split 29 and 3 across two
-/// blocks, every other block nearly empty (`docs/submitter.md`).
-pub const REGISTRATION_PIPELINE: usize = 28;
+/// whole round of reports on identities in sets of two (36 such batches
+/// are charged about 706 of its 750 ms); a round that does not fit is
+/// split across two blocks, every other block nearly empty
+/// (`docs/submitter.md`).
+pub const REGISTRATION_PIPELINE: usize = 36;
 /// Rounds sent and not yet finalized. Finality can lag more than four
 /// blocks behind a development chain taking a round a block on the
 /// project machine, and with four the next round then waits for it; eight
