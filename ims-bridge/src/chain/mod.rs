@@ -10,6 +10,7 @@
 mod follower;
 mod outcomes;
 mod registrations;
+mod reported;
 mod snapshots;
 mod submitter;
 

@@ -175,15 +175,8 @@ impl Index {
 			state.store.put_impu(impu, view);
 		}
 		for (impu, registration) in update.registrations {
-			let Some(slot) = state.store.impus.get(&impu) else { continue };
-			let mut members: Vec<ImpuId> = slot.shared.members().collect();
-			if members.is_empty() {
-				members.push(impu);
-			}
-			for member in members {
-				if state.store.set_registration(&member, &registration)
-					&& state.overlay.get(&member) == Some(&registration)
-				{
+			for member in state.store.register(&impu, &registration) {
+				if state.overlay.get(&member) == Some(&registration) {
 					state.overlay.remove(&member);
 				}
 			}

@@ -185,17 +185,33 @@ impl Store {
 		}
 	}
 
-	/// Gives a held public identity the registration a block's event
-	/// reports, without its whole view; false if it is not held.
-	pub fn set_registration(&mut self, impu: &ImpuId, registration: &RegistrationView) -> bool {
-		let scscf = registration.scscf.clone().map(|name| self.names.intern(name));
-		let Some(slot) = self.impus.get_mut(impu) else {
-			return false;
+	/// Gives a held public identity and the other members of its implicit
+	/// set the registration an event reports (the chain writes it to each),
+	/// without their views; returns the identities given it, none when
+	/// `impu` is not held.
+	pub fn register(
+		&mut self,
+		impu: &ImpuId,
+		registration: &RegistrationView,
+	) -> SmallVec<[ImpuId; 2]> {
+		let Some(slot) = self.impus.get(impu) else {
+			return SmallVec::new();
 		};
-		self.changes += 1;
-		slot.state = registration.state;
-		slot.scscf = scscf;
-		true
+		let mut members: SmallVec<[ImpuId; 2]> = slot.shared.members().collect();
+		if members.is_empty() {
+			members.push(*impu);
+		}
+		let scscf = registration.scscf.clone().map(|name| self.names.intern(name));
+		members.retain(|member| match self.impus.get_mut(member) {
+			Some(slot) => {
+				slot.state = registration.state;
+				slot.scscf = scscf.clone();
+				true
+			},
+			None => false,
+		});
+		self.changes += members.len();
+		members
 	}
 
 	/// Puts a private identity in, or takes it out.
