@@ -15,10 +15,14 @@
 # - its restart after SIGTERM: the size of the index snapshot it wrote,
 #   and the same figures when it resumes from it
 #   (`ims_bridge_index_loads_total{reason="snapshot"}`);
+# - every subscriber registered (cx-bench --register: one SAR each), and
+#   the seconds until the bridge's registration reports, then the audit
+#   records of those SARs, are in the chain's finalized state;
 # - Cx against that bridge (cx-bench --target): MAR+SAR throughput and
 #   latency with the vault cache warm (50,000 subscribers asked for again
 #   and again, inside the default cache of 100,000) and cold (any of the N),
 #   then while 30,000 more subscribers are imported through the bridge;
+#   each run starts once the records of the one before are on chain;
 # - the CPU seconds the node and `ims-bridge import` spent on the import;
 # - with BENCH_PRUNED=1, the node's database 260 blocks later, when the
 #   import's old state has left the pruning window: live values and files
@@ -205,6 +209,58 @@ snapshot_bytes=$(stat -c %s "$work/index.snapshot")
 echo "   index snapshot written at shutdown: $((snapshot_bytes / 1048576)) MiB, $((snapshot_bytes / count)) bytes per subscriber"
 echo "== bridge restart (resumed from its snapshot)"
 start_bridge snapshot
+# A metric of the running bridge (the sum of its series), empty if none.
+metric() {
+	fetch "http://127.0.0.1:$metrics/metrics" |
+		awk -v m="$1" '$1 == m || index($1, m "{") == 1 {s += $2; n++} END {if (n) print s}'
+}
+
+# Waits until the bridge's gauge $1 reads zero, at most $2 seconds. The
+# queues' gauges are set at each finalized block: a zero counts once two
+# more blocks have been finalized since the call.
+wait_zero() {
+	local since deadline=$((SECONDS + $2))
+	since=$(metric ims_bridge_chain_finalized_block)
+	while [ "$SECONDS" -lt "$deadline" ]; do
+		if [ "$(metric ims_bridge_chain_finalized_block)" -ge $((since + 2)) ] &&
+			[ "$(metric "$1")" = 0 ]; then
+			return 0
+		fi
+		sleep 0.5
+	done
+	echo "   $1 still $(metric "$1") after $2 s" >&2
+	return 1
+}
+
+# Every Cx run below starts with the bridge's queues empty, so that none
+# runs while the node still works through the records of the one before.
+drain() {
+	wait_zero ims_bridge_registration_queue_depth 1800
+	wait_zero ims_bridge_audit_queue_depth 1800
+}
+
+# Every subscriber registered, as when a network comes back after an
+# outage: one SAR (REGISTRATION) each from cx-bench, then the seconds until
+# the bridge's registration reports and the audit records of the SARs are
+# all in finalized state. The Cx figures below are then of the steady
+# state of an HSS, every subscriber registered, at any N alike: a
+# re-registration changes nothing the chain must learn.
+echo "== every subscriber registered (one SAR each), reported to the chain"
+registering=$(date +%s.%N)
+"$CARGO_TARGET_DIR/release/cx-bench" --target "127.0.0.1:$diameter" \
+	--origin-host scscf.ims.example.net --scscf "sip:127.0.0.1:6060" \
+	--connections 2 --window 16 --register --subscribers "$count" | sed 's/^cx-bench: /   /'
+wait_zero ims_bridge_registration_queue_depth $((count / 500 + 600))
+reported=$(date +%s.%N)
+wait_zero ims_bridge_audit_queue_depth 1800
+drained=$(date +%s.%N)
+python3 - "$count" "$registering" "$reported" "$drained" <<'PY'
+import sys
+n, start, reported, drained = int(sys.argv[1]), *map(float, sys.argv[2:])
+print(f"   registration reports in finalized state after {reported - start:.1f} s: "
+      f"{n / (reported - start):.0f}/s; their audit records after {drained - start:.1f} s")
+PY
+
 # Cx against the running bridge: cx-bench's clients as the S-CSCF peer, 2
 # connections x 2 requests in flight, MAR (SIP Digest) and SAR
 # (re-registration) alternating, each to a random subscriber.
@@ -215,13 +271,16 @@ cx() {
 }
 warm=$((count < 50000 ? count : 50000))
 echo "== Cx, vault cache warm: $warm subscribers, measured after 20 s asking for them"
+drain
 cx --subscribers "$warm" --warmup-seconds 20 --seconds 10
 echo "== Cx, vault cache cold: random among all $count subscribers"
+drain
 cx --subscribers "$count" --seconds 10
 echo "   bridge resident after both (index and a full vault cache): $(($(awk '/^VmRSS/ {print $2}' "/proc/$bridge_pid/status") / 1024)) MiB"
 extra=30000
 echo "== Cx while $extra more subscribers are imported through the bridge"
 python3 scripts/gen-subscribers.py "$extra" --start "$count" >"$work/more.ndjson"
+drain
 "$bridge" import --config "$work/bridge.toml" "$work/more.ndjson" >"$work/more.out" 2>&1 &
 import_pid=$!
 # Its first blocks: the chain's weights asked, the lines checked.

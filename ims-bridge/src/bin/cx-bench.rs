@@ -19,6 +19,12 @@
 //! every request finds the bridge asleep and its caches cold, as between
 //! the Cx requests of SIP registrations.
 //!
+//! `--register` sends each of the users one SAR (REGISTRATION) instead,
+//! in order, and stops when all are answered: the registrations of a
+//! network coming back, each a change of state the bridge reports to the
+//! chain. It brings a base to its steady state (every subscriber
+//! registered) before its Cx is measured.
+//!
 //! `--target ADDRESS` measures a running bridge instead (`ims-bridge run`
 //! against a chain whose subscribers `scripts/gen-subscribers.py` wrote:
 //! user<i>, password pw<i>); `--origin-host` and `--scscf` must then be a
@@ -55,7 +61,9 @@ use ims_primitives::{
 };
 use rand::{Rng, SeedableRng};
 use std::collections::HashMap;
+use std::ops::Range;
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -110,6 +118,10 @@ struct Args {
 	/// The first user asked for (user<first>).
 	#[arg(long, default_value_t = 0)]
 	first: usize,
+	/// Register each user once (SAR REGISTRATION, in order) and stop,
+	/// instead of `--seconds` of MAR+SAR.
+	#[arg(long, conflicts_with = "gap_us")]
+	register: bool,
 }
 
 /// Who the clients are and whom they ask for.
@@ -117,7 +129,7 @@ struct Args {
 struct Peer {
 	origin_host: String,
 	scscf: String,
-	users: std::ops::Range<usize>,
+	users: Range<usize>,
 }
 
 fn parse_sync(text: &str) -> Result<Sync, String> {
@@ -174,7 +186,8 @@ fn view_of(s: &Subscriber, impu: &str, scscf: &str) -> ServerAssignmentView {
 	}
 }
 
-fn request(cmd: u32, id: u32, user: usize, peer: &Peer) -> Message {
+/// A request of `cmd` for `user`; a SAR is of `sar_type`.
+fn request(cmd: u32, sar_type: u32, id: u32, user: usize, peer: &Peer) -> Message {
 	let impi = format!("user{user}@{REALM}");
 	let impu = format!("sip:user{user}@{REALM}");
 	let base = Message::request(cmd, APP_CX, id, id)
@@ -199,8 +212,43 @@ fn request(cmd: u32, id: u32, user: usize, peer: &Peer) -> Message {
 			vec![Avp::utf8_of(&avp::SIP_AUTHENTICATION_SCHEME, "SIP Digest")],
 		))
 	} else {
-		base.with(Avp::u32_of(&avp::SERVER_ASSIGNMENT_TYPE, assignment::RE_REGISTRATION))
+		base.with(Avp::u32_of(&avp::SERVER_ASSIGNMENT_TYPE, sar_type))
 			.with(Avp::u32_of(&avp::USER_DATA_ALREADY_AVAILABLE, 0))
+	}
+}
+
+/// What a client asks for next.
+#[derive(Clone)]
+enum Work {
+	/// MAR and SAR (re-registration) alternating, each to a random user,
+	/// until the instant.
+	Mix { until: Instant },
+	/// One SAR (REGISTRATION) for each user, taken from a cursor the
+	/// clients share.
+	Register { next: Arc<AtomicUsize> },
+}
+
+impl Work {
+	/// The next request's command, SAR type and user, if any.
+	fn next(&self, id: u32, users: &Range<usize>, rng: &mut impl Rng) -> Option<(u32, u32, usize)> {
+		match self {
+			Work::Mix { until } => (Instant::now() < *until).then(|| {
+				let cmd = if id.is_multiple_of(2) {
+					command::MULTIMEDIA_AUTH
+				} else {
+					command::SERVER_ASSIGNMENT
+				};
+				(cmd, assignment::RE_REGISTRATION, rng.gen_range(users.clone()))
+			}),
+			Work::Register { next } => {
+				let user = users.start.checked_add(next.fetch_add(1, Ordering::Relaxed))?;
+				(user < users.end).then_some((
+					command::SERVER_ASSIGNMENT,
+					assignment::REGISTRATION,
+					user,
+				))
+			},
+		}
 	}
 }
 
@@ -224,7 +272,7 @@ async fn client(
 	peer: Peer,
 	window: usize,
 	warmup_until: Instant,
-	until: Instant,
+	work: Work,
 ) -> Outcome {
 	let mut stream = TcpStream::connect(address).await.expect("the bridge accepts");
 	stream.set_nodelay(true).ok();
@@ -237,26 +285,22 @@ async fn client(
 	let mut outcome = Outcome { latencies: Vec::with_capacity(1 << 20), errors: 0 };
 	let mut connected = false;
 	loop {
-		if connected && Instant::now() < until {
+		if connected {
 			let mut batch = Vec::new();
 			while in_flight.len() < window {
-				let cmd = if next_id.is_multiple_of(2) {
-					command::MULTIMEDIA_AUTH
-				} else {
-					command::SERVER_ASSIGNMENT
+				let Some((cmd, sar_type, user)) = work.next(next_id, &peer.users, &mut rng) else {
+					break;
 				};
-				let user = rng.gen_range(peer.users.clone());
-				batch.extend(
-					request(cmd, next_id, user, &peer).encode().expect("a request encodes"),
-				);
+				let message = request(cmd, sar_type, next_id, user, &peer);
+				batch.extend(message.encode().expect("a request encodes"));
 				in_flight.insert(next_id, Instant::now());
 				next_id = next_id.wrapping_add(1).max(1);
 			}
 			if !batch.is_empty() {
 				stream.write_all(&batch).await.expect("requests sent");
+			} else if in_flight.is_empty() {
+				return outcome;
 			}
-		} else if connected && in_flight.is_empty() {
-			return outcome;
 		}
 		let n = stream.read(&mut chunk).await.expect("answers arrive");
 		assert!(n > 0, "the bridge closed the connection");
@@ -315,7 +359,8 @@ fn paced_client(
 		} else {
 			command::SERVER_ASSIGNMENT
 		};
-		let bytes = request(cmd, id, rng.gen_range(peer.users.clone()), &peer)
+		let user = rng.gen_range(peer.users.clone());
+		let bytes = request(cmd, assignment::RE_REGISTRATION, id, user, &peer)
 			.encode()
 			.expect("a request encodes");
 		let sent = Instant::now();
@@ -434,6 +479,11 @@ async fn load(
 		scscf: args.scscf.clone(),
 		users: args.first..args.first + args.subscribers.max(1),
 	};
+	let work = if args.register {
+		Work::Register { next: Arc::new(AtomicUsize::new(0)) }
+	} else {
+		Work::Mix { until }
+	};
 	let clients: Vec<tokio::task::JoinHandle<Outcome>> = (0..args.connections)
 		.map(|_| {
 			let peer = peer.clone();
@@ -444,7 +494,9 @@ async fn load(
 						paced_client(address, peer, gap, warmup_until, until)
 					})
 				},
-				None => tokio::spawn(client(address, peer, args.window, warmup_until, until)),
+				None => {
+					tokio::spawn(client(address, peer, args.window, warmup_until, work.clone()))
+				},
 			}
 		})
 		.collect();
@@ -475,9 +527,10 @@ fn report(args: &Args, measured: f64, latencies: &[Duration], errors: u64, journ
 		},
 	};
 	let journaled = journaled.map(|n| format!(", journaled {n}")).unwrap_or_default();
+	let requests = if args.register { "SAR registration" } else { "MAR+SAR" };
 	let ms = |d: Duration| d.as_secs_f64() * 1e3;
 	println!(
-		"cx-bench: {} connections x {load}, {} subscribers, {bridge}, {:.0} s: {:.0} answers/s (MAR+SAR), \
+		"cx-bench: {} connections x {load}, {} subscribers, {bridge}, {:.1} s: {:.0} answers/s ({requests}), \
 		 latency p50 {:.3} ms, p90 {:.3} ms, p99 {:.3} ms, max {:.3} ms, errors {}{journaled}",
 		args.connections,
 		args.subscribers,
@@ -496,18 +549,26 @@ async fn main() {
 	let args = Args::parse();
 	match args.target {
 		Some(target) => {
-			let (warmup_until, until) = window(&args);
-			let (latencies, errors) = load(&args, target, warmup_until, until).await;
-			report(&args, args.seconds as f64, &latencies, errors, None);
+			let (latencies, errors, measured) = measure(&args, target).await;
+			report(&args, measured, &latencies, errors, None);
 		},
 		None => in_process(&args).await,
 	}
 }
 
-/// When measuring starts and ends.
-fn window(args: &Args) -> (Instant, Instant) {
-	let warmup_until = Instant::now() + Duration::from_secs(args.warmup_seconds);
-	(warmup_until, warmup_until + Duration::from_secs(args.seconds))
+/// Loads the bridge at `address` as the arguments say: returns every
+/// latency measured, sorted, the errors and the seconds measured (a
+/// registration of every user is measured whole, without warm-up).
+async fn measure(args: &Args, address: std::net::SocketAddr) -> (Vec<Duration>, u64, f64) {
+	let warmup = if args.register { 0 } else { args.warmup_seconds };
+	let warmup_until = Instant::now() + Duration::from_secs(warmup);
+	let until = warmup_until + Duration::from_secs(args.seconds);
+	let (latencies, errors) = load(args, address, warmup_until, until).await;
+	let measured = match args.register {
+		true => warmup_until.elapsed().as_secs_f64(),
+		false => args.seconds as f64,
+	};
+	(latencies, errors, measured)
 }
 
 /// The bridge's listener and Cx application in this process, over a vault,
@@ -530,11 +591,10 @@ async fn in_process(args: &Args) {
 	let server =
 		tokio::spawn(ims_bridge::server::run(listener, ctx, connections, None, shutdown.clone()));
 
-	let (warmup_until, until) = window(args);
-	let (latencies, errors) = load(args, address, warmup_until, until).await;
+	let (latencies, errors, measured) = measure(args, address).await;
 	journal.settle().await.expect("the journal settles");
 	let journaled = journal.depth().map(|d| d.0).unwrap_or(0);
-	report(args, args.seconds as f64, &latencies, errors, Some(journaled));
+	report(args, measured, &latencies, errors, Some(journaled));
 	shutdown.cancel();
 	let _ = tokio::time::timeout(Duration::from_secs(10), server).await;
 	drop(journal);
