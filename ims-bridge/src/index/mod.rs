@@ -45,6 +45,24 @@ pub struct At {
 	pub hash: [u8; 32],
 }
 
+/// Pending registrations whose table is kept whatever it holds; above it,
+/// a table three quarters empty is shrunk (`docs/index.md`, "Memory").
+const OVERLAY_FLOOR: usize = 4096;
+
+/// Shrinks the pending registrations' table once the chain has confirmed
+/// most of what it held: after a network's registrations come back at once
+/// it had grown to every identity, some 270 MB at a million subscribers,
+/// and a hash table never gives its buckets back by itself. Returns whether
+/// it shrank, so that the caller hands freed memory back to the system.
+fn shrink_overlay(overlay: &mut HashMap<ImpuId, RegistrationView>) -> bool {
+	let capacity = overlay.capacity();
+	if capacity <= OVERLAY_FLOOR || overlay.len() >= capacity / 4 {
+		return false;
+	}
+	overlay.shrink_to(overlay.len().saturating_mul(2).max(OVERLAY_FLOOR));
+	overlay.capacity() < capacity
+}
+
 #[derive(Default)]
 struct State {
 	at: Option<At>,
@@ -158,8 +176,8 @@ impl Index {
 	/// Applies a batch read at one finalized block. Pending registration
 	/// states that the chain now shows are dropped.
 	pub fn apply(&self, update: Update) {
-		let mut state = self.write();
-		let state = &mut *state;
+		let mut guard = self.write();
+		let state = &mut *guard;
 		if update.full {
 			state.store = Store::default();
 		}
@@ -189,6 +207,11 @@ impl Index {
 		}
 		state.store.purge();
 		state.at = Some(update.at);
+		let shrunk = shrink_overlay(&mut state.overlay);
+		drop(guard);
+		if shrunk {
+			crate::memory::release_freed();
+		}
 	}
 
 	/// Replaces everything with `store`, read in full at `at`. Pending

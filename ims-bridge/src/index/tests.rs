@@ -363,3 +363,35 @@ fn a_damaged_or_foreign_snapshot_is_refused_with_its_reason() {
 	assert!(matches!(missing, E::Io { .. }));
 	assert!(missing.to_string().contains("none"), "{missing}");
 }
+
+#[test]
+fn the_pending_table_gives_its_room_back_once_the_chain_confirms_an_avalanche() {
+	let index = Index::default();
+	let ids: Vec<ImpuId> = (1..=20_000u64).map(ImpuId::from_low_u64_be).collect();
+	let impus = ids
+		.iter()
+		.map(|id| {
+			let mut alone = view(1, &[1], 1);
+			alone.impu.impu = *id;
+			alone.profiles[0].identities[0].impu = *id;
+			(*id, Some(alone))
+		})
+		.collect();
+	index.apply(Update { impus, ..Default::default() });
+	for id in &ids {
+		index.set_registration(&[*id], registered());
+	}
+	let grown = index.read().overlay.capacity();
+	assert!(grown >= ids.len());
+	// The chain confirms all but a few: the table shrinks to the floor.
+	let confirmed = ids[10..].iter().map(|id| (*id, registered())).collect();
+	index.apply(Update { registrations: confirmed, ..Default::default() });
+	assert_eq!(index.pending_registrations(), 10);
+	let capacity = index.read().overlay.capacity();
+	assert!(capacity < grown && capacity <= 2 * OVERLAY_FLOOR, "{capacity} of {grown}");
+	// What is still pending stays pending.
+	assert_eq!(index.impu(&ids[0]).unwrap().impu.registration, registered());
+	// A table near the floor is left alone.
+	index.apply(Update::default());
+	assert_eq!(index.read().overlay.capacity(), capacity);
+}
