@@ -79,25 +79,34 @@ pub struct Cx {
 	/// from the configuration and from SARs: where an RTR goes for an
 	/// identity the chain holds registered but no SAR of this process named
 	/// (registered before a restart).
-	scscf_peers: Mutex<HashMap<String, String>>,
+	/// The names are shared with every [`Served`] that uses them.
+	scscf_peers: Mutex<HashMap<Arc<str>, Arc<str>>>,
 }
 
 /// An implicit set registered at an S-CSCF, as its SAR named it.
 #[derive(Debug, PartialEq, Eq)]
+///
+/// One is kept for every implicit set registered through this bridge, a
+/// million at a million subscribers: the S-CSCF's names are shared (from
+/// the table of S-CSCF peers) and the members held inline
+/// (`docs/benchmarks.md`, "Scale").
 pub struct Served {
 	/// The registered public identity, in clear.
-	pub impu: String,
+	pub impu: Box<str>,
 	/// The private identity, in clear.
-	pub impi: String,
+	pub impi: Box<str>,
 	/// The S-CSCF's Diameter Origin-Host.
-	pub peer: String,
+	pub peer: Arc<str>,
 	/// Its realm.
 	pub realm: RealmId,
 	/// Every member of the implicit set.
-	pub members: Vec<ImpuId>,
+	pub members: SetMembers,
 	/// The S-CSCF's SIP name (Server-Name).
-	pub scscf: String,
+	pub scscf: Arc<str>,
 }
+
+/// The members of an implicit set: usually a SIP and a TEL IMPU.
+pub type SetMembers = smallvec::SmallVec<[ImpuId; 2]>;
 
 /// A known subscriber's identities, resolved.
 struct Known {
@@ -115,8 +124,9 @@ fn now_ms() -> u64 {
 }
 
 /// Every identity of the implicit set of a view (itself first).
-fn members(view: &ServerAssignmentView) -> Vec<ImpuId> {
-	let mut out = vec![view.impu.impu];
+fn members(view: &ServerAssignmentView) -> SetMembers {
+	let mut out = SetMembers::new();
+	out.push(view.impu.impu);
 	for identity in view.profiles.iter().flat_map(|p| p.identities.iter()) {
 		if !out.contains(&identity.impu) {
 			out.push(identity.impu);
@@ -141,7 +151,11 @@ impl Cx {
 		journal: Journal,
 		metrics: Arc<Metrics>,
 	) -> Self {
-		let scscf_peers = config.scscf_peers.iter().cloned().collect();
+		let scscf_peers = config
+			.scscf_peers
+			.iter()
+			.map(|(scscf, peer)| (Arc::from(scscf.as_str()), Arc::from(peer.as_str())))
+			.collect();
 		Cx {
 			local,
 			config,

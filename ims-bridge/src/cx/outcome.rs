@@ -2,14 +2,14 @@
 //! the registration report and audit record appended to the journal
 //! together, the index and the RTR targets updated, then the answer built.
 
-use super::{locked, now_ms, Cx, Served};
+use super::{locked, now_ms, Cx, Served, SetMembers};
 use crate::diameter::codec::{Avp, AvpError, Message};
 use crate::diameter::dict::{avp, result, VENDOR_3GPP};
 use crate::diameter::peer::{answer_for, error_answer, PeerInfo};
 use crate::journal::{Entry, RegistrationReport};
 use crate::vault::VaultError;
 use ims_primitives::audit::{Activity, FrontRecord, Peer};
-use ims_primitives::{ImpuId, RealmId, RegistrationView, Subject, Token};
+use ims_primitives::{RealmId, RegistrationView, Subject, Token};
 use std::sync::Arc;
 
 /// How a request ended: the code recorded in the audit trail.
@@ -60,9 +60,9 @@ pub(super) struct Outcome {
 	/// The audit record's realm, subject and activity.
 	pub(super) audit: Option<Audit>,
 	/// A registration state change.
-	pub(super) registration: Option<(RegistrationReport, Vec<ImpuId>)>,
+	pub(super) registration: Option<(RegistrationReport, SetMembers)>,
 	/// Who now serves the identity (`None`: nobody).
-	pub(super) serving: Option<(Vec<ImpuId>, Option<Served>)>,
+	pub(super) serving: Option<(SetMembers, Option<Served>)>,
 }
 
 impl Outcome {
@@ -169,14 +169,11 @@ impl Cx {
 
 	/// Remembers who now serves `members` (the RTR target), and which
 	/// Diameter peer uses the S-CSCF's name.
-	fn note_serving(&self, peer: &PeerInfo, members: Vec<ImpuId>, served: Option<Served>) {
-		let served = served.map(|s| Arc::new(Served { peer: peer.origin_host.clone(), ..s }));
-		if let Some(served) = &served {
-			let mut known = locked(&self.scscf_peers);
-			if known.get(&served.scscf) != Some(&served.peer) {
-				known.insert(served.scscf.clone(), served.peer.clone());
-			}
-		}
+	fn note_serving(&self, peer: &PeerInfo, members: SetMembers, served: Option<Served>) {
+		let served = served.map(|s| {
+			let (scscf, peer) = self.scscf_peer(&s.scscf, &peer.origin_host);
+			Arc::new(Served { scscf, peer, ..s })
+		});
 		let mut map = locked(&self.served);
 		for member in members {
 			match &served {
@@ -184,6 +181,20 @@ impl Cx {
 				None => map.remove(&member),
 			};
 		}
+	}
+
+	/// The S-CSCF `scscf` served through the Diameter peer `peer`, noted
+	/// as such, with the names every target it serves shares.
+	fn scscf_peer(&self, scscf: &str, peer: &str) -> (Arc<str>, Arc<str>) {
+		let mut known = locked(&self.scscf_peers);
+		if let Some((scscf, held)) = known.get_key_value(scscf) {
+			if &**held == peer {
+				return (scscf.clone(), held.clone());
+			}
+		}
+		let (scscf, peer): (Arc<str>, Arc<str>) = (Arc::from(scscf), Arc::from(peer));
+		known.insert(scscf.clone(), peer.clone());
+		(scscf, peer)
 	}
 
 	/// 5012 for a request whose outcome could not be recorded or decided.

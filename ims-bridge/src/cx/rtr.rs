@@ -122,14 +122,15 @@ impl Cx {
 
 	/// The S-CSCF the chain holds `view`'s identity registered at, and the
 	/// Diameter peer that uses its name.
-	fn serving_peer(&self, view: &ServerAssignmentView) -> Option<(String, String)> {
+	fn serving_peer(&self, view: &ServerAssignmentView) -> Option<(Arc<str>, Arc<str>)> {
 		let registration = &view.impu.registration;
 		if !Index::holds_scscf(registration.state) {
 			return None;
 		}
-		let scscf = String::from_utf8_lossy(registration.scscf.as_ref()?).to_string();
-		let peer = locked(&self.scscf_peers).get(&scscf).cloned();
-		let Some(peer) = peer else {
+		let scscf = String::from_utf8_lossy(registration.scscf.as_ref()?);
+		let known =
+			locked(&self.scscf_peers).get_key_value(&*scscf).map(|(s, p)| (s.clone(), p.clone()));
+		let Some((scscf, peer)) = known else {
 			tracing::warn!(%scscf, "no Diameter peer known for the S-CSCF of a terminated registration; no RTR (set server_name in [[diameter.peers]])");
 			return None;
 		};
@@ -211,7 +212,7 @@ impl Cx {
 			if served.members.is_empty() {
 				continue;
 			}
-			results.push(Termination { members: served.members.clone(), code });
+			results.push(Termination { members: served.members.to_vec(), code });
 			if code != 0 || last_attempt {
 				self.record_termination(&served, code).await;
 			}
@@ -284,12 +285,12 @@ fn served_from(
 	directory: &Directory,
 	impu: &ImpuId,
 	view: &ServerAssignmentView,
-	scscf: String,
-	peer: String,
+	scscf: Arc<str>,
+	peer: Arc<str>,
 ) -> Option<Arc<Served>> {
 	Some(Arc::new(Served {
-		impu: directory.impu_named(&impu.0)?.to_string(),
-		impi: directory.impis.first()?.0.clone(),
+		impu: directory.impu_named(&impu.0)?.into(),
+		impi: directory.impis.first()?.0.as_str().into(),
 		peer,
 		realm: view.impu.realm,
 		members: members(view),

@@ -4,7 +4,7 @@
 //! to the chain.
 
 use super::outcome::{Code, Outcome, Refusal};
-use super::{members, name, Cx, Served};
+use super::{members, name, Cx, Served, SetMembers};
 use crate::diameter::codec::{Avp, AvpError, Message};
 use crate::diameter::dict::{avp, result};
 use crate::index::Index;
@@ -15,6 +15,7 @@ use ims_primitives::audit::Activity;
 use ims_primitives::{
 	ChargingInformation, ImpuId, RegistrationState, RegistrationView, ServerAssignmentView, Subject,
 };
+use std::sync::Arc;
 
 /// Server-Assignment-Type values (TS 29.229 section 6.3.15).
 pub mod assignment {
@@ -161,21 +162,23 @@ impl Cx {
 /// registered; `None` when the SAR changes nothing.
 fn serving(
 	new_state: Option<RegistrationState>,
-	set: Vec<ImpuId>,
+	set: SetMembers,
 	impu: &str,
 	impi: &str,
 	view: &ServerAssignmentView,
 	server: &str,
-) -> Option<(Vec<ImpuId>, Option<Served>)> {
+) -> Option<(SetMembers, Option<Served>)> {
 	match new_state? {
 		RegistrationState::Registered | RegistrationState::Unregistered => {
+			// The peer and the S-CSCF's shared names are filled in once
+			// the outcome is journaled (`Cx::note_serving`).
 			let served = Served {
-				impu: impu.to_string(),
-				impi: impi.to_string(),
-				peer: String::new(),
+				impu: impu.into(),
+				impi: impi.into(),
+				peer: Arc::from(""),
 				realm: view.impu.realm,
 				members: set.clone(),
-				scscf: server.to_string(),
+				scscf: Arc::from(server),
 			};
 			Some((set, Some(served)))
 		},

@@ -796,11 +796,8 @@ async fn after_a_restart_the_rtr_target_comes_from_the_chain_and_the_configured_
 	let alice_sip = impu_id(&w.alice, "sip:alice@ims.test");
 	let before = registered_at(&w, "sip:alice@ims.test", "sip:scscf.ims.test:6060");
 	let served = w.cx.served_by_chain(&alice_sip, &before).expect("a target");
-	assert_eq!(served.peer, "scscf.ims.test");
-	assert_eq!(
-		(served.impu.as_str(), served.impi.as_str()),
-		("sip:alice@ims.test", "alice@ims.test")
-	);
+	assert_eq!(&*served.peer, "scscf.ims.test");
+	assert_eq!((&*served.impu, &*served.impi), ("sip:alice@ims.test", "alice@ims.test"));
 	assert_eq!(served.members.len(), 2, "the whole implicit set is terminated at once");
 	assert_eq!(served.realm, 1);
 	// Registered at an S-CSCF no peer uses: nobody to send it to.
@@ -829,7 +826,7 @@ async fn s_cscf_names_are_learned_from_sars() {
 	.await;
 	assert_eq!(codes(&answer), (Some(result::SUCCESS), None));
 	let served = w.cx.served_by_chain(&alice_sip, &before).expect("learned");
-	assert_eq!(served.peer, peer().origin_host);
+	assert_eq!(*served.peer, *peer().origin_host);
 }
 
 #[tokio::test]
@@ -864,13 +861,10 @@ async fn a_subscriber_removed_through_the_bridge_keeps_its_rtr_target() {
 	let served = w.cx.served.lock().unwrap();
 	for id in [alice_sip, alice_tel] {
 		let target = served.get(&id).expect("kept");
-		assert_eq!(target.peer, "scscf.ims.test");
-		assert_eq!(target.scscf, scscf);
-		assert_eq!(
-			(target.impu.as_str(), target.impi.as_str()),
-			("sip:alice@ims.test", "alice@ims.test")
-		);
-		assert_eq!(target.members, vec![alice_sip, alice_tel]);
+		assert_eq!(&*target.peer, "scscf.ims.test");
+		assert_eq!(&*target.scscf, scscf);
+		assert_eq!((&*target.impu, &*target.impi), ("sip:alice@ims.test", "alice@ims.test"));
+		assert_eq!(target.members.as_slice(), [alice_sip, alice_tel]);
 	}
 	drop(served);
 	// An identity registered at an S-CSCF no peer uses is not kept.
