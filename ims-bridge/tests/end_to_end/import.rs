@@ -182,10 +182,11 @@ async fn bad_lines_are_refused_by_number_and_nothing_is_half_written() {
 /// Starts an import and stops it with `signal` once the chain holds more
 /// than `past` subscriptions; returns its output.
 async fn stopped(setup: &Setup, file: &Path, past: u32, signal: &str) -> String {
-	// Calls of 200 subscribers, so that a signal finds most of the file
-	// still to send (nine calls are in flight at most).
+	// Calls of 50 subscribers, so that a signal finds most of the file
+	// still to send: a round takes at most 16 calls and three rounds are
+	// in flight, 2,400 subscribers at most.
 	let mut command = import_command(setup, file);
-	command.args(["--batch", "200"]);
+	command.args(["--batch", "50"]);
 	let mut run = Proc::spawn("ims-bridge import", &mut command);
 	let deadline = Instant::now() + Duration::from_secs(120);
 	while subscriptions(&setup.rpc_url).await <= past {
