@@ -78,18 +78,18 @@ pub struct Cx {
 	/// S-CSCF SIP names (Server-Name) and the Diameter peers that use them,
 	/// from the configuration and from SARs: where an RTR goes for an
 	/// identity the chain holds registered but no SAR of this process named
-	/// (registered before a restart).
-	/// The names are shared with every [`Served`] that uses them.
+	/// (registered before a restart). The names are shared with every
+	/// [`Served`] that uses them.
 	scscf_peers: Mutex<HashMap<Arc<str>, Arc<str>>>,
 }
 
 /// An implicit set registered at an S-CSCF, as its SAR named it.
-#[derive(Debug, PartialEq, Eq)]
 ///
 /// One is kept for every implicit set registered through this bridge, a
 /// million at a million subscribers: the S-CSCF's names are shared (from
 /// the table of S-CSCF peers) and the members held inline
 /// (`docs/benchmarks.md`, "Scale").
+#[derive(Debug, PartialEq, Eq)]
 pub struct Served {
 	/// The registered public identity, in clear.
 	pub impu: Box<str>,
