@@ -334,7 +334,7 @@ fn paced_client(
 	peer: Peer,
 	gap: Duration,
 	warmup_until: Instant,
-	until: Instant,
+	work: Work,
 ) -> Outcome {
 	use std::io::{Read, Write};
 	let mut stream = std::net::TcpStream::connect(address).expect("the bridge accepts");
@@ -353,16 +353,8 @@ fn paced_client(
 	let mut rng = rand::rngs::StdRng::from_entropy();
 	let mut outcome = Outcome { latencies: Vec::new(), errors: 0 };
 	let mut id: u32 = 1;
-	while Instant::now() < until {
-		let cmd = if id.is_multiple_of(2) {
-			command::MULTIMEDIA_AUTH
-		} else {
-			command::SERVER_ASSIGNMENT
-		};
-		let user = rng.gen_range(peer.users.clone());
-		let bytes = request(cmd, assignment::RE_REGISTRATION, id, user, &peer)
-			.encode()
-			.expect("a request encodes");
+	while let Some((cmd, sar_type, user)) = work.next(id, &peer.users, &mut rng) {
+		let bytes = request(cmd, sar_type, id, user, &peer).encode().expect("a request encodes");
 		let sent = Instant::now();
 		stream.write_all(&bytes).expect("request sent");
 		let answer = read_message(&mut stream);
@@ -490,8 +482,9 @@ async fn load(
 			match args.gap_us {
 				Some(gap) => {
 					let gap = Duration::from_micros(gap);
+					let work = work.clone();
 					tokio::task::spawn_blocking(move || {
-						paced_client(address, peer, gap, warmup_until, until)
+						paced_client(address, peer, gap, warmup_until, work)
 					})
 				},
 				None => {
@@ -564,10 +557,8 @@ async fn measure(args: &Args, address: std::net::SocketAddr) -> (Vec<Duration>, 
 	let warmup_until = Instant::now() + Duration::from_secs(warmup);
 	let until = warmup_until + Duration::from_secs(args.seconds);
 	let (latencies, errors) = load(args, address, warmup_until, until).await;
-	let measured = match args.register {
-		true => warmup_until.elapsed().as_secs_f64(),
-		false => args.seconds as f64,
-	};
+	let measured =
+		if args.register { warmup_until.elapsed().as_secs_f64() } else { args.seconds as f64 };
 	(latencies, errors, measured)
 }
 
