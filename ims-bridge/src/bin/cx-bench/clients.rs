@@ -1,0 +1,253 @@
+//! The benchmark's Diameter clients: what they ask for and how fast.
+
+use super::{Args, REALM};
+use ims_bridge::cx::assignment;
+use ims_bridge::diameter::codec::{self, Avp, Message};
+use ims_bridge::diameter::dict::{avp, command, result, APP_COMMON, APP_CX, VENDOR_3GPP};
+use rand::{Rng, SeedableRng};
+use std::collections::HashMap;
+use std::ops::Range;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// Who the clients are and whom they ask for.
+#[derive(Clone)]
+pub(super) struct Peer {
+	origin_host: String,
+	scscf: String,
+	users: Range<usize>,
+}
+
+/// A request of `cmd` for `user`; a SAR is of `sar_type`.
+fn request(cmd: u32, sar_type: u32, id: u32, user: usize, peer: &Peer) -> Message {
+	let impi = format!("user{user}@{REALM}");
+	let impu = format!("sip:user{user}@{REALM}");
+	let base = Message::request(cmd, APP_CX, id, id)
+		.with(Avp::utf8_of(&avp::SESSION_ID, &format!("bench;{id}")))
+		.with(Avp::grouped_of(
+			&avp::VENDOR_SPECIFIC_APPLICATION_ID,
+			vec![
+				Avp::u32_of(&avp::VENDOR_ID, VENDOR_3GPP),
+				Avp::u32_of(&avp::AUTH_APPLICATION_ID, APP_CX),
+			],
+		))
+		.with(Avp::u32_of(&avp::AUTH_SESSION_STATE, 1))
+		.with(Avp::utf8_of(&avp::ORIGIN_HOST, &peer.origin_host))
+		.with(Avp::utf8_of(&avp::ORIGIN_REALM, REALM))
+		.with(Avp::utf8_of(&avp::DESTINATION_REALM, REALM))
+		.with(Avp::utf8_of(&avp::USER_NAME, &impi))
+		.with(Avp::utf8_of(&avp::PUBLIC_IDENTITY, &impu))
+		.with(Avp::utf8_of(&avp::SERVER_NAME, &peer.scscf));
+	if cmd == command::MULTIMEDIA_AUTH {
+		base.with(Avp::u32_of(&avp::SIP_NUMBER_AUTH_ITEMS, 1)).with(Avp::grouped_of(
+			&avp::SIP_AUTH_DATA_ITEM,
+			vec![Avp::utf8_of(&avp::SIP_AUTHENTICATION_SCHEME, "SIP Digest")],
+		))
+	} else {
+		base.with(Avp::u32_of(&avp::SERVER_ASSIGNMENT_TYPE, sar_type))
+			.with(Avp::u32_of(&avp::USER_DATA_ALREADY_AVAILABLE, 0))
+	}
+}
+
+/// What a client asks for next.
+#[derive(Clone)]
+enum Work {
+	/// MAR and SAR (re-registration) alternating, each to a random user,
+	/// until the instant.
+	Mix { until: Instant },
+	/// One SAR (REGISTRATION) for each user, taken from a cursor the
+	/// clients share.
+	Register { next: Arc<AtomicUsize> },
+}
+
+impl Work {
+	/// The next request's command, SAR type and user, if any.
+	fn next(&self, id: u32, users: &Range<usize>, rng: &mut impl Rng) -> Option<(u32, u32, usize)> {
+		match self {
+			Work::Mix { until } => (Instant::now() < *until).then(|| {
+				let cmd = if id.is_multiple_of(2) {
+					command::MULTIMEDIA_AUTH
+				} else {
+					command::SERVER_ASSIGNMENT
+				};
+				(cmd, assignment::RE_REGISTRATION, rng.gen_range(users.clone()))
+			}),
+			Work::Register { next } => {
+				let user = users.start.checked_add(next.fetch_add(1, Ordering::Relaxed))?;
+				(user < users.end).then_some((
+					command::SERVER_ASSIGNMENT,
+					assignment::REGISTRATION,
+					user,
+				))
+			},
+		}
+	}
+}
+
+struct Outcome {
+	latencies: Vec<Duration>,
+	errors: u64,
+}
+
+/// The CER of a benchmark client.
+fn cer(peer: &Peer) -> Vec<u8> {
+	let mut cer = Message::request(command::CAPABILITIES_EXCHANGE, APP_COMMON, 0, 0)
+		.with(Avp::utf8_of(&avp::ORIGIN_HOST, &peer.origin_host))
+		.with(Avp::utf8_of(&avp::ORIGIN_REALM, REALM))
+		.with(Avp::u32_of(&avp::AUTH_APPLICATION_ID, APP_CX));
+	cer.header.flags = codec::flags::REQUEST;
+	cer.encode().expect("a CER encodes")
+}
+
+async fn client(
+	address: std::net::SocketAddr,
+	peer: Peer,
+	window: usize,
+	warmup_until: Instant,
+	work: Work,
+) -> Outcome {
+	let mut stream = TcpStream::connect(address).await.expect("the bridge accepts");
+	stream.set_nodelay(true).ok();
+	stream.write_all(&cer(&peer)).await.expect("CER sent");
+	let mut buffer: Vec<u8> = Vec::with_capacity(1 << 16);
+	let mut chunk = vec![0u8; 1 << 16];
+	let mut rng = rand::rngs::StdRng::from_entropy();
+	let mut in_flight: HashMap<u32, Instant> = HashMap::new();
+	let mut next_id: u32 = 1;
+	let mut outcome = Outcome { latencies: Vec::with_capacity(1 << 20), errors: 0 };
+	let mut connected = false;
+	loop {
+		if connected {
+			let mut batch = Vec::new();
+			while in_flight.len() < window {
+				let Some((cmd, sar_type, user)) = work.next(next_id, &peer.users, &mut rng) else {
+					break;
+				};
+				let message = request(cmd, sar_type, next_id, user, &peer);
+				batch.extend(message.encode().expect("a request encodes"));
+				in_flight.insert(next_id, Instant::now());
+				next_id = next_id.wrapping_add(1).max(1);
+			}
+			if !batch.is_empty() {
+				stream.write_all(&batch).await.expect("requests sent");
+			} else if in_flight.is_empty() {
+				return outcome;
+			}
+		}
+		let n = stream.read(&mut chunk).await.expect("answers arrive");
+		assert!(n > 0, "the bridge closed the connection");
+		buffer.extend_from_slice(&chunk[..n]);
+		while let Ok(Some(len)) = codec::frame_len(&buffer, 1 << 20) {
+			if buffer.len() < len {
+				break;
+			}
+			let frame: Vec<u8> = buffer.drain(..len).collect();
+			let answer = Message::decode(&frame).expect("answers decode");
+			if answer.header.command == command::CAPABILITIES_EXCHANGE {
+				connected = true;
+				continue;
+			}
+			let Some(sent) = in_flight.remove(&answer.header.hop_by_hop) else { continue };
+			let ok = answer.optional_u32(&avp::RESULT_CODE).ok().flatten() == Some(result::SUCCESS);
+			if sent >= warmup_until {
+				outcome.latencies.push(sent.elapsed());
+				if !ok {
+					outcome.errors += 1;
+				}
+			}
+		}
+	}
+}
+
+/// A client at a low rate: one request at a time over a blocking socket,
+/// `gap` idle between an answer and the next request.
+fn paced_client(
+	address: std::net::SocketAddr,
+	peer: Peer,
+	gap: Duration,
+	warmup_until: Instant,
+	work: Work,
+) -> Outcome {
+	use std::io::{Read, Write};
+	let mut stream = std::net::TcpStream::connect(address).expect("the bridge accepts");
+	stream.set_nodelay(true).ok();
+	let read_message = |stream: &mut std::net::TcpStream| {
+		let mut header = [0u8; 20];
+		stream.read_exact(&mut header).expect("an answer header");
+		let len = codec::frame_len(&header, 1 << 20).ok().flatten().expect("a Diameter frame");
+		let mut frame = header.to_vec();
+		frame.resize(len, 0);
+		stream.read_exact(&mut frame[20..]).expect("an answer body");
+		Message::decode(&frame).expect("answers decode")
+	};
+	stream.write_all(&cer(&peer)).expect("CER sent");
+	read_message(&mut stream);
+	let mut rng = rand::rngs::StdRng::from_entropy();
+	let mut outcome = Outcome { latencies: Vec::new(), errors: 0 };
+	let mut id: u32 = 1;
+	while let Some((cmd, sar_type, user)) = work.next(id, &peer.users, &mut rng) {
+		let bytes = request(cmd, sar_type, id, user, &peer).encode().expect("a request encodes");
+		let sent = Instant::now();
+		stream.write_all(&bytes).expect("request sent");
+		let answer = read_message(&mut stream);
+		let latency = sent.elapsed();
+		assert_eq!(answer.header.hop_by_hop, id, "answers come in order");
+		if sent >= warmup_until {
+			outcome.latencies.push(latency);
+			if answer.optional_u32(&avp::RESULT_CODE).ok().flatten() != Some(result::SUCCESS) {
+				outcome.errors += 1;
+			}
+		}
+		id = id.wrapping_add(1).max(1);
+		std::thread::sleep(gap);
+	}
+	outcome
+}
+
+/// Runs the clients against `address` until `until`, counting from
+/// `warmup_until`; returns every latency, sorted, and the errors.
+pub(super) async fn load(
+	args: &Args,
+	address: std::net::SocketAddr,
+	warmup_until: Instant,
+	until: Instant,
+) -> (Vec<Duration>, u64) {
+	let peer = Peer {
+		origin_host: args.origin_host.clone(),
+		scscf: args.scscf.clone(),
+		users: args.first..args.first + args.subscribers.max(1),
+	};
+	let work = if args.register {
+		Work::Register { next: Arc::new(AtomicUsize::new(0)) }
+	} else {
+		Work::Mix { until }
+	};
+	let clients: Vec<tokio::task::JoinHandle<Outcome>> = (0..args.connections)
+		.map(|_| {
+			let peer = peer.clone();
+			match args.gap_us {
+				Some(gap) => {
+					let gap = Duration::from_micros(gap);
+					let work = work.clone();
+					tokio::task::spawn_blocking(move || {
+						paced_client(address, peer, gap, warmup_until, work)
+					})
+				},
+				None => {
+					tokio::spawn(client(address, peer, args.window, warmup_until, work.clone()))
+				},
+			}
+		})
+		.collect();
+	let (mut latencies, mut errors) = (Vec::new(), 0);
+	for c in clients {
+		let outcome = c.await.expect("a client finishes");
+		latencies.extend(outcome.latencies);
+		errors += outcome.errors;
+	}
+	latencies.sort();
+	(latencies, errors)
+}
