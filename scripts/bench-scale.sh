@@ -75,6 +75,12 @@ rpc=$(free_port)
 diameter=$(free_port)
 metrics=$(free_port)
 
+# A metric of the running bridge (the sum of its series), empty if none.
+metric() {
+	fetch "http://127.0.0.1:$metrics/metrics" |
+		awk -v m="$1" '$1 == m || index($1, m "{") == 1 {s += $2; n++} END {if (n) print s}'
+}
+
 # The node's trie cache: BENCH_TRIE_CACHE bytes, or the node's default
 # (none).
 trie_cache=()
@@ -186,8 +192,7 @@ start_bridge() {
 	fi
 	rss_kib=$(awk '/^VmRSS/ {print $2}' "/proc/$bridge_pid/status")
 	for _ in $(seq 20); do
-		identities=$(fetch "http://127.0.0.1:$metrics/metrics" |
-			awk '/^ims_bridge_index_identities/ {s += $2} END {print s}')
+		identities=$(metric ims_bridge_index_identities)
 		[ -n "$identities" ] && break
 		sleep 0.5
 	done
@@ -209,12 +214,6 @@ snapshot_bytes=$(stat -c %s "$work/index.snapshot")
 echo "   index snapshot written at shutdown: $((snapshot_bytes / 1048576)) MiB, $((snapshot_bytes / count)) bytes per subscriber"
 echo "== bridge restart (resumed from its snapshot)"
 start_bridge snapshot
-# A metric of the running bridge (the sum of its series), empty if none.
-metric() {
-	fetch "http://127.0.0.1:$metrics/metrics" |
-		awk -v m="$1" '$1 == m || index($1, m "{") == 1 {s += $2; n++} END {if (n) print s}'
-}
-
 # Waits until the bridge's gauge $1 reads zero, at most $2 seconds. The
 # queues' gauges are set at each finalized block: a zero counts once two
 # more blocks have been finalized since the call.
