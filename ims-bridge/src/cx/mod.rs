@@ -72,9 +72,11 @@ pub struct Cx {
 	vault: Arc<Vault>,
 	journal: Journal,
 	metrics: Arc<Metrics>,
-	/// Who serves each identity this bridge saw registered, by its SAR: what
-	/// an RTR needs when the chain bars or removes it.
-	served: Mutex<HashMap<ImpuId, Arc<Served>>>,
+	/// The RTR targets of subscribers removed through this bridge, kept
+	/// until their RTR has an outcome: the vault no longer names them.
+	/// Every other target comes from the index and the vault when it is
+	/// needed (`docs/rtr.md`).
+	kept: Mutex<HashMap<ImpuId, Arc<Served>>>,
 	/// S-CSCF SIP names (Server-Name) and the Diameter peers that use them,
 	/// from the configuration and from SARs: where an RTR goes for an
 	/// identity the chain holds registered but no SAR of this process named
@@ -83,12 +85,8 @@ pub struct Cx {
 	scscf_peers: Mutex<HashMap<Arc<str>, Arc<str>>>,
 }
 
-/// An implicit set registered at an S-CSCF, as its SAR named it.
-///
-/// One is kept for every implicit set registered through this bridge, a
-/// million at a million subscribers: the S-CSCF's names are shared (from
-/// the table of S-CSCF peers) and the members held inline
-/// (`docs/benchmarks.md`, "Scale").
+/// An implicit set registered at an S-CSCF: what its RTR needs. The
+/// S-CSCF's names are shared from the table of S-CSCF peers.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Served {
 	/// The registered public identity, in clear.
@@ -163,7 +161,7 @@ impl Cx {
 			vault,
 			journal,
 			metrics,
-			served: Default::default(),
+			kept: Default::default(),
 			scscf_peers: Mutex::new(scscf_peers),
 		}
 	}

@@ -2,7 +2,7 @@
 //! the registration report and audit record appended to the journal
 //! together, the index and the RTR targets updated, then the answer built.
 
-use super::{locked, now_ms, Cx, Served, SetMembers};
+use super::{locked, now_ms, Cx, SetMembers};
 use crate::diameter::codec::{Avp, AvpError, Message};
 use crate::diameter::dict::{avp, result, VENDOR_3GPP};
 use crate::diameter::peer::{answer_for, error_answer, PeerInfo};
@@ -61,14 +61,15 @@ pub(super) struct Outcome {
 	pub(super) audit: Option<Audit>,
 	/// A registration state change.
 	pub(super) registration: Option<(RegistrationReport, SetMembers)>,
-	/// Who now serves the identity (`None`: nobody).
-	pub(super) serving: Option<(SetMembers, Option<Served>)>,
+	/// The S-CSCF (Server-Name) a SAR has the identity registered at, to
+	/// learn which Diameter peer uses that name.
+	pub(super) scscf: Option<String>,
 }
 
 impl Outcome {
 	/// An answer with `code` and `avps` that changes nothing.
 	pub(super) fn answer(code: Code, avps: Vec<Avp>, audit: Option<Audit>) -> Self {
-		Outcome { code, avps, audit, registration: None, serving: None }
+		Outcome { code, avps, audit, registration: None, scscf: None }
 	}
 
 	/// A refusal with `code` and no AVP of its own.
@@ -127,7 +128,7 @@ impl Cx {
 		request: &Message,
 		outcome: Outcome,
 	) -> Message {
-		let Outcome { code, avps, audit, registration, serving } = outcome;
+		let Outcome { code, avps, audit, registration, scscf } = outcome;
 		let mut entries = Vec::with_capacity(2);
 		let mut pending = None;
 		if let Some((report, members)) = registration {
@@ -158,8 +159,8 @@ impl Cx {
 		if let Some((members, view)) = pending {
 			self.index.set_registration(&members, view);
 		}
-		if let Some((members, served)) = serving {
-			self.note_serving(peer, members, served);
+		if let Some(scscf) = scscf {
+			self.scscf_peer(&scscf, &peer.origin_host);
 		}
 		let mut answer = answer_for(&self.local, request);
 		answer.avps.extend(avps);
@@ -167,25 +168,9 @@ impl Cx {
 		answer
 	}
 
-	/// Remembers who now serves `members` (the RTR target), and which
-	/// Diameter peer uses the S-CSCF's name.
-	fn note_serving(&self, peer: &PeerInfo, members: SetMembers, served: Option<Served>) {
-		let served = served.map(|s| {
-			let (scscf, peer) = self.scscf_peer(&s.scscf, &peer.origin_host);
-			Arc::new(Served { scscf, peer, ..s })
-		});
-		let mut map = locked(&self.served);
-		for member in members {
-			match &served {
-				Some(served) => map.insert(member, served.clone()),
-				None => map.remove(&member),
-			};
-		}
-	}
-
 	/// The S-CSCF `scscf` served through the Diameter peer `peer`, noted
 	/// as such, with the names every target it serves shares.
-	fn scscf_peer(&self, scscf: &str, peer: &str) -> (Arc<str>, Arc<str>) {
+	pub(super) fn scscf_peer(&self, scscf: &str, peer: &str) -> (Arc<str>, Arc<str>) {
 		let mut known = locked(&self.scscf_peers);
 		if let Some((scscf, held)) = known.get_key_value(scscf) {
 			if &**held == peer {

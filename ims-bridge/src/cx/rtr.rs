@@ -95,9 +95,11 @@ async fn terminate_until_answered(
 }
 
 impl Cx {
-	/// Who serves `impu` according to the chain (its view from before it was
-	/// barred or removed), when that S-CSCF's Diameter peer is known and the
-	/// vault still holds the identities in clear.
+	/// Who serves `impu` according to the index (its view from before it
+	/// was barred or removed: the chain's registration, or a SAR's to this
+	/// process that the chain does not show yet), when that S-CSCF's
+	/// Diameter peer is known and the vault still holds the identities in
+	/// clear.
 	pub(super) fn served_by_chain(
 		&self,
 		impu: &ImpuId,
@@ -139,17 +141,15 @@ impl Cx {
 
 	/// Called before `subscriber` leaves the vault (the admin socket's
 	/// `subscriber remove`): each of its implicit sets the index holds
-	/// registered at an S-CSCF, and this process has not served, is kept
-	/// with its names in clear, as a SAR to this process would have left
-	/// it. The RTR that follows the chain's removal then finds its target
-	/// although the vault no longer has the names (after a restart, the
-	/// vault was its only source). Returns how many sets were kept.
+	/// registered at an S-CSCF is kept with its names in clear, so that the
+	/// RTR that follows the chain's removal finds its target although the
+	/// vault no longer has the names. Returns how many sets were kept.
 	pub fn keep_for_termination(&self, subscriber: &Subscriber) -> usize {
 		let mut kept = 0;
 		let directory = Directory::of(subscriber);
 		for (_, id) in &directory.impus {
 			let id = ImpuId::from(*id);
-			if locked(&self.served).contains_key(&id) {
+			if locked(&self.kept).contains_key(&id) {
 				continue;
 			}
 			let Some(view) = self.index.impu(&id) else { continue };
@@ -157,7 +157,7 @@ impl Cx {
 			let Some(served) = served_from(&directory, &id, &view, scscf, peer) else {
 				continue;
 			};
-			let mut map = locked(&self.served);
+			let mut map = locked(&self.kept);
 			for member in &served.members {
 				map.entry(*member).or_insert_with(|| served.clone());
 			}
@@ -166,17 +166,18 @@ impl Cx {
 		kept
 	}
 
-	/// The implicit sets to terminate for `gone`, each once: the S-CSCF a
-	/// SAR to this process named, else the one the chain holds the identity
-	/// registered at.
-	fn termination_targets(&self, gone: &[Terminated]) -> Vec<Arc<Served>> {
+	/// The implicit sets to terminate for `gone`, each once: a removed
+	/// subscriber's kept target, else the S-CSCF the index holds the
+	/// identity registered at (a SAR to this process sets it there at
+	/// once), with its names from the vault.
+	pub(super) fn termination_targets(&self, gone: &[Terminated]) -> Vec<Arc<Served>> {
 		let mut targets: Vec<Arc<Served>> = Vec::new();
 		for (impu, before) in gone {
 			if targets.iter().any(|t| t.members.contains(impu)) {
 				continue;
 			}
-			let served = locked(&self.served).get(impu).cloned();
-			if let Some(served) = served.or_else(|| self.served_by_chain(impu, before)) {
+			let kept = locked(&self.kept).get(impu).cloned();
+			if let Some(served) = kept.or_else(|| self.served_by_chain(impu, before)) {
 				targets.push(served);
 			}
 		}
@@ -214,7 +215,7 @@ impl Cx {
 			}
 			results.push(Termination { members: served.members.to_vec(), code });
 			if code != 0 || last_attempt {
-				self.record_termination(&served, code).await;
+				self.record_termination(&served, code, last_attempt).await;
 			}
 		}
 		results
@@ -248,7 +249,7 @@ impl Cx {
 	/// Journals the RTR's audit record and, when the S-CSCF agreed, the
 	/// deregistration of the set, which leaves the index and the RTR
 	/// targets at once.
-	async fn record_termination(&self, served: &Served, code: u32) {
+	async fn record_termination(&self, served: &Served, code: u32, last_attempt: bool) {
 		let Some(first) = served.members.first().copied() else { return };
 		let mut entries = Vec::with_capacity(2);
 		if code == result::SUCCESS {
@@ -258,9 +259,12 @@ impl Cx {
 				scscf: None,
 			}));
 			self.index.set_registration(&served.members, RegistrationView::default());
-			let mut map = locked(&self.served);
+		}
+		// A kept target has had its outcome: the retries are over.
+		if code == result::SUCCESS || last_attempt {
+			let mut kept = locked(&self.kept);
 			for member in &served.members {
-				map.remove(member);
+				kept.remove(member);
 			}
 		}
 		entries.push(Entry::Audit(
@@ -288,9 +292,12 @@ fn served_from(
 	scscf: Arc<str>,
 	peer: Arc<str>,
 ) -> Option<Arc<Served>> {
+	// The IMPI linked to the identity, as a SAR without User-Name picks it.
+	let linked =
+		directory.impis.iter().find(|(_, id)| view.associated_impis.contains(&ImpuId::from(*id)));
 	Some(Arc::new(Served {
 		impu: directory.impu_named(&impu.0)?.into(),
-		impi: directory.impis.first()?.0.as_str().into(),
+		impi: linked.or(directory.impis.first())?.0.as_str().into(),
 		peer,
 		realm: view.impu.realm,
 		members: members(view),

@@ -4,7 +4,7 @@
 //! to the chain.
 
 use super::outcome::{Code, Outcome, Refusal};
-use super::{members, name, Cx, Served, SetMembers};
+use super::{members, name, Cx};
 use crate::diameter::codec::{Avp, AvpError, Message};
 use crate::diameter::dict::{avp, result};
 use crate::index::Index;
@@ -12,10 +12,7 @@ use crate::journal::RegistrationReport;
 use crate::pseudonym::Kind;
 use crate::user_data;
 use ims_primitives::audit::Activity;
-use ims_primitives::{
-	ChargingInformation, ImpuId, RegistrationState, RegistrationView, ServerAssignmentView, Subject,
-};
-use std::sync::Arc;
+use ims_primitives::{ChargingInformation, ImpuId, RegistrationState, RegistrationView, Subject};
 
 /// Server-Assignment-Type values (TS 29.229 section 6.3.15).
 pub mod assignment {
@@ -137,12 +134,11 @@ impl Cx {
 		};
 		let current = &view.impu.registration;
 		let new_state = new_state(kind, current.state);
-		let set = members(&view);
 		let registration = new_state.and_then(|state| {
 			let scscf = Index::holds_scscf(state).then(|| name(server));
 			let next = RegistrationView { state, scscf: scscf.clone() };
-			(next != *current)
-				.then(|| (RegistrationReport { impu: known.impu, state, scscf }, set.clone()))
+			let report = RegistrationReport { impu: known.impu, state, scscf };
+			(next != *current).then(|| (report, members(&view)))
 		});
 		let mut avps = vec![Avp::utf8_of(&avp::USER_NAME, &private_identity)];
 		if with_profile(kind) {
@@ -152,37 +148,11 @@ impl Cx {
 			avps.push(Avp::octets_of(&avp::USER_DATA, xml.into_bytes()));
 			avps.extend(view.charging.as_ref().and_then(charging_information));
 		}
-		let serving = serving(new_state, set, impu, &private_identity, &view, server);
-		Ok(Outcome { code: Code::Base(result::SUCCESS), avps, audit, registration, serving })
-	}
-}
-
-/// Who serves the implicit set `set` after the SAR: the S-CSCF `server`
-/// while it is registered or unregistered, nobody once it is not
-/// registered; `None` when the SAR changes nothing.
-fn serving(
-	new_state: Option<RegistrationState>,
-	set: SetMembers,
-	impu: &str,
-	impi: &str,
-	view: &ServerAssignmentView,
-	server: &str,
-) -> Option<(SetMembers, Option<Served>)> {
-	match new_state? {
-		RegistrationState::Registered | RegistrationState::Unregistered => {
-			// The peer and the S-CSCF's shared names are filled in once
-			// the outcome is journaled (`Cx::note_serving`).
-			let served = Served {
-				impu: impu.into(),
-				impi: impi.into(),
-				peer: Arc::from(""),
-				realm: view.impu.realm,
-				members: set.clone(),
-				scscf: Arc::from(server),
-			};
-			Some((set, Some(served)))
-		},
-		RegistrationState::NotRegistered => Some((set, None)),
+		// The peer that uses this Server-Name is learned, for the RTRs
+		// the chain's registration state will call for (`docs/rtr.md`).
+		let scscf =
+			new_state.filter(|state| Index::holds_scscf(*state)).map(|_| server.to_string());
+		Ok(Outcome { code: Code::Base(result::SUCCESS), avps, audit, registration, scscf })
 	}
 }
 

@@ -830,6 +830,29 @@ async fn s_cscf_names_are_learned_from_sars() {
 }
 
 #[tokio::test]
+async fn a_sar_to_this_bridge_is_an_rtr_target_before_the_chain_shows_it() {
+	let w = world();
+	let alice_sip = impu_id(&w.alice, "sip:alice@ims.test");
+	let alice_tel = impu_id(&w.alice, "tel:+15550100");
+	let gone = |w: &World| vec![(alice_sip, w.index.impu(&alice_sip).unwrap())];
+	assert!(w.cx.termination_targets(&gone(&w)).is_empty(), "not registered");
+	let register = sar("tel:+15550100", assignment::REGISTRATION);
+	assert_eq!(codes(&ask(&w, register).await), (Some(result::SUCCESS), None));
+	// The index holds the SAR's registration until the chain shows it; the
+	// target is built from it and the vault, nothing kept per SAR.
+	let targets = w.cx.termination_targets(&gone(&w));
+	let [target] = targets.as_slice() else { panic!("one target: {targets:?}") };
+	assert_eq!((&*target.peer, &*target.scscf), ("scscf.ims.test", "sip:scscf.ims.test:6060"));
+	assert_eq!((&*target.impu, &*target.impi), ("sip:alice@ims.test", "alice@ims.test"));
+	assert_eq!(target.members.as_slice(), [alice_sip, alice_tel]);
+	assert!(w.cx.kept.lock().unwrap().is_empty());
+	// Deregistered by the S-CSCF: nobody to tell any more.
+	let deregister = sar("tel:+15550100", assignment::USER_DEREGISTRATION);
+	assert_eq!(codes(&ask(&w, deregister).await), (Some(result::SUCCESS), None));
+	assert!(w.cx.termination_targets(&gone(&w)).is_empty());
+}
+
+#[tokio::test]
 async fn a_subscriber_removed_through_the_bridge_keeps_its_rtr_target() {
 	// Restarted (no SAR seen), Alice registered on chain, the S-CSCF's name
 	// configured: her names are in the vault only.
@@ -858,15 +881,15 @@ async fn a_subscriber_removed_through_the_bridge_keeps_its_rtr_target() {
 	w.vault.erase(&w.alice.handle()).unwrap();
 	let before = registered_at(&w, "sip:alice@ims.test", scscf);
 	assert!(w.cx.served_by_chain(&alice_sip, &before).is_none(), "the vault has no names");
-	let served = w.cx.served.lock().unwrap();
+	let kept = w.cx.kept.lock().unwrap();
 	for id in [alice_sip, alice_tel] {
-		let target = served.get(&id).expect("kept");
+		let target = kept.get(&id).expect("kept");
 		assert_eq!(&*target.peer, "scscf.ims.test");
 		assert_eq!(&*target.scscf, scscf);
 		assert_eq!((&*target.impu, &*target.impi), ("sip:alice@ims.test", "alice@ims.test"));
 		assert_eq!(target.members.as_slice(), [alice_sip, alice_tel]);
 	}
-	drop(served);
+	drop(kept);
 	// An identity registered at an S-CSCF no peer uses is not kept.
 	let carol = w.vault.find(Kind::Impu, "sip:carol@ims.test").unwrap().unwrap();
 	let carol_id = impu_id(&carol, "sip:carol@ims.test");
