@@ -21,6 +21,7 @@ use std::sync::{Arc, RwLock};
 
 pub mod snapshot;
 mod store;
+use store::Registration;
 pub use store::Store;
 
 /// What MAR needs of a private identity.
@@ -54,7 +55,7 @@ const OVERLAY_FLOOR: usize = 4096;
 /// it had grown to every identity, some 270 MB at a million subscribers,
 /// and a hash table never gives its buckets back by itself. Returns whether
 /// it shrank, so that the caller hands freed memory back to the system.
-fn shrink_overlay(overlay: &mut HashMap<ImpuId, RegistrationView>) -> bool {
+fn shrink_overlay(overlay: &mut HashMap<ImpuId, Registration>) -> bool {
 	let capacity = overlay.capacity();
 	if capacity <= OVERLAY_FLOOR || overlay.len() >= capacity / 4 {
 		return false;
@@ -67,7 +68,8 @@ fn shrink_overlay(overlay: &mut HashMap<ImpuId, RegistrationView>) -> bool {
 struct State {
 	at: Option<At>,
 	store: Store,
-	overlay: HashMap<ImpuId, RegistrationView>,
+	/// Registrations this bridge's SARs set, until the chain shows them.
+	overlay: HashMap<ImpuId, Registration>,
 }
 
 /// The index. Readers take a read lock for the length of a look-up.
@@ -126,7 +128,7 @@ impl Index {
 		let slot = state.store.impus.get(impu)?;
 		let mut view = store::join(*impu, slot);
 		if let Some(pending) = state.overlay.get(impu) {
-			view.impu.registration = pending.clone();
+			view.impu.registration = pending.view();
 		}
 		Some(Arc::new(view))
 	}
@@ -163,8 +165,9 @@ impl Index {
 	/// set), until the chain confirms it.
 	pub fn set_registration(&self, members: &[ImpuId], registration: RegistrationView) {
 		let mut state = self.write();
+		let pending = state.store.registration(registration);
 		for member in members {
-			state.overlay.insert(*member, registration.clone());
+			state.overlay.insert(*member, pending.clone());
 		}
 	}
 
@@ -183,7 +186,7 @@ impl Index {
 		}
 		for (impu, view) in update.impus {
 			let confirmed = match (&view, state.overlay.get(&impu)) {
-				(Some(view), Some(pending)) => view.impu.registration == *pending,
+				(Some(view), Some(pending)) => pending.is(&view.impu.registration),
 				(None, _) => true,
 				(Some(_), None) => false,
 			};
@@ -194,7 +197,7 @@ impl Index {
 		}
 		for (impu, registration) in update.registrations {
 			for member in state.store.register(&impu, &registration) {
-				if state.overlay.get(&member) == Some(&registration) {
+				if state.overlay.get(&member).is_some_and(|pending| pending.is(&registration)) {
 					state.overlay.remove(&member);
 				}
 			}

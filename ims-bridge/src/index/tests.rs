@@ -389,8 +389,12 @@ fn the_pending_table_gives_its_room_back_once_the_chain_confirms_an_avalanche() 
 	assert_eq!(index.pending_registrations(), 10);
 	let capacity = index.read().overlay.capacity();
 	assert!(capacity < grown && capacity <= 2 * OVERLAY_FLOOR, "{capacity} of {grown}");
-	// What is still pending stays pending.
+	// What is still pending stays pending, every entry pointing at one
+	// copy of the S-CSCF's name.
 	assert_eq!(index.impu(&ids[0]).unwrap().impu.registration, registered());
+	let names: Vec<_> =
+		index.read().overlay.values().map(|pending| pending.scscf.clone().unwrap()).collect();
+	assert!(names.windows(2).all(|pair| Arc::ptr_eq(&pair[0], &pair[1])));
 	// A table near the floor is left alone.
 	index.apply(Update::default());
 	assert_eq!(index.read().overlay.capacity(), capacity);
