@@ -336,7 +336,8 @@ pub fn read(path: &Path) -> Result<(Mark, Store), SnapshotError> {
 	store.impus.reserve(usize::try_from(header.impus).unwrap_or(0));
 	for _ in 0..header.impus {
 		let stored = StoredImpu::decode(&mut input).map_err(damaged)?;
-		let slot = parts.slot(&stored).ok_or_else(|| damaged("S-CSCF or set number".into()))?;
+		let mut slot = parts.slot(&stored).ok_or_else(|| damaged("S-CSCF or set number".into()))?;
+		slot.shared = store.shared_with_fellows(&stored.impu, slot.shared);
 		store.impus.insert(stored.impu, slot);
 	}
 	store.impis.reserve(usize::try_from(header.impis).unwrap_or(0));

@@ -62,6 +62,30 @@ impl Shared {
 	pub fn members(&self) -> impl Iterator<Item = ImpuId> + '_ {
 		self.profiles.iter().flat_map(|p| p.identities.iter().map(|i| i.impu))
 	}
+
+	/// Whether `other` is the same set's part, from any member's view. The
+	/// runtime lists the requested identity first, and its profile first,
+	/// so the views of a SIP and a TEL IMPU of one set differ in order
+	/// alone; compared in order, every set was stored once per member
+	/// (`docs/index.md`, "Memory").
+	pub fn same_set(&self, other: &Shared) -> bool {
+		self.subscription == other.subscription
+			&& self.realm == other.realm
+			&& self.realm_name == other.realm_name
+			&& self.implicit_set == other.implicit_set
+			&& self.all_barred == other.all_barred
+			&& self.roaming == other.roaming
+			&& self.associated_impis == other.associated_impis
+			&& self.charging == other.charging
+			&& self.profiles.len() == other.profiles.len()
+			&& self.profiles.iter().all(|mine| {
+				other.profiles.iter().any(|theirs| {
+					(Arc::ptr_eq(&mine.body, &theirs.body) || mine.body == theirs.body)
+						&& mine.identities.len() == theirs.identities.len()
+						&& mine.identities.iter().all(|i| theirs.identities.contains(i))
+				})
+			})
+	}
 }
 
 /// What is an identity's own.
@@ -326,24 +350,38 @@ impl Store {
 	}
 
 	/// `impu`'s set part: the one a fellow member of its set holds when it
-	/// is equal, so that a set is stored once without an interner of every
-	/// set (a million entries, and a hash of each part, at a million
-	/// subscribers).
+	/// is the same set's, so that a set is stored once without an interner
+	/// of every set (a million entries, and a hash of each part, at a
+	/// million subscribers).
 	fn share(&self, impu: &ImpuId, shared: Shared) -> Arc<Shared> {
-		let held = shared
+		self.fellows_part(impu, &shared).unwrap_or_else(|| Arc::new(shared))
+	}
+
+	/// `shared`, or the same set's part that a fellow member holds: the
+	/// snapshots written before 2026-12-05 hold a part per member.
+	pub(super) fn shared_with_fellows(&self, impu: &ImpuId, shared: Arc<Shared>) -> Arc<Shared> {
+		self.fellows_part(impu, &shared).unwrap_or(shared)
+	}
+
+	/// The part a fellow member of `impu`'s set holds, if it is the same
+	/// set's as `shared`.
+	fn fellows_part(&self, impu: &ImpuId, shared: &Shared) -> Option<Arc<Shared>> {
+		shared
 			.members()
 			.filter(|member| member != impu)
 			.filter_map(|member| self.impus.get(&member))
-			.find(|slot| *slot.shared == shared)
-			.map(|slot| slot.shared.clone());
-		held.unwrap_or_else(|| Arc::new(shared))
+			.find(|slot| std::ptr::eq(&*slot.shared, shared) || slot.shared.same_set(shared))
+			.map(|slot| slot.shared.clone())
 	}
 }
 
-/// Puts a view back together.
+/// Puts a view back together, `impu` and its profile first as the runtime
+/// lists them; the other members and profiles follow in the order of the
+/// view the set's part was first made from (the same order for a set of
+/// two identities).
 pub(super) fn join(impu: ImpuId, slot: &Slot) -> ServerAssignmentView {
 	let shared = &*slot.shared;
-	ServerAssignmentView {
+	let mut view = ServerAssignmentView {
 		impu: ImpuView {
 			impu,
 			realm: shared.realm,
@@ -370,5 +408,20 @@ pub(super) fn join(impu: ImpuId, slot: &Slot) -> ServerAssignmentView {
 			})
 			.collect(),
 		charging: shared.charging.as_deref().cloned(),
+	};
+	first(&mut view.profiles, |p| p.identities.iter().any(|i| i.impu == impu));
+	if let Some(profile) = view.profiles.first_mut() {
+		first(&mut profile.identities, |i| i.impu == impu);
+	}
+	view
+}
+
+/// Moves the first item that `is` picks to the front, the others keeping
+/// their order.
+fn first<T>(items: &mut [T], is: impl Fn(&T) -> bool) {
+	if let Some(at) = items.iter().position(is) {
+		if let Some(head) = items.get_mut(..=at) {
+			head.rotate_right(1);
+		}
 	}
 }

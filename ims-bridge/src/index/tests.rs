@@ -21,10 +21,10 @@ pub(crate) fn view(impu: u8, members: &[u8], realm: RealmId) -> ServerAssignment
 		profiles: vec![ims_primitives::ProfileView {
 			id: 7,
 			name: Name::truncate_from(b"default".to_vec()),
-			identities: members
-				.iter()
+			identities: runtime_order(impu, members)
+				.into_iter()
 				.map(|m| PublicIdentityView {
-					impu: ImpuId::repeat_byte(*m),
+					impu: ImpuId::repeat_byte(m),
 					kind: ImpuKind::PublicIdentity,
 					barred: false,
 				})
@@ -35,6 +35,13 @@ pub(crate) fn view(impu: u8, members: &[u8], realm: RealmId) -> ServerAssignment
 		}],
 		charging: None,
 	}
+}
+
+/// The members as the runtime lists them in `impu`'s view: itself first.
+fn runtime_order(impu: u8, members: &[u8]) -> Vec<u8> {
+	let mut order: Vec<u8> = members.iter().copied().filter(|m| *m == impu).collect();
+	order.extend(members.iter().copied().filter(|m| *m != impu));
+	order
 }
 
 fn registered() -> RegistrationView {
@@ -186,15 +193,26 @@ fn realms_are_found_by_name_in_any_case() {
 	assert_eq!(index.realm("other"), None);
 }
 
-/// A view with an S-CSCF and two profiles, the second shared with others.
+/// A view with an S-CSCF and two profiles, shared with other sets: the
+/// odd members use profile 7, the even ones profile 8 ("video"), listed as
+/// the runtime lists them (the requested identity's profile first).
 fn rich_view(impu: u8, members: &[u8]) -> ServerAssignmentView {
 	let mut view = view(impu, members, 1);
 	view.impu.registration = registered();
-	let mut other = view.profiles[0].clone();
-	other.id = 8;
-	other.name = Name::truncate_from(b"video".to_vec());
-	other.subscribed_media_profile = Some(3);
-	view.profiles.push(other);
+	let mut video = view.profiles[0].clone();
+	video.id = 8;
+	video.name = Name::truncate_from(b"video".to_vec());
+	video.subscribed_media_profile = Some(3);
+	let identities = std::mem::take(&mut view.profiles[0].identities);
+	let (odd, even) = identities.into_iter().partition(|i| !i.impu.0[0].is_multiple_of(2));
+	view.profiles[0].identities = odd;
+	video.identities = even;
+	if impu.is_multiple_of(2) {
+		view.profiles.insert(0, video);
+	} else {
+		view.profiles.push(video);
+	}
+	view.profiles.retain(|p| !p.identities.is_empty());
 	view.charging = Some(ims_primitives::ChargingInformation {
 		primary_ecf: Some(Name::truncate_from(b"ecf.ims.test".to_vec())),
 		secondary_ecf: None,
@@ -208,7 +226,10 @@ fn rich_view(impu: u8, members: &[u8]) -> ServerAssignmentView {
 fn views_come_back_whole_and_an_implicit_set_is_stored_once() {
 	let index = Index::default();
 	let (a, b, c) = (ImpuId::repeat_byte(1), ImpuId::repeat_byte(2), ImpuId::repeat_byte(3));
-	let mut view_c = rich_view(3, &[3]);
+	// The runtime lists the set's identities, and their profiles, in
+	// another order in b's view than in a's.
+	assert_ne!(rich_view(1, &[1, 2]).profiles, rich_view(2, &[1, 2]).profiles);
+	let mut view_c = rich_view(3, &[3, 4]);
 	view_c.impu.subscription = ImpuId::repeat_byte(0xdd);
 	index.apply(Update {
 		impus: vec![
@@ -303,6 +324,30 @@ fn loaded_index() -> Index {
 		full: true,
 	});
 	index
+}
+
+#[test]
+fn a_snapshot_with_a_set_part_per_member_is_read_back_shared() {
+	let index = loaded_index();
+	let (a, b) = (ImpuId::repeat_byte(1), ImpuId::repeat_byte(2));
+	// As a bridge before 2026-12-05 held it: a copy of the part per member.
+	{
+		let mut state = index.write();
+		let slot = state.store.impus.get_mut(&b).unwrap();
+		slot.shared = Arc::new(store::Shared::clone(&slot.shared));
+	}
+	let parts = |index: &Index| index.read().store.shared_parts().0;
+	assert_eq!(parts(&index), 4);
+	let dir = tempfile::tempdir().unwrap();
+	let path = dir.path().join("index.snapshot");
+	snapshot::write(&index, &path, [9; 32], 101).unwrap();
+	let (mark, store) = snapshot::read(&path).unwrap();
+	let resumed = Index::default();
+	resumed.install(store, mark.at);
+	assert_eq!(parts(&resumed), 3, "one part for the set of a and b");
+	for id in [a, b] {
+		assert_eq!(resumed.impu(&id), index.impu(&id));
+	}
 }
 
 #[test]
