@@ -21,8 +21,10 @@
 # - Cx against that bridge (cx-bench --target): MAR+SAR throughput and
 #   latency with the vault cache warm (50,000 subscribers asked for again
 #   and again, inside the default cache of 100,000) and cold (any of the N),
+#   then the same two with the node paused (SIGSTOP: the bridge alone),
 #   then while 30,000 more subscribers are imported through the bridge;
-#   each run starts once the records of the one before are on chain;
+#   each run with the node starts once the records of the one before are
+#   on chain;
 # - the CPU seconds the node and `ims-bridge import` spent on the import;
 # - with BENCH_PRUNED=1, the node's database 260 blocks later, when the
 #   import's old state has left the pruning window: live values and files
@@ -52,6 +54,8 @@ node_pid=""
 bridge_pid=""
 cleanup() {
 	[ -n "$bridge_pid" ] && kill "$bridge_pid" 2>/dev/null || true
+	# A node paused by the runs of the bridge alone must go on to stop.
+	[ -n "$node_pid" ] && kill -CONT "$node_pid" 2>/dev/null || true
 	[ -n "$node_pid" ] && kill "$node_pid" 2>/dev/null || true
 	wait 2>/dev/null || true
 	if [ -z "${BENCH_KEEP:-}" ]; then rm -rf "$work"; else echo "kept: $work"; fi
@@ -276,6 +280,16 @@ echo "== Cx, vault cache cold: random among all $count subscribers"
 drain
 cx --subscribers "$count" --seconds 10
 echo "   bridge resident after both (index and a full vault cache): $(($(awk '/^VmRSS/ {print $2}' "/proc/$bridge_pid/status") / 1024)) MiB"
+# The same two runs with the node paused (SIGSTOP): the bridge alone on
+# the two cores with the load generator, answering from its index and
+# vault and journaling its records for when the node is back. What the
+# node's block production costs the bridge's latency at N is the
+# difference from the runs above.
+echo "== Cx of the bridge alone (node paused), vault cache warm, then cold"
+kill -STOP "$node_pid"
+cx --subscribers "$warm" --warmup-seconds 5 --seconds 10
+cx --subscribers "$count" --seconds 10
+kill -CONT "$node_pid"
 extra=30000
 echo "== Cx while $extra more subscribers are imported through the bridge"
 python3 scripts/gen-subscribers.py "$extra" --start "$count" >"$work/more.ndjson"
