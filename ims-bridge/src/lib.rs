@@ -38,7 +38,7 @@ pub mod diameter;
 pub mod import;
 pub mod index;
 pub mod journal;
-mod memory;
+pub mod memory;
 pub mod metrics;
 pub mod provision;
 pub mod pseudonym;

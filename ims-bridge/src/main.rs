@@ -12,6 +12,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
+ims_bridge::allocator!();
+
 #[derive(Parser)]
 #[command(name = "ims-bridge", version, about = "Diameter Cx front of the IMS ledger")]
 struct Cli {

@@ -52,6 +52,8 @@ use clap::Parser;
 use ims_bridge::journal::Sync;
 use std::time::{Duration, Instant};
 
+ims_bridge::allocator!();
+
 #[derive(Parser)]
 #[command(about = "Cx throughput and latency of ims-bridge on loopback")]
 struct Args {
