@@ -1,6 +1,7 @@
 //! What a Cx handler decides ([`Outcome`]) and how it becomes an answer:
 //! the registration report and audit record appended to the journal
-//! together, the index and the RTR targets updated, then the answer built.
+//! together, the index updated and the S-CSCF's Diameter peer learned,
+//! then the answer built.
 
 use super::{locked, now_ms, Cx, SetMembers};
 use crate::diameter::codec::{Avp, AvpError, Message};

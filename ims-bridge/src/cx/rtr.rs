@@ -215,7 +215,7 @@ impl Cx {
 			}
 			results.push(Termination { members: served.members.to_vec(), code });
 			if code != 0 || last_attempt {
-				self.record_termination(&served, code, last_attempt).await;
+				self.record_termination(&served, code).await;
 			}
 		}
 		results
@@ -246,10 +246,10 @@ impl Cx {
 		rtr
 	}
 
-	/// Journals the RTR's audit record and, when the S-CSCF agreed, the
-	/// deregistration of the set, which leaves the index and the RTR
-	/// targets at once.
-	async fn record_termination(&self, served: &Served, code: u32, last_attempt: bool) {
+	/// Journals the RTR's final outcome: its audit record and, when the
+	/// S-CSCF agreed, the deregistration of the set, which the index holds
+	/// at once. A kept target is dropped: it is not retried after this.
+	async fn record_termination(&self, served: &Served, code: u32) {
 		let Some(first) = served.members.first().copied() else { return };
 		let mut entries = Vec::with_capacity(2);
 		if code == result::SUCCESS {
@@ -260,8 +260,7 @@ impl Cx {
 			}));
 			self.index.set_registration(&served.members, RegistrationView::default());
 		}
-		// A kept target has had its outcome: the retries are over.
-		if code == result::SUCCESS || last_attempt {
+		{
 			let mut kept = locked(&self.kept);
 			for member in &served.members {
 				kept.remove(member);

@@ -52,7 +52,7 @@ const OVERLAY_FLOOR: usize = 4096;
 
 /// Shrinks the pending registrations' table once the chain has confirmed
 /// most of what it held: after a network's registrations come back at once
-/// it had grown to every identity, some 270 MB at a million subscribers,
+/// it had grown to every identity, some 200 MB at a million subscribers,
 /// and a hash table never gives its buckets back by itself. Returns whether
 /// it shrank, so that the caller hands freed memory back to the system.
 fn shrink_overlay(overlay: &mut HashMap<ImpuId, Registration>) -> bool {
