@@ -161,7 +161,7 @@ impl Cx {
 			self.index.set_registration(&members, view);
 		}
 		if let Some(scscf) = scscf {
-			self.scscf_peer(&scscf, &peer.origin_host);
+			self.learn_scscf_peer(&scscf, &peer.origin_host);
 		}
 		let mut answer = answer_for(&self.local, request);
 		answer.avps.extend(avps);
@@ -169,18 +169,13 @@ impl Cx {
 		answer
 	}
 
-	/// The S-CSCF `scscf` served through the Diameter peer `peer`, noted
-	/// as such, with the names every target it serves shares.
-	pub(super) fn scscf_peer(&self, scscf: &str, peer: &str) -> (Arc<str>, Arc<str>) {
+	/// Notes that the S-CSCF `scscf` is reached through the Diameter peer
+	/// `peer`: where the RTRs of identities registered there go.
+	fn learn_scscf_peer(&self, scscf: &str, peer: &str) {
 		let mut known = locked(&self.scscf_peers);
-		if let Some((scscf, held)) = known.get_key_value(scscf) {
-			if &**held == peer {
-				return (scscf.clone(), held.clone());
-			}
+		if known.get(scscf).is_none_or(|held| &**held != peer) {
+			known.insert(Arc::from(scscf), Arc::from(peer));
 		}
-		let (scscf, peer): (Arc<str>, Arc<str>) = (Arc::from(scscf), Arc::from(peer));
-		known.insert(scscf.clone(), peer.clone());
-		(scscf, peer)
 	}
 
 	/// 5012 for a request whose outcome could not be recorded or decided.
