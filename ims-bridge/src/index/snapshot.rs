@@ -38,9 +38,33 @@ const CHUNK: usize = 4096;
 /// scan of the table under a read lock.
 const PARTS: u8 = 16;
 
-/// The keys of `map` in part `part` of [`PARTS`].
-fn keys_in<V>(map: &HashMap<ImpuId, V>, part: u8) -> Vec<ImpuId> {
-	map.keys().filter(|key| key.0[0] % PARTS == part).copied().collect()
+/// Calls `write` with every entry of the table `of` picks, part by part
+/// (one scan under a read lock lists a part's keys), [`CHUNK`] entries
+/// copied out under a read lock at a time. Returns how many it wrote.
+fn for_each_in_parts<V: Clone>(
+	index: &Index,
+	of: impl Fn(&Store) -> &HashMap<ImpuId, V>,
+	mut write: impl FnMut(ImpuId, V) -> std::io::Result<()>,
+) -> std::io::Result<u64> {
+	let mut written = 0;
+	for part in 0..PARTS {
+		let keys: Vec<ImpuId> = {
+			let state = index.read();
+			of(&state.store).keys().filter(|key| key.0[0] % PARTS == part).copied().collect()
+		};
+		for chunk in keys.chunks(CHUNK) {
+			let entries: Vec<(ImpuId, V)> = {
+				let state = index.read();
+				let table = of(&state.store);
+				chunk.iter().filter_map(|k| Some((*k, table.get(k)?.clone()))).collect()
+			};
+			for (key, value) in entries {
+				write(key, value)?;
+				written += 1;
+			}
+		}
+	}
+	Ok(written)
 }
 
 /// What a snapshot is of: the chain, the runtime that built its views, and
@@ -224,43 +248,29 @@ pub fn write(
 	let mut buffer = Vec::new();
 	let mut sets = Numbering::<Shared>::default();
 	let mut scscfs = Numbering::<Name>::default();
-	let mut impus = 0u64;
-	for part in 0..PARTS {
-		let impu_keys = keys_in(&index.read().store.impus, part);
-		for keys in impu_keys.chunks(CHUNK) {
-			let slots: Vec<(ImpuId, Slot)> = {
-				let state = index.read();
-				keys.iter().filter_map(|k| Some((*k, state.store.impus.get(k)?.clone()))).collect()
+	let impus = for_each_in_parts(
+		index,
+		|store| &store.impus,
+		|impu, slot: Slot| {
+			let stored = StoredImpu {
+				impu,
+				kind: slot.kind,
+				barred: slot.barred,
+				can_register: slot.can_register,
+				state: slot.state,
+				scscf: slot.scscf.as_ref().map(|name| scscfs.number(name)),
+				set: sets.number(&slot.shared),
 			};
-			for (impu, slot) in slots {
-				let stored = StoredImpu {
-					impu,
-					kind: slot.kind,
-					barred: slot.barred,
-					can_register: slot.can_register,
-					state: slot.state,
-					scscf: slot.scscf.as_ref().map(|name| scscfs.number(name)),
-					set: sets.number(&slot.shared),
-				};
-				put(&mut body, &mut buffer, &stored).map_err(io)?;
-				impus += 1;
-			}
-		}
-	}
-	let mut impis = 0u64;
-	for part in 0..PARTS {
-		let impi_keys = keys_in(&index.read().store.impis, part);
-		for keys in impi_keys.chunks(CHUNK) {
-			let entries: Vec<(ImpiId, ImpiEntry)> = {
-				let state = index.read();
-				keys.iter().filter_map(|k| Some((*k, state.store.impis.get(k)?.clone()))).collect()
-			};
-			for entry in entries {
-				put(&mut body, &mut buffer, &entry).map_err(io)?;
-				impis += 1;
-			}
-		}
-	}
+			put(&mut body, &mut buffer, &stored)
+		},
+	)
+	.map_err(io)?;
+	let impis = for_each_in_parts(
+		index,
+		|store| &store.impis,
+		|impi, entry: ImpiEntry| put(&mut body, &mut buffer, &(impi, entry)),
+	)
+	.map_err(io)?;
 	let tail = header_len() + body.written;
 	// The tail, SCALE-encoded as the vectors S-CSCF names, profiles, sets
 	// and realms would be, written item by item: encoded whole it would be

@@ -80,7 +80,7 @@ impl Shared {
 			&& self.profiles.len() == other.profiles.len()
 			&& self.profiles.iter().all(|mine| {
 				other.profiles.iter().any(|theirs| {
-					(Arc::ptr_eq(&mine.body, &theirs.body) || mine.body == theirs.body)
+					mine.body == theirs.body
 						&& mine.identities.len() == theirs.identities.len()
 						&& mine.identities.iter().all(|i| theirs.identities.contains(i))
 				})
