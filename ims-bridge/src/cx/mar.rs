@@ -140,7 +140,7 @@ impl Cx {
 	/// Answers a MAR.
 	pub(super) async fn mar(&self, request: &Message) -> Result<Outcome, Refusal> {
 		let mar = Request::read(request)?;
-		let Some(known) = self.find_impu(&mar.impu)? else {
+		let Some((known, subscriber)) = self.find_impu_with_secrets(&mar.impu)? else {
 			let activity = Activity::AuthenticationChallenge(AuthScheme::SipDigest);
 			return Ok(self.unknown(request, Kind::Impi, &mar.impi, activity));
 		};
@@ -164,10 +164,6 @@ impl Cx {
 		};
 		// The one request that opens the sealed record: for the IMPI's
 		// secrets, borrowed from it, not copied (fewer copies to wipe).
-		let Some(subscriber) = self.vault.get(&known.directory.handle)? else {
-			// Erased since the directory was read.
-			return refused(experimental::ERROR_USER_UNKNOWN);
-		};
 		let secrets = subscriber.impi(&mar.impi);
 		let digest = secrets.and_then(|s| s.digest.as_ref());
 		let held = Held {

@@ -33,7 +33,7 @@ use crate::index::Index;
 use crate::journal::Journal;
 use crate::metrics::Metrics;
 use crate::pseudonym::Kind;
-use crate::vault::{Directory, Vault};
+use crate::vault::{Directory, Subscriber, Vault};
 use ims_primitives::audit::Activity;
 use ims_primitives::{ImpuId, Name, RealmId, ServerAssignmentView, Subject};
 use outcome::{Code, Outcome, Refusal};
@@ -197,13 +197,22 @@ impl Cx {
 	/// index.
 	fn find_impu(&self, impu: &str) -> Result<Option<Known>, Refusal> {
 		let directory = self.vault.directory_of(Kind::Impu, impu)?;
-		let Some(directory) = directory else { return Ok(None) };
+		Ok(directory.and_then(|directory| self.known(directory, impu)))
+	}
+
+	/// Finds a public identity as [`Cx::find_impu`] does, with its
+	/// subscription's secrets read at the same time (a MAR's).
+	fn find_impu_with_secrets(&self, impu: &str) -> Result<Option<(Known, Subscriber)>, Refusal> {
+		let found = self.vault.find_with_directory(Kind::Impu, impu)?;
+		Ok(found.and_then(|(directory, secrets)| Some((self.known(directory, impu)?, secrets))))
+	}
+
+	/// The identity `impu` of `directory` in the index.
+	fn known(&self, directory: Arc<Directory>, impu: &str) -> Option<Known> {
 		// None when the subscription changed between the look-up and the
 		// read: the identity is no longer in it.
-		let Some(id) = directory.pseudonym(Kind::Impu, impu).map(ImpuId::from) else {
-			return Ok(None);
-		};
-		Ok(self.index.impu(&id).map(|view| Known { directory, impu: id, view }))
+		let id = directory.pseudonym(Kind::Impu, impu).map(ImpuId::from)?;
+		self.index.impu(&id).map(|view| Known { directory, impu: id, view })
 	}
 
 	/// Checks that `impi` belongs to the same subscription as a known IMPU

@@ -2,7 +2,8 @@
 //! of recently used subscriptions, so that answering a Cx request opens no
 //! database transaction. See `docs/vault.md`.
 
-use super::{Directory, Vault};
+use super::admission::Admission;
+use super::{Directory, Subscriber, Vault};
 use schnellru::{ByLength, LruMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -25,6 +26,8 @@ pub(super) struct Cache {
 	/// the cache before a write stores nothing of what it read, which may
 	/// be from before the write.
 	pub(super) generation: u64,
+	/// Which subscriptions a miss brings in (`admission.rs`).
+	pub(super) admission: Admission,
 }
 
 impl Cache {
@@ -36,6 +39,7 @@ impl Cache {
 			records: LruMap::new(ByLength::new(subscribers)),
 			directories: LruMap::new(ByLength::new(subscribers)),
 			generation: 0,
+			admission: Admission::new(subscribers),
 		})
 	}
 }
@@ -55,6 +59,40 @@ impl Vault {
 				store(&mut cache);
 			}
 		}
+	}
+
+	/// Keeps what a read that missed the cache in `generation` found of
+	/// the subscription `handle` (its record opened, `plain`, and decoded;
+	/// its directory if made, and the look-up key it was found by, if
+	/// any), when the
+	/// cache admits it: the second miss of it in a while, not the first
+	/// (`docs/vault.md`, "Admission"). A read of a whole base at random
+	/// would otherwise replace an entry at each miss, for a hit rate no
+	/// better than without.
+	pub(super) fn keep(
+		&self,
+		generation: Option<u64>,
+		handle: &[u8; 32],
+		(plain, subscriber): (&[u8], &Subscriber),
+		directory: Option<Arc<Directory>>,
+		key: Option<[u8; 32]>,
+	) {
+		let Some(generation) = generation else { return };
+		let admitted = self.cache().is_some_and(|mut cache| {
+			cache.generation == generation && cache.admission.admit(handle)
+		});
+		if !admitted {
+			return;
+		}
+		let Some(sealed) = self.cache_seal.seal(handle, plain) else { return };
+		let directory = directory.unwrap_or_else(|| Arc::new(Directory::of(subscriber)));
+		self.remember(Some(generation), |cache| {
+			if let Some(key) = key {
+				cache.handles.insert(key, *handle);
+			}
+			cache.directories.insert(*handle, directory);
+			cache.records.insert(*handle, sealed)
+		});
 	}
 
 	/// After a committed write: drops the look-ups and records it changed,

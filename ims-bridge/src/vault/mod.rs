@@ -7,8 +7,10 @@
 //! - `seal`: the file's cipher and the read cache's cipher.
 //! - `record`: what a subscription holds, and its directory of names.
 //! - `cache`: the read cache and how writes invalidate it.
+//! - `admission`: which subscriptions a miss brings into the cache.
 //! - `sqn`: AKA sequence numbers, reserved in durable blocks.
 
+mod admission;
 mod batch;
 mod cache;
 mod error;
@@ -52,6 +54,11 @@ pub const DEFAULT_CACHE_SUBSCRIBERS: u32 = 100_000;
 /// decrypted cache above and the kernel's page cache of the same file
 /// (`docs/vault.md`, "Memory").
 const PAGE_CACHE_BYTES: usize = 64 << 20;
+
+/// A subscription's handle and its record opened, read from the file.
+type Fetched = ([u8; 32], Zeroizing<Vec<u8>>);
+/// A subscription's directory, and its record when asked for.
+type Resolved = (Arc<Directory>, Option<Subscriber>);
 
 /// The vault. Shared between tasks behind an `Arc`; its writes block on the
 /// disk and belong in `spawn_blocking` on an async runtime (reads of cached
@@ -182,22 +189,75 @@ impl Vault {
 			},
 			None => None,
 		};
-		let plain = {
-			let db = self.db();
-			let txn = db.begin_read()?;
-			let table = txn.open_table(SUBSCRIBERS)?;
-			let sealed = table.get(handle.as_slice())?;
-			let plain = sealed.map(|s| self.file.open(b"subscribers", handle, s.value()));
-			plain.transpose()?
-		};
-		let Some(plain) = plain else { return Ok(None) };
+		let Some(plain) = self.fetch(handle)? else { return Ok(None) };
 		let subscriber = decode_plain(&plain)?;
-		if generation.is_some() {
-			if let Some(kept) = self.cache_seal.seal(handle, &plain) {
-				self.remember(generation, |cache| cache.records.insert(*handle, kept));
-			}
-		}
+		self.keep(generation, handle, (&plain, &subscriber), None, None);
 		Ok(Some(subscriber))
+	}
+
+	/// The record with this handle opened, from the file.
+	fn fetch(&self, handle: &[u8; 32]) -> Result<Option<Zeroizing<Vec<u8>>>, VaultError> {
+		let db = self.db();
+		let txn = db.begin_read()?;
+		let table = txn.open_table(SUBSCRIBERS)?;
+		let sealed = table.get(handle.as_slice())?;
+		let plain = sealed.map(|s| self.file.open(b"subscribers", handle, s.value()));
+		plain.transpose()
+	}
+
+	/// The handle a look-up key leads to and its record opened, from the
+	/// file in one read transaction.
+	fn fetch_by_key(&self, key: &[u8; 32]) -> Result<Option<Fetched>, VaultError> {
+		let db = self.db();
+		let txn = db.begin_read()?;
+		let lookup = txn.open_table(LOOKUP)?;
+		let Some(handle) = lookup.get(key.as_slice())? else { return Ok(None) };
+		let handle = <[u8; 32]>::try_from(handle.value()).map_err(|_| VaultError::Corrupt)?;
+		let records = txn.open_table(SUBSCRIBERS)?;
+		// Written and erased with its look-ups in one transaction.
+		let sealed = records.get(handle.as_slice())?.ok_or(VaultError::Corrupt)?;
+		let plain = self.file.open(b"subscribers", &handle, sealed.value())?;
+		Ok(Some((handle, plain)))
+	}
+
+	/// The directory of the subscription that holds an identity, with its
+	/// record opened when `secrets`: from the cache when it holds them,
+	/// otherwise from the file in one read transaction.
+	fn resolve(
+		&self,
+		kind: Kind,
+		identity: &str,
+		secrets: bool,
+	) -> Result<Option<Resolved>, VaultError> {
+		let key = self.lookup_key(kind, identity);
+		let generation = match self.cache() {
+			Some(mut cache) => {
+				let handle = cache.handles.get(&key).copied();
+				let directory = handle.and_then(|h| cache.directories.get(&h).cloned());
+				let sealed = match (handle, secrets) {
+					(Some(h), true) => cache.records.get(&h).cloned(),
+					_ => None,
+				};
+				let generation = cache.generation;
+				drop(cache);
+				match (handle, directory, sealed) {
+					(Some(_), Some(directory), None) if !secrets => {
+						return Ok(Some((directory, None)))
+					},
+					(Some(handle), Some(directory), Some(sealed)) => {
+						let plain = self.cache_seal.open(&handle, &sealed)?;
+						return Ok(Some((directory, Some(decode_plain(&plain)?))));
+					},
+					_ => Some(generation),
+				}
+			},
+			None => None,
+		};
+		let Some((handle, plain)) = self.fetch_by_key(&key)? else { return Ok(None) };
+		let subscriber = decode_plain(&plain)?;
+		let directory = Arc::new(Directory::of(&subscriber));
+		self.keep(generation, &handle, (&plain, &subscriber), Some(directory.clone()), Some(key));
+		Ok(Some((directory, secrets.then_some(subscriber))))
 	}
 
 	/// Stores a subscription (new, or replacing the one with the same
@@ -267,29 +327,21 @@ impl Vault {
 		self.read_handle(handle)
 	}
 
-	/// The handle of the subscription that holds an identity.
+	/// The handle of the subscription that holds an identity. A miss of
+	/// the cache reads the look-up alone and keeps nothing: what reads a
+	/// subscription (`directory_of`, `find`) brings it in.
 	pub fn handle_of(&self, kind: Kind, identity: &str) -> Result<Option<[u8; 32]>, VaultError> {
 		let key = self.lookup_key(kind, identity);
-		let generation = match self.cache() {
-			Some(mut cache) => match cache.handles.get(&key) {
-				Some(handle) => return Ok(Some(*handle)),
-				None => Some(cache.generation),
-			},
-			None => None,
-		};
-		let found = {
-			let db = self.db();
-			let txn = db.begin_read()?;
-			let lookup = txn.open_table(LOOKUP)?;
-			let found = lookup.get(key.as_slice())?;
-			found
-				.map(|h| <[u8; 32]>::try_from(h.value()).map_err(|_| VaultError::Corrupt))
-				.transpose()?
-		};
-		if let Some(handle) = found {
-			self.remember(generation, |cache| cache.handles.insert(key, handle));
+		if let Some(mut cache) = self.cache() {
+			if let Some(handle) = cache.handles.get(&key) {
+				return Ok(Some(*handle));
+			}
 		}
-		Ok(found)
+		let db = self.db();
+		let txn = db.begin_read()?;
+		let lookup = txn.open_table(LOOKUP)?;
+		let found = lookup.get(key.as_slice())?;
+		found.map(|h| <[u8; 32]>::try_from(h.value()).map_err(|_| VaultError::Corrupt)).transpose()
 	}
 
 	/// The directory of the subscription that holds an identity.
@@ -298,14 +350,22 @@ impl Vault {
 		kind: Kind,
 		identity: &str,
 	) -> Result<Option<Arc<Directory>>, VaultError> {
-		match self.handle_of(kind, identity)? {
-			Some(handle) => self.directory(&handle),
-			None => Ok(None),
-		}
+		Ok(self.resolve(kind, identity, false)?.map(|(directory, _)| directory))
+	}
+
+	/// The directory of the subscription that holds an identity and the
+	/// subscription itself, secrets included, read together.
+	pub fn find_with_directory(
+		&self,
+		kind: Kind,
+		identity: &str,
+	) -> Result<Option<(Arc<Directory>, Subscriber)>, VaultError> {
+		let found = self.resolve(kind, identity, true)?;
+		Ok(found.and_then(|(directory, subscriber)| Some((directory, subscriber?))))
 	}
 
 	/// The directory of the subscription with this handle: from memory when
-	/// cached, otherwise opened from the record once and kept.
+	/// cached, otherwise opened from the record.
 	pub fn directory(&self, handle: &[u8; 32]) -> Result<Option<Arc<Directory>>, VaultError> {
 		let generation = match self.cache() {
 			Some(mut cache) => match cache.directories.get(handle) {
@@ -314,35 +374,16 @@ impl Vault {
 			},
 			None => None,
 		};
-		let Some(subscriber) = self.read_handle(handle)? else { return Ok(None) };
+		let Some(plain) = self.fetch(handle)? else { return Ok(None) };
+		let subscriber = decode_plain(&plain)?;
 		let directory = Arc::new(Directory::of(&subscriber));
-		self.remember(generation, |cache| cache.directories.insert(*handle, directory.clone()));
+		self.keep(generation, handle, (&plain, &subscriber), Some(directory.clone()), None);
 		Ok(Some(directory))
-	}
-
-	/// What a reader sees when an erasure commits between its read of a
-	/// subscription's directory and its read of the record: the record is
-	/// gone from the file and the cache, the directory still cached.
-	#[cfg(test)]
-	pub(crate) fn drop_record_keeping_directory(&self, handle: &[u8; 32]) {
-		let db = self.db();
-		let txn = db.begin_write().unwrap_or_else(|e| panic!("{e}"));
-		{
-			let mut records = txn.open_table(SUBSCRIBERS).unwrap_or_else(|e| panic!("{e}"));
-			records.remove(handle.as_slice()).unwrap_or_else(|e| panic!("{e}"));
-		}
-		txn.commit().unwrap_or_else(|e| panic!("{e}"));
-		if let Some(mut cache) = self.cache() {
-			cache.records.remove(handle);
-		}
 	}
 
 	/// The subscription that holds an identity.
 	pub fn find(&self, kind: Kind, identity: &str) -> Result<Option<Subscriber>, VaultError> {
-		match self.handle_of(kind, identity)? {
-			Some(handle) => self.read_handle(&handle),
-			None => Ok(None),
-		}
+		Ok(self.find_with_directory(kind, identity)?.map(|(_, subscriber)| subscriber))
 	}
 
 	/// Destroys a subscription: its record (salt and secrets) and its
