@@ -21,7 +21,10 @@
 # - Cx against that bridge (cx-bench --target): MAR+SAR throughput and
 #   latency with the vault cache warm (50,000 subscribers asked for again
 #   and again, inside the default cache of 100,000) and cold (any of the N),
-#   then the same two with the node paused (SIGSTOP: the bridge alone),
+#   then the same two at a fixed rate of BENCH_CX_RATE requests a second
+#   (5,000 by default; cx-bench --rate, open loop: sent on time whatever
+#   the answers do), then the same two with the node paused (SIGSTOP:
+#   the bridge alone),
 #   then while 30,000 more subscribers are imported through the bridge;
 #   each run with the node starts once the records of the one before are
 #   on chain;
@@ -273,6 +276,7 @@ cx() {
 		--connections 2 --window 2 "$@" | sed 's/^cx-bench: /   /'
 }
 warm=$((count < 50000 ? count : 50000))
+rate=${BENCH_CX_RATE:-5000}
 echo "== Cx, vault cache warm: $warm subscribers, measured after 20 s asking for them"
 drain
 cx --subscribers "$warm" --warmup-seconds 20 --seconds 10
@@ -280,6 +284,14 @@ echo "== Cx, vault cache cold: random among all $count subscribers"
 drain
 cx --subscribers "$count" --seconds 10
 echo "   bridge resident after both (index and a full vault cache): $(($(awk '/^VmRSS/ {print $2}' "/proc/$bridge_pid/status") / 1024)) MiB"
+# The same two at a fixed rate (open loop): the latency a CSCF sees at a
+# busy hour's load rather than at the bridge's limit, with every request
+# a stall delays counted.
+echo "== Cx at $rate requests/s (open loop), vault cache warm, then cold"
+drain
+cx --subscribers "$warm" --warmup-seconds 5 --seconds 20 --rate "$rate"
+drain
+cx --subscribers "$count" --warmup-seconds 1 --seconds 20 --rate "$rate"
 # The same two runs with the node paused (SIGSTOP): the bridge alone on
 # the two cores with the load generator, answering from its index and
 # vault and journaling its records for when the node is back. What the

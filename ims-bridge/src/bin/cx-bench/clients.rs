@@ -207,6 +207,107 @@ fn paced_client(
 	outcome
 }
 
+/// A client at a fixed rate (open loop): a writer thread sends a request
+/// every `interval` whatever the answers do, a reader thread matches the
+/// answers to their send times. A bridge that stalls finds the requests
+/// of the stall waiting when it resumes, so a stall shows in the latency
+/// of every request sent during it, not only in the one it delayed (a
+/// closed loop, which waits for answers before sending, would leave the
+/// others unsent and unmeasured).
+fn open_loop_client(
+	address: std::net::SocketAddr,
+	peer: Peer,
+	interval: Duration,
+	warmup_until: Instant,
+	until: Instant,
+) -> Outcome {
+	use std::io::Write;
+	use std::sync::Mutex;
+	let mut stream = std::net::TcpStream::connect(address).expect("the bridge accepts");
+	stream.set_nodelay(true).ok();
+	stream.write_all(&cer(&peer)).expect("CER sent");
+	let mut answers = Answers::of(&stream);
+	answers.next(&|| false).expect("a CEA");
+	// Send times by hop-by-hop id, and whether the writer is done.
+	let sent: Arc<Mutex<HashMap<u32, Instant>>> = Arc::default();
+	let finished = Arc::new(std::sync::atomic::AtomicBool::new(false));
+	let writer = {
+		let (sent, finished) = (sent.clone(), finished.clone());
+		let work = Work::Mix { until };
+		std::thread::spawn(move || {
+			let mut rng = rand::rngs::StdRng::from_entropy();
+			let mut due = Instant::now();
+			let mut id: u32 = 1;
+			while let Some((cmd, sar_type, user)) = work.next(id, &peer.users, &mut rng) {
+				if let Some(wait) = due.checked_duration_since(Instant::now()) {
+					std::thread::sleep(wait);
+				}
+				let bytes = request(cmd, sar_type, id, user, &peer).encode().expect("encodes");
+				sent.lock().expect("not poisoned").insert(id, Instant::now());
+				stream.write_all(&bytes).expect("request sent");
+				due += interval;
+				id = id.wrapping_add(1).max(1);
+			}
+			finished.store(true, Ordering::Release);
+		})
+	};
+	let mut outcome = Outcome { latencies: Vec::with_capacity(1 << 20), errors: 0 };
+	let all_answered =
+		|| finished.load(Ordering::Acquire) && sent.lock().expect("not poisoned").is_empty();
+	while let Some(answer) = answers.next(&all_answered) {
+		let arrived = Instant::now();
+		let Some(at) = sent.lock().expect("not poisoned").remove(&answer.header.hop_by_hop) else {
+			continue;
+		};
+		if at >= warmup_until {
+			outcome.latencies.push(arrived - at);
+			if answer.optional_u32(&avp::RESULT_CODE).ok().flatten() != Some(result::SUCCESS) {
+				outcome.errors += 1;
+			}
+		}
+	}
+	writer.join().expect("the writer finishes");
+	outcome
+}
+
+/// Answers off a blocking socket that wakes up every few milliseconds, so
+/// that its reader can stop once nothing is awaited.
+struct Answers {
+	stream: std::net::TcpStream,
+	buffer: Vec<u8>,
+	chunk: Vec<u8>,
+}
+
+impl Answers {
+	fn of(stream: &std::net::TcpStream) -> Answers {
+		let stream = stream.try_clone().expect("a second handle on the socket");
+		stream.set_read_timeout(Some(Duration::from_millis(5))).expect("a read timeout");
+		Answers { stream, buffer: Vec::with_capacity(1 << 16), chunk: vec![0u8; 1 << 16] }
+	}
+
+	/// The next answer, or `None` once `done` says nothing more is awaited.
+	fn next(&mut self, done: &dyn Fn() -> bool) -> Option<Message> {
+		use std::io::{ErrorKind, Read};
+		loop {
+			if let Ok(Some(len)) = codec::frame_len(&self.buffer, 1 << 20) {
+				if self.buffer.len() >= len {
+					let frame: Vec<u8> = self.buffer.drain(..len).collect();
+					return Some(Message::decode(&frame).expect("answers decode"));
+				}
+			}
+			if done() {
+				return None;
+			}
+			match self.stream.read(&mut self.chunk) {
+				Ok(0) => panic!("the bridge closed the connection"),
+				Ok(n) => self.buffer.extend_from_slice(&self.chunk[..n]),
+				Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {},
+				Err(e) => panic!("answers arrive: {e}"),
+			}
+		}
+	}
+}
+
 /// Runs the clients against `address` until `until`, counting from
 /// `warmup_until`; returns every latency, sorted, and the errors.
 pub(super) async fn load(
@@ -228,15 +329,22 @@ pub(super) async fn load(
 	let clients: Vec<tokio::task::JoinHandle<Outcome>> = (0..args.connections)
 		.map(|_| {
 			let peer = peer.clone();
-			match args.gap_us {
-				Some(gap) => {
+			match (args.rate, args.gap_us) {
+				(Some(rate), _) => {
+					let each = f64::from(rate) / args.connections.max(1) as f64;
+					let interval = Duration::from_secs_f64(1.0 / each.max(1.0));
+					tokio::task::spawn_blocking(move || {
+						open_loop_client(address, peer, interval, warmup_until, until)
+					})
+				},
+				(None, Some(gap)) => {
 					let gap = Duration::from_micros(gap);
 					let work = work.clone();
 					tokio::task::spawn_blocking(move || {
 						paced_client(address, peer, gap, warmup_until, work)
 					})
 				},
-				None => {
+				(None, None) => {
 					tokio::spawn(client(address, peer, args.window, warmup_until, work.clone()))
 				},
 			}

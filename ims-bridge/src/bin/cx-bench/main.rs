@@ -103,6 +103,12 @@ struct Args {
 	/// The first user asked for (user<first>).
 	#[arg(long, default_value_t = 0)]
 	first: usize,
+	/// Requests a second in total, sent at a fixed pace whatever the
+	/// answers do (open loop, spread over `--connections`; `--window` is
+	/// then ignored): the latency a CSCF sees at that load, with the
+	/// bridge's stalls counted for every request they delay.
+	#[arg(long, conflicts_with_all = ["gap_us", "register"])]
+	rate: Option<u32>,
 	/// Register each user once (SAR REGISTRATION, in order) and stop,
 	/// instead of `--seconds` of MAR+SAR.
 	#[arg(long, conflicts_with = "gap_us")]
@@ -129,9 +135,10 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 /// Prints the run's figures.
 fn report(args: &Args, measured: f64, latencies: &[Duration], errors: u64, journaled: Option<u64>) {
-	let load = match args.gap_us {
-		Some(gap) => format!("one request at a time, {gap} us apart"),
-		None => format!("{} in flight", args.window),
+	let load = match (args.rate, args.gap_us) {
+		(Some(rate), _) => format!("{rate} requests/s in all (open loop)"),
+		(None, Some(gap)) => format!("one request at a time, {gap} us apart"),
+		(None, None) => format!("{} in flight", args.window),
 	};
 	let bridge = match (args.target, args.sync) {
 		(Some(target), _) => format!("the bridge at {target}"),
