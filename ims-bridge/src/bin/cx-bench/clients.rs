@@ -171,20 +171,8 @@ fn paced_client(
 	warmup_until: Instant,
 	work: Work,
 ) -> Outcome {
-	use std::io::{Read, Write};
-	let mut stream = std::net::TcpStream::connect(address).expect("the bridge accepts");
-	stream.set_nodelay(true).ok();
-	let read_message = |stream: &mut std::net::TcpStream| {
-		let mut header = [0u8; 20];
-		stream.read_exact(&mut header).expect("an answer header");
-		let len = codec::frame_len(&header, 1 << 20).ok().flatten().expect("a Diameter frame");
-		let mut frame = header.to_vec();
-		frame.resize(len, 0);
-		stream.read_exact(&mut frame[20..]).expect("an answer body");
-		Message::decode(&frame).expect("answers decode")
-	};
-	stream.write_all(&cer(&peer)).expect("CER sent");
-	read_message(&mut stream);
+	use std::io::Write;
+	let (mut stream, mut answers) = connect(address, &peer);
 	let mut rng = rand::rngs::StdRng::from_entropy();
 	let mut outcome = Outcome { latencies: Vec::new(), errors: 0 };
 	let mut id: u32 = 1;
@@ -192,7 +180,7 @@ fn paced_client(
 		let bytes = request(cmd, sar_type, id, user, &peer).encode().expect("a request encodes");
 		let sent = Instant::now();
 		stream.write_all(&bytes).expect("request sent");
-		let answer = read_message(&mut stream);
+		let answer = answers.next(&|| false).expect("an answer");
 		let latency = sent.elapsed();
 		assert_eq!(answer.header.hop_by_hop, id, "answers come in order");
 		if sent >= warmup_until {
@@ -223,11 +211,7 @@ fn open_loop_client(
 ) -> Outcome {
 	use std::io::Write;
 	use std::sync::Mutex;
-	let mut stream = std::net::TcpStream::connect(address).expect("the bridge accepts");
-	stream.set_nodelay(true).ok();
-	stream.write_all(&cer(&peer)).expect("CER sent");
-	let mut answers = Answers::of(&stream);
-	answers.next(&|| false).expect("a CEA");
+	let (mut stream, mut answers) = connect(address, &peer);
 	// Send times by hop-by-hop id, and whether the writer is done.
 	let sent: Arc<Mutex<HashMap<u32, Instant>>> = Arc::default();
 	let finished = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -268,6 +252,17 @@ fn open_loop_client(
 	}
 	writer.join().expect("the writer finishes");
 	outcome
+}
+
+/// A blocking connection to the bridge past its CER/CEA, and its answers.
+fn connect(address: std::net::SocketAddr, peer: &Peer) -> (std::net::TcpStream, Answers) {
+	use std::io::Write;
+	let mut stream = std::net::TcpStream::connect(address).expect("the bridge accepts");
+	stream.set_nodelay(true).ok();
+	stream.write_all(&cer(peer)).expect("CER sent");
+	let mut answers = Answers::of(&stream);
+	answers.next(&|| false).expect("a CEA");
+	(stream, answers)
 }
 
 /// Answers off a blocking socket that wakes up every few milliseconds, so
