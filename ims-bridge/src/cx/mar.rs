@@ -162,8 +162,8 @@ impl Cx {
 			let audit = (realm, Subject::Impi(impi_id), Activity::AuthenticationChallenge(scheme));
 			Ok(Outcome::fail(Code::Experimental(code), Some(audit)))
 		};
-		// The one request that opens the sealed record: for the IMPI's
-		// secrets, borrowed from it, not copied (fewer copies to wipe).
+		// The IMPI's secrets, borrowed from the record read with the
+		// directory, not copied (fewer copies to wipe).
 		let secrets = subscriber.impi(&mar.impi);
 		let digest = secrets.and_then(|s| s.digest.as_ref());
 		let held = Held {

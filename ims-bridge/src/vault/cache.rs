@@ -64,11 +64,10 @@ impl Vault {
 	/// Keeps what a read that missed the cache in `generation` found of
 	/// the subscription `handle` (its record opened, `plain`, and decoded;
 	/// its directory if made, and the look-up key it was found by, if
-	/// any), when the
-	/// cache admits it: the second miss of it in a while, not the first
-	/// (`docs/vault.md`, "Admission"). A read of a whole base at random
-	/// would otherwise replace an entry at each miss, for a hit rate no
-	/// better than without.
+	/// any), when the cache admits it: the second miss of it in a while,
+	/// not the first (`docs/vault.md`, "Admission"). A read of a whole base
+	/// at random would otherwise replace an entry at each miss, for a hit
+	/// rate no better than without.
 	pub(super) fn keep(
 		&self,
 		generation: Option<u64>,

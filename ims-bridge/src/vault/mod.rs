@@ -234,21 +234,17 @@ impl Vault {
 			Some(mut cache) => {
 				let handle = cache.handles.get(&key).copied();
 				let directory = handle.and_then(|h| cache.directories.get(&h).cloned());
-				let sealed = match (handle, secrets) {
-					(Some(h), true) => cache.records.get(&h).cloned(),
-					_ => None,
-				};
-				let generation = cache.generation;
-				drop(cache);
-				match (handle, directory, sealed) {
-					(Some(_), Some(directory), None) if !secrets => {
-						return Ok(Some((directory, None)))
+				match (handle, directory) {
+					(Some(_), Some(directory)) if !secrets => return Ok(Some((directory, None))),
+					(Some(handle), Some(directory)) => {
+						if let Some(sealed) = cache.records.get(&handle).cloned() {
+							drop(cache);
+							let plain = self.cache_seal.open(&handle, &sealed)?;
+							return Ok(Some((directory, Some(decode_plain(&plain)?))));
+						}
+						Some(cache.generation)
 					},
-					(Some(handle), Some(directory), Some(sealed)) => {
-						let plain = self.cache_seal.open(&handle, &sealed)?;
-						return Ok(Some((directory, Some(decode_plain(&plain)?))));
-					},
-					_ => Some(generation),
+					_ => Some(cache.generation),
 				}
 			},
 			None => None,
