@@ -2,6 +2,7 @@
 //! redb database, where the submitter reads it, and applies confirmations.
 //! See `docs/journal.md`.
 
+use super::wal::Void;
 use super::{Entry, Frame, JournalError, AUDIT, CONFIRMED_REPORT, CONFIRMED_SEQUENCE, META};
 use super::{NEXT_REPORT, NEXT_SEQUENCE, REGISTRATIONS};
 use codec::Encode;
@@ -21,27 +22,24 @@ pub(super) enum Applied {
 	Confirm(Confirmation, Ack),
 	/// Acknowledged once everything before it is in the database.
 	Settle(Ack),
-	/// Everything before it made durable in the database (the log is then
-	/// voided).
-	Checkpoint(Ack),
+	/// A half of the log to void once everything before it is durable in
+	/// the database (the flusher hands it on behind the half's last frames).
+	Void(Void, Ack),
 }
 
 /// Items the applier takes in one database transaction at most.
 const GROUP_LIMIT: usize = 4096;
 /// How long flushed frames gather before the applier's database
 /// transaction, counting the flush interval (unless a confirmation,
-/// `settle` or checkpoint comes): flushes that follow each other at once
+/// `settle` or void comes): flushes that follow each other at once
 /// (`before-answer`) gather for this long, those a flush interval apart
 /// as long or longer are applied as they come. Only the submitter reads
 /// the database, a few times a second.
 pub(super) const APPLY_DELAY: Duration = Duration::from_millis(20);
 /// Entries the applier stores between durable database commits when
-/// nobody asks for one (a confirmation or a checkpoint does). Without them,
-/// the checkpoint when the log fills would write every page dirtied since
-/// the last confirmation while appends wait (some 30 ms at 60,000 answers a
-/// second with no chain to confirm); with them, only the last few
-/// thousand entries' pages, and the rest is written by the applier thread
-/// in the background.
+/// nobody asks for one (a confirmation or a void of a half of the log
+/// does), so that no commit has many pages to write: the durable commit
+/// before a void then writes only the last few thousand entries' pages.
 const DURABLE_EVERY: usize = 16_384;
 
 /// The applier's numbering and confirmations, written with every batch.
@@ -113,8 +111,10 @@ struct Batch {
 	confirmations: Vec<Confirmation>,
 	/// Who waits for the batch to be stored.
 	waiting: Vec<Ack>,
-	/// A confirmation that moves something, or a checkpoint, asks for a
-	/// durable commit.
+	/// Halves of the log to void once the batch is durable.
+	voids: Vec<(Void, Ack)>,
+	/// A confirmation that moves something, or a void, asks for a durable
+	/// commit.
 	durable: bool,
 }
 
@@ -155,9 +155,9 @@ fn sort_batch(items: Vec<Applied>, state: &Counters) -> Batch {
 				batch.waiting.push(ack);
 			},
 			Applied::Settle(ack) => batch.waiting.push(ack),
-			Applied::Checkpoint(ack) => {
+			Applied::Void(void, ack) => {
 				batch.durable = true;
-				batch.waiting.push(ack);
+				batch.voids.push((void, ack));
 			},
 		}
 	}
@@ -183,13 +183,13 @@ fn make_durable(db: &Database) -> Result<(), JournalError> {
 
 /// The applier thread: moves what the log holds into the database in
 /// batches (frames gather for `gather` after the first), without waiting
-/// for the disk unless a confirmation or a checkpoint asks for it. Once
-/// every sender is gone it makes the database durable and returns whether
-/// all of the log is in it (then the log may be voided). After a failed
-/// database write it applies nothing more and answers every confirmation,
-/// settle and checkpoint with the error: the entries it could not store
-/// are only in the log, which must then be replayed at the next start,
-/// never voided.
+/// for the disk unless a confirmation or a void of a half of the log asks
+/// for it. Once every sender is gone it makes the database durable and
+/// returns whether all of the log is in it (then the log may be voided).
+/// After a failed database write it applies nothing more and answers every
+/// confirmation, settle and void with the error: the entries it could not
+/// store are only in the log, which must then be replayed at the next
+/// start, never voided.
 pub(super) fn apply_loop(
 	db: &Database,
 	mut state: Counters,
@@ -214,6 +214,15 @@ pub(super) fn apply_loop(
 		}
 		for ack in batch.waiting {
 			let _ = ack.send(broken.clone().map_or(Ok(()), Err));
+		}
+		for (void, ack) in batch.voids {
+			// After a failed write the half holds entries the database
+			// lacks: it is never voided.
+			let voided = match &broken {
+				Some(error) => Err(error.clone()),
+				None => void.run().map_err(|e| Arc::new(JournalError::Log(e))),
+			};
+			let _ = ack.send(voided);
 		}
 	}
 	if broken.is_some() {

@@ -3,7 +3,8 @@
 //! ran (group commit without a queue), then hands the frames to the
 //! applier. See `docs/journal.md`.
 
-use super::apply::Applied;
+use super::apply::{Ack, Applied};
+use super::wal::Void;
 use super::{Frame, JournalError};
 use std::fs::File;
 use std::sync::{mpsc, Arc};
@@ -30,6 +31,11 @@ pub(super) struct FlushState {
 	written: u64,
 	/// Their frames not yet flushed, in order.
 	frames: Vec<Frame>,
+	/// Halves of the log to void once every frame written before them is
+	/// with the applier, who voids them after its next durable commit.
+	voids: Vec<(Void, Ack)>,
+	/// The flusher stopped on a failure: no void can be handed on.
+	failed: bool,
 	/// Somebody waits for the flush: no more gathering.
 	urgent: bool,
 	/// The flusher waits for an append with no flush due: the next append
@@ -67,6 +73,20 @@ impl Flush {
 		state.written = state.written.saturating_add(1);
 		state.frames.extend(frames);
 		Ok(state.written)
+	}
+
+	/// Hands `void` to the applier behind every frame written so far;
+	/// `ack` hears when it has run (`docs/journal.md`, "Two halves").
+	pub(super) fn void_after(&self, void: Void, ack: Ack) -> Result<(), JournalError> {
+		let mut state = self.lock()?;
+		if state.failed {
+			return Err(self.error().map_or(JournalError::Stopped, JournalError::Failed));
+		}
+		if state.idle {
+			self.wake.notify_one();
+		}
+		state.voids.push((void, ack));
+		Ok(())
 	}
 
 	/// The ticket of the last append written.
@@ -107,14 +127,14 @@ impl Flush {
 		// When the next flush is due; `None`: idle.
 		let mut due: Option<Instant> = None;
 		loop {
-			let (target, frames) = {
+			let (target, frames, voids) = {
 				let Ok(mut state) = self.state.lock() else { return };
 				loop {
-					if state.stop || (state.urgent && !state.frames.is_empty()) {
+					if state.stop || (state.urgent && state.pending()) {
 						break;
 					}
 					match due {
-						None if state.frames.is_empty() => {
+						None if !state.pending() => {
 							state.idle = true;
 							state = match self.wake.wait(state) {
 								Ok(state) => state,
@@ -130,7 +150,7 @@ impl Flush {
 									Ok((state, _)) => state,
 									Err(_) => return,
 								};
-							} else if state.frames.is_empty() {
+							} else if !state.pending() {
 								due = None;
 							} else {
 								break;
@@ -138,20 +158,24 @@ impl Flush {
 						},
 					}
 				}
-				if state.frames.is_empty() {
+				if !state.pending() {
 					// Asked to stop, and nothing is left.
 					return;
 				}
 				state.urgent = false;
-				(state.written, std::mem::take(&mut state.frames))
+				let voids = std::mem::take(&mut state.voids);
+				(state.written, std::mem::take(&mut state.frames), voids)
 			};
-			let flushed = file.sync_data().map_err(JournalError::Log);
-			let handed = flushed.and_then(|()| {
-				applier.send(Applied::Frames(frames)).map_err(|_| JournalError::Stopped)
-			});
-			if let Err(error) = handed {
+			if let Err(error) = Self::hand_on(file, applier, frames, voids) {
 				tracing::error!(%error, "journal log flush failed; the journal stops and every Cx answer fails until the bridge is restarted");
-				self.flushed.send_modify(|f| f.error = Some(Arc::new(error)));
+				let error = Arc::new(error);
+				self.flushed.send_modify(|f| f.error = Some(error.clone()));
+				if let Ok(mut state) = self.state.lock() {
+					state.failed = true;
+					for (_, ack) in state.voids.drain(..) {
+						let _ = ack.send(Err(error.clone()));
+					}
+				}
 				return;
 			}
 			self.flushed.send_modify(|f| {
@@ -160,5 +184,32 @@ impl Flush {
 			});
 			due = Some(Instant::now() + self.delay);
 		}
+	}
+
+	/// One flush: makes the log durable, then hands its frames to the
+	/// applier, and the voids taken with them after them. A void not
+	/// handed on is dropped with its ack, and its waiter hears that the
+	/// journal stopped.
+	fn hand_on(
+		file: &File,
+		applier: &mpsc::Sender<Applied>,
+		frames: Vec<Frame>,
+		voids: Vec<(Void, Ack)>,
+	) -> Result<(), JournalError> {
+		file.sync_data().map_err(JournalError::Log)?;
+		if !frames.is_empty() {
+			applier.send(Applied::Frames(frames)).map_err(|_| JournalError::Stopped)?;
+		}
+		for (void, ack) in voids {
+			applier.send(Applied::Void(void, ack)).map_err(|_| JournalError::Stopped)?;
+		}
+		Ok(())
+	}
+}
+
+impl FlushState {
+	/// Whether anything waits for the flusher: frames, or voids.
+	fn pending(&self) -> bool {
+		!self.frames.is_empty() || !self.voids.is_empty()
 	}
 }

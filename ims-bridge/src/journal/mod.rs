@@ -134,6 +134,8 @@ struct Inner {
 
 struct Log {
 	wal: Wal,
+	/// Hears when the half the appends last left is voided.
+	spare: Option<oneshot::Receiver<Result<(), Arc<JournalError>>>>,
 	/// The next audit sequence number and registration report number.
 	numbers: (u64, u64),
 	/// Why the journal stopped: after a failed write the log's tail is
@@ -288,7 +290,7 @@ impl Journal {
 			.name("journal-flush".into())
 			.spawn(move || flusher.run(&file, &to_applier))
 			.map_err(JournalError::Thread)?;
-		let log = tokio::sync::Mutex::new(Log { wal, numbers, failed: None });
+		let log = tokio::sync::Mutex::new(Log { wal, numbers, spare: None, failed: None });
 		let inner = Inner {
 			sync: options.sync,
 			log,
@@ -337,7 +339,7 @@ impl Journal {
 				return Err(JournalError::TooLarge { bytes: len });
 			}
 			if !log.wal.fits(len) {
-				self.checkpoint(&mut log).await?;
+				self.turn(&mut log).await?;
 			}
 			if let Err(e) = log.wal.append(&payloads) {
 				return Err(log.fail(JournalError::Log(e)));
@@ -355,18 +357,27 @@ impl Journal {
 		Ok(numbers)
 	}
 
-	/// Has the applier make everything in the log durable in the database,
-	/// then voids the log. Called with the log locked; a failure stops the
-	/// journal (the log can no longer take appends).
-	async fn checkpoint(&self, log: &mut Log) -> Result<(), JournalError> {
-		let flushed = async {
-			self.inner.flush.wait(self.inner.flush.last()?).await?;
-			self.ask(Applied::Checkpoint).await
-		};
-		match flushed.await {
-			Ok(()) => log.wal.reset().map_err(|e| log.fail(JournalError::Log(e))),
-			Err(e) => Err(log.fail(e)),
+	/// Moves the appends to the other half of the log, once it is voided
+	/// (long before, unless a whole half filled meanwhile), and has the
+	/// half they leave voided behind its frames (`docs/journal.md`, "Two
+	/// halves"). Called with the log locked; a failure stops the journal.
+	async fn turn(&self, log: &mut Log) -> Result<(), JournalError> {
+		// Awaited in place and cleared only once heard: an append cancelled
+		// here (its Cx task gone) leaves the wait to the next one.
+		if let Some(voided) = log.spare.as_mut() {
+			let heard = voided.await;
+			log.spare = None;
+			match heard {
+				Ok(Ok(())) => log.wal.spare_voided(),
+				Ok(Err(error)) => return Err(log.fail(error)),
+				Err(_) => return Err(log.fail(JournalError::Stopped)),
+			}
 		}
+		let void = log.wal.switch().map_err(|e| log.fail(JournalError::Log(e)))?;
+		let (ack, voided) = oneshot::channel();
+		self.inner.flush.void_after(void, ack).map_err(|e| log.fail(e))?;
+		log.spare = Some(voided);
+		Ok(())
 	}
 
 	async fn ask(&self, op: impl FnOnce(Ack) -> Applied) -> Result<(), JournalError> {

@@ -1,10 +1,11 @@
 //! The journal against real files: numbering, durability, replay after a
-//! crash, confirmations, checkpoints and failures.
+//! crash, confirmations, the log's two halves and failures.
 
 use super::*;
 use ims_primitives::audit::{Activity, Peer};
 use ims_primitives::{ImpiId, Subject, Token};
 use std::time::Instant;
+use tokio::time::timeout;
 
 fn record(result: u32) -> Record {
 	FrontRecord {
@@ -266,16 +267,16 @@ async fn replayed_frames_never_bring_back_confirmed_entries() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_full_log_is_checkpointed_and_nothing_is_lost() {
+async fn a_log_that_fills_turns_between_its_halves_and_loses_nothing() {
 	for sync in MODES {
-		a_full_log_is_checkpointed(sync).await;
+		a_log_that_fills_turns(sync).await;
 	}
 }
 
-async fn a_full_log_is_checkpointed(sync: Sync) {
+async fn a_log_that_fills_turns(sync: Sync) {
 	let dir = tempfile::tempdir().unwrap();
 	let path = dir.path().join("journal.redb");
-	// Room for a few dozen records: many checkpoints on the way.
+	// Room for a few dozen records a half: many turns on the way.
 	let options = JournalOptions { log_capacity: 3 * 4096, sync, ..Default::default() };
 	let journal = Journal::open_with(&path, options).unwrap();
 	let mut tasks = Vec::new();
@@ -293,6 +294,58 @@ async fn a_full_log_is_checkpointed(sync: Sync) {
 		pending.iter().map(|r| r.sequence).collect::<Vec<_>>(),
 		(0..500).collect::<Vec<_>>()
 	);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_full_half_of_the_log_never_makes_an_append_wait_for_the_database() {
+	for sync in MODES {
+		appends_go_on_while_the_database_is_busy(sync).await;
+	}
+}
+
+async fn appends_go_on_while_the_database_is_busy(sync: Sync) {
+	let dir = tempfile::tempdir().unwrap();
+	let path = dir.path().join("journal.redb");
+	// Halves of two pages: a page of frames each.
+	let options = JournalOptions { log_capacity: 4 * 4096, sync, ..Default::default() };
+	let journal = Journal::open_with(&path, options).unwrap();
+	// A write transaction held open: the applier can store nothing.
+	let busy = journal.db.begin_write().unwrap();
+	let soon = Duration::from_secs(5);
+	let mut n = 0u32;
+	// A half fills, and the appends go on in the other one at once.
+	while journal.inner.log.lock().await.spare.is_none() {
+		let numbered = timeout(soon, journal.audit(1, record(n))).await;
+		assert_eq!(numbered.expect("an append waited for the database").unwrap(), u64::from(n));
+		n += 1;
+	}
+	// The last of them went into the second half.
+	let half = n - 1;
+	assert!(half > 10, "{half} records in a half");
+	// Once the second half is full too, the turn back to the first waits
+	// for its void, which waits for the database; the append waiting there
+	// is cancelled and gives out no number.
+	let stalled = loop {
+		match timeout(Duration::from_millis(300), journal.audit(1, record(n))).await {
+			Ok(numbered) => assert_eq!(numbered.unwrap(), u64::from(n)),
+			Err(_) => break n,
+		}
+		n += 1;
+		assert!(n < 3 * half, "both halves full and no append waited");
+	};
+	assert!(stalled + 1 >= 2 * half, "waited after {stalled} records, {half} a half");
+	busy.abort().unwrap();
+	// The database free, the first half is voided and the appends go on.
+	for _ in 0..half {
+		let numbered = timeout(soon, journal.audit(1, record(n))).await;
+		assert_eq!(numbered.expect("the void never came").unwrap(), u64::from(n));
+		n += 1;
+	}
+	drop(journal);
+	let journal = Journal::open(&path).unwrap();
+	let pending = journal.pending_audit(10_000).unwrap();
+	let numbers: Vec<u64> = pending.iter().map(|r| r.sequence).collect();
+	assert_eq!(numbers, (0..u64::from(n)).collect::<Vec<_>>());
 }
 
 #[test]
