@@ -113,6 +113,7 @@ origin_realm = "ims.example.net"
 [[diameter.peers]]
 origin_host = "scscf.ims.example.net"
 addresses = ["127.0.0.1"]
+role = "s-cscf"
 server_name = "sip:127.0.0.1:6060"
 
 [cx]

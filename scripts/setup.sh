@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian machine with only the Rust toolchain, gcc,
 # python3 and node lacks: the protobuf compiler (for the networking crates),
-# Kamailio with its IMS modules and SIPp (for the bridge's end-to-end test)
-# and the Wasm target of the runtime. Safe to run again: it installs only
+# Kamailio with its IMS modules, SIPp and stunnel (for the bridge's
+# end-to-end tests) and the Wasm target of the runtime. Safe to run again: it installs only
 # what is missing.
 set -euo pipefail
 
@@ -19,6 +19,7 @@ command -v kamailio >/dev/null 2>&1 || need_apt+=(kamailio)
 has_kamailio_module ims_icscf.so || need_apt+=(kamailio-ims-modules)
 has_kamailio_module presence.so || need_apt+=(kamailio-presence-modules)
 command -v sipp >/dev/null 2>&1 || need_apt+=(sip-tester)
+command -v stunnel4 >/dev/null 2>&1 || need_apt+=(stunnel4)
 
 if ((${#need_apt[@]})); then
 	echo "==> installing Debian packages: ${need_apt[*]}"

@@ -7,7 +7,7 @@
 //! all; the `ims-bridge` binary is a thin command line around it.
 //!
 //! The Cx path, from the wire inwards:
-//! - [`server`]: the listener (allow-list, connection cap, TLS).
+//! - [`server`]: the listener (allow-list, connection cap, mutual TLS).
 //! - [`diameter`]: the codec, the dictionary and the peer state machine.
 //! - [`cx`]: one handler per Cx command (UAR, MAR, SAR, LIR) and RTR.
 //! - [`index`]: finalized IMS state in memory, as the runtime's views.

@@ -123,9 +123,10 @@ pub async fn run(config: config::Config) -> Result<(), RunError> {
 	let (vault, journal) = open_stores(&config)?;
 	let metrics = Arc::new(metrics::Metrics::new()?);
 	let tls = match &config.tls {
-		Some((cert, key)) => Some(server::tls_acceptor(cert, key)?),
+		Some(t) => Some(server::tls_acceptor(&t.cert, &t.key, &t.client_ca)?),
 		None => None,
 	};
+	warn_of_plain_peers(&config.policy);
 	let listeners = Listeners::bind(&config).await?;
 	let shutdown = CancellationToken::new();
 	let tasks = TaskTracker::new();
@@ -295,4 +296,17 @@ async fn signalled() {
 	}
 	#[cfg(not(unix))]
 	let _ = interrupt.await;
+}
+
+/// Warns, at every start, of each peer allowed plain TCP from another host:
+/// its Diameter (with SIP Digest HA1s and AKA vectors) crosses the network
+/// in clear unless the path is protected otherwise.
+fn warn_of_plain_peers(policy: &diameter::peer::PeerPolicy) {
+	for peer in policy.allowed.iter().filter(|p| p.plain_tcp) {
+		let remote: Vec<String> =
+			peer.addresses.iter().filter(|a| !a.is_loopback()).map(|a| a.to_string()).collect();
+		if !remote.is_empty() {
+			tracing::warn!(origin_host = %peer.origin_host, addresses = %remote.join(","), "peer allowed plain TCP from another host: protect that path (IPsec), see docs/diameter-peers.md");
+		}
+	}
 }

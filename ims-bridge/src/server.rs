@@ -1,8 +1,14 @@
 //! The Diameter listener: accepts peers from allowed addresses, up to a cap,
-//! optionally over TLS, and serves each connection with
+//! over plain TCP or mutual TLS, and serves each connection with
 //! [`crate::diameter::peer::serve`] until shutdown.
+//!
+//! With TLS configured, one port takes both: a connection whose first byte
+//! opens a TLS handshake (0x16) is TLS, and its client certificate must
+//! chain to the operator's CA; any other is plain TCP, which the peer layer
+//! admits only from loopback or for peers marked `plain_tcp`
+//! (`docs/diameter-peers.md`, "Mutual TLS").
 
-use crate::diameter::peer::{self, Application, Context};
+use crate::diameter::peer::{self, Application, Context, Transport};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use std::net::SocketAddr;
@@ -31,31 +37,51 @@ pub struct TlsError {
 	reason: String,
 }
 
-/// A TLS acceptor from PEM files: the certificate chain and its key.
-pub fn tls_acceptor(cert: &Path, key: &Path) -> Result<TlsAcceptor, TlsError> {
+/// The first byte of a TLS record carrying a handshake (RFC 8446 5.1); a
+/// Diameter message starts with its version, 1.
+const TLS_HANDSHAKE_RECORD: u8 = 0x16;
+
+/// A mutual-TLS acceptor from PEM files: our certificate chain and its key,
+/// and the CA that every client certificate must chain to.
+pub fn tls_acceptor(cert: &Path, key: &Path, client_ca: &Path) -> Result<TlsAcceptor, TlsError> {
 	let error = |what, path: &Path, reason: String| TlsError {
 		what,
 		path: path.display().to_string(),
 		reason,
 	};
-	let chain = CertificateDer::pem_file_iter(cert)
-		.map_err(|e| error("certificate", cert, e.to_string()))?
-		.collect::<Result<Vec<_>, _>>()
-		.map_err(|e| error("certificate", cert, e.to_string()))?;
-	if chain.is_empty() {
-		return Err(error("certificate", cert, "no certificate in the file".into()));
-	}
+	let chain = pem_certificates(cert).map_err(|e| error("certificate", cert, e))?;
 	let key_der =
 		PrivateKeyDer::from_pem_file(key).map_err(|e| error("key", key, e.to_string()))?;
-	let config = rustls::ServerConfig::builder_with_provider(Arc::new(
-		rustls::crypto::ring::default_provider(),
-	))
-	.with_safe_default_protocol_versions()
-	.map_err(|e| error("configuration", cert, e.to_string()))?
-	.with_no_client_auth()
-	.with_single_cert(chain, key_der)
-	.map_err(|e| error("key", key, e.to_string()))?;
+	let mut roots = rustls::RootCertStore::empty();
+	for ca in pem_certificates(client_ca).map_err(|e| error("client CA", client_ca, e))? {
+		roots.add(ca).map_err(|e| error("client CA", client_ca, e.to_string()))?;
+	}
+	let provider = Arc::new(rustls::crypto::ring::default_provider());
+	let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+		Arc::new(roots),
+		provider.clone(),
+	)
+	.build()
+	.map_err(|e| error("client CA", client_ca, e.to_string()))?;
+	let config = rustls::ServerConfig::builder_with_provider(provider)
+		.with_safe_default_protocol_versions()
+		.map_err(|e| error("configuration", cert, e.to_string()))?
+		.with_client_cert_verifier(verifier)
+		.with_single_cert(chain, key_der)
+		.map_err(|e| error("key", key, e.to_string()))?;
 	Ok(TlsAcceptor::from(Arc::new(config)))
+}
+
+/// The certificates of a PEM file, at least one.
+fn pem_certificates(path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
+	let chain = CertificateDer::pem_file_iter(path)
+		.map_err(|e| e.to_string())?
+		.collect::<Result<Vec<_>, _>>()
+		.map_err(|e| e.to_string())?;
+	if chain.is_empty() {
+		return Err("no certificate in the file".into());
+	}
+	Ok(chain)
 }
 
 /// Serves Diameter on `listener` until `shutdown` is cancelled, then sends
@@ -126,7 +152,7 @@ pub async fn accept(
 	}
 }
 
-/// One accepted connection, after its TLS handshake if TLS is on.
+/// One accepted connection, after its TLS handshake if it opens with one.
 async fn serve_connection<A: Application>(
 	stream: TcpStream,
 	address: SocketAddr,
@@ -134,10 +160,29 @@ async fn serve_connection<A: Application>(
 	tls: Option<TlsAcceptor>,
 	shutdown: CancellationToken,
 ) -> peer::Closed {
-	let Some(acceptor) = tls else { return peer::serve(stream, address, ctx, shutdown).await };
-	match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
-		Ok(Ok(stream)) => peer::serve(stream, address, ctx, shutdown).await,
-		Ok(Err(e)) => peer::Closed::TlsHandshake(e),
-		Err(_) => peer::Closed::TlsHandshakeTimeout,
+	let plain =
+		|stream| peer::serve(stream, address, Transport::Plain, ctx.clone(), shutdown.clone());
+	let Some(acceptor) = tls else { return plain(stream).await };
+	let mut first = [0u8; 1];
+	match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, stream.peek(&mut first)).await {
+		Ok(Ok(1)) if first == [TLS_HANDSHAKE_RECORD] => {},
+		Ok(Ok(1)) => return plain(stream).await,
+		Ok(Ok(_)) => return peer::Closed::ByPeer,
+		Ok(Err(e)) => return peer::Closed::Io(e),
+		Err(_) => return peer::Closed::NoCapabilitiesInTime,
 	}
+	let stream = match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+		Ok(Ok(stream)) => stream,
+		Ok(Err(e)) => {
+			tracing::warn!(%address, error = %e, "TLS handshake refused");
+			return peer::Closed::TlsHandshake(e);
+		},
+		Err(_) => return peer::Closed::TlsHandshakeTimeout,
+	};
+	// The verifier demands a certificate: a handshake that ended has one.
+	let certificate = stream.get_ref().1.peer_certificates().and_then(|c| c.first()).cloned();
+	let Some(certificate) = certificate else {
+		return peer::Closed::TlsHandshake(std::io::Error::other("no client certificate"));
+	};
+	peer::serve(stream, address, Transport::Tls { certificate }, ctx, shutdown).await
 }

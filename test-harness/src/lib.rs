@@ -7,6 +7,7 @@
 //! - [`Node`]: `ims-node` on a temporary base path and free ports, with its
 //!   readiness.
 //! - [`wait_for`]: a bounded wait for a condition.
+//! - [`pki`]: a throw-away CA and certificates for TLS tests.
 
 #![allow(
 	clippy::expect_used,
@@ -17,6 +18,7 @@
 )]
 
 mod node;
+pub mod pki;
 pub mod ports;
 mod process;
 

@@ -3,7 +3,7 @@
 //! about.
 
 use crate::cx::CxConfig;
-use crate::diameter::peer::{AllowedPeer, LocalIdentity, PeerPolicy};
+use crate::diameter::peer::{LocalIdentity, PeerPolicy};
 use crate::vault::{VaultError, VaultKey};
 use serde::Deserialize;
 use std::net::{IpAddr, SocketAddr};
@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 mod index;
+mod peers;
 pub use index::{IndexFile, MAX_SNAPSHOT_EVERY};
+pub use peers::{PeerFile, Role};
 
 /// The file as written.
 #[derive(Debug, Deserialize)]
@@ -67,9 +69,21 @@ pub struct DiameterFile {
 	/// Largest message accepted, in bytes.
 	#[serde(default = "default_max_message")]
 	pub max_message_bytes: usize,
-	/// A connection silent this long is closed.
-	#[serde(default = "default_idle")]
-	pub idle_timeout_secs: u64,
+	/// Requests of one connection answered at once; beyond, the connection
+	/// is not read until one is answered.
+	#[serde(default = "default_in_flight")]
+	pub max_in_flight: usize,
+	/// A connection must have sent an accepted CER this long after it was
+	/// accepted.
+	#[serde(default = "default_cer_timeout")]
+	pub cer_timeout_secs: u64,
+	/// Tw of RFC 3539: a connection silent this long gets our DWR, and is
+	/// closed if it stays silent as long again.
+	#[serde(default = "default_watchdog")]
+	pub watchdog_secs: u64,
+	/// A peer that leaves our messages unread this long is disconnected.
+	#[serde(default = "default_write_timeout")]
+	pub write_timeout_secs: u64,
 	/// TLS, if the peers use it.
 	pub tls: Option<TlsFile>,
 	/// Peers allowed to connect.
@@ -92,34 +106,42 @@ fn default_burst() -> u32 {
 fn default_max_message() -> usize {
 	crate::diameter::codec::DEFAULT_MAX_MESSAGE
 }
-fn default_idle() -> u64 {
-	120
+fn default_in_flight() -> usize {
+	256
+}
+fn default_cer_timeout() -> u64 {
+	10
+}
+/// RFC 3539's recommended Tw, and Kamailio cdp's default DWR interval.
+fn default_watchdog() -> u64 {
+	30
+}
+fn default_write_timeout() -> u64 {
+	5
 }
 
-/// `[diameter.tls]`.
+/// `[diameter.tls]`: mutual TLS.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TlsFile {
 	/// PEM certificate chain.
 	pub cert: PathBuf,
-	/// PEM private key.
+	/// PEM private key (mode 0600).
 	pub key: PathBuf,
+	/// PEM certificates of the CA that signs the peers' client
+	/// certificates.
+	pub client_ca: PathBuf,
 }
 
-/// `[[diameter.peers]]`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PeerFile {
-	/// The Origin-Host it presents.
-	pub origin_host: String,
-	/// Addresses it connects from.
-	pub addresses: Vec<String>,
-	/// For an S-CSCF: the SIP URI it sends as Server-Name in its SARs. An
-	/// RTR for an identity the chain holds registered at that S-CSCF goes to
-	/// this peer even before it has sent a SAR to this bridge process (after
-	/// a restart); the bridge also learns the pairs from SARs.
-	#[serde(default)]
-	pub server_name: Option<String>,
+/// The files of `[diameter.tls]`, resolved.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TlsPaths {
+	/// Our certificate chain.
+	pub cert: PathBuf,
+	/// Its key.
+	pub key: PathBuf,
+	/// The peers' CA.
+	pub client_ca: PathBuf,
 }
 
 /// `[cx]`.
@@ -236,8 +258,8 @@ pub struct Config {
 	pub policy: PeerPolicy,
 	/// Connection cap.
 	pub max_connections: usize,
-	/// TLS files.
-	pub tls: Option<(PathBuf, PathBuf)>,
+	/// Mutual TLS files.
+	pub tls: Option<TlsPaths>,
 	/// Cx behaviour.
 	pub cx: CxConfig,
 	/// Node RPC.
@@ -269,7 +291,8 @@ pub struct Config {
 #[error("{}", .0.join("\n"))]
 pub struct ConfigErrors(pub Vec<String>);
 
-fn secret_from_file(path: &Path) -> Result<zeroize::Zeroizing<String>, String> {
+/// Refuses a secret's file that group or others may read.
+fn owner_only(path: &Path) -> Result<(), String> {
 	#[cfg(unix)]
 	{
 		use std::os::unix::fs::PermissionsExt;
@@ -281,6 +304,11 @@ fn secret_from_file(path: &Path) -> Result<zeroize::Zeroizing<String>, String> {
 			));
 		}
 	}
+	Ok(())
+}
+
+fn secret_from_file(path: &Path) -> Result<zeroize::Zeroizing<String>, String> {
+	owner_only(path)?;
 	let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
 	Ok(zeroize::Zeroizing::new(text.trim().to_string()))
 }
@@ -303,8 +331,12 @@ impl Config {
 		let mut c = Checker { errors: Vec::new(), base };
 		let d = &file.diameter;
 		let (listen, host_ip) = c.diameter(d);
-		let allowed = c.peers(d);
 		let tls = c.tls(d);
+		let allowed = c.peers(d, tls.is_some());
+		let scscf_peers = allowed
+			.iter()
+			.filter_map(|p| Some((p.role.server_name()?.to_string(), p.origin_host.clone())))
+			.collect();
 		c.cx(&file.cx);
 		let url = &file.chain.url;
 		if !(url.starts_with("ws://") || url.starts_with("wss://")) {
@@ -334,12 +366,14 @@ impl Config {
 				product_name: d.product_name.clone(),
 			},
 			policy: PeerPolicy {
-				allowed,
 				requests_per_second: d.requests_per_second,
 				burst: d.burst,
 				max_message: d.max_message_bytes,
-				idle_timeout: Duration::from_secs(d.idle_timeout_secs),
-				request_timeout: Duration::from_secs(5),
+				max_in_flight: d.max_in_flight,
+				cer_timeout: Duration::from_secs(d.cer_timeout_secs),
+				watchdog: Duration::from_secs(d.watchdog_secs),
+				write_timeout: Duration::from_secs(d.write_timeout_secs),
+				..PeerPolicy::new(allowed)
 			},
 			max_connections: d.max_connections,
 			tls,
@@ -347,11 +381,7 @@ impl Config {
 				scscf_name: file.cx.scscf_name,
 				digest_md5: file.cx.digest_md5,
 				max_auth_items: file.cx.max_auth_items,
-				scscf_peers: d
-					.peers
-					.iter()
-					.filter_map(|p| Some((p.server_name.clone()?, p.origin_host.clone())))
-					.collect(),
+				scscf_peers,
 			},
 			chain_url: file.chain.url,
 			signer,
@@ -422,55 +452,36 @@ impl Checker<'_> {
 		{
 			self.fail("diameter.max_message_bytes", "must be between 20 and 16777215".into());
 		}
-		if d.idle_timeout_secs == 0 {
-			self.fail("diameter.idle_timeout_secs", "must be at least 1".into());
+		for (key, value) in [
+			("cer_timeout_secs", d.cer_timeout_secs),
+			("watchdog_secs", d.watchdog_secs),
+			("write_timeout_secs", d.write_timeout_secs),
+			("max_in_flight", d.max_in_flight as u64),
+		] {
+			if value == 0 {
+				self.fail(&format!("diameter.{key}"), "must be at least 1".into());
+			}
 		}
 		(listen, host_ip)
 	}
 
-	/// `[[diameter.peers]]`: the allow-list.
-	fn peers(&mut self, d: &DiameterFile) -> Vec<AllowedPeer> {
-		if d.peers.is_empty() {
-			self.fail(
-				"diameter.peers",
-				"no peer is allowed to connect; add [[diameter.peers]]".into(),
-			);
+	/// `[diameter] tls`: the certificate, key and client CA, loaded once to
+	/// check them; the key's file must be the owner's alone.
+	fn tls(&mut self, d: &DiameterFile) -> Option<TlsPaths> {
+		let t = d.tls.as_ref()?;
+		let paths = TlsPaths {
+			cert: self.at(&t.cert),
+			key: self.at(&t.key),
+			client_ca: self.at(&t.client_ca),
+		};
+		if let Err(e) = owner_only(&paths.key) {
+			self.fail("diameter.tls.key", format!("{}: {e}", paths.key.display()));
+		} else if let Err(e) =
+			crate::server::tls_acceptor(&paths.cert, &paths.key, &paths.client_ca)
+		{
+			self.fail("diameter.tls", e.to_string());
 		}
-		let mut allowed = Vec::new();
-		for (i, peer) in d.peers.iter().enumerate() {
-			let key = |field: &str| format!("diameter.peers[{i}].{field}");
-			if peer.origin_host.trim().is_empty() {
-				self.fail(&key("origin_host"), "must not be empty".into());
-			}
-			if peer.addresses.is_empty() {
-				self.fail(&key("addresses"), "must list at least one address".into());
-			}
-			let mut addresses = Vec::new();
-			for a in &peer.addresses {
-				match a.parse::<IpAddr>() {
-					Ok(ip) => addresses.push(ip),
-					Err(e) => {
-						self.fail(&key("addresses"), format!("{a:?} is not an IP address: {e}"))
-					},
-				}
-			}
-			if let Some(name) = peer.server_name.as_ref().filter(|name| !is_sip_uri(name)) {
-				self.fail(&key("server_name"), format!("{name:?} is not a SIP URI"));
-			}
-			allowed.push(AllowedPeer { origin_host: peer.origin_host.clone(), addresses });
-		}
-		allowed
-	}
-
-	/// `[diameter] tls`: the certificate and key, loaded once to check them.
-	fn tls(&mut self, d: &DiameterFile) -> Option<(PathBuf, PathBuf)> {
-		let tls = d.tls.as_ref().map(|t| (self.at(&t.cert), self.at(&t.key)));
-		if let Some((cert, key)) = &tls {
-			if let Err(e) = crate::server::tls_acceptor(cert, key) {
-				self.fail("diameter.tls", e.to_string());
-			}
-		}
-		tls
+		Some(paths)
 	}
 
 	/// `[cx]`.

@@ -1,6 +1,7 @@
 //! Configuration checks: every mistake reported at once, with its key.
 
 use super::*;
+use crate::diameter::peer::PeerRole;
 
 fn write_secret(dir: &Path, name: &str, text: &str) {
 	let path = dir.join(name);
@@ -21,6 +22,13 @@ origin_realm = "ims.test"
 [[diameter.peers]]
 origin_host = "scscf.ims.test"
 addresses = ["127.0.0.1"]
+role = "s-cscf"
+server_name = "sip:scscf.ims.test:6060"
+
+[[diameter.peers]]
+origin_host = "icscf.ims.test"
+addresses = ["127.0.0.1"]
+role = "i-cscf"
 
 [cx]
 scscf_name = "sip:scscf.ims.test:6060"
@@ -51,7 +59,7 @@ fn a_good_file_loads_with_relative_paths_resolved() {
 	assert_eq!(config.local.host_ip, "127.0.0.1".parse::<IpAddr>().unwrap());
 	assert_eq!(config.vault_path, dir.path().join("vault.redb"));
 	assert_eq!(config.signer.as_str(), "//Alice");
-	assert_eq!(config.policy.allowed.len(), 1);
+	assert_eq!(config.policy.allowed.len(), 2);
 	assert_eq!(config.metrics, Some("127.0.0.1:9615".parse().unwrap()));
 	assert_eq!(config.cx.max_auth_items, 5);
 	assert_eq!(config.journal_sync, crate::journal::Sync::WithAnswer);
@@ -154,10 +162,7 @@ fn every_mistake_is_reported_at_once() {
 	let dir = tempfile::tempdir().unwrap();
 	let bad = GOOD
 		.replace("127.0.0.1:3868", "nowhere")
-		.replace(
-			"addresses = [\"127.0.0.1\"]",
-			"addresses = [\"localhost\"]\nserver_name = \"scscf.ims.test\"",
-		)
+		.replace("addresses = [\"127.0.0.1\"]", "addresses = [\"localhost\"]")
 		.replace("sip:scscf.ims.test:6060", "scscf.ims.test")
 		.replace("ws://127.0.0.1:9944", "http://127.0.0.1:9933");
 	std::fs::write(dir.path().join("bridge.toml"), bad).unwrap();
@@ -208,4 +213,102 @@ fn secrets_readable_by_others_are_refused() {
 		let err = Config::load(&dir.path().join("bridge.toml")).err().unwrap().to_string();
 		assert!(err.contains("chain.signer_file") && err.contains("chmod 600"), "{err}");
 	}
+}
+
+#[test]
+fn each_peer_has_a_role_and_its_limits() {
+	let dir = tempfile::tempdir().unwrap();
+	write_secret(dir.path(), "signer", "//Alice\n");
+	write_secret(dir.path(), "vault.key", &"11".repeat(32));
+	let load = |text: String| {
+		std::fs::write(dir.path().join("bridge.toml"), text).unwrap();
+		Config::load(&dir.path().join("bridge.toml"))
+	};
+	let config = load(GOOD.replace(
+		"role = \"i-cscf\"",
+		"role = \"i-cscf\"\norigin_realm = \"visited.test\"\nmax_connections = 1",
+	))
+	.unwrap();
+	let [scscf, icscf] = &config.policy.allowed[..] else { panic!("two peers") };
+	assert_eq!(scscf.role, PeerRole::SCscf { server_name: "sip:scscf.ims.test:6060".into() });
+	assert_eq!((scscf.origin_realm.as_str(), scscf.max_connections), ("ims.test", 4));
+	assert_eq!(icscf.role, PeerRole::ICscf);
+	assert_eq!((icscf.origin_realm.as_str(), icscf.max_connections), ("visited.test", 1));
+	assert_eq!(
+		config.cx.scscf_peers,
+		[("sip:scscf.ims.test:6060".into(), "scscf.ims.test".into())]
+	);
+	let policy = &config.policy;
+	assert_eq!(policy.cer_timeout, Duration::from_secs(10));
+	assert_eq!(policy.watchdog, Duration::from_secs(30));
+	assert_eq!(policy.write_timeout, Duration::from_secs(5));
+	assert_eq!(policy.max_in_flight, 256);
+
+	let err = load(GOOD.replace("role = \"i-cscf\"\n", "")).err().unwrap().to_string();
+	assert!(err.contains("role"), "{err}");
+	let err = load(GOOD.replace("role = \"i-cscf\"", "role = \"p-cscf\"")).err().unwrap();
+	assert!(err.to_string().contains("p-cscf"), "{err}");
+	let bad = GOOD
+		.replace("server_name = \"sip:scscf.ims.test:6060\"\n", "")
+		.replace("role = \"i-cscf\"", "role = \"i-cscf\"\nserver_name = \"sip:i.ims.test\"")
+		.replace("addresses = [\"127.0.0.1\"]\nrole = \"s-cscf\"", "addresses = [\"127.0.0.1\"]\nrole = \"s-cscf\"\nmax_connections = 0")
+		.replace("[[diameter.peers]]", "[[diameter.peers]]\norigin_realm = \" \"")
+		.replace("[diameter]", "[diameter]\nwatchdog_secs = 0\ncer_timeout_secs = 0\nwrite_timeout_secs = 0\nmax_in_flight = 0");
+	let errors = load(bad).err().unwrap().0.join("\n");
+	for key in [
+		"diameter.peers[0].server_name: an s-cscf needs",
+		"diameter.peers[1].server_name: only an s-cscf",
+		"diameter.peers[0].max_connections",
+		"diameter.peers[0].origin_realm",
+		"diameter.peers[1].origin_realm",
+		"diameter.watchdog_secs",
+		"diameter.cer_timeout_secs",
+		"diameter.write_timeout_secs",
+		"diameter.max_in_flight",
+	] {
+		assert!(errors.contains(key), "{key} not reported in:\n{errors}");
+	}
+}
+
+#[test]
+fn peers_on_other_hosts_need_mutual_tls_or_an_explicit_plain_tcp() {
+	let dir = tempfile::tempdir().unwrap();
+	write_secret(dir.path(), "signer", "//Alice\n");
+	write_secret(dir.path(), "vault.key", &"11".repeat(32));
+	let load = |text: String| {
+		std::fs::write(dir.path().join("bridge.toml"), text).unwrap();
+		Config::load(&dir.path().join("bridge.toml"))
+	};
+	let remote = GOOD.replace(
+		"addresses = [\"127.0.0.1\"]\nrole = \"i-cscf\"",
+		"addresses = [\"10.0.0.7\"]\nrole = \"i-cscf\"",
+	);
+	let errors = load(remote.clone()).err().unwrap().0.join("\n");
+	assert!(errors.contains("diameter.peers[1].addresses: connects from another host"), "{errors}");
+	let plain = remote.replace("role = \"i-cscf\"", "role = \"i-cscf\"\nplain_tcp = true");
+	assert!(load(plain).unwrap().policy.allowed[1].plain_tcp);
+
+	let pki = ims_test_harness::pki::Pki::new(dir.path(), "ca");
+	let ours = pki.issue("hss.ims.test");
+	let tls = format!(
+		"[diameter.tls]\ncert = {:?}\nkey = {:?}\nclient_ca = {:?}\n\n[[diameter.peers]]",
+		ours.cert, ours.key, pki.ca_pem
+	);
+	let with_tls = remote.replacen("[[diameter.peers]]", &tls, 1);
+	let config = load(with_tls.clone()).unwrap();
+	let paths = config.tls.unwrap();
+	assert_eq!((paths.cert, paths.client_ca), (ours.cert.clone(), pki.ca_pem.clone()));
+	assert!(!config.policy.allowed[1].plain_tcp);
+
+	// The key readable by others, or a CA file that holds none: refused.
+	use std::os::unix::fs::PermissionsExt;
+	std::fs::set_permissions(&ours.key, std::fs::Permissions::from_mode(0o644)).unwrap();
+	let errors = load(with_tls.clone()).err().unwrap().0.join("\n");
+	assert!(errors.contains("diameter.tls.key") && errors.contains("chmod 600"), "{errors}");
+	ims_test_harness::pki::owner_only(&ours.key);
+	std::fs::write(dir.path().join("empty.pem"), "").unwrap();
+	let no_ca = with_tls
+		.replace(&format!("{:?}", pki.ca_pem), &format!("{:?}", dir.path().join("empty.pem")));
+	let errors = load(no_ca).err().unwrap().0.join("\n");
+	assert!(errors.contains("diameter.tls") && errors.contains("client CA"), "{errors}");
 }

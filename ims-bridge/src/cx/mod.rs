@@ -13,6 +13,7 @@
 //! chain, and the new state stands in the index at once. See
 //! `docs/rtr.md` for how a barring reaches the S-CSCF.
 
+mod guard;
 mod lir;
 mod mar;
 mod outcome;
@@ -234,9 +235,13 @@ impl Cx {
 		Ok(id)
 	}
 
-	/// The outcome of one request, by its command.
-	async fn decide(&self, request: &Message) -> Result<Outcome, Refusal> {
+	/// The outcome of one request, by its command, once its sender was
+	/// found allowed to make it.
+	async fn decide(&self, peer: &PeerInfo, request: &Message) -> Result<Outcome, Refusal> {
 		request.required_utf8(&avp::SESSION_ID)?;
+		if let Some(refused) = self.guard(peer, request)? {
+			return Ok(refused);
+		}
 		match request.header.command {
 			command::USER_AUTHORIZATION => self.uar(request),
 			command::MULTIMEDIA_AUTH => self.mar(request).await,
@@ -251,7 +256,7 @@ impl Application for Cx {
 	async fn handle(&self, peer: &PeerInfo, request: Message) -> Message {
 		let started = Instant::now();
 		let command = request.header.command;
-		let answer = match self.decide(&request).await {
+		let answer = match self.decide(peer, &request).await {
 			Ok(outcome) => self.finish(peer, &request, outcome).await,
 			Err(Refusal::Avp(e)) => error_answer(
 				&self.local,

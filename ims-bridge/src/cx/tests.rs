@@ -5,13 +5,14 @@ use super::{assignment, authorization_type, name, Cx, CxConfig};
 use crate::auth::{self, milenage::Milenage};
 use crate::diameter::codec::{Avp, Message};
 use crate::diameter::dict::{avp, command, experimental, result, APP_CX, VENDOR_3GPP};
-use crate::diameter::peer::{Application, LocalIdentity, PeerInfo};
+use crate::diameter::peer::{Application, LocalIdentity, PeerInfo, PeerRole};
 use crate::index::{ImpiEntry, Index, Update};
 use crate::journal::{Journal, Record};
 use crate::metrics::Metrics;
 use crate::pseudonym::Kind;
 use crate::vault::{AkaSecret, DigestSecret, PrivateIdentity, Subscriber, Vault, VaultKey};
 use ims_primitives::audit::{Activity, Peer};
+use ims_primitives::Denial;
 use ims_primitives::{
 	ApplicationServer, AuthScheme, AuthSchemes, DefaultHandling, IfcView, ImpuId, ImpuKind,
 	ImpuView, ProfilePart, PublicIdentityView, RealmId, RegistrationState, RegistrationView,
@@ -182,6 +183,7 @@ fn peer() -> PeerInfo {
 		origin_host: "scscf.ims.test".into(),
 		origin_realm: "ims.test".into(),
 		address: "127.0.0.1:3869".parse::<SocketAddr>().unwrap(),
+		role: PeerRole::SCscf { server_name: "sip:scscf.ims.test:6060".into() },
 	}
 }
 
@@ -250,8 +252,22 @@ async fn records(w: &World) -> usize {
 	w.journal.pending_audit(10_000).unwrap().len()
 }
 
+/// The I-CSCF of the tests.
+fn icscf() -> PeerInfo {
+	PeerInfo { origin_host: "icscf.ims.test".into(), role: PeerRole::ICscf, ..peer() }
+}
+
+/// Asks `message` of the bridge from the peer whose role sends it.
 async fn ask(w: &World, message: Message) -> Message {
-	let answer = w.cx.handle(&peer(), message).await;
+	let from = match message.header.command {
+		command::USER_AUTHORIZATION | command::LOCATION_INFO => icscf(),
+		_ => peer(),
+	};
+	ask_from(w, &from, message).await
+}
+
+async fn ask_from(w: &World, from: &PeerInfo, message: Message) -> Message {
+	let answer = w.cx.handle(from, message).await;
 	assert!(!answer.header.is_request());
 	assert_eq!((answer.header.hop_by_hop, answer.header.end_to_end), (11, 22));
 	answer
@@ -289,7 +305,7 @@ async fn uar_answers() {
 	assert_eq!(record.subject, Subject::Impu(impu_id(&w.alice, "sip:alice@ims.test")));
 	assert_eq!(record.activity, Activity::UserAuthorization);
 	assert_eq!(record.result, experimental::FIRST_REGISTRATION);
-	assert_eq!(record.peer, Peer::Diameter(Token::truncate_from(b"scscf.ims.test".to_vec())));
+	assert_eq!(record.peer, Peer::Diameter(Token::truncate_from(b"icscf.ims.test".to_vec())));
 
 	// A roaming network on the allow-list is fine; another one is not.
 	let mut roaming = uar("alice@ims.test", "sip:alice@ims.test");
@@ -903,4 +919,56 @@ async fn a_subscriber_removed_through_the_bridge_keeps_its_rtr_target() {
 	};
 	w.index.apply(Update { impus: vec![(carol_id, Some(elsewhere))], ..Default::default() });
 	assert_eq!(w.cx.keep_for_termination(&carol), 0);
+}
+
+#[tokio::test]
+async fn a_request_outside_the_peers_role_is_refused_and_audited() {
+	let w = world();
+	let alice = impu_id(&w.alice, "sip:alice@ims.test");
+	let answer = ask_from(&w, &peer(), uar("alice@ims.test", "sip:alice@ims.test")).await;
+	assert_eq!(codes(&answer), (Some(result::AUTHORIZATION_REJECTED), None));
+	let (_, record) = last_record(&w).await;
+	assert_eq!(record.subject, Subject::Impu(alice));
+	assert_eq!(record.activity, Activity::AccessDenied(Denial::PeerRole));
+	assert_eq!(record.result, result::AUTHORIZATION_REJECTED);
+	assert_eq!(record.peer, Peer::Diameter(Token::truncate_from(b"scscf.ims.test".to_vec())));
+
+	let mar = mar("alice@ims.test", "sip:alice@ims.test", "SIP Digest", 1);
+	let answer = ask_from(&w, &icscf(), mar).await;
+	assert_eq!(codes(&answer), (Some(result::AUTHORIZATION_REJECTED), None));
+	assert!(answer.find(&avp::SIP_AUTH_DATA_ITEM).is_none(), "no credentials");
+	let (_, record) = last_record(&w).await;
+	assert_eq!(record.activity, Activity::AccessDenied(Denial::PeerRole));
+	assert_eq!(record.peer, Peer::Diameter(Token::truncate_from(b"icscf.ims.test".to_vec())));
+
+	// An unknown identity is recorded under its unlinkable pseudonym.
+	let answer = ask_from(&w, &icscf(), sar("sip:nobody@ims.test", assignment::REGISTRATION)).await;
+	assert_eq!(codes(&answer), (Some(result::AUTHORIZATION_REJECTED), None));
+	let (_, record) = last_record(&w).await;
+	let unknown = w.vault.unknown_pseudonym(Kind::Impu, "sip:nobody@ims.test");
+	assert_eq!(record.subject, Subject::Impu(ImpuId::from(unknown)));
+}
+
+#[tokio::test]
+async fn a_sar_naming_another_s_cscf_is_refused_and_changes_nothing() {
+	let w = world();
+	let alice = impu_id(&w.alice, "sip:alice@ims.test");
+	let mut hijack = sar("sip:alice@ims.test", assignment::REGISTRATION)
+		.with(Avp::utf8_of(&avp::USER_NAME, "alice@ims.test"));
+	hijack.avps.retain(|a| !a.is(&avp::SERVER_NAME));
+	hijack.push(Avp::utf8_of(&avp::SERVER_NAME, "sip:evil.ims.test:6060"));
+	let answer = ask(&w, hijack).await;
+	assert_eq!(codes(&answer), (Some(result::AUTHORIZATION_REJECTED), None));
+	assert!(answer.find(&avp::USER_DATA).is_none(), "no profile");
+	let view = w.index.impu(&alice).unwrap();
+	assert_eq!(view.impu.registration.state, RegistrationState::NotRegistered);
+	let (_, record) = last_record(&w).await;
+	assert_eq!(record.subject, Subject::Impu(alice));
+	assert_eq!(record.activity, Activity::AccessDenied(Denial::ServerNameMismatch));
+	// Its own name, in another case, is its own.
+	let mut own = sar("sip:alice@ims.test", assignment::REGISTRATION)
+		.with(Avp::utf8_of(&avp::USER_NAME, "alice@ims.test"));
+	own.avps.retain(|a| !a.is(&avp::SERVER_NAME));
+	own.push(Avp::utf8_of(&avp::SERVER_NAME, "SIP:SCSCF.ims.test:6060"));
+	assert_eq!(codes(&ask(&w, own).await), (Some(result::SUCCESS), None));
 }

@@ -5,6 +5,11 @@
 //! complete yet from one that is invalid. The write half runs in a task of
 //! its own, fed through a bounded queue ([`Outbox`]), so that an answer is
 //! handed over without waiting for the socket.
+//!
+//! Both the writes and the hand-overs have a deadline: a peer that stops
+//! reading fills its socket, then the queue, and would otherwise hold every
+//! task that answers it. Past the deadline the outbox is marked failed,
+//! which closes the connection (`docs/diameter-peers.md`).
 
 use super::codec::{self, FrameError, Header, Message};
 use super::DecodeError;
@@ -12,6 +17,7 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
 
 /// Frames waiting for the writer task at most: beyond, senders wait.
 const OUTBOX_FRAMES: usize = 1024;
@@ -93,11 +99,18 @@ impl<R: AsyncRead + Unpin> Connection<R> {
 /// Where a connection's messages are queued for its writer task. Cheap to
 /// clone; the writer ends once every clone is dropped.
 #[derive(Clone)]
-pub struct Outbox(mpsc::Sender<Vec<u8>>);
+pub struct Outbox {
+	queue: mpsc::Sender<Vec<u8>>,
+	/// Cancelled once a message could not be handed over or written in
+	/// time, or a write failed: the connection is of no more use.
+	failed: CancellationToken,
+	timeout: Duration,
+}
 
 impl Outbox {
 	/// Queues `message`; one that cannot be encoded (too large) is logged
-	/// and dropped, and so is one queued after the writer ended.
+	/// and dropped, and so is one the writer does not take (see
+	/// [`Outbox::send_bytes`]).
 	pub async fn send(&self, message: &Message) {
 		match message.encode() {
 			Ok(bytes) => {
@@ -107,29 +120,53 @@ impl Outbox {
 		}
 	}
 
-	/// Queues an encoded message. Returns whether the writer took it.
+	/// Queues an encoded message. Returns whether the writer took it: not
+	/// once it ended, nor when the queue stayed full for the write timeout,
+	/// which also marks the outbox failed.
 	pub async fn send_bytes(&self, bytes: Vec<u8>) -> bool {
-		self.0.send(bytes).await.is_ok()
+		if self.failed.is_cancelled() {
+			return false;
+		}
+		tokio::select! {
+			sent = tokio::time::timeout(self.timeout, self.queue.send(bytes)) => match sent {
+				Ok(sent) => sent.is_ok(),
+				Err(_) => {
+					self.failed.cancel();
+					false
+				},
+			},
+			_ = self.failed.cancelled() => false,
+		}
+	}
+
+	/// Resolves once the connection can no longer deliver our messages.
+	pub async fn failed(&self) {
+		self.failed.cancelled().await
 	}
 }
 
 /// Starts the writer task of `writer`: it writes what the outbox queues, in
-/// order, until every [`Outbox`] is dropped or a write fails, then shuts
-/// the stream down.
-pub fn spawn_writer<W>(mut writer: W) -> (Outbox, JoinHandle<()>)
+/// order, until every [`Outbox`] is dropped, then shuts the stream down; a
+/// write that fails or takes longer than `timeout` ends it early and marks
+/// the outbox failed.
+pub fn spawn_writer<W>(mut writer: W, timeout: Duration) -> (Outbox, JoinHandle<()>)
 where
 	W: AsyncWrite + Unpin + Send + 'static,
 {
-	let (tx, mut rx) = mpsc::channel::<Vec<u8>>(OUTBOX_FRAMES);
+	let (queue, mut rx) = mpsc::channel::<Vec<u8>>(OUTBOX_FRAMES);
+	let failed = CancellationToken::new();
+	let outbox = Outbox { queue, failed: failed.clone(), timeout };
 	let task = tokio::spawn(async move {
 		while let Some(frame) = rx.recv().await {
-			if writer.write_all(&frame).await.is_err() {
+			if !matches!(tokio::time::timeout(timeout, writer.write_all(&frame)).await, Ok(Ok(())))
+			{
+				failed.cancel();
 				return;
 			}
 		}
 		let _ = writer.shutdown().await;
 	});
-	(Outbox(tx), task)
+	(outbox, task)
 }
 
 #[cfg(test)]
@@ -189,7 +226,7 @@ mod tests {
 	#[tokio::test]
 	async fn the_writer_sends_in_order_and_shuts_down_when_the_outbox_goes() {
 		let (mut client, server) = tokio::io::duplex(64 * 1024);
-		let (outbox, task) = spawn_writer(server);
+		let (outbox, task) = spawn_writer(server, Duration::from_secs(5));
 		assert!(outbox.send_bytes(b"one".to_vec()).await);
 		assert!(outbox.send_bytes(b"two".to_vec()).await);
 		drop(outbox);
@@ -197,5 +234,22 @@ mod tests {
 		let mut received = Vec::new();
 		client.read_to_end(&mut received).await.unwrap();
 		assert_eq!(received, b"onetwo");
+	}
+
+	#[tokio::test]
+	async fn a_peer_that_stops_reading_fails_the_outbox_in_time() {
+		let (_client, server) = tokio::io::duplex(64);
+		let (outbox, task) = spawn_writer(server, Duration::from_millis(100));
+		let started = std::time::Instant::now();
+		// The writer takes one frame and blocks on it; the queue then fills.
+		let mut taken = 0;
+		while outbox.send_bytes(vec![0; 1024]).await {
+			taken += 1;
+			assert!(taken <= OUTBOX_FRAMES + 1, "the queue is bounded");
+		}
+		tokio::time::timeout(Duration::from_secs(2), outbox.failed()).await.expect("failed");
+		assert!(started.elapsed() < Duration::from_secs(2));
+		task.await.unwrap();
+		assert!(!outbox.send_bytes(b"late".to_vec()).await, "nothing is taken after");
 	}
 }

@@ -269,6 +269,9 @@ pub mod result {
 	pub const UNSUPPORTED_VERSION: u32 = 5011;
 	/// The request could not be processed.
 	pub const UNABLE_TO_COMPLY: u32 = 5012;
+	/// No security mechanism in common with the peer (RFC 6733 7.1.5): here,
+	/// plain TCP from a peer that must use TLS.
+	pub const NO_COMMON_SECURITY: u32 = 5017;
 	/// An AVP's length is invalid.
 	pub const INVALID_AVP_LENGTH: u32 = 5014;
 	/// The message length is invalid.

@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 use ims_bridge::diameter::codec::{Avp, Message};
 use ims_bridge::diameter::dict::{avp, command, experimental};
 use ims_bridge::diameter::peer::{
-	answer_for, AllowedPeer, Application, Context, LocalIdentity, PeerInfo, PeerPolicy,
+	answer_for, AllowedPeer, Application, Context, LocalIdentity, PeerInfo, PeerPolicy, PeerRole,
 };
 
 /// The benchmark's subscriber.
@@ -90,17 +90,21 @@ async fn start_static_hss(
 		host_ip: "127.0.0.1".parse().unwrap(),
 		product_name: "static-hss".into(),
 	};
-	let peer = |host: &str| AllowedPeer {
+	let peer = |host: &str, role| AllowedPeer {
 		origin_host: format!("{host}.{REALM}"),
+		origin_realm: REALM.into(),
 		addresses: vec!["127.0.0.1".parse().unwrap()],
+		role,
+		max_connections: 4,
+		plain_tcp: false,
 	};
+	let scscf = PeerRole::SCscf { server_name: format!("sip:127.0.0.1:{}", setup.scscf_port) };
 	let policy = PeerPolicy {
-		allowed: vec![peer("icscf"), peer("scscf")],
 		requests_per_second: 1_000_000,
 		burst: 1_000_000,
 		max_message: 65536,
-		idle_timeout: Duration::from_secs(120),
-		request_timeout: Duration::from_secs(5),
+		watchdog: Duration::from_secs(120),
+		..PeerPolicy::new(vec![peer("icscf", PeerRole::ICscf), peer("scscf", scscf)])
 	};
 	let impi = format!("{BENCH_USER}@{REALM}");
 	let app = StaticHss {

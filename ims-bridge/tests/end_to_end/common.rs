@@ -83,11 +83,13 @@ origin_realm = "{REALM}"
 [[diameter.peers]]
 origin_host = "scscf.{REALM}"
 addresses = ["127.0.0.1"]
+role = "s-cscf"
 server_name = "sip:127.0.0.1:{scscf_port}"
 
 [[diameter.peers]]
 origin_host = "icscf.{REALM}"
 addresses = ["127.0.0.1"]
+role = "i-cscf"
 
 [cx]
 scscf_name = "sip:127.0.0.1:{scscf_port}"
@@ -193,6 +195,18 @@ listen = "127.0.0.1:{metrics_port}"
 			String::from_utf8_lossy(&output.stdout),
 			String::from_utf8_lossy(&output.stderr)
 		);
+	}
+
+	/// Points the I-CSCF's and the S-CSCF's Diameter peer at these ports
+	/// (tunnels) instead of the bridge's.
+	pub fn route_cscfs_through(&self, icscf_port: u16, scscf_port: u16) {
+		for (file, port) in [("icscf.xml", icscf_port), ("scscf.xml", scscf_port)] {
+			let path = self.dir.path().join(file);
+			let text = std::fs::read_to_string(&path).unwrap();
+			let bridge = format!("port=\"{}\"", self.hss_port);
+			assert!(text.contains(&bridge), "{file} names the bridge's port");
+			std::fs::write(&path, text.replace(&bridge, &format!("port=\"{port}\""))).unwrap();
+		}
 	}
 
 	pub fn kamailio(&self, name: &'static str) -> Proc {

@@ -6,12 +6,16 @@
 //! - `registration`: registrations end to end, RTR, restarts, provisioning;
 //! - `import`: `ims-bridge import` through a bridge, bad lines, runs
 //!   interrupted and killed;
+//! - `peer_roles`: requests outside a peer's role refused and recorded on
+//!   chain;
 //! - `snapshot`: restarts resumed from the index snapshot, and a damaged
 //!   one refused;
+//! - `tunnel`: Kamailio through stunnel to the bridge's mutual TLS;
 //! - `submitter`: the journal drained into the chain through refusals and
 //!   nonce races, and the drain benchmark (ignored);
 //! - `bench_register`: the REGISTER latency benchmark (ignored);
-//! - `common`: the set-up they share, on `ims-test-harness`.
+//! - `common`: the set-up they share, on `ims-test-harness`; `cx_client`:
+//!   a Diameter client speaking Cx to the bridge as one of its peers.
 
 #![allow(
 	clippy::expect_used,
@@ -23,7 +27,10 @@
 
 mod bench_register;
 mod common;
+mod cx_client;
 mod import;
+mod peer_roles;
 mod registration;
 mod snapshot;
 mod submitter;
+mod tunnel;

@@ -296,6 +296,11 @@ codec_type! {
 		NoConsent,
 		/// The subscriber's consent for the purpose has expired.
 		ConsentExpired,
+		/// The Diameter peer's configured role does not include the request
+		/// (an I-CSCF asking MAR or SAR, an S-CSCF asking UAR or LIR).
+		PeerRole,
+		/// An S-CSCF's SAR named another S-CSCF than itself.
+		ServerNameMismatch,
 	}
 }
 

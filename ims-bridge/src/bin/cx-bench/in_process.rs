@@ -3,8 +3,7 @@
 
 use super::{measure, report, Args, REALM};
 use ims_bridge::cx::{Cx, CxConfig};
-use ims_bridge::diameter::codec;
-use ims_bridge::diameter::peer::{AllowedPeer, Context, LocalIdentity, PeerPolicy};
+use ims_bridge::diameter::peer::{AllowedPeer, Context, LocalIdentity, PeerPolicy, PeerRole};
 use ims_bridge::index::{ImpiEntry, Index, Update};
 use ims_bridge::journal::{Journal, JournalOptions};
 use ims_bridge::metrics::Metrics;
@@ -125,15 +124,16 @@ fn context(
 		product_name: "ims-bridge".into(),
 	};
 	let policy = PeerPolicy {
-		allowed: vec![AllowedPeer {
-			origin_host: args.origin_host.clone(),
-			addresses: vec!["127.0.0.1".parse().expect("an address")],
-		}],
 		requests_per_second: u32::MAX / 2,
 		burst: 0,
-		max_message: codec::DEFAULT_MAX_MESSAGE,
-		idle_timeout: Duration::from_secs(60),
-		request_timeout: Duration::from_secs(5),
+		..PeerPolicy::new(vec![AllowedPeer {
+			origin_host: args.origin_host.clone(),
+			origin_realm: REALM.into(),
+			addresses: vec!["127.0.0.1".parse().expect("an address")],
+			role: PeerRole::SCscf { server_name: args.scscf.clone() },
+			max_connections: 64,
+			plain_tcp: false,
+		}])
 	};
 	let metrics = Arc::new(Metrics::new().expect("metrics"));
 	let cx = Cx::new(local.clone(), CxConfig::default(), index, vault, journal, metrics);

@@ -2,6 +2,8 @@
 //! DPA, DPR, refusals of requests the application does not serve, and the
 //! common AVPs every Cx answer starts with.
 
+use super::limits::ConnectionSlot;
+use super::transport::{Transport, Unfit};
 use super::{Context, LocalIdentity, PeerInfo};
 use crate::diameter::codec::{flags, Avp, Header, Message};
 use crate::diameter::dict::{self, avp, command, result, APP_COMMON, APP_CX, VENDOR_3GPP};
@@ -62,12 +64,14 @@ pub fn error_answer(
 	answer
 }
 
-/// The answer to a CER and, when accepted, the peer.
+/// The answer to a CER and, when accepted, the peer and the connection it
+/// takes of its own.
 pub(super) fn capabilities_exchange<A>(
 	ctx: &Context<A>,
 	cer: &Message,
 	address: SocketAddr,
-) -> (Message, Result<PeerInfo, u32>) {
+	transport: &Transport,
+) -> (Message, Result<(PeerInfo, ConnectionSlot), u32>) {
 	let local = &ctx.local;
 	let refuse = |code: u32, message: &str, failed: Option<Avp>| {
 		(error_answer(local, &cer.header, None, code, failed, message), Err(code))
@@ -79,9 +83,24 @@ pub(super) fn capabilities_exchange<A>(
 				return refuse(e.result_code(), &e.to_string(), Some(e.failed_avp()))
 			},
 		};
-	if !ctx.policy.admits(&origin_host, address.ip()) {
+	let found = ctx.policy.find(&origin_host, address.ip());
+	let Some((allowed, limits)) =
+		found.and_then(|i| Some((ctx.policy.allowed.get(i)?, ctx.limits.get(i)?)))
+	else {
 		tracing::warn!(%address, %origin_host, "CER from a peer that is not allowed");
 		return refuse(result::UNKNOWN_PEER, "peer not allowed", None);
+	};
+	if !allowed.origin_realm.eq_ignore_ascii_case(&origin_realm) {
+		tracing::warn!(%address, %origin_host, %origin_realm, "CER from an allowed peer in another realm");
+		return refuse(result::UNKNOWN_PEER, "peer not allowed in this realm", None);
+	}
+	if let Err(unfit) = transport.admits(allowed, address.ip()) {
+		tracing::warn!(%address, %origin_host, reason = %unfit, "CER over a transport the peer may not use");
+		let code = match unfit {
+			Unfit::Plain => result::NO_COMMON_SECURITY,
+			Unfit::OtherName(_) => result::UNKNOWN_PEER,
+		};
+		return refuse(code, &unfit.to_string(), None);
 	}
 	if !advertises_cx(cer) {
 		tracing::warn!(%address, %origin_host, "CER without the Cx application");
@@ -91,6 +110,11 @@ pub(super) fn capabilities_exchange<A>(
 			None,
 		);
 	}
+	let Some(slot) = limits.open() else {
+		let max = allowed.max_connections;
+		tracing::warn!(%address, %origin_host, max, "CER from a peer with all its connections open");
+		return refuse(result::UNABLE_TO_COMPLY, "the peer has all the connections it may", None);
+	};
 	let cea = Message::answer_to(&cer.header)
 		.with(Avp::u32_of(&avp::RESULT_CODE, result::SUCCESS))
 		.with(Avp::utf8_of(&avp::ORIGIN_HOST, &local.origin_host))
@@ -102,7 +126,34 @@ pub(super) fn capabilities_exchange<A>(
 		.with(Avp::u32_of(&avp::AUTH_APPLICATION_ID, APP_CX))
 		.with(vsai())
 		.with(Avp::u32_of(&avp::FIRMWARE_REVISION, firmware_revision()));
-	(cea, Ok(PeerInfo { origin_host, origin_realm, address }))
+	let role = allowed.role.clone();
+	(cea, Ok((PeerInfo { origin_host, origin_realm, address, role }, slot)))
+}
+
+/// The refusal (5004, with the AVP at fault) of a request whose
+/// Origin-Host or Origin-Realm is not the one its sender presented in its
+/// CER: a peer speaks for itself only. A missing one is left to the
+/// application, which refuses it as any missing AVP.
+pub(super) fn origin_mismatch(
+	local: &LocalIdentity,
+	peer: &PeerInfo,
+	request: &Message,
+) -> Option<Message> {
+	let expected =
+		[(&avp::ORIGIN_HOST, &peer.origin_host), (&avp::ORIGIN_REALM, &peer.origin_realm)];
+	let (sent, _) = expected.into_iter().find_map(|(code, value)| {
+		let sent = request.find(code)?;
+		let matches = sent.utf8(code).is_ok_and(|v| v.eq_ignore_ascii_case(value));
+		(!matches).then_some((sent, value))
+	})?;
+	Some(error_answer(
+		local,
+		&request.header,
+		request.find(&avp::SESSION_ID),
+		result::INVALID_AVP_VALUE,
+		Some(sent.clone()),
+		"not the Origin-Host and Origin-Realm of the capabilities exchange",
+	))
 }
 
 /// The crate version as Firmware-Revision (major * 10000 + minor * 100 + patch).
@@ -177,6 +228,16 @@ pub(super) fn watchdog_or_disconnect_answer(local: &LocalIdentity, request: &Hea
 		.with(Avp::u32_of(&avp::RESULT_CODE, result::SUCCESS))
 		.with(Avp::utf8_of(&avp::ORIGIN_HOST, &local.origin_host))
 		.with(Avp::utf8_of(&avp::ORIGIN_REALM, &local.origin_realm))
+}
+
+/// Our DWR with end-to-end and hop-by-hop `id`.
+pub(super) fn watchdog_request(local: &LocalIdentity, id: u32) -> Message {
+	let mut dwr = Message::request(command::DEVICE_WATCHDOG, APP_COMMON, id, id)
+		.with(Avp::utf8_of(&avp::ORIGIN_HOST, &local.origin_host))
+		.with(Avp::utf8_of(&avp::ORIGIN_REALM, &local.origin_realm));
+	// DWR is not proxiable.
+	dwr.header.flags = flags::REQUEST;
+	dwr
 }
 
 /// Our DPR (cause: rebooting) with end-to-end and hop-by-hop `id`.

@@ -1,15 +1,19 @@
 //! One connection's state machine (RFC 6733 section 5.6, responder side):
-//! `Wait-CER` until a CER is accepted, then `Open` until DPR, the peer
-//! closing, the idle timeout, a frame that cannot be delimited, or our own
-//! shutdown (DPR sent, then DPA awaited). Each event has a function of its
-//! own; each returns `Some(Closed)` when the connection ends.
+//! `Wait-CER` until a CER is accepted (within the CER timeout), then `Open`
+//! until DPR, the peer closing, the watchdog finding it gone, a frame that
+//! cannot be delimited, our messages left unread past the write timeout,
+//! or our own shutdown (DPR sent, then DPA awaited). Each event has a
+//! function of its own; each returns `Some(Closed)` when the connection
+//! ends.
 
 use super::answers::{
-	capabilities_exchange, disconnect_request, error_answer, refuse, watchdog_or_disconnect_answer,
+	capabilities_exchange, disconnect_request, error_answer, origin_mismatch, refuse,
+	watchdog_or_disconnect_answer, watchdog_request,
 };
-use super::bucket::Bucket;
+use super::limits::ConnectionSlot;
 use super::peers::{PeerHandle, Peers, Pending};
-use super::{Application, Closed, Context, PeerInfo};
+use super::watchdog::{Due, Watchdog};
+use super::{Application, Closed, Context, PeerInfo, Transport};
 use crate::diameter::codec::{FrameError, Message};
 use crate::diameter::connection::{self, Connection, Inbound, Outbox, ReadEnd};
 use crate::diameter::dict::{avp, command, result};
@@ -17,14 +21,18 @@ use crate::diameter::DecodeError;
 use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 /// How long the writer may take to send what is queued once the
 /// connection ends.
 const WRITER_GRACE: Duration = Duration::from_secs(2);
+/// How long requests in flight may take to be answered once the connection
+/// ended, beyond the write timeout; then they are abandoned.
+const HANDLERS_GRACE: Duration = Duration::from_secs(5);
 
 /// Serves one connection until it closes. `shutdown` starts a graceful
 /// disconnect: DPR, wait for DPA (or close), then return. Requests in
@@ -32,6 +40,7 @@ const WRITER_GRACE: Duration = Duration::from_secs(2);
 pub async fn serve<S, A>(
 	stream: S,
 	address: SocketAddr,
+	transport: Transport,
 	ctx: Arc<Context<A>>,
 	shutdown: CancellationToken,
 ) -> Closed
@@ -40,9 +49,9 @@ where
 	A: Application,
 {
 	let (reader, writer) = tokio::io::split(stream);
-	let (outbox, writer_task) = connection::spawn_writer(writer);
+	let (outbox, writer_task) = connection::spawn_writer(writer, ctx.policy.write_timeout);
 	let mut connection = Connection::new(reader, ctx.policy.max_message);
-	let mut session = Session::new(ctx, address, outbox);
+	let mut session = Session::new(ctx, address, transport, outbox);
 	let closed = session.run(&mut connection, &shutdown).await;
 	session.end(&closed).await;
 	drop(session);
@@ -54,34 +63,58 @@ where
 struct Session<A> {
 	ctx: Arc<Context<A>>,
 	address: SocketAddr,
+	transport: Transport,
 	/// The connection's number, unique in this process.
 	number: u64,
 	outbox: Outbox,
 	/// Our requests (RTR) awaiting an answer on this connection.
 	pending: Pending,
-	bucket: Bucket,
 	/// Requests whose answers wait on something (a durable append, a vault
 	/// write), answered in tasks of their own.
 	handlers: JoinSet<()>,
+	/// Requests being answered: one permit each.
+	in_flight: Arc<Semaphore>,
+	/// When the connection was accepted: the CER is due within the CER
+	/// timeout of it.
+	accepted: Instant,
 	/// The peer, once its CER was accepted (`Open`); `None` in `Wait-CER`.
-	peer: Option<PeerInfo>,
+	peer: Option<Open>,
+	watchdog: Watchdog,
+	/// The hop-by-hop id of our DWR awaiting its DWA.
+	dwr: Option<u32>,
 	/// Our DPR is out: the DPA, or the peer closing, ends the connection.
 	dpr_sent: bool,
 }
 
+/// An open connection's peer and the connection it holds of its own.
+struct Open {
+	info: Arc<PeerInfo>,
+	slot: ConnectionSlot,
+}
+
 impl<A: Application> Session<A> {
-	fn new(ctx: Arc<Context<A>>, address: SocketAddr, outbox: Outbox) -> Self {
+	fn new(
+		ctx: Arc<Context<A>>,
+		address: SocketAddr,
+		transport: Transport,
+		outbox: Outbox,
+	) -> Self {
 		let number = ctx.connections.fetch_add(1, Ordering::Relaxed);
-		let bucket = Bucket::new(ctx.policy.requests_per_second, ctx.policy.burst);
+		let in_flight = Arc::new(Semaphore::new(ctx.policy.max_in_flight.max(1)));
+		let watchdog = Watchdog::new(ctx.policy.watchdog);
 		Session {
 			ctx,
 			address,
+			transport,
 			number,
 			outbox,
 			pending: Default::default(),
-			bucket,
 			handlers: JoinSet::new(),
+			in_flight,
+			accepted: Instant::now(),
 			peer: None,
+			watchdog,
+			dwr: None,
 			dpr_sent: false,
 		}
 	}
@@ -97,22 +130,46 @@ impl<A: Application> Session<A> {
 				return closed;
 			}
 			while self.handlers.try_join_next().is_some() {}
+			let wait = match self.next_wait().await {
+				Ok(wait) => wait,
+				Err(closed) => return closed,
+			};
+			let outbox = self.outbox.clone();
 			tokio::select! {
-				read = connection.fill(self.ctx.policy.idle_timeout) => {
-					if let Err(end) = read {
-						return match end {
-							ReadEnd::Idle => Closed::Idle,
-							ReadEnd::Closed => Closed::ByPeer,
-							ReadEnd::Io(e) => Closed::Io(e),
-						};
-					}
+				read = connection.fill(wait) => match read {
+					Ok(()) => self.watchdog.heard(),
+					Err(ReadEnd::Idle) => {},
+					Err(ReadEnd::Closed) => return Closed::ByPeer,
+					Err(ReadEnd::Io(e)) => return Closed::Io(e),
 				},
+				_ = outbox.failed() => return Closed::Stalled,
 				_ = shutdown.cancelled(), if !self.dpr_sent => {
 					if let Some(closed) = self.on_shutdown().await {
 						return closed;
 					}
 				},
 			}
+		}
+	}
+
+	/// How long to wait for the peer now: until the CER is due in
+	/// `Wait-CER`, until the watchdog's next step once open (a DWR sent
+	/// when it is due); `Err` when the connection ends for want of either.
+	async fn next_wait(&mut self) -> Result<Duration, Closed> {
+		if self.peer.is_none() {
+			let left = self.ctx.policy.cer_timeout.saturating_sub(self.accepted.elapsed());
+			return if left.is_zero() { Err(Closed::NoCapabilitiesInTime) } else { Ok(left) };
+		}
+		match self.watchdog.due(Instant::now()) {
+			Due::Wait(left) => Ok(left),
+			Due::Close => Err(Closed::Watchdog),
+			Due::Probe => {
+				let id = self.peers().next_id();
+				self.outbox.send(&watchdog_request(&self.ctx.local, id)).await;
+				self.dwr = Some(id);
+				self.watchdog.probed();
+				Ok(self.ctx.policy.watchdog)
+			},
 		}
 	}
 
@@ -166,9 +223,18 @@ impl<A: Application> Session<A> {
 		self.peer.is_none().then_some(Closed::NoCapabilitiesExchange)
 	}
 
-	/// An answer: to one of our requests, or the DPA to our DPR.
+	/// An answer: to one of our requests, the DWA to our DWR, or the DPA to
+	/// our DPR. Before CER, any answer closes the connection.
 	fn on_answer(&mut self, message: Message) -> Option<Closed> {
 		let header = message.header;
+		if self.peer.is_none() {
+			tracing::warn!(address = %self.address, command = header.command, "answer before CER; closing");
+			return Some(Closed::NoCapabilitiesExchange);
+		}
+		if self.dwr == Some(header.hop_by_hop) && header.command == command::DEVICE_WATCHDOG {
+			self.dwr = None;
+			return None;
+		}
 		let waiting =
 			self.pending.lock().unwrap_or_else(|p| p.into_inner()).remove(&header.hop_by_hop);
 		match waiting {
@@ -188,7 +254,9 @@ impl<A: Application> Session<A> {
 
 	/// A request, by the connection's state and its command.
 	async fn on_request(&mut self, message: Message) -> Option<Closed> {
-		let Some(peer) = self.peer.clone() else { return self.on_cer(message).await };
+		let Some(peer) = self.peer.as_ref().map(|open| open.info.clone()) else {
+			return self.on_cer(message).await;
+		};
 		match message.header.command {
 			command::DEVICE_WATCHDOG => {
 				self.on_watchdog_or_disconnect(&message).await;
@@ -217,18 +285,20 @@ impl<A: Application> Session<A> {
 			tracing::warn!(address = %self.address, command, "request before CER; closing");
 			return Some(Closed::NoCapabilitiesExchange);
 		}
-		let (answer, accepted) = capabilities_exchange(&self.ctx, &cer, self.address);
+		let (answer, accepted) =
+			capabilities_exchange(&self.ctx, &cer, self.address, &self.transport);
 		self.outbox.send(&answer).await;
 		match accepted {
-			Ok(info) => {
-				tracing::info!(address = %self.address, origin_host = %info.origin_host, "Diameter peer connected");
+			Ok((info, slot)) => {
+				let transport = self.transport.name();
+				tracing::info!(address = %self.address, origin_host = %info.origin_host, role = info.role.name(), transport, "Diameter peer connected");
 				let handle = PeerHandle {
 					connection: self.number,
 					out: self.outbox.clone(),
 					pending: self.pending.clone(),
 				};
 				self.peers().register(&info.origin_host, handle);
-				self.peer = Some(info);
+				self.peer = Some(Open { info: Arc::new(info), slot });
 				None
 			},
 			Err(code) => Some(Closed::Refused(code)),
@@ -254,12 +324,22 @@ impl<A: Application> Session<A> {
 		self.outbox.send(&answer).await;
 	}
 
-	/// A request for the application: refused if it is not one we serve or
-	/// the peer is over its rate, otherwise answered.
-	async fn on_application_request(&mut self, peer: PeerInfo, message: Message) {
+	/// A request for the application: refused if it is not one we serve,
+	/// names another sender than the CER, or the peer is over its rate;
+	/// otherwise answered once a place in flight is free.
+	async fn on_application_request(&mut self, peer: Arc<PeerInfo>, message: Message) {
+		let Some(refusal) = self.refusal(&peer, &message) else {
+			return self.answer(peer, message).await;
+		};
+		self.outbox.send(&refusal).await;
+	}
+
+	/// The refusal of an application request, if it gets one.
+	fn refusal(&self, peer: &PeerInfo, message: &Message) -> Option<Message> {
 		let local = &self.ctx.local;
-		let refusal = refuse(local, &message).or_else(|| {
-			(!self.bucket.take()).then(|| {
+		let open = self.peer.as_ref()?;
+		refuse(local, message).or_else(|| origin_mismatch(local, peer, message)).or_else(|| {
+			(!open.slot.limits().take()).then(|| {
 				error_answer(
 					local,
 					&message.header,
@@ -269,22 +349,29 @@ impl<A: Application> Session<A> {
 					"request rate above the peer's limit",
 				)
 			})
-		});
-		if let Some(answer) = refusal {
-			self.outbox.send(&answer).await;
-			return;
-		}
+		})
+	}
+
+	/// Has the application answer `message`, once one of the connection's
+	/// places in flight is free (the connection is not read meanwhile).
+	async fn answer(&mut self, peer: Arc<PeerInfo>, message: Message) {
+		let permit = tokio::select! {
+			permit = self.in_flight.clone().acquire_owned() => permit,
+			_ = self.outbox.failed() => return,
+		};
+		let Ok(permit) = permit else { return };
 		let ctx = self.ctx.clone();
 		let outbox = self.outbox.clone();
 		let mut answering = Box::pin(async move {
 			let answer = ctx.app.handle(&peer, message).await;
 			outbox.send(&answer).await;
+			drop(permit);
 		});
 		// Most answers need no wait (nothing but memory and a write into
 		// the journal's file): they go out from this task, with no hand-off
-		// to another. Those that wait (a durable append, a vault write)
-		// carry on in a task of their own, so that the requests behind them
-		// are read.
+		// to another. Those that wait (a durable append, a vault write, a
+		// full outbox) carry on in a task of their own, so that the
+		// requests behind them are read.
 		if futures::poll!(answering.as_mut()).is_pending() {
 			self.handlers.spawn(answering);
 		}
@@ -303,13 +390,30 @@ impl<A: Application> Session<A> {
 		None
 	}
 
-	/// Once the connection ended: requests in flight are answered, and the
-	/// peer no longer takes our requests.
+	/// Once the connection ended: requests in flight are answered (those
+	/// that cannot be within the grace are abandoned), and the peer no
+	/// longer takes our requests. Its connection slot goes with the
+	/// session.
 	async fn end(&mut self, closed: &Closed) {
-		while self.handlers.join_next().await.is_some() {}
-		if let Some(info) = &self.peer {
-			self.peers().unregister(&info.origin_host, self.number);
-			tracing::info!(address = %self.address, origin_host = %info.origin_host, reason = ?closed, "Diameter peer disconnected");
+		let grace = self.ctx.policy.write_timeout.saturating_add(HANDLERS_GRACE);
+		let handlers = &mut self.handlers;
+		let drained =
+			tokio::time::timeout(grace, async { while handlers.join_next().await.is_some() {} });
+		if drained.await.is_err() {
+			tracing::warn!(address = %self.address, abandoned = self.handlers.len(), "requests in flight not answered in time; abandoned");
+			self.handlers.abort_all();
+			while self.handlers.join_next().await.is_some() {}
+		}
+		let Some(open) = &self.peer else { return };
+		let host = &open.info.origin_host;
+		self.peers().unregister(host, self.number);
+		match closed {
+			Closed::Stalled | Closed::Watchdog => {
+				tracing::warn!(address = %self.address, origin_host = %host, reason = ?closed, "Diameter peer dropped")
+			},
+			_ => {
+				tracing::info!(address = %self.address, origin_host = %host, reason = ?closed, "Diameter peer disconnected")
+			},
 		}
 	}
 

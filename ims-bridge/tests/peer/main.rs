@@ -10,176 +10,18 @@
 	reason = "integration-test helpers: a step that fails fails the test"
 )]
 
-use ims_bridge::diameter::codec::{self, avp_flags, flags, Avp, Message, Value};
+mod hardening;
+mod harness;
+
+use harness::*;
+use ims_bridge::diameter::codec::{avp_flags, flags, Avp, Message, Value};
 use ims_bridge::diameter::dict::{avp, command, result, APP_COMMON, APP_CX, APP_SH, VENDOR_3GPP};
-use ims_bridge::diameter::peer::{
-	answer_for, AllowedPeer, Application, Context, LocalIdentity, PeerInfo, PeerPolicy,
-};
+use ims_bridge::diameter::peer::PeerPolicy;
 use ims_bridge::server;
-use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
-use tokio_util::sync::CancellationToken;
-
-/// Answers every Cx request with 2001 after `delay`, and keeps what it got.
-#[derive(Default)]
-struct Echo {
-	seen: Mutex<Vec<(PeerInfo, Message)>>,
-	delay: Duration,
-}
-
-struct EchoApp(Arc<Echo>, LocalIdentity);
-
-impl Application for EchoApp {
-	async fn handle(&self, peer: &PeerInfo, request: Message) -> Message {
-		tokio::time::sleep(self.0.delay).await;
-		let answer =
-			answer_for(&self.1, &request).with(Avp::u32_of(&avp::RESULT_CODE, result::SUCCESS));
-		self.0.seen.lock().unwrap().push((peer.clone(), request));
-		answer
-	}
-}
-
-fn local() -> LocalIdentity {
-	LocalIdentity {
-		origin_host: "hss.ims.test".into(),
-		origin_realm: "ims.test".into(),
-		host_ip: "127.0.0.1".parse().unwrap(),
-		product_name: "ims-bridge".into(),
-	}
-}
-
-fn policy() -> PeerPolicy {
-	PeerPolicy {
-		allowed: vec![
-			AllowedPeer {
-				origin_host: "scscf.ims.test".into(),
-				addresses: vec!["127.0.0.1".parse().unwrap()],
-			},
-			AllowedPeer {
-				origin_host: "icscf.ims.test".into(),
-				addresses: vec!["127.0.0.1".parse().unwrap()],
-			},
-		],
-		requests_per_second: 10_000,
-		burst: 10_000,
-		max_message: codec::DEFAULT_MAX_MESSAGE,
-		idle_timeout: Duration::from_secs(30),
-		request_timeout: Duration::from_secs(2),
-	}
-}
-
-struct Bridge {
-	address: SocketAddr,
-	ctx: Arc<Context<EchoApp>>,
-	echo: Arc<Echo>,
-	shutdown: CancellationToken,
-	task: tokio::task::JoinHandle<()>,
-}
-
-async fn start_with(
-	policy: PeerPolicy,
-	max_connections: usize,
-	delay: Duration,
-	tls: Option<tokio_rustls::TlsAcceptor>,
-) -> Bridge {
-	let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-	let address = listener.local_addr().unwrap();
-	let echo = Arc::new(Echo { delay, ..Default::default() });
-	let ctx = Arc::new(Context::new(local(), policy, EchoApp(echo.clone(), local())));
-	let shutdown = CancellationToken::new();
-	let task =
-		tokio::spawn(server::run(listener, ctx.clone(), max_connections, tls, shutdown.clone()));
-	Bridge { address, ctx, echo, shutdown, task }
-}
-
-async fn start() -> Bridge {
-	start_with(policy(), 16, Duration::ZERO, None).await
-}
-
-struct Client<S> {
-	stream: S,
-	buffer: Vec<u8>,
-}
-
-impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
-	async fn send(&mut self, message: &Message) {
-		self.send_bytes(&message.encode().unwrap()).await;
-	}
-
-	async fn send_bytes(&mut self, bytes: &[u8]) {
-		self.stream.write_all(bytes).await.unwrap();
-	}
-
-	/// The next message, or `None` when the bridge closed the connection.
-	async fn recv(&mut self) -> Option<Message> {
-		loop {
-			if let Some(len) = codec::frame_len(&self.buffer, 1 << 20).unwrap() {
-				if self.buffer.len() >= len {
-					let frame: Vec<u8> = self.buffer.drain(..len).collect();
-					return Some(Message::decode(&frame).unwrap());
-				}
-			}
-			let mut chunk = [0u8; 4096];
-			let n = tokio::time::timeout(Duration::from_secs(5), self.stream.read(&mut chunk))
-				.await
-				.expect("the bridge answers within 5 s")
-				.unwrap_or(0);
-			if n == 0 {
-				return None;
-			}
-			self.buffer.extend_from_slice(&chunk[..n]);
-		}
-	}
-
-	async fn exchange(&mut self, message: &Message) -> Message {
-		self.send(message).await;
-		self.recv().await.expect("an answer")
-	}
-}
-
-async fn connect(address: SocketAddr) -> Client<TcpStream> {
-	Client { stream: TcpStream::connect(address).await.unwrap(), buffer: Vec::new() }
-}
-
-fn cer(origin_host: &str) -> Message {
-	let mut cer = Message::request(command::CAPABILITIES_EXCHANGE, APP_COMMON, 1, 1)
-		.with(Avp::utf8_of(&avp::ORIGIN_HOST, origin_host))
-		.with(Avp::utf8_of(&avp::ORIGIN_REALM, "ims.test"))
-		.with(Avp::address_of(&avp::HOST_IP_ADDRESS, "127.0.0.1".parse().unwrap()))
-		.with(Avp::u32_of(&avp::VENDOR_ID, 10415))
-		.with(Avp::utf8_of(&avp::PRODUCT_NAME, "CDiameterPeer"))
-		.with(Avp::grouped_of(
-			&avp::VENDOR_SPECIFIC_APPLICATION_ID,
-			vec![
-				Avp::u32_of(&avp::VENDOR_ID, VENDOR_3GPP),
-				Avp::u32_of(&avp::AUTH_APPLICATION_ID, APP_CX),
-			],
-		));
-	cer.header.flags = flags::REQUEST;
-	cer
-}
-
-fn result_code(message: &Message) -> u32 {
-	message.required_u32(&avp::RESULT_CODE).unwrap()
-}
-
-async fn open(address: SocketAddr, origin_host: &str) -> Client<TcpStream> {
-	let mut client = connect(address).await;
-	let cea = client.exchange(&cer(origin_host)).await;
-	assert_eq!(result_code(&cea), result::SUCCESS);
-	client
-}
-
-fn mar(id: u32) -> Message {
-	Message::request(command::MULTIMEDIA_AUTH, APP_CX, id, id + 1000)
-		.with(Avp::utf8_of(&avp::SESSION_ID, &format!("scscf.ims.test;{id}")))
-		.with(Avp::utf8_of(&avp::ORIGIN_HOST, "scscf.ims.test"))
-		.with(Avp::utf8_of(&avp::ORIGIN_REALM, "ims.test"))
-		.with(Avp::utf8_of(&avp::USER_NAME, "alice@ims.test"))
-}
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
 
 #[tokio::test]
 async fn capabilities_watchdog_requests_and_disconnect() {
@@ -392,7 +234,8 @@ async fn several_peers_are_served_at_once_and_requests_pipeline() {
 	ids.sort();
 	assert_eq!(ids, (0..10).collect::<Vec<_>>());
 	assert!(started.elapsed() < Duration::from_millis(900), "{:?}", started.elapsed());
-	assert_eq!(result_code(&icscf.exchange(&mar(50)).await), result::SUCCESS);
+	let uar = request_from("icscf.ims.test", command::USER_AUTHORIZATION, 50);
+	assert_eq!(result_code(&icscf.exchange(&uar).await), result::SUCCESS);
 }
 
 #[tokio::test]
@@ -421,24 +264,12 @@ async fn the_connection_cap_and_the_address_allow_list_hold() {
 	assert_eq!(result_code(&first.exchange(&mar(1)).await), result::SUCCESS);
 
 	// No allowed peer connects from 127.0.0.1 here.
-	let policy = PeerPolicy {
-		allowed: vec![AllowedPeer {
-			origin_host: "scscf.ims.test".into(),
-			addresses: vec!["10.0.0.1".parse().unwrap()],
-		}],
-		..policy()
-	};
+	let mut elsewhere = allowed("scscf.ims.test", scscf_role());
+	elsewhere.addresses = vec!["10.0.0.1".parse().unwrap()];
+	let policy = PeerPolicy { allowed: vec![elsewhere], ..policy() };
 	let bridge = start_with(policy, 4, Duration::ZERO, None).await;
 	let mut client = connect(bridge.address).await;
 	client.send(&cer("scscf.ims.test")).await;
-	assert!(client.recv().await.is_none());
-}
-
-#[tokio::test]
-async fn idle_connections_are_closed() {
-	let policy = PeerPolicy { idle_timeout: Duration::from_millis(200), ..policy() };
-	let bridge = start_with(policy, 4, Duration::ZERO, None).await;
-	let mut client = open(bridge.address, "scscf.ims.test").await;
 	assert!(client.recv().await.is_none());
 }
 
@@ -496,44 +327,97 @@ async fn shutdown_sends_dpr_and_waits_for_peers() {
 	assert!(TcpStream::connect(bridge.address).await.is_err(), "no longer listening");
 }
 
-#[tokio::test]
-async fn tls_carries_the_same_protocol() {
-	let cert = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
-	let dir = tempfile::tempdir().unwrap();
-	let (cert_path, key_path) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
-	std::fs::write(&cert_path, cert.serialize_pem().unwrap()).unwrap();
-	std::fs::write(&key_path, cert.serialize_private_key_pem()).unwrap();
-	let acceptor = server::tls_acceptor(&cert_path, &key_path).unwrap();
-	let bridge = start_with(policy(), 4, Duration::ZERO, Some(acceptor)).await;
-
+/// A TLS client presenting `client` (none: no certificate), trusting `ca`.
+async fn tls_client(
+	address: std::net::SocketAddr,
+	ca: &std::path::Path,
+	client: Option<&ims_test_harness::pki::Issued>,
+) -> std::io::Result<Client<tokio_rustls::client::TlsStream<TcpStream>>> {
+	use rustls::pki_types::pem::PemObject;
+	use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 	let mut roots = rustls::RootCertStore::empty();
-	roots.add(rustls::pki_types::CertificateDer::from(cert.serialize_der().unwrap())).unwrap();
-	let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+	roots.add(CertificateDer::from_pem_file(ca).unwrap()).unwrap();
+	let builder = rustls::ClientConfig::builder_with_provider(Arc::new(
 		rustls::crypto::ring::default_provider(),
 	))
 	.with_safe_default_protocol_versions()
 	.unwrap()
-	.with_root_certificates(roots)
-	.with_no_client_auth();
+	.with_root_certificates(roots);
+	let config = match client {
+		Some(issued) => {
+			let chain = vec![CertificateDer::from_pem_file(&issued.cert).unwrap()];
+			let key = PrivateKeyDer::from_pem_file(&issued.key).unwrap();
+			builder.with_client_auth_cert(chain, key).unwrap()
+		},
+		None => builder.with_no_client_auth(),
+	};
 	let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
-	let tcp = TcpStream::connect(bridge.address).await.unwrap();
+	let tcp = TcpStream::connect(address).await?;
 	let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
-	let stream = connector.connect(name, tcp).await.unwrap();
-	let mut client = Client { stream, buffer: Vec::new() };
+	let mut stream = connector.connect(name, tcp).await?;
+	// TLS 1.3 reports a refused client certificate only at the first read.
+	stream.flush().await?;
+	Ok(Client { stream, buffer: Vec::new() })
+}
+
+/// Whether the bridge closes `client` without a Diameter answer to a CER
+/// (a TLS alert or a plain close).
+async fn refused_before_cer<S>(client: &mut Client<S>) -> bool
+where
+	S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+	if client.stream.write_all(&cer("scscf.ims.test").encode().unwrap()).await.is_err() {
+		return true;
+	}
+	let mut reply = Vec::new();
+	let read = client.stream.read_to_end(&mut reply);
+	let _ = tokio::time::timeout(Duration::from_secs(5), read).await.expect("closed in time");
+	reply.first() != Some(&1)
+}
+
+#[tokio::test]
+async fn mutual_tls_binds_the_certificate_to_the_origin_host() {
+	let dir = tempfile::tempdir().unwrap();
+	let pki = ims_test_harness::pki::Pki::new(dir.path(), "operator-ca");
+	let server = pki.issue("localhost");
+	let acceptor = server::tls_acceptor(&server.cert, &server.key, &pki.ca_pem).unwrap();
+	let bridge = start_with(policy(), 8, Duration::ZERO, Some(acceptor)).await;
+
+	// The S-CSCF's own certificate: it is served.
+	let scscf = pki.issue("scscf.ims.test");
+	let mut client = tls_client(bridge.address, &pki.ca_pem, Some(&scscf)).await.unwrap();
 	assert_eq!(result_code(&client.exchange(&cer("scscf.ims.test")).await), result::SUCCESS);
 	assert_eq!(result_code(&client.exchange(&mar(1)).await), result::SUCCESS);
 
-	// A plain-TCP client gets nowhere with a TLS listener.
-	// The TLS layer answers with an alert record (content type 21) and
-	// closes; no Diameter message comes back.
-	let mut plain = connect(bridge.address).await;
-	plain.send(&cer("scscf.ims.test")).await;
-	let mut reply = Vec::new();
-	let read = plain.stream.read_to_end(&mut reply);
-	tokio::time::timeout(Duration::from_secs(5), read).await.unwrap().unwrap();
-	assert_ne!(reply.first(), Some(&1), "no Diameter answer over plain TCP");
+	// The I-CSCF's certificate, with a CER naming the S-CSCF: refused.
+	let icscf = pki.issue("icscf.ims.test");
+	let mut posing = tls_client(bridge.address, &pki.ca_pem, Some(&icscf)).await.unwrap();
+	let cea = posing.exchange(&cer("scscf.ims.test")).await;
+	assert_eq!(result_code(&cea), result::UNKNOWN_PEER);
+	assert!(posing.recv().await.is_none());
+
+	// No certificate, or one another CA signed: no handshake.
+	if let Ok(mut anonymous) = tls_client(bridge.address, &pki.ca_pem, None).await {
+		assert!(refused_before_cer(&mut anonymous).await, "a client without a certificate");
+	}
+	let rogue_dir = tempfile::tempdir().unwrap();
+	let rogue =
+		ims_test_harness::pki::Pki::new(rogue_dir.path(), "rogue-ca").issue("scscf.ims.test");
+	if let Ok(mut forged) = tls_client(bridge.address, &pki.ca_pem, Some(&rogue)).await {
+		assert!(refused_before_cer(&mut forged).await, "a certificate of another CA");
+	}
+	assert_eq!(bridge.echo.seen.lock().unwrap().len(), 1, "only the S-CSCF's MAR was answered");
+
+	// Plain TCP on the same port from loopback (a tunnel's end on this
+	// host) is still served.
+	let mut plain = open(bridge.address, "icscf.ims.test").await;
+	let uar = request_from("icscf.ims.test", command::USER_AUTHORIZATION, 2);
+	assert_eq!(result_code(&plain.exchange(&uar).await), result::SUCCESS);
 
 	// Unreadable files are reported with their path.
-	let err = server::tls_acceptor(&dir.path().join("missing.pem"), &key_path).err().unwrap();
+	let missing = dir.path().join("missing.pem");
+	let err = server::tls_acceptor(&missing, &server.key, &pki.ca_pem).err().unwrap();
 	assert!(err.to_string().contains("missing.pem"), "{err}");
+	let err = server::tls_acceptor(&server.cert, &server.key, &missing).err().unwrap();
+	assert!(err.to_string().contains("client CA"), "{err}");
 }
