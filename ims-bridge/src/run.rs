@@ -21,10 +21,15 @@ const SHUTDOWN_WAIT: Duration = Duration::from_secs(30);
 const CONNECT_RETRY: Duration = Duration::from_secs(2);
 /// Between two updates of the connected-peers gauge.
 const PEERS_GAUGE_EVERY: Duration = Duration::from_secs(1);
+/// How often a start blocked by a full file system tries again.
+const NO_SPACE_RETRY: Duration = Duration::from_secs(5);
 
 /// Why the bridge could not run.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
+	/// The journal stopped after a failed write; a restart replays its log.
+	#[error("the journal stopped after a failed write")]
+	JournalStopped,
 	/// The signer's secret URI is unusable.
 	#[error(transparent)]
 	Signer(#[from] SignerError),
@@ -120,7 +125,12 @@ impl Listeners {
 pub async fn run(config: config::Config) -> Result<(), RunError> {
 	let signer = signer(&config.signer)?;
 	let account: subxt::utils::AccountId32 = signer.public_key().into();
-	let (vault, journal) = open_stores(&config)?;
+	let shutdown = CancellationToken::new();
+	let tasks = TaskTracker::new();
+	tasks.spawn(cancel_on_signal(shutdown.clone()));
+	let Some((vault, journal)) = open_stores_when_there_is_room(&config, &shutdown).await? else {
+		return Ok(());
+	};
 	let metrics = Arc::new(metrics::Metrics::new()?);
 	let tls = match &config.tls {
 		Some(t) => Some(server::tls_acceptor(&t.cert, &t.key, &t.client_ca)?),
@@ -128,9 +138,6 @@ pub async fn run(config: config::Config) -> Result<(), RunError> {
 	};
 	warn_of_plain_peers(&config.policy);
 	let listeners = Listeners::bind(&config).await?;
-	let shutdown = CancellationToken::new();
-	let tasks = TaskTracker::new();
-	tasks.spawn(cancel_on_signal(shutdown.clone()));
 	// Metrics answer from the start: a cold start at a million subscribers
 	// takes minutes, and a chain that cannot be followed shows in them.
 	if let Some(listener) = listeners.metrics {
@@ -171,6 +178,7 @@ pub async fn run(config: config::Config) -> Result<(), RunError> {
 		index.clone(),
 		shutdown.clone(),
 	));
+	let journal_stopped = tasks.spawn(stop_with_the_journal(journal.clone(), shutdown.clone()));
 	let cx = cx::Cx::new(
 		config.local.clone(),
 		config.cx.clone(),
@@ -200,7 +208,50 @@ pub async fn run(config: config::Config) -> Result<(), RunError> {
 	server::run(listeners.cx, ctx, config.max_connections, tls, shutdown.clone()).await;
 	shutdown.cancel();
 	stop(&tasks).await;
-	Ok(())
+	match journal_stopped.await {
+		Ok(true) => Err(RunError::JournalStopped),
+		_ => Ok(()),
+	}
+}
+
+/// Shuts the bridge down if a failed write stops the journal (a disk that
+/// filled past the reserve, a failing disk): every later request would be
+/// refused, and a restart replays the log, losing nothing that was
+/// answered (`docs/journal.md`, "Pressure"). Returns whether it did.
+async fn stop_with_the_journal(journal: journal::Journal, shutdown: CancellationToken) -> bool {
+	tokio::select! {
+		_ = journal.stopped() => {
+			tracing::error!("the journal stopped after a failed write; shutting down so that a restart replays its log");
+			shutdown.cancel();
+			true
+		},
+		_ = shutdown.cancelled() => false,
+	}
+}
+
+/// [`open_stores`], waiting for the file system to have room again while
+/// it is full (a restart must not turn into a crash loop); `None` if
+/// shutdown comes first.
+async fn open_stores_when_there_is_room(
+	config: &config::Config,
+	shutdown: &CancellationToken,
+) -> Result<Option<(Arc<vault::Vault>, journal::Journal)>, RunError> {
+	let mut warned = false;
+	loop {
+		match open_stores(config) {
+			Err(RunError::Journal { source, .. }) if source.is_no_space() => {
+				if !warned {
+					tracing::warn!(path = %config.journal_path.display(), error = %source, "no room to open the journal; waiting for space");
+					warned = true;
+				}
+			},
+			opened => return opened.map(Some),
+		}
+		tokio::select! {
+			_ = tokio::time::sleep(NO_SPACE_RETRY) => {},
+			_ = shutdown.cancelled() => return Ok(None),
+		}
+	}
 }
 
 /// The vault and the journal, opened before any port is bound.
@@ -211,6 +262,7 @@ fn open_stores(config: &config::Config) -> Result<(Arc<vault::Vault>, journal::J
 	let options = journal::JournalOptions {
 		sync: config.journal_sync,
 		flush_interval: config.journal_flush_interval,
+		limits: config.journal_limits,
 		..journal::JournalOptions::default()
 	};
 	let journal = journal::Journal::open_with(&config.journal_path, options)

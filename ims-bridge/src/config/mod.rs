@@ -214,6 +214,20 @@ pub struct JournalFile {
 	/// With `with-answer`, milliseconds between two flushes of the log
 	/// while records come (1 to 1000; the most a power loss can lose).
 	pub flush_interval_ms: Option<u64>,
+	/// Entries waiting for the chain at which Cx requests get 3004.
+	#[serde(default = "default_max_backlog")]
+	pub max_backlog: u64,
+	/// Free MiB on the journal's file system below which Cx requests get
+	/// 3004.
+	#[serde(default = "default_min_free_mib")]
+	pub min_free_mib: u64,
+}
+
+fn default_max_backlog() -> u64 {
+	crate::journal::Limits::default().max_backlog
+}
+fn default_min_free_mib() -> u64 {
+	crate::journal::Limits::default().min_free_bytes >> 20
 }
 
 /// `[metrics]`.
@@ -278,6 +292,8 @@ pub struct Config {
 	pub journal_sync: crate::journal::Sync,
 	/// With `with-answer`, the time between two flushes of the log.
 	pub journal_flush_interval: Duration,
+	/// The journal's high-water marks.
+	pub journal_limits: crate::journal::Limits,
 	/// The admin socket.
 	pub admin_socket: PathBuf,
 	/// Metrics endpoint.
@@ -345,6 +361,9 @@ impl Config {
 		let signer = c.signer(&file.chain);
 		let vault_key = c.vault_key(&file.vault);
 		let journal_flush_interval = c.flush_interval(&file.journal);
+		if file.journal.max_backlog == 0 {
+			c.fail("journal.max_backlog", "must be at least 1".into());
+		}
 		let metrics = file.metrics.listen.as_ref().map(|m| {
 			m.parse::<SocketAddr>().map_err(|e| {
 				c.fail("metrics.listen", format!("{m:?} is not an address and port: {e}"));
@@ -391,6 +410,10 @@ impl Config {
 			journal_path: c.at(&file.journal.path),
 			journal_sync: file.journal.sync,
 			journal_flush_interval,
+			journal_limits: crate::journal::Limits {
+				max_backlog: file.journal.max_backlog,
+				min_free_bytes: file.journal.min_free_mib.saturating_mul(1 << 20),
+			},
 			admin_socket: c.at(&file.admin.socket),
 			metrics: metrics.and_then(Result::ok),
 			snapshots,

@@ -28,7 +28,7 @@ pub use sar::assignment;
 pub use uar::authorization_type;
 
 use crate::diameter::codec::Message;
-use crate::diameter::dict::{avp, command, experimental};
+use crate::diameter::dict::{avp, command, experimental, result};
 use crate::diameter::peer::{error_answer, Application, LocalIdentity, PeerInfo};
 use crate::index::Index;
 use crate::journal::Journal;
@@ -235,6 +235,22 @@ impl Cx {
 		Ok(id)
 	}
 
+	/// The 3004 answer to a request while the journal is at a high-water
+	/// mark: every request leaves a record, and one that could not be
+	/// recorded is not served (`docs/journal.md`, "Pressure").
+	fn journal_full(&self, request: &Message) -> Option<Message> {
+		let refused = self.journal.accepting().err();
+		self.metrics.journal_refusing.set(i64::from(refused.is_some()));
+		refused.map(|_| self.too_busy(request))
+	}
+
+	/// 3004 (too busy, E bit): the request could not be recorded.
+	fn too_busy(&self, request: &Message) -> Message {
+		let session = request.find(&avp::SESSION_ID);
+		let message = "the HSS cannot record more requests for now";
+		error_answer(&self.local, &request.header, session, result::TOO_BUSY, None, message)
+	}
+
 	/// The outcome of one request, by its command, once its sender was
 	/// found allowed to make it.
 	async fn decide(&self, peer: &PeerInfo, request: &Message) -> Result<Outcome, Refusal> {
@@ -256,6 +272,10 @@ impl Application for Cx {
 	async fn handle(&self, peer: &PeerInfo, request: Message) -> Message {
 		let started = Instant::now();
 		let command = request.header.command;
+		if let Some(busy) = self.journal_full(&request) {
+			self.metrics.observe(command, result::TOO_BUSY, started.elapsed());
+			return busy;
+		}
 		let answer = match self.decide(peer, &request).await {
 			Ok(outcome) => self.finish(peer, &request, outcome).await,
 			Err(Refusal::Avp(e)) => error_answer(

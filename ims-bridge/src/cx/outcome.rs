@@ -7,7 +7,7 @@ use super::{locked, now_ms, Cx, SetMembers};
 use crate::diameter::codec::{Avp, AvpError, Message};
 use crate::diameter::dict::{avp, result, VENDOR_3GPP};
 use crate::diameter::peer::{answer_for, error_answer, PeerInfo};
-use crate::journal::{Entry, RegistrationReport};
+use crate::journal::{Entry, JournalError, RegistrationReport};
 use crate::vault::VaultError;
 use ims_primitives::audit::{Activity, FrontRecord, Peer};
 use ims_primitives::{RealmId, RegistrationView, Subject, Token};
@@ -152,9 +152,14 @@ impl Cx {
 			None => self.metrics.unrecorded.inc(),
 		}
 		if !entries.is_empty() {
-			if let Err(e) = self.journal.append(entries).await {
-				tracing::error!(error = %e, "audit record or registration report not journaled");
-				return self.internal_error(request);
+			match self.journal.append(entries).await {
+				Ok(_) => {},
+				// At a high-water mark since the check on arrival.
+				Err(JournalError::Busy(_)) => return self.too_busy(request),
+				Err(e) => {
+					tracing::error!(error = %e, "audit record or registration report not journaled");
+					return self.internal_error(request);
+				},
 			}
 		}
 		if let Some((members, view)) = pending {

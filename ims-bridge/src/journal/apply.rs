@@ -10,6 +10,7 @@ use redb::{Database, Durability, WriteTransaction};
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
+use tokio_util::sync::CancellationToken;
 
 /// Where the applier says that what was asked is done, or why it failed.
 pub(super) type Ack = oneshot::Sender<Result<(), Arc<JournalError>>>;
@@ -195,6 +196,7 @@ pub(super) fn apply_loop(
 	mut state: Counters,
 	rx: mpsc::Receiver<Applied>,
 	gather: Duration,
+	stopped: &CancellationToken,
 ) -> bool {
 	let mut broken: Option<Arc<JournalError>> = None;
 	// Entries stored since the last durable commit.
@@ -210,6 +212,7 @@ pub(super) fn apply_loop(
 			if let Err(e) = store(db, &mut state, &batch) {
 				tracing::error!(error = %e, "journal database write failed; the log keeps the entries until the bridge is restarted");
 				broken = Some(Arc::new(e));
+				stopped.cancel();
 			}
 		}
 		for ack in batch.waiting {

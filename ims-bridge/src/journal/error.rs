@@ -43,7 +43,33 @@ pub enum JournalError {
 	/// down); a restart replays what is durable.
 	#[error("the journal has stopped")]
 	Stopped,
+	/// The journal is at a high-water mark and takes no appends for now.
+	#[error("the journal is full for now: {0}")]
+	Busy(#[from] super::pressure::Refusal),
 	/// A stored entry does not decode.
 	#[error("journal entry {0} is corrupt")]
 	Corrupt(u64),
+}
+
+impl JournalError {
+	/// Whether it comes from a file system out of space (or quota): the
+	/// bridge then waits for space instead of giving up.
+	pub fn is_no_space(&self) -> bool {
+		use redb::StorageError;
+		let io = |e: &std::io::Error| {
+			let no_space = [rustix::io::Errno::NOSPC, rustix::io::Errno::DQUOT];
+			no_space.iter().any(|errno| e.raw_os_error() == Some(errno.raw_os_error()))
+		};
+		let storage = |e: &StorageError| matches!(e, StorageError::Io(e) if io(e));
+		match self {
+			JournalError::Log(e) => io(e),
+			JournalError::Storage(e) => storage(e),
+			JournalError::Database(redb::DatabaseError::Storage(e)) => storage(e),
+			JournalError::Transaction(redb::TransactionError::Storage(e)) => storage(e),
+			JournalError::Table(redb::TableError::Storage(e)) => storage(e),
+			JournalError::Commit(redb::CommitError::Storage(e)) => storage(e),
+			JournalError::Failed(inner) => inner.is_no_space(),
+			_ => false,
+		}
+	}
 }

@@ -7,6 +7,7 @@
 //! - `wal`: the write-ahead log file, written through a mapping.
 //! - `flush`: the flusher thread (`fdatasync`, group commit).
 //! - `apply`: the applier thread (the redb database the submitter reads).
+//! - `pressure`: the high-water marks of backlog and free space.
 //!
 //! Where the answer waits is the operator's choice ([`Sync`]); entries
 //! appended together ([`Journal::append`]: a SAR's registration report and
@@ -15,23 +16,28 @@
 mod apply;
 mod error;
 mod flush;
+mod pressure;
 mod wal;
 
 pub use error::JournalError;
+pub use pressure::{Limits, Refusal};
 
 use apply::{apply, apply_loop, Ack, Applied, Confirmation, Counters, APPLY_DELAY};
 use codec::{Decode, Encode};
 use flush::Flush;
 use ims_primitives::audit::FrontRecord;
 use ims_primitives::{ImpuId, Name, RealmId, RegistrationState};
+use pressure::Pressure;
 use redb::{
 	Database, Durability, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition,
 };
 use std::path::Path;
+use std::sync::atomic::Ordering;
 use std::sync::mpsc;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::oneshot;
+use tokio_util::sync::CancellationToken;
 use wal::Wal;
 
 /// Audit records by sequence number: SCALE `(RealmId, FrontRecord)`.
@@ -122,6 +128,9 @@ pub struct Journal {
 /// What the clones share.
 struct Inner {
 	sync: Sync,
+	pressure: Pressure,
+	/// Cancelled once a failed write stopped the journal.
+	stopped: CancellationToken,
 	/// The log's tail and the numbering: appends take turns here, and write
 	/// in the caller's task (no hand-off to another thread on the way to
 	/// the answer).
@@ -143,6 +152,8 @@ struct Log {
 	/// gaps, and a replay must not meet two records under one number).
 	/// Every append fails from then on; a restart replays what is durable.
 	failed: Option<Arc<JournalError>>,
+	/// Cancelled once the journal stopped (here, or in the applier).
+	stopped: CancellationToken,
 }
 
 impl Log {
@@ -153,6 +164,7 @@ impl Log {
 		if self.failed.is_none() {
 			tracing::error!(%error, "journal write failed; the journal stops and every Cx answer fails until the bridge is restarted");
 			self.failed = Some(error.clone());
+			self.stopped.cancel();
 		}
 		JournalError::Failed(error)
 	}
@@ -210,6 +222,8 @@ pub struct JournalOptions {
 	/// often (each flush costs some 0.1-0.2 ms of CPU on this project's
 	/// virtual machine, taken from the CSCFs when they share its cores).
 	pub flush_interval: Duration,
+	/// The high-water marks above which appends are refused.
+	pub limits: Limits,
 }
 
 impl Default for JournalOptions {
@@ -218,6 +232,7 @@ impl Default for JournalOptions {
 			log_capacity: DEFAULT_LOG_CAPACITY,
 			sync: Sync::default(),
 			flush_interval: DEFAULT_FLUSH_INTERVAL,
+			limits: Limits::default(),
 		}
 	}
 }
@@ -273,6 +288,9 @@ impl Journal {
 		// A new generation in any case: frames after a torn one are void.
 		wal.reset()?;
 		let numbers = (state.sequence, state.report);
+		let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+		let confirmed = (state.confirmed_sequence, state.confirmed_report);
+		let pressure = Pressure::new(options.limits, dir.to_path_buf(), numbers, confirmed);
 		let delay = match options.sync {
 			Sync::BeforeAnswer => Duration::ZERO,
 			Sync::WithAnswer => options.flush_interval.min(MAX_FLUSH_INTERVAL),
@@ -280,9 +298,11 @@ impl Journal {
 		let gather = APPLY_DELAY.saturating_sub(delay);
 		let (applier, applier_rx) = mpsc::channel();
 		let applier_db = db.clone();
+		let stopped = CancellationToken::new();
+		let applier_stopped = stopped.clone();
 		let applier_thread = std::thread::Builder::new()
 			.name("journal-applier".into())
-			.spawn(move || apply_loop(&applier_db, state, applier_rx, gather))
+			.spawn(move || apply_loop(&applier_db, state, applier_rx, gather, &applier_stopped))
 			.map_err(JournalError::Thread)?;
 		let flush = Arc::new(Flush { delay, ..Flush::default() });
 		let (flusher, file, to_applier) = (flush.clone(), wal.file(), applier.clone());
@@ -290,9 +310,12 @@ impl Journal {
 			.name("journal-flush".into())
 			.spawn(move || flusher.run(&file, &to_applier))
 			.map_err(JournalError::Thread)?;
-		let log = tokio::sync::Mutex::new(Log { wal, numbers, spare: None, failed: None });
+		let log = Log { wal, numbers, spare: None, failed: None, stopped: stopped.clone() };
+		let log = tokio::sync::Mutex::new(log);
 		let inner = Inner {
 			sync: options.sync,
+			pressure,
+			stopped,
 			log,
 			flush,
 			applier: Some(applier),
@@ -314,9 +337,11 @@ impl Journal {
 		let inner = &*self.inner;
 		let (ticket, numbers) = {
 			let mut log = inner.log.lock().await;
-			if log.failed.is_some() {
+			// Stopped here, or by the applier's failed write.
+			if log.failed.is_some() || inner.stopped.is_cancelled() {
 				return Err(JournalError::Stopped);
 			}
+			inner.pressure.admit()?;
 			if let Some(error) = inner.flush.error() {
 				return Err(log.fail(error));
 			}
@@ -345,6 +370,8 @@ impl Journal {
 				return Err(log.fail(JournalError::Log(e)));
 			}
 			log.numbers = next;
+			inner.pressure.appended.0.store(next.0, Ordering::Release);
+			inner.pressure.appended.1.store(next.1, Ordering::Release);
 			let numbers: Vec<u64> = frames.iter().map(|f| f.number).collect();
 			match inner.flush.written(frames) {
 				Ok(ticket) => (ticket, numbers),
@@ -447,14 +474,36 @@ impl Journal {
 			// Numbering resumes from the chain's if it is ahead.
 			let mut log = self.inner.log.lock().await;
 			log.numbers.0 = log.numbers.0.max(next_sequence);
+			self.inner.pressure.appended.0.fetch_max(next_sequence, Ordering::AcqRel);
 		}
-		self.ask(|ack| Applied::Confirm(Confirmation::Audit(next_sequence), ack)).await
+		self.ask(|ack| Applied::Confirm(Confirmation::Audit(next_sequence), ack)).await?;
+		self.inner.pressure.confirmed.0.fetch_max(next_sequence, Ordering::AcqRel);
+		Ok(())
 	}
 
 	/// Drops the registration reports numbered below `next`. Durable when
 	/// it returns.
 	pub async fn confirm_registrations(&self, next: u64) -> Result<(), JournalError> {
-		self.ask(|ack| Applied::Confirm(Confirmation::Registrations(next), ack)).await
+		self.ask(|ack| Applied::Confirm(Confirmation::Registrations(next), ack)).await?;
+		self.inner.pressure.confirmed.1.fetch_max(next, Ordering::AcqRel);
+		Ok(())
+	}
+
+	/// Whether the journal takes appends now: `Err` above a high-water mark
+	/// (`docs/journal.md`, "Pressure"). Cheap enough for every request.
+	pub fn accepting(&self) -> Result<(), Refusal> {
+		self.inner.pressure.admit()
+	}
+
+	/// Resolves once a failed write stopped the journal: it takes no more
+	/// appends, and only a restart (which replays the log) brings it back.
+	pub async fn stopped(&self) {
+		self.inner.stopped.cancelled().await
+	}
+
+	/// Whether appends were refused at the last look.
+	pub fn refusing(&self) -> bool {
+		self.inner.pressure.refusing()
 	}
 
 	/// Waits until every append returned so far is visible to

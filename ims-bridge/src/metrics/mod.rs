@@ -17,6 +17,8 @@
 //! - `ims_bridge_pending_registrations`: SAR states not yet on chain.
 //! - `ims_bridge_unrecorded_total`: requests with no realm to record in.
 //! - `ims_bridge_peers`: open Diameter connections.
+//! - `ims_bridge_journal_refusing`: 1 while the journal is at a high-water
+//!   mark (backlog or free space) and Cx requests get 3004.
 //! - `ims_bridge_audit_batches_total`, `ims_bridge_audit_batch_seconds`:
 //!   audit batches finalized, and their time from submission to finality.
 //! - `ims_bridge_submission_failures_total{queue}`: rounds of `audit`
@@ -62,6 +64,8 @@ pub struct Metrics {
 	pub unrecorded: IntCounter,
 	/// Open Diameter connections.
 	pub peers: IntGauge,
+	/// 1 while the journal refuses appends.
+	pub journal_refusing: IntGauge,
 	/// Audit batches finalized.
 	pub batches: IntCounter,
 	/// Batch submission latency (signed to finalized).
@@ -125,6 +129,10 @@ impl Metrics {
 		let unrecorded =
 			IntCounter::new("unrecorded_total", "Requests with no known realm to audit them in")?;
 		let peers = gauge("peers", "Open Diameter connections")?;
+		let journal_refusing = gauge(
+			"journal_refusing",
+			"1 while the journal is at a high-water mark and Cx requests get 3004",
+		)?;
 		let batches = IntCounter::new("audit_batches_total", "Audit batches finalized")?;
 		let batch_latency = Histogram::with_opts(
 			HistogramOpts::new("audit_batch_seconds", "From submission to finality")
@@ -147,6 +155,7 @@ impl Metrics {
 			&chain_lag,
 			&pending_registrations,
 			&peers,
+			&journal_refusing,
 		] {
 			registry.register(Box::new(g.clone()))?;
 		}
@@ -169,6 +178,7 @@ impl Metrics {
 			pending_registrations,
 			unrecorded,
 			peers,
+			journal_refusing,
 			batches,
 			batch_latency,
 			submission_failures,

@@ -8,6 +8,8 @@
 //!   interrupted and killed;
 //! - `peer_roles`: requests outside a peer's role refused and recorded on
 //!   chain;
+//! - `pressure`: the journal's backlog mark answered with 3004, and the
+//!   recovery once the chain confirms again;
 //! - `snapshot`: restarts resumed from the index snapshot, and a damaged
 //!   one refused;
 //! - `tunnel`: Kamailio through stunnel to the bridge's mutual TLS;
@@ -30,6 +32,7 @@ mod common;
 mod cx_client;
 mod import;
 mod peer_roles;
+mod pressure;
 mod registration;
 mod snapshot;
 mod submitter;

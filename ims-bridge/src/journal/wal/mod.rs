@@ -203,13 +203,12 @@ impl Wal {
 	/// log of the previous single layout takes none before [`Wal::reset`],
 	/// and one with frames in both halves switches only after it.
 	pub fn open(path: &Path, capacity: u64) -> io::Result<(Wal, Vec<Vec<u8>>)> {
-		let file = Arc::new(
-			OpenOptions::new().read(true).write(true).create(true).truncate(false).open(path)?,
-		);
-		let length = file.metadata()?.len();
-		if length == 0 {
-			return Wal::create(file, path, capacity);
+		// An empty file is one an older bridge began to create.
+		if std::fs::metadata(path).map_or(true, |m| m.len() == 0) {
+			Wal::create(path, capacity)?;
 		}
+		let file = Arc::new(OpenOptions::new().read(true).write(true).open(path)?);
+		let length = file.metadata()?.len();
 		let (magic, first) = read_header(&file, 0)?;
 		let half_len = length / 2 / PAGE * PAGE;
 		if half_len < 2 * HEADER {
@@ -253,9 +252,27 @@ impl Wal {
 		Ok((wal, frames))
 	}
 
-	/// Zero-fills a new log in `file` and writes its halves' headers.
-	fn create(file: Arc<File>, path: &Path, capacity: u64) -> io::Result<(Wal, Vec<Vec<u8>>)> {
+	/// Creates the log at `path` whole or not at all: zero-filled (its
+	/// space taken up front, so that no later write needs a block) with
+	/// its halves' headers, in a temporary file renamed into place once
+	/// durable. A disk that fills meanwhile leaves no half-made log.
+	fn create(path: &Path, capacity: u64) -> io::Result<()> {
 		let half_len = (capacity / 2 / PAGE * PAGE).max(2 * HEADER);
+		let temporary = path.with_extension("wal.new");
+		let made = Wal::fill(&temporary, half_len).and_then(|()| {
+			std::fs::rename(&temporary, path)?;
+			// The new name must survive a crash too.
+			File::open(directory(path))?.sync_all()
+		});
+		if made.is_err() {
+			let _ = std::fs::remove_file(&temporary);
+		}
+		made
+	}
+
+	/// Writes a new log of two halves of `half_len` bytes to `path`.
+	fn fill(path: &Path, half_len: u64) -> io::Result<()> {
+		let file = OpenOptions::new().write(true).create(true).truncate(true).open(path)?;
 		// One page at a time: the file's page cache then holds base pages.
 		// One large write would cache it in large folios, and every later
 		// append of a few hundred bytes would pay for a walk over all the
@@ -270,21 +287,7 @@ impl Wal {
 		}
 		file.write_all_at(&header(1), half_len)?;
 		file.write_all_at(&header(0), 0)?;
-		file.sync_all()?;
-		// The new file's directory entry must survive a crash too.
-		File::open(directory(path))?.sync_all()?;
-		let map = map(&file, 2 * half_len)?;
-		let wal = Wal {
-			file,
-			map,
-			generations: (0, 1),
-			active: Half::First,
-			cursor: HEADER,
-			half_len,
-			spare_clean: true,
-			written: false,
-		};
-		Ok((wal, Vec::new()))
+		file.sync_all()
 	}
 
 	/// The frames of `half` and where they stop.

@@ -1,6 +1,8 @@
 //! The journal against real files: numbering, durability, replay after a
 //! crash, confirmations, the log's two halves and failures.
 
+mod pressure;
+
 use super::*;
 use ims_primitives::audit::{Activity, Peer};
 use ims_primitives::{ImpiId, Subject, Token};
