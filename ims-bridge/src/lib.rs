@@ -25,6 +25,8 @@
 //! - [`admin`] and [`provision`]: `ims-bridge subscriber ...` through the
 //!   running bridge's Unix socket.
 //! - [`config`]: `bridge.toml`, checked as a whole before any port is bound.
+//! - [`hardening`]: no core dumps, no ptrace, secrets out of the
+//!   environment.
 //! - [`metrics`]: Prometheus metrics and their endpoint.
 //!
 //! The design notes behind them are in the repository's `docs/`.
@@ -35,6 +37,7 @@ pub mod chain;
 pub mod config;
 pub mod cx;
 pub mod diameter;
+pub mod hardening;
 pub mod import;
 pub mod index;
 pub mod journal;

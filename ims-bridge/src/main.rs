@@ -291,29 +291,55 @@ async fn subscriber(action: SubscriberCommand) -> Result<(), ExitCode> {
 	}
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
+/// The variables the subcommands may take secrets from (clap reads them
+/// while parsing).
+const SECRET_VARIABLES: [&str; 4] =
+	["IMS_BRIDGE_PASSWORD", "IMS_BRIDGE_K", "IMS_BRIDGE_OPC", "IMS_BRIDGE_OP"];
+
+fn main() -> ExitCode {
+	// Everything that touches the process's environment and limits happens
+	// here, before the runtime starts its threads (src/hardening.rs).
+	if let Err(e) = ims_bridge::hardening::harden() {
+		eprintln!("{e}");
+		return ExitCode::FAILURE;
+	}
 	let cli = Cli::parse();
-	let outcome = match cli.command {
-		Command::Run { config } => match load(&config) {
-			Ok(config) => {
-				init_tracing();
-				ims_bridge::run(config).await.map_err(|e| {
-					tracing::error!(error = %e, "the bridge stopped");
-					ExitCode::FAILURE
-				})
-			},
-			Err(code) => Err(code),
-		},
-		Command::Subscriber { action } => {
-			init_tracing();
-			subscriber(*action).await
-		},
-		Command::Import { config, batch, file } => {
-			init_tracing();
-			import(&config, &file, batch).await
+	let mut forgotten = ims_bridge::hardening::forget_environment(SECRET_VARIABLES);
+	let mut loaded = None;
+	if let Command::Run { config } = &cli.command {
+		match load(config) {
+			Ok(config) => loaded = Some(config),
+			Err(code) => return code,
+		}
+	}
+	let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+		Ok(runtime) => runtime,
+		Err(e) => {
+			eprintln!("cannot start the async runtime: {e}");
+			return ExitCode::FAILURE;
 		},
 	};
+	if let Some(config) = &loaded {
+		forgotten.extend(ims_bridge::hardening::forget_environment(
+			config.secret_variables.iter().map(String::as_str),
+		));
+	}
+	let forgotten: Vec<String> = forgotten.into_iter().map(str::to_string).collect();
+	let outcome = runtime.block_on(async move {
+		init_tracing();
+		if !forgotten.is_empty() {
+			tracing::info!(variables = %forgotten.join(","), "secrets read from the environment and removed from it");
+		}
+		match (cli.command, loaded) {
+			(Command::Run { .. }, Some(config)) => ims_bridge::run(config).await.map_err(|e| {
+				tracing::error!(error = %e, "the bridge stopped");
+				ExitCode::FAILURE
+			}),
+			(Command::Run { .. }, None) => Err(ExitCode::FAILURE),
+			(Command::Subscriber { action }, _) => subscriber(*action).await,
+			(Command::Import { config, batch, file }, _) => import(&config, &file, batch).await,
+		}
+	});
 	match outcome {
 		Ok(()) => ExitCode::SUCCESS,
 		Err(code) => code,

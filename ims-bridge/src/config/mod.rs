@@ -280,6 +280,9 @@ pub struct Config {
 	pub chain_url: String,
 	/// The bridge account's secret URI.
 	pub signer: zeroize::Zeroizing<String>,
+	/// The environment variables secrets were read from (`signer_env`,
+	/// `key_env`), to remove once read.
+	pub secret_variables: Vec<String>,
 	/// Vault file.
 	pub vault_path: PathBuf,
 	/// Vault key.
@@ -404,6 +407,11 @@ impl Config {
 			},
 			chain_url: file.chain.url,
 			signer,
+			secret_variables: [&file.chain.signer_env, &file.vault.key_env]
+				.into_iter()
+				.flatten()
+				.cloned()
+				.collect(),
 			vault_path: c.at(&file.vault.path),
 			vault_key,
 			vault_cache: file.vault.cache_subscribers,

@@ -12,6 +12,7 @@
 //!   recovery once the chain confirms again;
 //! - `snapshot`: restarts resumed from the index snapshot, and a damaged
 //!   one refused;
+//! - `hardening`: no core dumps, secret variables out of the environment;
 //! - `tunnel`: Kamailio through stunnel to the bridge's mutual TLS;
 //! - `submitter`: the journal drained into the chain through refusals and
 //!   nonce races, and the drain benchmark (ignored);
@@ -30,6 +31,7 @@
 mod bench_register;
 mod common;
 mod cx_client;
+mod hardening;
 mod import;
 mod peer_roles;
 mod pressure;
