@@ -156,11 +156,31 @@ pub struct CxFile {
 	/// Most vectors per MAA.
 	#[serde(default = "default_auth_items")]
 	pub max_auth_items: u32,
+	/// AKA vectors an IMPI may be given a minute, beyond its burst (each
+	/// moves its SQN on).
+	#[serde(default = "default_vectors_per_minute")]
+	pub aka_vectors_per_minute: u32,
+	/// AKA vectors an IMPI may be given at once.
+	#[serde(default = "default_vector_burst")]
+	pub aka_vector_burst: u32,
+}
+
+fn default_vectors_per_minute() -> u32 {
+	CxConfig::default().aka_vectors_per_minute
+}
+fn default_vector_burst() -> u32 {
+	CxConfig::default().aka_vector_burst
 }
 
 impl Default for CxFile {
 	fn default() -> Self {
-		CxFile { scscf_name: None, digest_md5: false, max_auth_items: default_auth_items() }
+		CxFile {
+			scscf_name: None,
+			digest_md5: false,
+			max_auth_items: default_auth_items(),
+			aka_vectors_per_minute: default_vectors_per_minute(),
+			aka_vector_burst: default_vector_burst(),
+		}
 	}
 }
 
@@ -404,6 +424,8 @@ impl Config {
 				digest_md5: file.cx.digest_md5,
 				max_auth_items: file.cx.max_auth_items,
 				scscf_peers,
+				aka_vectors_per_minute: file.cx.aka_vectors_per_minute,
+				aka_vector_burst: file.cx.aka_vector_burst,
 			},
 			chain_url: file.chain.url,
 			signer,
@@ -519,6 +541,9 @@ impl Checker<'_> {
 	fn cx(&mut self, cx: &CxFile) {
 		if cx.max_auth_items == 0 || cx.max_auth_items > 32 {
 			self.fail("cx.max_auth_items", "must be between 1 and 32".into());
+		}
+		if cx.aka_vector_burst < cx.max_auth_items {
+			self.fail("cx.aka_vector_burst", "must be at least cx.max_auth_items".into());
 		}
 		if let Some(name) = cx.scscf_name.as_ref().filter(|name| !is_sip_uri(name)) {
 			self.fail("cx.scscf_name", format!("{name:?} is not a SIP URI"));

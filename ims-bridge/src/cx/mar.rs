@@ -10,7 +10,7 @@ use crate::diameter::dict::{avp, experimental, result};
 use crate::pseudonym::Kind;
 use crate::vault::DigestSecret;
 use ims_primitives::audit::Activity;
-use ims_primitives::{AuthScheme, AuthSchemes, Subject};
+use ims_primitives::{AuthScheme, AuthSchemes, ImpiId, Subject};
 use rand::RngCore;
 
 /// The AVPs of a MAR that the answer depends on.
@@ -175,6 +175,15 @@ impl Cx {
 		let Some(scheme) = answered else {
 			return refused(experimental::ERROR_AUTH_SCHEME_NOT_SUPPORTED);
 		};
+		let mut mar = mar;
+		if let Some(vectors) = self.aka_budget(&mar, scheme, impi_id) {
+			if vectors == 0 {
+				let activity = Activity::AuthenticationChallenge(scheme);
+				let audit = (realm, Subject::Impi(impi_id), activity);
+				return Ok(Outcome::fail(Code::Base(result::AUTHORIZATION_REJECTED), Some(audit)));
+			}
+			mar.wanted_items = vectors;
+		}
 		let (activity, items) = self.auth_items(&mar, scheme, digest).await?;
 		let mut avps = vec![
 			Avp::utf8_of(&avp::USER_NAME, &mar.impi),
@@ -184,6 +193,18 @@ impl Cx {
 		avps.extend(items);
 		let audit = Some((realm, Subject::Impi(impi_id), activity));
 		Ok(Outcome::answer(Code::Base(result::SUCCESS), avps, audit))
+	}
+
+	/// The AKA vectors `mar` may be given (`None`: not an AKA challenge,
+	/// or a resynchronisation, which is never held back).
+	fn aka_budget(&self, mar: &Request, scheme: AuthScheme, impi: ImpiId) -> Option<u32> {
+		let aka = matches!(scheme, AuthScheme::AkaV1Md5 | AuthScheme::AkaV2Md5);
+		let resync = mar.authorization.as_deref().is_some_and(|a| !a.is_empty());
+		if !aka || resync {
+			return None;
+		}
+		let wanted = mar.wanted_items.clamp(1, self.config.max_auth_items.max(1));
+		Some(self.vectors.take(impi, wanted, std::time::Instant::now()))
 	}
 
 	/// The SIP-Auth-Data-Items of a MAA in `scheme`, and the activity to

@@ -20,6 +20,7 @@ mod outcome;
 mod rtr;
 mod sar;
 mod uar;
+mod vectors;
 
 pub use mar::sip_digest_item;
 pub use outcome::experimental_result;
@@ -57,11 +58,22 @@ pub struct CxConfig {
 	/// S-CSCFs by SIP name (Server-Name) and Diameter Origin-Host, known
 	/// before they send a SAR (`server_name` of `[[diameter.peers]]`).
 	pub scscf_peers: Vec<(String, String)>,
+	/// AKA vectors an IMPI may be given a minute, beyond its burst.
+	pub aka_vectors_per_minute: u32,
+	/// AKA vectors an IMPI may be given at once.
+	pub aka_vector_burst: u32,
 }
 
 impl Default for CxConfig {
 	fn default() -> Self {
-		CxConfig { scscf_name: None, digest_md5: false, max_auth_items: 5, scscf_peers: Vec::new() }
+		CxConfig {
+			scscf_name: None,
+			digest_md5: false,
+			max_auth_items: 5,
+			scscf_peers: Vec::new(),
+			aka_vectors_per_minute: 6,
+			aka_vector_burst: 32,
+		}
 	}
 }
 
@@ -84,6 +96,8 @@ pub struct Cx {
 	/// (registered before a restart). The names are shared with every
 	/// [`Served`] that uses them.
 	scscf_peers: Mutex<HashMap<Arc<str>, Arc<str>>>,
+	/// AKA vectors each IMPI may still be given.
+	vectors: vectors::VectorBudget,
 }
 
 /// An implicit set registered at an S-CSCF: what its RTR needs. The
@@ -155,6 +169,8 @@ impl Cx {
 			.iter()
 			.map(|(scscf, peer)| (Arc::from(scscf.as_str()), Arc::from(peer.as_str())))
 			.collect();
+		let vectors =
+			vectors::VectorBudget::new(config.aka_vectors_per_minute, config.aka_vector_burst);
 		Cx {
 			local,
 			config,
@@ -164,6 +180,7 @@ impl Cx {
 			metrics,
 			kept: Default::default(),
 			scscf_peers: Mutex::new(scscf_peers),
+			vectors,
 		}
 	}
 

@@ -972,3 +972,50 @@ async fn a_sar_naming_another_s_cscf_is_refused_and_changes_nothing() {
 	own.push(Avp::utf8_of(&avp::SERVER_NAME, "SIP:SCSCF.ims.test:6060"));
 	assert_eq!(codes(&ask(&w, own).await), (Some(result::SUCCESS), None));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn repeated_mars_cannot_push_the_sqn_past_the_budget_and_a_resync_still_goes() {
+	let w = world_with(CxConfig {
+		max_auth_items: 3,
+		aka_vector_burst: 4,
+		aka_vectors_per_minute: 1,
+		..CxConfig::default()
+	});
+	let ask_aka = |items| mar("alice@ims.test", "sip:alice@ims.test", "Digest-AKAv1-MD5", items);
+	let answer = ask(&w, ask_aka(3)).await;
+	assert_eq!(items(&answer).len(), 3);
+	let answer = ask(&w, ask_aka(3)).await;
+	let last = items(&answer);
+	assert_eq!(last.len(), 1, "one vector left of four");
+	let last_sqn = sqn_of(last[0]);
+	assert!(last_sqn < 1_000_000);
+	// None left: 5003, audited, and the SQN did not move.
+	let answer = ask(&w, ask_aka(1)).await;
+	assert_eq!(codes(&answer), (Some(result::AUTHORIZATION_REJECTED), None));
+	assert!(answer.find(&avp::SIP_AUTH_DATA_ITEM).is_none());
+	let (_, record) = last_record(&w).await;
+	assert_eq!(record.activity, Activity::AuthenticationChallenge(AuthScheme::AkaV1Md5));
+	assert_eq!(record.result, result::AUTHORIZATION_REJECTED);
+	// A resynchronisation is never held back.
+	let rand = [7u8; 16];
+	// Ahead of every SQN the vault reserved: a resync only moves forward.
+	let sqn_ms = 1_000_000u64;
+	let m = Milenage::new(&K, &OPC);
+	let mut authorization = rand.to_vec();
+	let ak_star = m.f5_star(&rand);
+	authorization.extend(auth::sqn_bytes(sqn_ms).iter().zip(ak_star).map(|(s, a)| s ^ a));
+	authorization.extend(m.f1_star(&rand, &auth::sqn_bytes(sqn_ms), &[0, 0]));
+	let resync = ask_aka(1).with(Avp::grouped_of(
+		&avp::SIP_AUTH_DATA_ITEM,
+		vec![
+			Avp::utf8_of(&avp::SIP_AUTHENTICATION_SCHEME, "Digest-AKAv1-MD5"),
+			Avp::octets_of(&avp::SIP_AUTHORIZATION, authorization),
+		],
+	));
+	let mut resync = resync;
+	let first = resync.avps.iter().position(|a| a.is(&avp::SIP_AUTH_DATA_ITEM)).unwrap();
+	resync.avps.remove(first);
+	let answer = ask(&w, resync).await;
+	assert_eq!(codes(&answer), (Some(result::SUCCESS), None));
+	assert_eq!(sqn_of(items(&answer)[0]), sqn_ms + auth::SQN_STEP);
+}
