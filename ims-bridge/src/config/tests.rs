@@ -13,6 +13,20 @@ fn write_secret(dir: &Path, name: &str, text: &str) {
 	}
 }
 
+/// A directory holding the signer and the vault key that [`GOOD`] names.
+fn with_secrets() -> tempfile::TempDir {
+	let dir = tempfile::tempdir().unwrap();
+	write_secret(dir.path(), "signer", "//Alice\n");
+	write_secret(dir.path(), "vault.key", &"11".repeat(32));
+	dir
+}
+
+/// Loads `text` as `bridge.toml` in `dir`.
+fn load_in(dir: &Path, text: &str) -> Result<Config, ConfigErrors> {
+	std::fs::write(dir.join("bridge.toml"), text).unwrap();
+	Config::load(&dir.join("bridge.toml"))
+}
+
 const GOOD: &str = r#"
 [diameter]
 listen = "127.0.0.1:3868"
@@ -50,11 +64,8 @@ listen = "127.0.0.1:9615"
 
 #[test]
 fn a_good_file_loads_with_relative_paths_resolved() {
-	let dir = tempfile::tempdir().unwrap();
-	write_secret(dir.path(), "signer", "//Alice\n");
-	write_secret(dir.path(), "vault.key", &"11".repeat(32));
-	std::fs::write(dir.path().join("bridge.toml"), GOOD).unwrap();
-	let config = Config::load(&dir.path().join("bridge.toml")).unwrap();
+	let dir = with_secrets();
+	let config = load_in(dir.path(), GOOD).unwrap();
 	assert_eq!(config.listen, "127.0.0.1:3868".parse().unwrap());
 	assert_eq!(config.local.host_ip, "127.0.0.1".parse::<IpAddr>().unwrap());
 	assert_eq!(config.vault_path, dir.path().join("vault.redb"));
@@ -73,14 +84,11 @@ fn a_good_file_loads_with_relative_paths_resolved() {
 
 #[test]
 fn the_flush_interval_is_checked() {
-	let dir = tempfile::tempdir().unwrap();
-	write_secret(dir.path(), "signer", "//Alice\n");
-	write_secret(dir.path(), "vault.key", &"11".repeat(32));
+	let dir = with_secrets();
 	let load = |journal: &str| {
 		let text =
 			GOOD.replace("path = \"journal.redb\"", &format!("path = \"journal.redb\"\n{journal}"));
-		std::fs::write(dir.path().join("bridge.toml"), text).unwrap();
-		Config::load(&dir.path().join("bridge.toml"))
+		load_in(dir.path(), &text)
 	};
 	let interval = |journal: &str| load(journal).unwrap().journal_flush_interval;
 	assert_eq!(interval(""), crate::journal::DEFAULT_FLUSH_INTERVAL);
@@ -103,13 +111,8 @@ fn the_flush_interval_is_checked() {
 
 #[test]
 fn the_vault_cache_is_sized_in_subscriptions() {
-	let dir = tempfile::tempdir().unwrap();
-	write_secret(dir.path(), "signer", "//Alice\n");
-	write_secret(dir.path(), "vault.key", &"11".repeat(32));
-	let load = |text: String| {
-		std::fs::write(dir.path().join("bridge.toml"), text).unwrap();
-		Config::load(&dir.path().join("bridge.toml"))
-	};
+	let dir = with_secrets();
+	let load = |text: String| load_in(dir.path(), &text);
 	let with = |value: &str| {
 		GOOD.replace("key_file = \"vault.key\"", &format!("key_file = \"vault.key\"\n{value}"))
 	};
@@ -125,14 +128,8 @@ fn the_vault_cache_is_sized_in_subscriptions() {
 
 #[test]
 fn index_snapshots_are_on_by_default_and_their_interval_is_checked() {
-	let dir = tempfile::tempdir().unwrap();
-	write_secret(dir.path(), "signer", "//Alice\n");
-	write_secret(dir.path(), "vault.key", &"11".repeat(32));
-	let load = |index: &str| {
-		std::fs::write(dir.path().join("bridge.toml"), format!("{GOOD}\n[index]\n{index}"))
-			.unwrap();
-		Config::load(&dir.path().join("bridge.toml"))
-	};
+	let dir = with_secrets();
+	let load = |index: &str| load_in(dir.path(), &format!("{GOOD}\n[index]\n{index}"));
 	let policy = load("").unwrap().snapshots.unwrap();
 	assert_eq!(policy.path, dir.path().join("index.snapshot"));
 	assert_eq!(policy.every_blocks, 100);
@@ -217,13 +214,8 @@ fn secrets_readable_by_others_are_refused() {
 
 #[test]
 fn each_peer_has_a_role_and_its_limits() {
-	let dir = tempfile::tempdir().unwrap();
-	write_secret(dir.path(), "signer", "//Alice\n");
-	write_secret(dir.path(), "vault.key", &"11".repeat(32));
-	let load = |text: String| {
-		std::fs::write(dir.path().join("bridge.toml"), text).unwrap();
-		Config::load(&dir.path().join("bridge.toml"))
-	};
+	let dir = with_secrets();
+	let load = |text: String| load_in(dir.path(), &text);
 	let config = load(GOOD.replace(
 		"role = \"i-cscf\"",
 		"role = \"i-cscf\"\norigin_realm = \"visited.test\"\nmax_connections = 1",
@@ -272,13 +264,8 @@ fn each_peer_has_a_role_and_its_limits() {
 
 #[test]
 fn peers_on_other_hosts_need_mutual_tls_or_an_explicit_plain_tcp() {
-	let dir = tempfile::tempdir().unwrap();
-	write_secret(dir.path(), "signer", "//Alice\n");
-	write_secret(dir.path(), "vault.key", &"11".repeat(32));
-	let load = |text: String| {
-		std::fs::write(dir.path().join("bridge.toml"), text).unwrap();
-		Config::load(&dir.path().join("bridge.toml"))
-	};
+	let dir = with_secrets();
+	let load = |text: String| load_in(dir.path(), &text);
 	let remote = GOOD.replace(
 		"addresses = [\"127.0.0.1\"]\nrole = \"i-cscf\"",
 		"addresses = [\"10.0.0.7\"]\nrole = \"i-cscf\"",
