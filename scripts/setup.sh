@@ -2,7 +2,7 @@
 # Installs what a fresh Debian machine with only the Rust toolchain, gcc,
 # python3 and node lacks: the protobuf compiler (for the networking crates),
 # Kamailio with its IMS modules, SIPp and stunnel (for the bridge's
-# end-to-end tests) and the Wasm target of the runtime. Safe to run again: it installs only
+# end-to-end tests), g++ (libFuzzer) and the Wasm target of the runtime. Safe to run again: it installs only
 # what is missing.
 set -euo pipefail
 
@@ -20,6 +20,8 @@ has_kamailio_module ims_icscf.so || need_apt+=(kamailio-ims-modules)
 has_kamailio_module presence.so || need_apt+=(kamailio-presence-modules)
 command -v sipp >/dev/null 2>&1 || need_apt+=(sip-tester)
 command -v stunnel4 >/dev/null 2>&1 || need_apt+=(stunnel4)
+# libFuzzer, which the bridge's fuzz targets link, is C++.
+command -v g++ >/dev/null 2>&1 || need_apt+=(g++)
 
 if ((${#need_apt[@]})); then
 	echo "==> installing Debian packages: ${need_apt[*]}"

@@ -2,7 +2,8 @@
 # The whole test suite, as CI runs it (.ci/run calls this script):
 # formatting, clippy with warnings denied, the release build of the node and
 # every test of the workspace (runtime unit tests, node integration tests
-# that start the real ims-node binary, one of them through @polkadot/api).
+# that start the real ims-node binary, one of them through @polkadot/api),
+# then a minute of each fuzz target of the bridge.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -57,6 +58,10 @@ timed "cargo test (pallet benchmarks)" cargo test --locked --release -p pallet-i
 	-p pallet-ims-access -p pallet-ims-audit -p pallet-ims-authority --features runtime-benchmarks \
 	--no-fail-fast 2>&1 |
 	tee -a "$test_log" || failed=1
+
+# Every fuzz target of the bridge for a minute from its seed corpus
+# (scripts/fuzz.sh); a crash or a hang fails the suite.
+timed "fuzz (60 s a target)" scripts/fuzz.sh 60 || failed=1
 
 echo "==> test suite: $(($(date +%s) - suite_start))s"
 # One closing line for the whole suite, summed over every test binary.

@@ -23,7 +23,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 use subxt_signer::sr25519::Keypair;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::net::{UnixListener, UnixStream};
 use tokio_util::sync::CancellationToken;
 
@@ -155,7 +155,11 @@ pub enum FrameError {
 	Trailing(usize),
 }
 
-async fn read_frame<T: Decode>(stream: &mut UnixStream) -> Result<T, FrameError> {
+/// Reads one frame (a 4-byte big-endian length, then that many bytes of
+/// SCALE) and decodes it whole: a frame beyond [`MAX_FRAME`], one that does
+/// not decode, or one with bytes left over is refused. Public for the fuzz
+/// target `ims-bridge/fuzz/fuzz_targets/admin.rs`.
+pub async fn read_frame<T: Decode, R: AsyncRead + Unpin>(stream: &mut R) -> Result<T, FrameError> {
 	let mut length = [0u8; 4];
 	stream.read_exact(&mut length).await?;
 	let length = u32::from_be_bytes(length) as usize;
@@ -233,21 +237,22 @@ pub async fn serve(
 				write_frame(&mut stream, &Response::failed("refused: not the bridge's user")).await;
 			continue;
 		}
-		let request = match tokio::time::timeout(READ_TIMEOUT, read_frame::<Request>(&mut stream))
-			.await
-		{
-			Ok(Ok(request)) => request,
-			Ok(Err(e)) => {
-				tracing::warn!(error = %e, "admin request refused");
-				let _ = write_frame(&mut stream, &Response::failed(format!("refused: {e}"))).await;
-				continue;
-			},
-			Err(_) => {
-				let _ = write_frame(&mut stream, &Response::failed("refused: no request in time"))
-					.await;
-				continue;
-			},
-		};
+		let request =
+			match tokio::time::timeout(READ_TIMEOUT, read_frame::<Request, _>(&mut stream)).await {
+				Ok(Ok(request)) => request,
+				Ok(Err(e)) => {
+					tracing::warn!(error = %e, "admin request refused");
+					let _ =
+						write_frame(&mut stream, &Response::failed(format!("refused: {e}"))).await;
+					continue;
+				},
+				Err(_) => {
+					let _ =
+						write_frame(&mut stream, &Response::failed("refused: no request in time"))
+							.await;
+					continue;
+				},
+			};
 		let what = match &request {
 			Request::Add(_) => "add",
 			Request::Remove(_) => "remove",
@@ -268,7 +273,7 @@ pub async fn serve(
 pub async fn call(path: &Path, request: &Request) -> Result<Option<Response>, FrameError> {
 	let Ok(mut stream) = UnixStream::connect(path).await else { return Ok(None) };
 	write_frame(&mut stream, request).await?;
-	Ok(Some(read_frame::<Response>(&mut stream).await?))
+	Ok(Some(read_frame::<Response, _>(&mut stream).await?))
 }
 
 #[cfg(test)]
@@ -278,7 +283,7 @@ mod tests {
 	async fn roundtrip(path: &Path, bytes: &[u8]) -> Response {
 		let mut stream = UnixStream::connect(path).await.unwrap();
 		stream.write_all(bytes).await.unwrap();
-		read_frame::<Response>(&mut stream).await.unwrap()
+		read_frame::<Response, _>(&mut stream).await.unwrap()
 	}
 
 	/// A listener that answers every well-formed request with its kind,
@@ -286,7 +291,7 @@ mod tests {
 	async fn echo_server(listener: UnixListener) {
 		loop {
 			let (mut stream, _) = listener.accept().await.unwrap();
-			let response = match read_frame::<Request>(&mut stream).await {
+			let response = match read_frame::<Request, _>(&mut stream).await {
 				Ok(Request::Show(identity)) => Response { ok: true, output: identity },
 				Ok(_) => Response { ok: true, output: "other".into() },
 				Err(e) => Response::failed(format!("refused: {e}")),
@@ -344,7 +349,7 @@ mod tests {
 		let mut stream = UnixStream::connect(&path).await.unwrap();
 		stream.write_all(&[0, 0, 0, 50, 2, 4]).await.unwrap();
 		stream.shutdown().await.unwrap();
-		let answer = read_frame::<Response>(&mut stream).await.unwrap();
+		let answer = read_frame::<Response, _>(&mut stream).await.unwrap();
 		assert!(!answer.ok && answer.output.contains("connection"), "{answer:?}");
 		server.abort();
 	}

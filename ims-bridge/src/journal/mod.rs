@@ -242,6 +242,15 @@ pub fn log_path(path: &Path) -> std::path::PathBuf {
 	path.with_extension("wal")
 }
 
+/// The frames the write-ahead log at `path` holds, as a replay reads them
+/// (a log file too small to hold two halves is an error). For the fuzz
+/// target `ims-bridge/fuzz/fuzz_targets/wal.rs`; the journal replays
+/// through [`Journal::open`].
+#[doc(hidden)]
+pub fn read_log(path: &Path) -> std::io::Result<Vec<Vec<u8>>> {
+	Wal::open(path, DEFAULT_LOG_CAPACITY).map(|(_, frames)| frames)
+}
+
 impl Journal {
 	/// Opens (or creates) the journal at `path`, with its write-ahead log
 	/// beside it ([`log_path`]), replays the log and starts the flusher and
