@@ -14,15 +14,15 @@ use zeroize::Zeroizing;
 /// Vectors reserved per committed SQN reservation.
 pub const SQN_BLOCK: u64 = 64;
 
-/// The SQNs handed out from the current reservation of one IMPI, with the
-/// AKA keys read when it was made: any change to the subscriber drops the
-/// lease, so they stay current, and the vectors of a reservation need no
-/// further read or decryption.
+/// The SQNs handed out from the current reservation of one IMPI: counters
+/// only. Each vector reads the keys afresh (the read cache keeps them
+/// sealed), so that K and OPc are in the clear only while a vector is
+/// computed, never for the life of a reservation. Any change to the
+/// subscriber drops the lease.
 #[derive(Debug)]
 pub(super) struct Lease {
 	next: u64,
 	limit: u64,
-	keys: AkaKeys,
 }
 
 impl Vault {
@@ -30,14 +30,18 @@ impl Vault {
 	/// is covered by a committed reservation before it is returned.
 	pub fn next_aka(&self, impi: &str) -> Result<Option<(AkaKeys, u64)>, VaultError> {
 		let key = self.lookup_key(Kind::Impi, impi);
+		// Read before the lease is taken: a change that lands in between
+		// drops the lease, and the reservation below reads the keys again.
+		let Some(keys) = self.next_aka_keys(impi)? else { return Ok(None) };
 		let mut leases = locked(&self.leases);
 		if let Some(lease) = leases.get_mut(&key) {
 			if lease.next <= lease.limit {
 				let sqn = lease.next;
 				lease.next = next_sqn(sqn).unwrap_or(SQN_MAX.saturating_add(1));
-				return Ok(Some((lease.keys.clone(), sqn)));
+				return Ok(Some((keys, sqn)));
 			}
 		}
+		drop(keys);
 		let Some(handle) = self.handle_of(Kind::Impi, impi)? else { return Ok(None) };
 		// Reserve the next block and commit it before handing out any of it.
 		let (keys, first, limit) = self.update_aka(&handle, impi, |aka| {
@@ -47,7 +51,7 @@ impl Vault {
 			Ok((first, limit))
 		})?;
 		let next = next_sqn(first).unwrap_or(SQN_MAX.saturating_add(1));
-		leases.insert(key, Lease { next, limit, keys: keys.clone() });
+		leases.insert(key, Lease { next, limit });
 		Ok(Some((keys, first)))
 	}
 
