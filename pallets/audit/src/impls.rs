@@ -50,10 +50,12 @@ impl<T: Config> Pallet<T> {
 				count: u32::try_from(skipped).unwrap_or(u32::MAX),
 			});
 		}
+		// Nothing new, yet paid for: a leaked front key must not buy
+		// feeless blockspace by replaying what was recorded.
 		if skipped == count {
 			return Ok(PostDispatchInfo {
 				actual_weight: Some(T::WeightInfo::submit(0)),
-				pays_fee: Pays::No,
+				pays_fee: Pays::Yes,
 			});
 		}
 		let entries: Vec<EntryOf<T>> = records

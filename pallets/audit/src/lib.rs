@@ -177,7 +177,9 @@ pub mod pallet {
 		/// sequence number `first_sequence + i`; sequence numbers run on per
 		/// submitter, across realms. Records already recorded (below the
 		/// submitter's `NextSequence`) are skipped, so a front may replay
-		/// its queue after a crash: a batch recorded in full costs nothing.
+		/// its queue after a crash. A batch recorded in full is charged the
+		/// weight of an empty one and its length, never free: a leaked key
+		/// could otherwise fill blocks at no cost.
 		///
 		/// Origin: signed, holding `SubmitAudit` in the realm (HSS front).
 		/// Emits `Recorded` for the new records and `Replayed` for skipped

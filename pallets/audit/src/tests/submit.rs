@@ -117,14 +117,15 @@ fn sequence_numbers_run_per_submitter_across_realms() {
 }
 
 #[test]
-fn a_replayed_batch_is_skipped_and_free() {
+fn a_replayed_batch_is_skipped_and_still_paid_for() {
 	test(|| {
 		assert_ok!(submit(FRONT, REALM, 0, batch(0, 4)));
 		let trail = Trails::<Test>::get(REALM);
 		System::reset_events();
 
 		let info = Audit::submit(RuntimeOrigin::signed(FRONT), REALM, 0, batch(0, 4)).unwrap();
-		assert_eq!(info.pays_fee, Pays::No);
+		assert_eq!(info.pays_fee, Pays::Yes, "no feeless replays");
+		assert_eq!(info.actual_weight, Some(<() as crate::WeightInfo>::submit(0)));
 		assert_eq!(Trails::<Test>::get(REALM), trail);
 		assert_eq!(NextSequence::<Test>::get(FRONT), 4);
 		System::assert_has_event(
