@@ -257,7 +257,12 @@ impl Cx {
 	/// recorded is not served (`docs/journal.md`, "Pressure").
 	fn journal_full(&self, request: &Message) -> Option<Message> {
 		let refused = self.journal.accepting().err();
-		self.metrics.journal_refusing.set(i64::from(refused.is_some()));
+		// A store on every request would bounce the gauge's cache line
+		// between the workers; it changes rarely.
+		let refusing = i64::from(refused.is_some());
+		if self.metrics.journal_refusing.get() != refusing {
+			self.metrics.journal_refusing.set(refusing);
+		}
 		refused.map(|_| self.too_busy(request))
 	}
 

@@ -7,7 +7,8 @@
 //!
 //! The checks run on every request and cost a few atomic loads; the free
 //! space is asked of the kernel (`statvfs`) at most every
-//! [`SPACE_CHECK_EVERY`], and at every request while refusing for space.
+//! [`SPACE_CHECK_EVERY`] by whichever request finds the reading old (the
+//! others use the last one), and at every request while refusing.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -67,8 +68,13 @@ pub(super) struct Pressure {
 	pub(super) appended: (AtomicU64, AtomicU64),
 	pub(super) confirmed: (AtomicU64, AtomicU64),
 	refusing: AtomicBool,
-	/// The last free-space reading and when it was taken.
-	space: Mutex<(Instant, u64)>,
+	/// The last free-space reading, and when it was taken (nanoseconds
+	/// after `epoch`).
+	free: AtomicU64,
+	read_at: AtomicU64,
+	epoch: Instant,
+	/// Held by the request that reads the free space again.
+	reading: Mutex<()>,
 }
 
 impl Pressure {
@@ -80,14 +86,16 @@ impl Pressure {
 		appended: (u64, u64),
 		confirmed: (u64, u64),
 	) -> Self {
-		let long_ago = Instant::now().checked_sub(SPACE_CHECK_EVERY).unwrap_or_else(Instant::now);
 		Pressure {
 			limits,
 			dir,
 			appended: (AtomicU64::new(appended.0), AtomicU64::new(appended.1)),
 			confirmed: (AtomicU64::new(confirmed.0), AtomicU64::new(confirmed.1)),
 			refusing: AtomicBool::new(false),
-			space: Mutex::new((long_ago, u64::MAX)),
+			free: AtomicU64::new(u64::MAX),
+			read_at: AtomicU64::new(0),
+			epoch: Instant::now(),
+			reading: Mutex::new(()),
 		}
 	}
 
@@ -141,18 +149,39 @@ impl Pressure {
 
 	/// The free bytes for unprivileged use on the journal's file system:
 	/// read again when the last reading is older than [`SPACE_CHECK_EVERY`]
-	/// or `fresh` asks. A reading that fails counts as plenty (the writes
+	/// (by one request; the others meanwhile use the last reading) or
+	/// `fresh` asks. A reading that fails counts as plenty (the writes
 	/// themselves will tell).
 	fn free_bytes(&self, fresh: bool) -> u64 {
-		let mut space = self.space.lock().unwrap_or_else(|p| p.into_inner());
-		if fresh || space.0.elapsed() >= SPACE_CHECK_EVERY {
-			let free = rustix::fs::statvfs(&self.dir)
-				.map(|s| s.f_bavail.saturating_mul(s.f_frsize))
-				.unwrap_or(u64::MAX);
-			*space = (Instant::now(), free);
+		let read_at = self.read_at.load(Ordering::Acquire);
+		let stale =
+			read_at == 0 || self.nanos().saturating_sub(read_at) >= nanos(SPACE_CHECK_EVERY);
+		if !fresh && !stale {
+			return self.free.load(Ordering::Acquire);
 		}
-		space.1
+		let guard = match (fresh, self.reading.try_lock()) {
+			(_, Ok(guard)) => guard,
+			(true, Err(_)) => self.reading.lock().unwrap_or_else(|p| p.into_inner()),
+			(false, Err(_)) => return self.free.load(Ordering::Acquire),
+		};
+		let free = rustix::fs::statvfs(&self.dir)
+			.map(|s| s.f_bavail.saturating_mul(s.f_frsize))
+			.unwrap_or(u64::MAX);
+		self.free.store(free, Ordering::Release);
+		self.read_at.store(self.nanos().max(1), Ordering::Release);
+		drop(guard);
+		free
 	}
+
+	/// Nanoseconds since the marks were made.
+	fn nanos(&self) -> u64 {
+		nanos(self.epoch.elapsed())
+	}
+}
+
+/// A duration in nanoseconds, saturating (after 584 years).
+fn nanos(duration: Duration) -> u64 {
+	u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX)
 }
 
 #[cfg(test)]
