@@ -11,9 +11,13 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 mod index;
+mod journal;
 mod peers;
+mod tls;
 pub use index::{IndexFile, MAX_SNAPSHOT_EVERY};
+pub use journal::JournalFile;
 pub use peers::{PeerFile, Role};
+pub use tls::{TlsFile, TlsPaths};
 
 /// The file as written.
 #[derive(Debug, Deserialize)]
@@ -120,30 +124,6 @@ fn default_write_timeout() -> u64 {
 	5
 }
 
-/// `[diameter.tls]`: mutual TLS.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TlsFile {
-	/// PEM certificate chain.
-	pub cert: PathBuf,
-	/// PEM private key (mode 0600).
-	pub key: PathBuf,
-	/// PEM certificates of the CA that signs the peers' client
-	/// certificates.
-	pub client_ca: PathBuf,
-}
-
-/// The files of `[diameter.tls]`, resolved.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TlsPaths {
-	/// Our certificate chain.
-	pub cert: PathBuf,
-	/// Its key.
-	pub key: PathBuf,
-	/// The peers' CA.
-	pub client_ca: PathBuf,
-}
-
 /// `[cx]`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -219,35 +199,6 @@ pub struct VaultFile {
 
 fn default_cache_subscribers() -> u32 {
 	crate::vault::DEFAULT_CACHE_SUBSCRIBERS
-}
-
-/// `[journal]`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct JournalFile {
-	/// The journal file (its write-ahead log is beside it, `.wal`).
-	pub path: PathBuf,
-	/// When an answer's audit record is durable: `"with-answer"` (the
-	/// default) or `"before-answer"`.
-	#[serde(default)]
-	pub sync: crate::journal::Sync,
-	/// With `with-answer`, milliseconds between two flushes of the log
-	/// while records come (1 to 1000; the most a power loss can lose).
-	pub flush_interval_ms: Option<u64>,
-	/// Entries waiting for the chain at which Cx requests get 3004.
-	#[serde(default = "default_max_backlog")]
-	pub max_backlog: u64,
-	/// Free MiB on the journal's file system below which Cx requests get
-	/// 3004.
-	#[serde(default = "default_min_free_mib")]
-	pub min_free_mib: u64,
-}
-
-fn default_max_backlog() -> u64 {
-	crate::journal::Limits::default().max_backlog
-}
-fn default_min_free_mib() -> u64 {
-	crate::journal::Limits::default().min_free_bytes >> 20
 }
 
 /// `[metrics]`.
@@ -383,10 +334,7 @@ impl Config {
 		}
 		let signer = c.signer(&file.chain);
 		let vault_key = c.vault_key(&file.vault);
-		let journal_flush_interval = c.flush_interval(&file.journal);
-		if file.journal.max_backlog == 0 {
-			c.fail("journal.max_backlog", "must be at least 1".into());
-		}
+		let (journal_flush_interval, journal_limits) = c.journal(&file.journal);
 		let metrics = file.metrics.listen.as_ref().map(|m| {
 			m.parse::<SocketAddr>().map_err(|e| {
 				c.fail("metrics.listen", format!("{m:?} is not an address and port: {e}"));
@@ -440,10 +388,7 @@ impl Config {
 			journal_path: c.at(&file.journal.path),
 			journal_sync: file.journal.sync,
 			journal_flush_interval,
-			journal_limits: crate::journal::Limits {
-				max_backlog: file.journal.max_backlog,
-				min_free_bytes: file.journal.min_free_mib.saturating_mul(1 << 20),
-			},
+			journal_limits,
 			admin_socket: c.at(&file.admin.socket),
 			metrics: metrics.and_then(Result::ok),
 			snapshots,
@@ -518,25 +463,6 @@ impl Checker<'_> {
 		(listen, host_ip)
 	}
 
-	/// `[diameter] tls`: the certificate, key and client CA, loaded once to
-	/// check them; the key's file must be the owner's alone.
-	fn tls(&mut self, d: &DiameterFile) -> Option<TlsPaths> {
-		let t = d.tls.as_ref()?;
-		let paths = TlsPaths {
-			cert: self.at(&t.cert),
-			key: self.at(&t.key),
-			client_ca: self.at(&t.client_ca),
-		};
-		if let Err(e) = owner_only(&paths.key) {
-			self.fail("diameter.tls.key", format!("{}: {e}", paths.key.display()));
-		} else if let Err(e) =
-			crate::server::tls_acceptor(&paths.cert, &paths.key, &paths.client_ca)
-		{
-			self.fail("diameter.tls", e.to_string());
-		}
-		Some(paths)
-	}
-
 	/// `[cx]`.
 	fn cx(&mut self, cx: &CxFile) {
 		if cx.max_auth_items == 0 || cx.max_auth_items > 32 {
@@ -589,31 +515,6 @@ impl Checker<'_> {
 			_ => {
 				self.fail("vault", "give exactly one of key_file and key_env".into());
 				Err(())
-			},
-		}
-	}
-
-	/// `[journal] flush_interval_ms`, which applies only with `with-answer`.
-	fn flush_interval(&mut self, journal: &JournalFile) -> Duration {
-		let max_interval = crate::journal::MAX_FLUSH_INTERVAL.as_millis() as u64;
-		match (journal.flush_interval_ms, journal.sync) {
-			(None, _) => crate::journal::DEFAULT_FLUSH_INTERVAL,
-			(Some(_), crate::journal::Sync::BeforeAnswer) => {
-				self.fail(
-					"journal.flush_interval_ms",
-					"applies only with sync = \"with-answer\" (with \"before-answer\" every \
-					 answer waits for its flush)"
-						.into(),
-				);
-				crate::journal::DEFAULT_FLUSH_INTERVAL
-			},
-			(Some(ms), _) if (1..=max_interval).contains(&ms) => Duration::from_millis(ms),
-			(Some(ms), _) => {
-				self.fail(
-					"journal.flush_interval_ms",
-					format!("{ms} is not between 1 and {max_interval} milliseconds"),
-				);
-				crate::journal::DEFAULT_FLUSH_INTERVAL
 			},
 		}
 	}
