@@ -173,9 +173,11 @@ echo "   CPU: node $node_cpu s ($(python3 -c "print(round($node_cpu * 1e6 / $cou
 
 node_bytes=$(du -s --block-size=1 "$work/node" | cut -f1)
 vault_bytes=$(du -s --block-size=1 "$work/vault.redb" | cut -f1)
+keyring_bytes=$(du -s --block-size=1 "$work/vault.keys" | cut -f1)
 echo "== on disk"
 echo "   node database: $((node_bytes / 1048576)) MiB, $((node_bytes / count)) bytes per subscriber"
 echo "   vault: $((vault_bytes / 1048576)) MiB, $((vault_bytes / count)) bytes per subscriber"
+echo "   vault keyring: $((keyring_bytes / 1048576)) MiB, $((keyring_bytes / count)) bytes per subscriber"
 
 # Starts the bridge and waits until its index is loaded for `reason`
 # ("start": read from the node; "snapshot": resumed from its snapshot);

@@ -1,7 +1,9 @@
-//! The admin socket: the `subscriber` commands while the bridge runs.
+//! The admin socket: the `subscriber`, `import` and `vault` commands while
+//! the bridge runs.
 //!
 //! A running bridge holds its vault (redb admits one process at a time), so
-//! `ims-bridge subscriber add|remove|show` reach it through a Unix socket
+//! `ims-bridge subscriber add|remove|show`, `import` and `vault rotate-key`
+//! reach it through a Unix socket
 //! (`[admin] socket`, `ims-bridge.sock` beside the configuration by
 //! default). The socket is created with mode 0600 and a connection from
 //! another user than the bridge's own (or root) is refused by its
@@ -49,6 +51,9 @@ pub enum Request {
 		/// Subscribers per call (`None`: the runtime's most).
 		batch: Option<u32>,
 	},
+	/// `vault rotate-key`: the absolute path of the new key's file (the
+	/// bridge reads it; a key never travels through the socket).
+	RotateKey(String),
 }
 
 /// Refused lines an import's answer lists (the bridge's log has them all):
@@ -109,10 +114,33 @@ pub async fn execute(
 		Request::Import { path, batch } => {
 			return import(client, signer, vault, (&path, batch), stop.clone()).await
 		},
+		Request::RotateKey(path) => return rotate_key(vault, Path::new(&path)).await,
 	};
 	match outcome {
 		Ok(output) => Response { ok: true, output },
 		Err(e) => Response::failed(e),
+	}
+}
+
+/// `vault rotate-key`: the vault's data keys re-wrapped under the key in
+/// `path`, on the blocking pool while Cx goes on (`docs/vault.md`).
+pub async fn rotate_key(vault: &Arc<Vault>, path: &Path) -> Response {
+	let new = match crate::vault::VaultKey::from_file(path) {
+		Ok(new) => new,
+		Err(e) => return Response::failed(e),
+	};
+	let vault = vault.clone();
+	match tokio::task::spawn_blocking(move || vault.rotate_key(&new)).await {
+		Ok(Ok(rewrapped)) => Response {
+			ok: true,
+			output: format!(
+				"{rewrapped} data keys re-wrapped: only the key in {} opens the vault now; point \
+				 [vault] key_file (or key_env) at it before the bridge starts again\n",
+				path.display()
+			),
+		},
+		Ok(Err(e)) => Response::failed(format!("vault key not rotated: {e}")),
+		Err(e) => Response::failed(format!("vault key rotation stopped: {e}")),
 	}
 }
 
@@ -258,6 +286,7 @@ pub async fn serve(
 			Request::Remove(_) => "remove",
 			Request::Show(_) => "show",
 			Request::Import { .. } => "import",
+			Request::RotateKey(_) => "rotate-key",
 		};
 		let response = execute(&client, &signer, &vault, Some(&cx.app), request, &shutdown).await;
 		tracing::info!(command = what, ok = response.ok, "admin request");

@@ -50,6 +50,28 @@ enum Command {
 		/// The import file.
 		file: PathBuf,
 	},
+	/// The vault's own upkeep.
+	Vault {
+		#[command(subcommand)]
+		action: VaultCommand,
+	},
+}
+
+#[derive(Subcommand)]
+enum VaultCommand {
+	/// Re-wrap every subscriber's data key under a new vault key, while
+	/// the bridge serves Cx (through its admin socket) or alone. From then
+	/// on only the new key opens the vault: point `[vault] key_file` at it
+	/// before the bridge starts again (docs/vault.md).
+	RotateKey {
+		/// The configuration file.
+		#[arg(long, short)]
+		config: PathBuf,
+		/// A file with the new key: 32 raw bytes or 64 hex digits, mode
+		/// 0600.
+		#[arg(long)]
+		new_key_file: PathBuf,
+	},
 }
 
 #[derive(Subcommand)]
@@ -189,7 +211,13 @@ async fn alone(
 	config: &Config,
 ) -> Result<(ims_bridge::chain::Client, subxt_signer::sr25519::Keypair, Arc<Vault>), String> {
 	let signer = ims_bridge::signer(&config.signer).map_err(|e| e.to_string())?;
-	let vault = Vault::open(&config.vault_path, &config.vault_key).map_err(|e| e.to_string())?;
+	let vault = Vault::open_at(
+		&config.vault_path,
+		&config.vault_keyring,
+		&config.vault_key,
+		ims_bridge::vault::DEFAULT_CACHE_SUBSCRIBERS,
+	)
+	.map_err(|e| e.to_string())?;
 	let client = ims_bridge::chain::connect(&config.chain_url).await.map_err(|e| e.to_string())?;
 	Ok((client, signer, Arc::new(vault)))
 }
@@ -291,6 +319,34 @@ async fn subscriber(action: SubscriberCommand) -> Result<(), ExitCode> {
 	}
 }
 
+/// `vault rotate-key`: by the running bridge if one answers, else here.
+async fn rotate_key(config: &Path, new_key_file: &Path) -> Result<(), ExitCode> {
+	let config = load(config)?;
+	let fail = |e: String| {
+		eprintln!("{e}");
+		ExitCode::FAILURE
+	};
+	let path = std::fs::canonicalize(new_key_file)
+		.map_err(|e| fail(format!("{}: {e}", new_key_file.display())))?;
+	let request = Request::RotateKey(path.display().to_string());
+	let response = match admin::call(&config.admin_socket, &request).await {
+		Ok(Some(response)) => response,
+		Ok(None) => {
+			let vault =
+				Vault::open_at(&config.vault_path, &config.vault_keyring, &config.vault_key, 0)
+					.map_err(|e| fail(e.to_string()))?;
+			admin::rotate_key(&Arc::new(vault), &path).await
+		},
+		Err(e) => return Err(fail(format!("the running bridge did not answer: {e}"))),
+	};
+	if response.ok {
+		print!("{}", response.output);
+		Ok(())
+	} else {
+		Err(fail(response.output))
+	}
+}
+
 /// The variables the subcommands may take secrets from (clap reads them
 /// while parsing).
 const SECRET_VARIABLES: [&str; 4] =
@@ -338,6 +394,9 @@ fn main() -> ExitCode {
 			(Command::Run { .. }, None) => Err(ExitCode::FAILURE),
 			(Command::Subscriber { action }, _) => subscriber(*action).await,
 			(Command::Import { config, batch, file }, _) => import(&config, &file, batch).await,
+			(Command::Vault { action: VaultCommand::RotateKey { config, new_key_file } }, _) => {
+				rotate_key(&config, &new_key_file).await
+			},
 		}
 	});
 	match outcome {

@@ -256,9 +256,13 @@ async fn open_stores_when_there_is_room(
 
 /// The vault and the journal, opened before any port is bound.
 fn open_stores(config: &config::Config) -> Result<(Arc<vault::Vault>, journal::Journal), RunError> {
-	let vault =
-		vault::Vault::open_with_cache(&config.vault_path, &config.vault_key, config.vault_cache)
-			.map_err(|source| RunError::Vault { path: config.vault_path.clone(), source })?;
+	let vault = vault::Vault::open_at(
+		&config.vault_path,
+		&config.vault_keyring,
+		&config.vault_key,
+		config.vault_cache,
+	)
+	.map_err(|source| RunError::Vault { path: config.vault_path.clone(), source })?;
 	let options = journal::JournalOptions {
 		sync: config.journal_sync,
 		flush_interval: config.journal_flush_interval,

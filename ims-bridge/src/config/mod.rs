@@ -187,6 +187,9 @@ pub struct ChainFile {
 pub struct VaultFile {
 	/// The vault file.
 	pub path: PathBuf,
+	/// The keyring of its data keys (default: beside it, `.keys`). Its
+	/// backups decide how long an erasure can be undone: `docs/vault.md`.
+	pub keyring: Option<PathBuf>,
 	/// A file with the 32-byte key (raw or 64 hex digits).
 	pub key_file: Option<PathBuf>,
 	/// Or the environment variable holding it in hex.
@@ -256,6 +259,8 @@ pub struct Config {
 	pub secret_variables: Vec<String>,
 	/// Vault file.
 	pub vault_path: PathBuf,
+	/// The vault's keyring.
+	pub vault_keyring: PathBuf,
 	/// Vault key.
 	pub vault_key: VaultKey,
 	/// The vault's read cache, in subscriptions.
@@ -383,6 +388,10 @@ impl Config {
 				.cloned()
 				.collect(),
 			vault_path: c.at(&file.vault.path),
+			vault_keyring: match &file.vault.keyring {
+				Some(keyring) => c.at(keyring),
+				None => crate::vault::Vault::default_keyring(&c.at(&file.vault.path)),
+			},
 			vault_key,
 			vault_cache: file.vault.cache_subscribers,
 			journal_path: c.at(&file.journal.path),
@@ -523,6 +532,7 @@ impl Checker<'_> {
 	fn store_directories(&mut self, file: &File) {
 		let stores = [
 			("vault.path", &file.vault.path),
+			("vault.keyring", file.vault.keyring.as_ref().unwrap_or(&file.vault.path)),
 			("journal.path", &file.journal.path),
 			("index.snapshot", &file.index.snapshot),
 		];

@@ -8,12 +8,16 @@
 //! a crash between the two stores leaves marks that the next import
 //! settles first: it never has to scan the vault.
 
+use super::keyring::DataKey;
 use super::{locked, Subscriber, Vault, VaultError, LOOKUP, SUBSCRIBERS};
 use redb::{ReadableDatabase, ReadableTable, TableDefinition};
 
 /// Handles of subscriptions written by an import that the chain may not
 /// hold yet, with the block their transaction was last built at.
 pub(super) const PENDING: TableDefinition<&[u8], u64> = TableDefinition::new("import-pending");
+
+/// A subscription written: its handle and the look-up keys written.
+type Written = ([u8; 32], Vec<[u8; 32]>);
 
 impl Vault {
 	/// Stores new subscriptions in one transaction, each marked pending at
@@ -27,6 +31,34 @@ impl Vault {
 		// Lock order: leases, then the database (as in `next_aka`). New
 		// subscriptions have no leases; the lock keeps the order.
 		let _leases = locked(&self.leases);
+		let handles: Vec<[u8; 32]> = subscribers.iter().map(Subscriber::handle).collect();
+		let keys = self.keys.allocate(&handles)?;
+		let slots = || keys.iter().map(|(slot, _)| *slot);
+		let outcome = self.write_new(subscribers, &keys, block);
+		let written = match outcome {
+			Ok(written) => written,
+			Err(e) => {
+				// No record names these keys: they go at once.
+				let unused: Vec<(u32, [u8; 32])> = slots().zip(handles).collect();
+				self.keys.destroy(&unused)?;
+				return Err(e);
+			},
+		};
+		self.keys.confirm(slots())?;
+		for (handle, changed) in &written {
+			self.forget(changed, handle);
+		}
+		Ok(written.into_iter().map(|(handle, _)| handle).collect())
+	}
+
+	/// Writes new subscriptions sealed under `keys` and their marks in
+	/// one transaction; returns each handle with the look-up keys written.
+	fn write_new(
+		&self,
+		subscribers: &[Subscriber],
+		keys: &[DataKey],
+		block: u64,
+	) -> Result<Vec<Written>, VaultError> {
 		let db = self.db();
 		let txn = db.begin_write()?;
 		let mut written = Vec::with_capacity(subscribers.len());
@@ -34,22 +66,19 @@ impl Vault {
 			let mut records = txn.open_table(SUBSCRIBERS)?;
 			let mut lookup = txn.open_table(LOOKUP)?;
 			let mut pending = txn.open_table(PENDING)?;
-			for subscriber in subscribers {
+			for (subscriber, key) in subscribers.iter().zip(keys) {
 				let handle = subscriber.handle();
 				if records.get(handle.as_slice())?.is_some() {
 					return Err(VaultError::IdentityTaken(subscriber.subscription.clone()));
 				}
 				let mut changed = Vec::new();
-				self.insert(&mut records, &mut lookup, subscriber, &mut changed)?;
+				self.insert(&mut records, &mut lookup, subscriber, key, &mut changed)?;
 				pending.insert(handle.as_slice(), block)?;
 				written.push((handle, changed));
 			}
 		}
 		txn.commit()?;
-		for (handle, changed) in &written {
-			self.forget(changed, handle);
-		}
-		Ok(written.into_iter().map(|(handle, _)| handle).collect())
+		Ok(written)
 	}
 
 	/// Every pending mark: handles and the block their transaction was

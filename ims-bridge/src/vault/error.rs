@@ -55,6 +55,43 @@ pub enum VaultError {
 	/// A transaction cannot commit.
 	#[error("vault commit: {0}")]
 	Commit(#[from] redb::CommitError),
+	/// The keyring of data keys cannot be read or written.
+	#[error("vault keyring {}: {source}", path.display())]
+	Keyring {
+		/// The file.
+		path: PathBuf,
+		/// What failed.
+		#[source]
+		source: std::io::Error,
+	},
+	/// The keyring is not a keyring, or neither of its headers is intact.
+	#[error("vault keyring {}: not a keyring, or its headers are damaged", path.display())]
+	KeyringCorrupt {
+		/// The file.
+		path: PathBuf,
+	},
+	/// The vault and the keyring beside it do not belong together: one is
+	/// missing, or they were made for different vaults.
+	#[error("vault keyring {}: {why}", path.display())]
+	KeyringMismatch {
+		/// The keyring file.
+		path: PathBuf,
+		/// What does not match.
+		why: &'static str,
+	},
+	/// A record's data key is gone from the keyring: the subscription was
+	/// erased (the record comes from a copy older than the erasure).
+	#[error("the data key of this vault record was destroyed")]
+	KeyDestroyed,
+	/// The new vault key of a rotation is the key in use.
+	#[error("the new vault key is the one in use")]
+	SameKey,
+	/// A rotation to another key is under way; it must finish first.
+	#[error("a rotation to another vault key is under way; finish it with that key first")]
+	RotationUnderWay,
+	/// The keyring holds the most slots it can number.
+	#[error("the vault keyring is full")]
+	KeyringFull,
 	/// The file cannot be compacted after an erasure.
 	#[error("vault compaction: {0}")]
 	Compaction(#[from] redb::CompactionError),

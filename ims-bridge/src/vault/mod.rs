@@ -4,7 +4,11 @@
 //! its failure cases are in `docs/vault.md`.
 //!
 //! - `key`: the operator's vault key and the keys derived from it.
+//! - `keyring`: each subscription's data key, wrapped, in slots that
+//!   erasure overwrites; the vault key's rotation.
+//! - `open`: opening, and settling what a crash left.
 //! - `seal`: the file's cipher and the read cache's cipher.
+//! - `sealed`: how a record is sealed under its data key.
 //! - `record`: what a subscription holds, and its directory of names.
 //! - `cache`: the read cache and how writes invalidate it.
 //! - `admission`: which subscriptions a miss brings into the cache.
@@ -13,10 +17,14 @@
 mod admission;
 mod batch;
 mod cache;
+mod erase;
 mod error;
 mod key;
+mod keyring;
+mod open;
 mod record;
 mod seal;
+mod sealed;
 mod sqn;
 
 pub use error::VaultError;
@@ -28,6 +36,7 @@ use crate::pseudonym::Kind;
 use cache::Cache;
 use codec::Encode;
 use hmac::{Hmac, Mac};
+use keyring::Keyring;
 use record::decode_plain;
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 use seal::{CacheSeal, FileSeal};
@@ -42,7 +51,8 @@ use zeroize::Zeroizing;
 pub(super) const SUBSCRIBERS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("subscribers");
 /// Handles by keyed hash of an identity.
 const LOOKUP: TableDefinition<&[u8], &[u8]> = TableDefinition::new("lookup");
-/// The key check record.
+/// The vault's own facts: the name of its keyring, and in a vault made
+/// before keyrings the check of the key its records were sealed under.
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 const KEY_CHECK: &str = "key-check";
 const KEY_CHECK_PLAINTEXT: &[u8] = b"ims-bridge vault v1";
@@ -67,8 +77,10 @@ pub struct Vault {
 	/// Behind a lock only so that erasure can compact the file; every other
 	/// operation shares it.
 	db: RwLock<Database>,
-	/// The cipher of the file's records.
-	file: FileSeal,
+	/// The data keys of the records.
+	keys: Keyring,
+	/// The cipher of records sealed before keyrings, while they are moved.
+	legacy: Option<FileSeal>,
 	/// HMAC-SHA-256 keyed with the index key, cloned for each look-up key.
 	index_mac: Hmac<Sha256>,
 	leases: Mutex<HashMap<[u8; 32], Lease>>,
@@ -87,64 +99,24 @@ impl Vault {
 	}
 
 	/// Opens the vault with a read cache of at most `cache_subscribers`
-	/// subscriptions (0: no cache, every read is a database transaction).
+	/// subscriptions (0: no cache, every read is a database transaction),
+	/// and its keyring beside it (`vault.keys` for `vault.redb`).
 	pub fn open_with_cache(
 		path: &Path,
 		key: &VaultKey,
 		cache_subscribers: u32,
 	) -> Result<Vault, VaultError> {
-		let db = Database::builder().set_cache_size(PAGE_CACHE_BYTES).create(path)?;
-		let enc_key = key.derive(key::ENCRYPTION_LABEL);
-		let index_key = key.derive(key::INDEX_LABEL);
-		let cache = (cache_subscribers > 0).then(|| Cache::new(cache_subscribers));
-		let vault = Vault {
-			db: RwLock::new(db),
-			file: FileSeal::new(&enc_key),
-			index_mac: <Hmac<Sha256> as Mac>::new_from_slice(index_key.as_slice())
-				.unwrap_or_else(|_| unreachable!("HMAC takes keys of any length; qed")),
-			leases: Mutex::new(HashMap::new()),
-			cache,
-			cache_seal: CacheSeal::new(),
-		};
-		vault.check_key()?;
-		Ok(vault)
+		Vault::open_at(path, &Keyring::path_for(path), key, cache_subscribers)
+	}
+
+	/// The keyring's file for the vault file `path` when none is configured.
+	pub fn default_keyring(path: &Path) -> std::path::PathBuf {
+		Keyring::path_for(path)
 	}
 
 	/// The database, shared with every operation but compaction.
 	pub(super) fn db(&self) -> std::sync::RwLockReadGuard<'_, Database> {
 		self.db.read().unwrap_or_else(|poisoned| poisoned.into_inner())
-	}
-
-	/// Checks that the key opens the file's key check record, or writes
-	/// one into a new file.
-	fn check_key(&self) -> Result<(), VaultError> {
-		let db = self.db();
-		let txn = db.begin_write()?;
-		{
-			let mut meta = txn.open_table(META)?;
-			let existing = meta.get(KEY_CHECK)?.map(|v| v.value().to_vec());
-			match existing {
-				Some(sealed) => {
-					let plain = self
-						.file
-						.open(b"meta", KEY_CHECK.as_bytes(), &sealed)
-						.map_err(|_| VaultError::WrongKey)?;
-					if plain.as_slice() != KEY_CHECK_PLAINTEXT {
-						return Err(VaultError::WrongKey);
-					}
-				},
-				None => {
-					let sealed =
-						self.file.seal(b"meta", KEY_CHECK.as_bytes(), KEY_CHECK_PLAINTEXT)?;
-					meta.insert(KEY_CHECK, sealed.as_slice())?;
-				},
-			}
-			txn.open_table(SUBSCRIBERS)?;
-			txn.open_table(LOOKUP)?;
-			txn.open_table(batch::PENDING)?;
-		}
-		txn.commit()?;
-		Ok(())
 	}
 
 	/// The keyed hash the vault finds an identity by.
@@ -172,8 +144,12 @@ impl Vault {
 	}
 
 	/// A subscriber from its record in the file.
-	pub(super) fn decode(&self, handle: &[u8], sealed: &[u8]) -> Result<Subscriber, VaultError> {
-		decode_plain(&self.file.open(b"subscribers", handle, sealed)?)
+	pub(super) fn decode(
+		&self,
+		handle: &[u8; 32],
+		sealed: &[u8],
+	) -> Result<Subscriber, VaultError> {
+		decode_plain(&self.open_record(handle, sealed)?)
 	}
 
 	/// The subscription with this handle, from the cache or the file.
@@ -201,7 +177,7 @@ impl Vault {
 		let txn = db.begin_read()?;
 		let table = txn.open_table(SUBSCRIBERS)?;
 		let sealed = table.get(handle.as_slice())?;
-		let plain = sealed.map(|s| self.file.open(b"subscribers", handle, s.value()));
+		let plain = sealed.map(|s| self.open_record(handle, s.value()));
 		plain.transpose()
 	}
 
@@ -216,7 +192,7 @@ impl Vault {
 		let records = txn.open_table(SUBSCRIBERS)?;
 		// Written and erased with its look-ups in one transaction.
 		let sealed = records.get(handle.as_slice())?.ok_or(VaultError::Corrupt)?;
-		let plain = self.file.open(b"subscribers", &handle, sealed.value())?;
+		let plain = self.open_record(&handle, sealed.value())?;
 		Ok(Some((handle, plain)))
 	}
 
@@ -266,25 +242,37 @@ impl Vault {
 		let txn = db.begin_write()?;
 		// Every look-up key the write touches, old and new.
 		let mut changed = Vec::new();
-		{
+		let mut fresh = None;
+		let written = (|| {
 			let mut records = txn.open_table(SUBSCRIBERS)?;
 			let mut lookup = txn.open_table(LOOKUP)?;
-			let old = records
-				.get(handle.as_slice())?
-				.map(|s| self.decode(&handle, s.value()))
-				.transpose()?;
-			if let Some(old) = old {
-				for (kind, name) in old.lookup_names() {
-					let key = self.lookup_key(kind, name);
-					lookup.remove(key.as_slice())?;
-					// Its reservations go too: a lease holds the old keys.
-					leases.remove(&key);
-					changed.push(key);
-				}
-			}
-			self.insert(&mut records, &mut lookup, subscriber, &mut changed)?;
+			let old = records.get(handle.as_slice())?.map(|s| s.value().to_vec());
+			let key = match &old {
+				Some(sealed) => {
+					for (kind, name) in self.decode(&handle, sealed)?.lookup_names() {
+						let key = self.lookup_key(kind, name);
+						lookup.remove(key.as_slice())?;
+						// Its reservations go too: a lease holds the old keys.
+						leases.remove(&key);
+						changed.push(key);
+					}
+					self.key_of(&handle, sealed)?
+				},
+				None => {
+					let key = self.keys.allocate(&[handle])?.pop().ok_or(VaultError::Corrupt)?;
+					fresh = Some(key.0);
+					key
+				},
+			};
+			self.insert(&mut records, &mut lookup, subscriber, &key, &mut changed)
+		})()
+		.and_then(|_| txn.commit().map_err(VaultError::from));
+		if let Err(e) = written {
+			// A new key no record names goes at once.
+			self.keys.destroy(&fresh.map(|slot| (slot, handle)).into_iter().collect::<Vec<_>>())?;
+			return Err(e);
 		}
-		txn.commit()?;
+		self.keys.confirm(fresh)?;
 		self.forget(&changed, &handle);
 		for impi in &subscriber.impis {
 			leases.remove(&self.lookup_key(Kind::Impi, &impi.identity));
@@ -300,6 +288,7 @@ impl Vault {
 		records: &mut redb::Table<&[u8], &[u8]>,
 		lookup: &mut redb::Table<&[u8], &[u8]>,
 		subscriber: &Subscriber,
+		key: &keyring::DataKey,
 		changed: &mut Vec<[u8; 32]>,
 	) -> Result<[u8; 32], VaultError> {
 		let handle = subscriber.handle();
@@ -313,7 +302,7 @@ impl Vault {
 			changed.push(key);
 		}
 		let plain = Zeroizing::new(subscriber.encode());
-		let sealed = self.file.seal(b"subscribers", &handle, &plain)?;
+		let sealed = self.seal_record(&handle, key, &plain)?;
 		records.insert(handle.as_slice(), sealed.as_slice())?;
 		Ok(handle)
 	}
@@ -380,58 +369,6 @@ impl Vault {
 	/// The subscription that holds an identity.
 	pub fn find(&self, kind: Kind, identity: &str) -> Result<Option<Subscriber>, VaultError> {
 		Ok(self.find_with_directory(kind, identity)?.map(|(_, subscriber)| subscriber))
-	}
-
-	/// Destroys a subscription: its record (salt and secrets) and its
-	/// look-up keys, then compacts the file. Returns whether it existed.
-	pub fn erase(&self, handle: &[u8; 32]) -> Result<bool, VaultError> {
-		Ok(self.erase_all(std::slice::from_ref(handle))? > 0)
-	}
-
-	/// Destroys subscriptions in one transaction (with any import marks
-	/// they hold, `batch.rs`), then compacts the file once. Returns how
-	/// many existed.
-	pub fn erase_all(&self, handles: &[[u8; 32]]) -> Result<usize, VaultError> {
-		let mut erased = 0;
-		{
-			// Lock order: leases, then the database (as in `next_aka`).
-			let mut leases = locked(&self.leases);
-			let db = self.db();
-			let txn = db.begin_write()?;
-			let mut changed = Vec::new();
-			{
-				let mut records = txn.open_table(SUBSCRIBERS)?;
-				let mut lookup = txn.open_table(LOOKUP)?;
-				let mut pending = txn.open_table(batch::PENDING)?;
-				for handle in handles {
-					pending.remove(handle.as_slice())?;
-					let Some(sealed) =
-						records.remove(handle.as_slice())?.map(|s| s.value().to_vec())
-					else {
-						continue;
-					};
-					erased += 1;
-					let old = self.decode(handle, &sealed)?;
-					let mut keys = Vec::new();
-					for (kind, name) in old.lookup_names() {
-						let key = self.lookup_key(kind, name);
-						lookup.remove(key.as_slice())?;
-						leases.remove(&key);
-						keys.push(key);
-					}
-					changed.push((*handle, keys));
-				}
-			}
-			txn.commit()?;
-			for (handle, keys) in &changed {
-				self.forget(keys, handle);
-			}
-		}
-		if erased > 0 {
-			let mut db = self.db.write().unwrap_or_else(|p| p.into_inner());
-			db.compact()?;
-		}
-		Ok(erased)
 	}
 }
 

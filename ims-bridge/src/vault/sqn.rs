@@ -93,7 +93,8 @@ impl Vault {
 		let outcome = {
 			let mut records = txn.open_table(SUBSCRIBERS)?;
 			let sealed = records.get(handle.as_slice())?.map(|s| s.value().to_vec());
-			let mut subscriber = self.decode(handle, &sealed.ok_or(VaultError::Corrupt)?)?;
+			let sealed = sealed.ok_or(VaultError::Corrupt)?;
+			let mut subscriber = self.decode(handle, &sealed)?;
 			let aka = subscriber
 				.impis
 				.iter_mut()
@@ -103,7 +104,7 @@ impl Vault {
 			let (a, b) = change(aka)?;
 			let keys = aka.keys();
 			let plain = Zeroizing::new(subscriber.encode());
-			let sealed = self.file.seal(b"subscribers", handle, &plain)?;
+			let sealed = self.seal_record(handle, &self.key_of(handle, &sealed)?, &plain)?;
 			records.insert(handle.as_slice(), sealed.as_slice())?;
 			(keys, a, b)
 		};

@@ -14,6 +14,8 @@
 //!   one refused;
 //! - `hardening`: no core dumps, secret variables out of the environment;
 //! - `tunnel`: Kamailio through stunnel to the bridge's mutual TLS;
+//! - `vault_keys`: the vault key rotated under Cx load, and erasure
+//!   holding against an old copy of the vault file;
 //! - `submitter`: the journal drained into the chain through refusals and
 //!   nonce races, and the drain benchmark (ignored);
 //! - `bench_register`: the REGISTER latency benchmark (ignored);
@@ -39,3 +41,4 @@ mod registration;
 mod snapshot;
 mod submitter;
 mod tunnel;
+mod vault_keys;
