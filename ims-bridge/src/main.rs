@@ -218,7 +218,7 @@ async fn alone(
 		ims_bridge::vault::DEFAULT_CACHE_SUBSCRIBERS,
 	)
 	.map_err(|e| e.to_string())?;
-	let client = ims_bridge::chain::connect(&config.chain_url).await.map_err(|e| e.to_string())?;
+	let client = ims_bridge::chain::connect_to(&config.chain).await.map_err(|e| e.to_string())?;
 	Ok((client, signer, Arc::new(vault)))
 }
 

@@ -144,8 +144,8 @@ pub async fn run(config: config::Config) -> Result<(), RunError> {
 		tasks.spawn(metrics::serve(listener, metrics.clone(), shutdown.clone()));
 	}
 
-	tracing::info!(url = %config.chain_url, account = %account, "connecting to the chain");
-	let Some(client) = connect(&config.chain_url, &shutdown).await else { return Ok(()) };
+	tracing::info!(url = %config.chain.url, account = %account, "connecting to the chain");
+	let Some(client) = connect(&config.chain, &shutdown).await else { return Ok(()) };
 	let index = Arc::new(index::Index::default());
 	let (ready_tx, mut ready) = watch::channel(false);
 	let (terminations, terminated) = tokio::sync::mpsc::unbounded_channel();
@@ -276,12 +276,15 @@ fn open_stores(config: &config::Config) -> Result<(Arc<vault::Vault>, journal::J
 
 /// Connects to the node, trying again every [`CONNECT_RETRY`] until it
 /// answers; `None` if shutdown comes first.
-async fn connect(url: &str, shutdown: &CancellationToken) -> Option<chain::Client> {
+async fn connect(
+	endpoint: &chain::Endpoint,
+	shutdown: &CancellationToken,
+) -> Option<chain::Client> {
 	loop {
 		// The client retries a node that is down by itself, so an attempt
 		// may last until the node is up: a shutdown must not wait for it.
 		let attempt = tokio::select! {
-			attempt = chain::connect(url) => attempt,
+			attempt = chain::connect_to(endpoint) => attempt,
 			_ = shutdown.cancelled() => return None,
 		};
 		match attempt {

@@ -73,7 +73,7 @@ pub fn tls_acceptor(cert: &Path, key: &Path, client_ca: &Path) -> Result<TlsAcce
 }
 
 /// The certificates of a PEM file, at least one.
-fn pem_certificates(path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
+pub(crate) fn pem_certificates(path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
 	let chain = CertificateDer::pem_file_iter(path)
 		.map_err(|e| e.to_string())?
 		.collect::<Result<Vec<_>, _>>()

@@ -9,6 +9,7 @@
 
 mod follower;
 mod outcomes;
+mod pinned;
 mod registrations;
 mod reported;
 mod snapshots;
@@ -156,8 +157,27 @@ impl ChainError {
 /// most a Substrate node hands out at once.
 const STORAGE_PAGE: u32 = 1000;
 
+pub use pinned::{pinned_tls, CaError};
+
+/// Where the node's RPC is (`[chain]`): a `ws://` URL on this host, or a
+/// `wss://` URL with the CA its certificate must chain to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Endpoint {
+	/// The URL.
+	pub url: String,
+	/// The CA file, for `wss://`.
+	pub ca: Option<std::path::PathBuf>,
+}
+
+/// Connects to a node's WebSocket RPC at `url` (`ws://`, or `wss://`
+/// trusting the system's roots), as [`connect_to`] does.
+pub async fn connect(url: &str) -> Result<Client, ChainError> {
+	connect_to(&Endpoint { url: url.to_string(), ca: None }).await
+}
+
 /// Connects to a node's WebSocket RPC with a client that reconnects by
-/// itself (exponential backoff from 100 ms up to 10 s).
+/// itself (exponential backoff from 100 ms up to 10 s): subxt's for
+/// `ws://`, the bridge's own (`pinned.rs`) for `wss://` with a pinned CA.
 ///
 /// The client speaks the node's classic RPC (`state_call`,
 /// `author_submitAndWatchExtrinsic`...), not the `chainHead_v1` family
@@ -167,19 +187,30 @@ const STORAGE_PAGE: u32 = 1000;
 /// times, and a bridge at a million subscribers grew by gigabytes while
 /// registration reports awaited finality (`docs/submitter.md`, "The
 /// node's RPC").
-pub async fn connect(url: &str) -> Result<Client, ChainError> {
+pub async fn connect_to(endpoint: &Endpoint) -> Result<Client, ChainError> {
+	let url = &endpoint.url;
 	let error = |e| ChainError::Connect { url: url.to_string(), source: e };
-	let rpc = Reconnecting::builder()
-		.retry_policy(
-			ExponentialBackoff::from_millis(100).max_delay(Duration::from_secs(10)).factor(2),
-		)
-		.request_timeout(Duration::from_secs(30))
-		.build(url)
-		.await
-		.map_err(|e| error(Box::new(e)))?;
+	let rpc = match &endpoint.ca {
+		Some(ca) => {
+			let tls = pinned_tls(ca).map_err(|e| error(Box::new(e)))?;
+			RpcClient::new(pinned::PinnedClient::connect(url, tls).await)
+		},
+		None => RpcClient::new(
+			Reconnecting::builder()
+				.retry_policy(
+					ExponentialBackoff::from_millis(100)
+						.max_delay(Duration::from_secs(10))
+						.factor(2),
+				)
+				.request_timeout(Duration::from_secs(30))
+				.build(url)
+				.await
+				.map_err(|e| error(Box::new(e)))?,
+		),
+	};
 	let backend = subxt::backend::LegacyBackend::<Config>::builder()
 		.storage_page_size(STORAGE_PAGE)
-		.build(RpcClient::new(rpc));
+		.build(rpc);
 	Client::from_backend(Arc::new(backend)).await.map_err(|e| error(Box::new(e)))
 }
 

@@ -10,10 +10,12 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+mod chain;
 mod index;
 mod journal;
 mod peers;
 mod tls;
+pub use chain::ChainFile;
 pub use index::{IndexFile, MAX_SNAPSHOT_EVERY};
 pub use journal::JournalFile;
 pub use peers::{PeerFile, Role};
@@ -168,19 +170,6 @@ fn default_auth_items() -> u32 {
 	5
 }
 
-/// `[chain]`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ChainFile {
-	/// The node's WebSocket RPC, e.g. `ws://127.0.0.1:9944`.
-	pub url: String,
-	/// A file holding the bridge account's secret URI (`//Alice`, a
-	/// mnemonic, or `0x` seed); must not be readable by group or others.
-	pub signer_file: Option<PathBuf>,
-	/// Or the environment variable holding it.
-	pub signer_env: Option<String>,
-}
-
 /// `[vault]`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -251,7 +240,7 @@ pub struct Config {
 	/// Cx behaviour.
 	pub cx: CxConfig,
 	/// Node RPC.
-	pub chain_url: String,
+	pub chain: crate::chain::Endpoint,
 	/// The bridge account's secret URI.
 	pub signer: zeroize::Zeroizing<String>,
 	/// The environment variables secrets were read from (`signer_env`,
@@ -333,10 +322,7 @@ impl Config {
 			.filter_map(|p| Some((p.role.server_name()?.to_string(), p.origin_host.clone())))
 			.collect();
 		c.cx(&file.cx);
-		let url = &file.chain.url;
-		if !(url.starts_with("ws://") || url.starts_with("wss://")) {
-			c.fail("chain.url", format!("{url:?} is not a ws:// or wss:// URL"));
-		}
+		let chain = c.chain(&file.chain);
 		let signer = c.signer(&file.chain);
 		let vault_key = c.vault_key(&file.vault);
 		let (journal_flush_interval, journal_limits) = c.journal(&file.journal);
@@ -380,7 +366,7 @@ impl Config {
 				aka_vectors_per_minute: file.cx.aka_vectors_per_minute,
 				aka_vector_burst: file.cx.aka_vector_burst,
 			},
-			chain_url: file.chain.url,
+			chain,
 			signer,
 			secret_variables: [&file.chain.signer_env, &file.vault.key_env]
 				.into_iter()
@@ -482,27 +468,6 @@ impl Checker<'_> {
 		}
 		if let Some(name) = cx.scscf_name.as_ref().filter(|name| !is_sip_uri(name)) {
 			self.fail("cx.scscf_name", format!("{name:?} is not a SIP URI"));
-		}
-	}
-
-	/// `[chain] signer_file` or `signer_env`: the bridge account's secret URI.
-	fn signer(&mut self, chain: &ChainFile) -> Result<zeroize::Zeroizing<String>, ()> {
-		match (&chain.signer_file, &chain.signer_env) {
-			(Some(path), None) => {
-				let path = self.at(path);
-				secret_from_file(&path).map_err(|e| {
-					self.fail("chain.signer_file", format!("{}: {e}", path.display()));
-				})
-			},
-			(None, Some(var)) => std::env::var(var)
-				.map(|v| zeroize::Zeroizing::new(v.trim().to_string()))
-				.map_err(|_| {
-					self.fail("chain.signer_env", format!("environment variable {var} is not set"))
-				}),
-			_ => {
-				self.fail("chain", "give exactly one of signer_file and signer_env".into());
-				Err(())
-			},
 		}
 	}
 

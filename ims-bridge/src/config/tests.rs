@@ -299,3 +299,37 @@ fn peers_on_other_hosts_need_mutual_tls_or_an_explicit_plain_tcp() {
 	let errors = load(no_ca).err().unwrap().0.join("\n");
 	assert!(errors.contains("diameter.tls") && errors.contains("client CA"), "{errors}");
 }
+
+#[test]
+fn the_node_is_reached_over_loopback_or_wss_with_a_pinned_ca() {
+	let dir = with_secrets();
+	let pki = ims_test_harness::pki::Pki::new(dir.path(), "node-ca");
+	let with = |url: &str, ca: Option<&str>| {
+		let ca = ca.map(|c| format!("\nca = \"{c}\"")).unwrap_or_default();
+		GOOD.replace("url = \"ws://127.0.0.1:9944\"", &format!("url = \"{url}\"{ca}"))
+	};
+	for url in
+		["ws://127.0.0.1:9944", "ws://127.8.9.10:9944", "ws://localhost:9944", "ws://[::1]:9944"]
+	{
+		let config = load_in(dir.path(), &with(url, None)).unwrap();
+		assert_eq!(config.chain, crate::chain::Endpoint { url: url.into(), ca: None });
+	}
+	let ca = pki.ca_pem.display().to_string();
+	let config = load_in(dir.path(), &with("wss://node.ims.test:9944", Some(&ca))).unwrap();
+	assert_eq!(config.chain.ca, Some(pki.ca_pem.clone()));
+
+	std::fs::write(dir.path().join("empty.pem"), "").unwrap();
+	for (url, ca, key, says) in [
+		("ws://10.0.0.5:9944", None, "chain.url", "only for a node on this host"),
+		("ws://node.ims.test:9944", None, "chain.url", "only for a node on this host"),
+		("wss://node.ims.test:9944", None, "chain.ca", "needs the CA"),
+		("ws://127.0.0.1:9944", Some(ca.as_str()), "chain.ca", "only to a wss:// URL"),
+		("wss://node.ims.test:9944", Some("empty.pem"), "chain.ca", "empty.pem"),
+		("wss://node.ims.test:9944", Some("missing.pem"), "chain.ca", "missing.pem"),
+		("http://127.0.0.1:9933", None, "chain.url", "not ws:// or wss://"),
+		("127.0.0.1:9944", None, "chain.url", "not"),
+	] {
+		let errors = load_in(dir.path(), &with(url, ca)).err().unwrap().0.join("\n");
+		assert!(errors.contains(key) && errors.contains(says), "{url} {ca:?}: {errors}");
+	}
+}

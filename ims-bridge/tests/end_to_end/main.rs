@@ -13,6 +13,8 @@
 //! - `snapshot`: restarts resumed from the index snapshot, and a damaged
 //!   one refused;
 //! - `hardening`: no core dumps, secret variables out of the environment;
+//! - `node_tls`: the node reached over `wss://` with a pinned CA, through
+//!   a TLS front that restarts, and a certificate of another CA refused;
 //! - `tunnel`: Kamailio through stunnel to the bridge's mutual TLS;
 //! - `vault_keys`: the vault key rotated under Cx load, and erasure
 //!   holding against an old copy of the vault file;
@@ -35,6 +37,7 @@ mod common;
 mod cx_client;
 mod hardening;
 mod import;
+mod node_tls;
 mod peer_roles;
 mod pressure;
 mod registration;
