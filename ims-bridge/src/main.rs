@@ -198,11 +198,18 @@ async fn provision(config: &Path, request: Request) -> Result<(), ExitCode> {
 		},
 		Err(e) => return Err(fail(format!("the running bridge did not answer: {e}"))),
 	};
+	answered(response)
+}
+
+/// A command's answer printed: on stdout when it succeeded, else on stderr
+/// with a failing exit.
+fn answered(response: admin::Response) -> Result<(), ExitCode> {
 	if response.ok {
 		print!("{}", response.output);
 		Ok(())
 	} else {
-		Err(fail(response.output))
+		eprintln!("{}", response.output);
+		Err(ExitCode::FAILURE)
 	}
 }
 
@@ -339,12 +346,7 @@ async fn rotate_key(config: &Path, new_key_file: &Path) -> Result<(), ExitCode> 
 		},
 		Err(e) => return Err(fail(format!("the running bridge did not answer: {e}"))),
 	};
-	if response.ok {
-		print!("{}", response.output);
-		Ok(())
-	} else {
-		Err(fail(response.output))
-	}
+	answered(response)
 }
 
 /// The variables the subcommands may take secrets from (clap reads them
