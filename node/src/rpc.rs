@@ -58,6 +58,7 @@ where
 	C::Api: pallet_transaction_payment_rpc::TransactionPaymentRuntimeApi<Block, Balance>,
 	C::Api: sp_block_builder::BlockBuilder<Block>,
 	C::Api: ims_primitives::AuditApi<Block, AccountId, BlockNumber>,
+	C::Api: ims_primitives::AccessApi<Block, AccountId>,
 	P: TransactionPool + 'static,
 	S: sp_core::offchain::OffchainStorage + 'static,
 	B: sc_client_api::Backend<Block> + Send + Sync + 'static,

@@ -3,7 +3,9 @@
 //! per subscriber by `imsAudit_records` from the node's offchain index; a
 //! record's `imsAudit_proof` verifies against the commitment of a finalized
 //! block, and a tampered one does not; a replayed batch is not recorded
-//! twice; bad requests get JSON-RPC errors.
+//! twice; bad requests get JSON-RPC errors. On a node serving safe methods
+//! only, a reader signs `imsAudit_signedRecords` and needs the realm's
+//! `ReadAudit`.
 
 use std::time::{Duration, Instant};
 
@@ -169,8 +171,68 @@ fn records_are_listed_per_subscriber_and_proven_against_the_chain() {
 	}
 	// Past the end, a page is empty.
 	let page = node.rpc("imsAudit_records", json!([impu, 5, 10])).unwrap();
-	assert_eq!(page, json!({ "total": 2, "records": [] }));
+	assert_eq!(page, json!({ "total": 2, "records": [], "next": null }));
 	assert!(commitment(&node, realm, 999).is_none());
 
 	assert!(node.stop(Duration::from_secs(30)).success());
+}
+
+/// `imsAudit_signedRecords` for `subject` in realm 0, as `account` and
+/// signed by `signer`, at the finalized block.
+fn signed_read(
+	node: &Node,
+	(signer, account): (Sr25519Keyring, Sr25519Keyring),
+	subject: H256,
+	genesis: H256,
+) -> Result<Value, String> {
+	let at = BlockNumber::try_from(node.finalized_number().unwrap()).unwrap();
+	let (realm, start, limit) = (0u32, 0u64, 100u32);
+	let payload =
+		(b"ims-audit:read".as_slice(), genesis, realm, subject, start, limit, at).encode();
+	let request = json!({
+		"realm": realm, "subject": subject, "start": start, "limit": limit, "at": at,
+		"account": account.to_account_id().to_string(),
+		"signature": hex(&signer.sign(&payload).0),
+	});
+	node.rpc("imsAudit_signedRecords", json!([request]))
+}
+
+#[test]
+fn an_external_reader_signs_its_request_and_needs_the_realms_audit_right() {
+	// Given a node whose RPC serves the safe methods only, as one exposed
+	// to auditors would,
+	let mut node = Node::start(&["--dev", "--rpc-methods", "safe"]);
+	node.wait_for_rpc(Duration::from_secs(60));
+	let genesis = genesis_hash(&node);
+	let (alice, bob) = (Sr25519Keyring::Alice, Sr25519Keyring::Bob);
+	let impu = H256::repeat_byte(0x81);
+	let call = RuntimeCall::Audit(pallet_ims_audit::Call::submit {
+		realm: 0,
+		first_sequence: 0,
+		records: vec![front_record(impu, Activity::LocationQuery, 2001)].try_into().unwrap(),
+	});
+	node.rpc("author_submitExtrinsic", json!([hex(&signed(alice, call, 0, genesis))])).unwrap();
+
+	// the realm's owner (RealmAdmin, which reads the trail) gets the record
+	// with a signed request,
+	let deadline = Instant::now() + Duration::from_secs(60);
+	let page = loop {
+		let page = signed_read(&node, (alice, alice), impu, genesis).unwrap();
+		if page["total"] == 1 {
+			break page;
+		}
+		assert!(Instant::now() < deadline, "never listed: {page}");
+		std::thread::sleep(Duration::from_millis(250));
+	};
+	assert_eq!(page["records"][0]["realm"], 0);
+	assert_eq!(page["next"], Value::Null);
+	// while the unsigned method is not served,
+	let unsigned = node.rpc("imsAudit_records", json!([impu, 0, 10])).unwrap_err();
+	assert!(unsigned.contains("unsafe"), "{unsigned}");
+	// an account without the right is refused,
+	let refused = signed_read(&node, (bob, bob), impu, genesis).unwrap_err();
+	assert!(refused.contains("9104") && refused.contains("MissingRole"), "{refused}");
+	// and a signature that is not the named account's is refused too.
+	let forged = signed_read(&node, (bob, alice), impu, genesis).unwrap_err();
+	assert!(forged.contains("9103"), "{forged}");
 }

@@ -10,35 +10,37 @@
 //! RPC methods read that index:
 //!
 //! - `imsAudit_records(subject, start?, limit?)`: a subject's records,
-//!   oldest first;
+//!   oldest first, for the node's own operator (unsafe RPC);
+//! - `imsAudit_signedRecords(request)`: the same, in one realm, for an
+//!   account that signed the request and holds `ReadAudit` there;
 //! - `imsAudit_proof(realm, batch, position)`: a record with its Merkle
 //!   proof, to check with `RecordProof::verify` against the commitment a
 //!   finalized block holds (`AuditApi_batch`).
 //!
+//! `rpc.rs` serves them (`docs/audit-rpc.md`), `signed.rs` checks signed
+//! requests.
+//!
 //! Keying batches by their chain head makes the offchain writes of two forks
 //! land on different keys; only batches of the finalized trail are indexed.
+
+mod rpc;
+mod signed;
 
 use std::{collections::BTreeMap, sync::Arc};
 
 use codec::{Decode, Encode};
 use futures::StreamExt;
 use ims_primitives::{
-	audit::{leaf_hash, merkle_proof, offchain_batch_key, subject_key, IndexedBatch, RecordProof},
+	audit::{offchain_batch_key, subject_key, IndexedBatch},
 	AuditApi, RealmId,
 };
 use ims_runtime::{opaque::Block, AccountId, BlockNumber};
-use jsonrpsee::{
-	core::RpcResult,
-	proc_macros::rpc,
-	types::{error::ErrorObjectOwned, ErrorObject},
-};
 use sc_client_api::BlockchainEvents;
-use serde::{Deserialize, Serialize};
 use sp_api::ProvideRuntimeApi;
 use sp_blockchain::HeaderBackend;
 use sp_core::{
 	offchain::{OffchainStorage, STORAGE_PREFIX},
-	Bytes, H256,
+	H256,
 };
 
 /// A batch as the runtime indexed it.
@@ -54,8 +56,6 @@ const COUNTERS: u8 = 1;
 const CURSOR_PREFIX: &[u8] = b"cursor:";
 /// Batches indexed per database commit while catching up.
 const BATCHES_PER_COMMIT: usize = 64;
-/// Most records one `imsAudit_records` call returns.
-pub const MAX_PAGE: u32 = 1000;
 
 /// Where a record is: its batch (by realm, index and chain head) and its
 /// position in it.
@@ -240,221 +240,7 @@ where
 	}
 }
 
-/// One record as `imsAudit_records` lists it.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
-pub struct RecordView {
-	/// The realm.
-	pub realm: RealmId,
-	/// The batch's index in the realm.
-	pub batch: u64,
-	/// The record's position in the batch.
-	pub position: u32,
-	/// The block that recorded it.
-	pub block: BlockNumber,
-	/// The front's sequence number, for a front's record.
-	pub sequence: Option<u64>,
-	/// The batch's source, SCALE (`ims_primitives::audit::Source`).
-	pub source: Bytes,
-	/// The record, SCALE (`ims_primitives::audit::Entry`).
-	pub entry: Bytes,
-	/// The record's leaf hash.
-	pub leaf: H256,
-}
-
-/// A page of a subject's records.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
-pub struct RecordsPage {
-	/// How many records the subject has in this node's index.
-	pub total: u64,
-	/// Records `start..start + records.len()`, oldest first.
-	pub records: Vec<RecordView>,
-}
-
-/// A record with what proves it part of the trail.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
-pub struct ProofView {
-	/// The record, as `imsAudit_records` shows it.
-	pub record: RecordView,
-	/// Records in the batch.
-	pub count: u32,
-	/// Sibling hashes from the leaf up.
-	pub siblings: Vec<H256>,
-	/// The batch's Merkle root.
-	pub root: H256,
-	/// The realm's chain head before the batch.
-	pub previous_head: H256,
-	/// The realm's chain head after it.
-	pub head: H256,
-	/// All of it, SCALE (`ims_primitives::audit::RecordProof`): decode it and
-	/// call `verify` with the commitment of a finalized block.
-	pub proof: Bytes,
-}
-
-/// The JSON-RPC methods of the audit trail.
-#[rpc(server)]
-pub trait ImsAuditApi {
-	/// The records of `subject` (a subscriber's pseudonym, or the key
-	/// `subject_key` gives another subject), from the `start`-th (default 0),
-	/// at most `limit` (default and most: 1000), oldest first.
-	#[method(name = "imsAudit_records")]
-	fn records(
-		&self,
-		subject: H256,
-		start: Option<u64>,
-		limit: Option<u32>,
-	) -> RpcResult<RecordsPage>;
-
-	/// The record at `position` of batch `batch` of `realm`, with its Merkle
-	/// proof, from the finalized trail.
-	#[method(name = "imsAudit_proof")]
-	fn proof(&self, realm: RealmId, batch: u64, position: u32) -> RpcResult<ProofView>;
-}
-
-/// JSON-RPC error codes of the audit methods.
-pub mod error {
-	/// A parameter is out of range.
-	pub const INVALID_PARAMS: i32 = -32602;
-	/// The finalized trail has no such batch or record.
-	pub const NOT_FOUND: i32 = 9100;
-	/// The batch is on chain but not in this node's offchain database.
-	pub const NOT_INDEXED: i32 = 9101;
-	/// The node could not read its state.
-	pub const INTERNAL: i32 = 9102;
-}
-
-fn rpc_error(code: i32, message: impl Into<String>) -> ErrorObjectOwned {
-	ErrorObject::owned(code, message.into(), None::<()>)
-}
-
-/// Serves [`ImsAuditApiServer`] from the client and the index.
-pub struct ImsAudit<C, S> {
-	client: Arc<C>,
-	index: AuditIndex<S>,
-}
-
-impl<C, S> ImsAudit<C, S> {
-	/// The methods over `client` and `index`.
-	pub fn new(client: Arc<C>, index: AuditIndex<S>) -> Self {
-		Self { client, index }
-	}
-}
-
-fn view(batch: &Batch, position: u32) -> Option<RecordView> {
-	let entry = batch.entries.get(usize::try_from(position).ok()?)?;
-	Some(RecordView {
-		realm: batch.realm,
-		batch: batch.batch,
-		position,
-		block: batch.commitment.block,
-		sequence: batch.source.sequence(position),
-		source: batch.source.encode().into(),
-		entry: entry.encode().into(),
-		leaf: leaf_hash(batch.realm, batch.batch, position, &batch.source, entry),
-	})
-}
-
-impl<C, S> ImsAuditApiServer for ImsAudit<C, S>
-where
-	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + Send + Sync + 'static,
-	C::Api: AuditApi<Block, AccountId, BlockNumber>,
-	S: OffchainStorage + 'static,
-{
-	fn records(
-		&self,
-		subject: H256,
-		start: Option<u64>,
-		limit: Option<u32>,
-	) -> RpcResult<RecordsPage> {
-		let limit = limit.unwrap_or(MAX_PAGE);
-		if limit == 0 || limit > MAX_PAGE {
-			return Err(rpc_error(
-				error::INVALID_PARAMS,
-				format!("limit must be between 1 and {MAX_PAGE}"),
-			));
-		}
-		let total = self.index.count(&subject);
-		let start = start.unwrap_or(0);
-		let end = start.saturating_add(limit.into()).min(total);
-		let mut records = Vec::new();
-		// Consecutive records of a subject often share a batch: decode each
-		// batch once.
-		let mut cached: Option<Batch> = None;
-		for n in start..end {
-			let locator = self.index.locator(&subject, n).ok_or_else(|| {
-				rpc_error(error::INTERNAL, format!("the index lacks record {n} of the subject"))
-			})?;
-			if cached.as_ref().map(|batch| batch.commitment.head) != Some(locator.head) {
-				cached = Some(self.index.batch(&locator.head).ok_or_else(|| {
-					rpc_error(error::NOT_INDEXED, "a listed batch left the offchain database")
-				})?);
-			}
-			if let Some(record) = cached.as_ref().and_then(|batch| view(batch, locator.position)) {
-				records.push(record);
-			}
-		}
-		Ok(RecordsPage { total, records })
-	}
-
-	fn proof(&self, realm: RealmId, batch: u64, position: u32) -> RpcResult<ProofView> {
-		let finalized = self.client.info().finalized_hash;
-		let commitment = self
-			.client
-			.runtime_api()
-			.batch(finalized, realm, batch)
-			.map_err(|e| rpc_error(error::INTERNAL, format!("reading the commitment: {e}")))?
-			.ok_or_else(|| {
-				rpc_error(error::NOT_FOUND, format!("realm {realm} has no finalized batch {batch}"))
-			})?;
-		let stored = self.index.batch(&commitment.head).ok_or_else(|| {
-			rpc_error(
-				error::NOT_INDEXED,
-				format!(
-					"batch {batch} of realm {realm} is not in this node's offchain database \
-					 (imported without offchain indexing)"
-				),
-			)
-		})?;
-		let not_found = || {
-			rpc_error(
-				error::NOT_FOUND,
-				format!("batch {batch} of realm {realm} has {} records", commitment.count),
-			)
-		};
-		let record = view(&stored, position).ok_or_else(not_found)?;
-		let entry = stored
-			.entries
-			.get(usize::try_from(position).unwrap_or(usize::MAX))
-			.cloned()
-			.ok_or_else(not_found)?;
-		let leaves = (0u32..)
-			.zip(&stored.entries)
-			.map(|(i, entry)| leaf_hash(realm, batch, i, &stored.source, entry))
-			.collect();
-		let siblings = merkle_proof(leaves, position).ok_or_else(not_found)?;
-		let proof = RecordProof {
-			realm,
-			batch,
-			position,
-			source: stored.source.clone(),
-			entry,
-			siblings: siblings.clone(),
-			previous_head: stored.previous_head,
-			commitment,
-		};
-		Ok(ProofView {
-			record,
-			count: commitment.count,
-			siblings,
-			root: commitment.root,
-			previous_head: stored.previous_head,
-			head: commitment.head,
-			proof: proof.encode().into(),
-		})
-	}
-}
+pub use rpc::{ImsAudit, ImsAuditApiServer};
 
 #[cfg(test)]
 mod tests {
@@ -529,9 +315,71 @@ mod tests {
 		let realm = subject_key::<AccountId>(0, &Subject::Realm);
 		assert_eq!(index.count(&realm), 1);
 		// A listed record reads back from its batch.
-		let view = view(&batches[0], 2).unwrap();
+		let view = rpc::view(&batches[0], 2).unwrap();
 		assert_eq!(view.entry.0, batches[0].entries[2].encode());
 		assert_eq!(view.sequence, None);
-		assert!(super::view(&batches[0], 3).is_none());
+		assert!(rpc::view(&batches[0], 3).is_none());
+	}
+
+	/// An index over `batches` (all of realm `batch.realm`), committed.
+	fn index_of(dir: &std::path::Path, batches: &[Batch]) -> AuditIndex<InMemOffchainStorage> {
+		let mut offchain = InMemOffchainStorage::default();
+		for stored in batches {
+			let key = offchain_batch_key(&stored.commitment.head);
+			offchain.set(STORAGE_PREFIX, &key, &stored.encode());
+		}
+		let index = AuditIndex::open(dir, offchain).unwrap();
+		let mut pending = Pending::default();
+		for stored in batches {
+			index.add_batch(stored, &mut pending);
+		}
+		index.commit(&mut pending).unwrap();
+		index
+	}
+
+	#[test]
+	fn a_page_decodes_a_bounded_number_of_batches_and_says_where_to_go_on() {
+		let dir = tempfile::tempdir().unwrap();
+		let a = H256::repeat_byte(0xa);
+		// One record of `a` in each of 100 batches.
+		let batches: Vec<Batch> = (0..100).map(|i| batch(i, &[Subject::Impu(a)])).collect();
+		let index = index_of(dir.path(), &batches);
+		let page = index.page(&a, 0, 1000, None).unwrap();
+		assert_eq!(page.total, 100);
+		assert_eq!(page.records.len(), rpc::MAX_BATCHES_PER_PAGE);
+		assert_eq!(page.next, Some(rpc::MAX_BATCHES_PER_PAGE as u64));
+		let rest = index.page(&a, page.next.unwrap(), 1000, None).unwrap();
+		assert_eq!(rest.records.len(), 100 - rpc::MAX_BATCHES_PER_PAGE);
+		assert_eq!(rest.next, None);
+		let batches_listed: Vec<u64> =
+			page.records.iter().chain(&rest.records).map(|r| r.batch).collect();
+		assert_eq!(batches_listed, (0..100).collect::<Vec<_>>());
+		// Records sharing a batch cost one decode.
+		let dir = tempfile::tempdir().unwrap();
+		let many = vec![Subject::Impu(a); 500];
+		let index = index_of(dir.path(), &[batch(0, &many), batch(1, &many)]);
+		let page = index.page(&a, 0, 1000, None).unwrap();
+		assert_eq!((page.records.len(), page.next), (1000, None));
+		let limited = index.page(&a, 10, 5, None).unwrap();
+		assert_eq!((limited.records.len(), limited.next), (5, Some(15)));
+		for limit in [0, rpc::MAX_PAGE + 1] {
+			let refused = index.page(&a, 0, limit, None).err().unwrap();
+			assert_eq!(refused.code(), rpc::error::INVALID_PARAMS);
+		}
+	}
+
+	#[test]
+	fn a_page_of_one_realm_leaves_out_the_subjects_records_in_others() {
+		let dir = tempfile::tempdir().unwrap();
+		let a = H256::repeat_byte(0xa);
+		let mut other = batch(1, &[Subject::Impu(a), Subject::Impu(a)]);
+		other.realm = 7;
+		let index = index_of(dir.path(), &[batch(0, &[Subject::Impu(a)]), other]);
+		let mine = index.page(&a, 0, 10, Some(0)).unwrap();
+		assert_eq!(mine.records.iter().map(|r| r.realm).collect::<Vec<_>>(), vec![0]);
+		assert_eq!((mine.total, mine.next), (3, None));
+		let theirs = index.page(&a, 0, 10, Some(7)).unwrap();
+		assert_eq!(theirs.records.iter().map(|r| r.realm).collect::<Vec<_>>(), vec![7, 7]);
+		assert_eq!(index.page(&a, 0, 10, None).unwrap().records.len(), 3);
 	}
 }
