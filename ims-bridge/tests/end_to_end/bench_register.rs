@@ -236,14 +236,16 @@ impl BenchUa {
 		};
 		send(1, &first)?;
 		let (mut status, mut text) = self.response(flow, 1)?;
+		if status != 401 {
+			return Err(format!("the first REGISTER got {status}"));
+		}
 		for cseq in 2..8 {
-			if status != 401 {
-				return Err(format!("expected 401, got {status}"));
-			}
 			send(cseq, &Self::authorization(flow, &text)?)?;
 			(status, text) = self.response(flow, cseq)?;
-			if status == 200 {
-				return Ok((started.elapsed(), cseq - 2));
+			match status {
+				200 => return Ok((started.elapsed(), cseq - 2)),
+				401 => {},
+				other => return Err(format!("the authorized REGISTER got {other}")),
 			}
 		}
 		Err(format!("no 200 after six challenges (last {status})"))
@@ -428,6 +430,57 @@ fn summary(latencies: &mut [Duration]) -> (f64, f64, f64, f64) {
 	(at(50.0), at(90.0), at(99.0), mean)
 }
 
+/// Flows at least this long waited for a SIP retransmission between the
+/// CSCFs (UDP's timer A starts at 500 ms): the S-CSCF did not answer the
+/// first copy of a REGISTER, with no Cx request outstanding (both HSSes
+/// answered every Cx request within milliseconds in a loopback capture,
+/// `docs/benchmarks.md`).
+const RETRANSMITTED: Duration = Duration::from_millis(400);
+
+/// The mean latency of the flows that did not wait for a retransmission,
+/// and how many did, in ms.
+fn mean_without_retransmissions(latencies: &[Duration]) -> (f64, usize) {
+	let kept: Vec<f64> =
+		latencies.iter().filter(|l| **l < RETRANSMITTED).map(|l| l.as_secs_f64() * 1e3).collect();
+	let mean = kept.iter().sum::<f64>() / kept.len().max(1) as f64;
+	(mean, latencies.len() - kept.len())
+}
+
+/// The distinct errors a Kamailio logged, with how many times each, so a
+/// run's failed flows explain themselves.
+fn kamailio_errors(log: &str) -> Vec<(usize, String)> {
+	let mut counts = std::collections::BTreeMap::<String, usize>::new();
+	for line in log.lines().filter(|l| l.contains("ERROR")) {
+		// Without the pid and timestamp prefix, up to the module's message.
+		let message = line.split_once("ERROR").map_or(line, |(_, rest)| rest).trim();
+		*counts.entry(message.chars().take(160).collect()).or_default() += 1;
+	}
+	let mut errors: Vec<(usize, String)> = counts.into_iter().map(|(m, n)| (n, m)).collect();
+	errors.sort_by_key(|(count, _)| std::cmp::Reverse(*count));
+	errors
+}
+
+/// What a Kamailio's shared memory pool holds, from its control socket
+/// (`kamcmd core.shmmem`, in MiB): used, the most ever used, and free.
+fn shared_memory(run_dir: &Path, name: &str) -> String {
+	let socket = format!("unix:{}", run_dir.join(format!("{name}-ctl.sock")).display());
+	let output =
+		std::process::Command::new("kamcmd").args(["-s", &socket, "core.shmmem", "m"]).output();
+	let text = output.map(|o| String::from_utf8_lossy(&o.stdout).to_string()).unwrap_or_default();
+	let field = |key: &str| {
+		text.lines()
+			.find(|l| l.trim_start().starts_with(key))
+			.and_then(|l| l.split(':').nth(1))
+			.map_or("?".to_string(), |v| v.trim().to_string())
+	};
+	format!(
+		"used {} MiB, most used {} MiB, free {} MiB",
+		field("used"),
+		field("max_used"),
+		field("free")
+	)
+}
+
 /// The value at `p` (0 to 1) of sorted `values`, interpolated.
 fn quantile(sorted: &[f64], p: f64) -> f64 {
 	let Some(last) = sorted.len().checked_sub(1) else { return f64::NAN };
@@ -542,12 +595,28 @@ async fn register_latency_bridge_against_a_static_hss() {
 			})
 			.unwrap();
 		let tallies = ran.await.unwrap();
+		for (name, dir) in
+			[(label.as_str(), setup.dir.path()), ("static stand-in HSS", stand_in_setup.dir.path())]
+		{
+			println!(
+				"register-bench: {name}: S-CSCF shared memory: {}; I-CSCF: {}",
+				shared_memory(dir, "scscf"),
+				shared_memory(dir, "icscf")
+			);
+		}
 		let cx_sum = setup.metric("ims_bridge_cx_latency_seconds_sum").unwrap_or(0.0);
 		let cx_count = setup.metric("ims_bridge_cx_latency_seconds_count").unwrap_or(0.0);
 		icscf.terminate(Duration::from_secs(10));
 		scscf.terminate(Duration::from_secs(10));
 		assert!(bridge.terminate(Duration::from_secs(15)).is_some(), "the bridge stops on SIGTERM");
 		report_pairs(label, tallies, pairs * block);
+		for (name, log) in
+			[(label.as_str(), scscf.log()), ("static stand-in HSS", stand_in_scscf.log())]
+		{
+			for (count, error) in kamailio_errors(&log).into_iter().take(5) {
+				println!("register-bench: {name}: S-CSCF logged {count} x {error}");
+			}
+		}
 		// What the bridge warned of during the run, if anything.
 		for line in bridge.log().lines().filter(|l| l.contains(" WARN ") || l.contains(" ERROR ")) {
 			println!("register-bench: {label}: bridge log: {line}");
@@ -592,15 +661,23 @@ fn report_pairs(label: &str, (mut bridge, mut stand_in): (Tally, Tally), count: 
 			reasons.dedup();
 			println!("register-bench: {name}: failures: {}", reasons.join("; "));
 		}
-		figures.push((p50, mean));
+		let (trimmed, waited) = mean_without_retransmissions(&tally.latencies);
+		println!(
+			"register-bench: {name}: {waited} flows waited for a SIP retransmission between the \
+			 CSCFs (>= {} ms); mean of the others {trimmed:.2} ms",
+			RETRANSMITTED.as_millis()
+		);
+		figures.push((p50, mean, trimmed));
 	}
 	let mut ratios: Vec<f64> =
 		bridge.block_means.iter().zip(&stand_in.block_means).map(|(b, s)| b / s).collect();
 	ratios.sort_by(f64::total_cmp);
 	println!(
-		"register-bench: ratio {label} / static stand-in HSS: mean {:.3}, p50 {:.3}; \
-		 {} block pairs: median {:.3}, quartiles {:.3} to {:.3} (goal <= 1.10)",
+		"register-bench: ratio {label} / static stand-in HSS: mean {:.3} ({:.3} without the \
+		 retransmitted flows), p50 {:.3}; {} block pairs: median {:.3}, quartiles {:.3} to {:.3} \
+		 (goal <= 1.10)",
 		figures[0].1 / figures[1].1,
+		figures[0].2 / figures[1].2,
 		figures[0].0 / figures[1].0,
 		ratios.len(),
 		quantile(&ratios, 0.5),
