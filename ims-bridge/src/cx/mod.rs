@@ -132,8 +132,21 @@ fn name(text: &str) -> Name {
 	Name::truncate_from(text.as_bytes().to_vec())
 }
 
-fn now_ms() -> u64 {
-	SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+/// The granularity of an audit record's time: the minute. Times to the
+/// millisecond on a public trail would let an observer who sees a phone
+/// register (or a call set up) at a known instant find its pseudonym by
+/// the record's time (`docs/privacy.md`, "What the trail's times tell").
+pub const RECORD_TIME_STEP_MS: u64 = 60_000;
+
+/// Now, as an audit record's time: milliseconds since the Unix epoch,
+/// rounded down to [`RECORD_TIME_STEP_MS`].
+fn record_time_ms() -> u64 {
+	coarse(SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0))
+}
+
+/// `ms` rounded down to [`RECORD_TIME_STEP_MS`].
+fn coarse(ms: u64) -> u64 {
+	ms - ms % RECORD_TIME_STEP_MS
 }
 
 /// Every identity of the implicit set of a view (itself first).

@@ -3,7 +3,7 @@
 //! together, the index updated and the S-CSCF's Diameter peer learned,
 //! then the answer built.
 
-use super::{locked, now_ms, Cx, SetMembers};
+use super::{locked, record_time_ms, Cx, SetMembers};
 use crate::diameter::codec::{Avp, AvpError, Message};
 use crate::diameter::dict::{avp, result, VENDOR_3GPP};
 use crate::diameter::peer::{answer_for, error_answer, PeerInfo};
@@ -145,7 +145,7 @@ impl Cx {
 					peer: Peer::Diameter(from),
 					activity,
 					result: code.value(),
-					at_ms: now_ms(),
+					at_ms: record_time_ms(),
 				};
 				entries.push(Entry::Audit(realm, record));
 			},

@@ -3,7 +3,7 @@
 //! S-CSCF serving it is told to drop the registration, and the
 //! deregistration is recorded once it agrees. See `docs/rtr.md`.
 
-use super::{locked, members, now_ms, Cx, Served};
+use super::{locked, members, record_time_ms, Cx, Served};
 use crate::chain::Terminated;
 use crate::diameter::codec::{flags, Avp, Message};
 use crate::diameter::dict::{avp, command, result, APP_CX, NO_STATE_MAINTAINED};
@@ -273,7 +273,7 @@ impl Cx {
 				peer: Peer::Diameter(Token::truncate_from(served.peer.as_bytes().to_vec())),
 				activity: Activity::Deregistration,
 				result: code,
-				at_ms: now_ms(),
+				at_ms: record_time_ms(),
 			},
 		));
 		if let Err(e) = self.journal.append(entries).await {

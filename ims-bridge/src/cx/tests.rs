@@ -306,6 +306,11 @@ async fn uar_answers() {
 	assert_eq!(record.activity, Activity::UserAuthorization);
 	assert_eq!(record.result, experimental::FIRST_REGISTRATION);
 	assert_eq!(record.peer, Peer::Diameter(Token::truncate_from(b"icscf.ims.test".to_vec())));
+	// Its time, to the minute only: within the last two minutes.
+	let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap();
+	assert_eq!(record.at_ms % super::RECORD_TIME_STEP_MS, 0);
+	assert!(record.at_ms <= now.as_millis() as u64);
+	assert!(record.at_ms + 2 * super::RECORD_TIME_STEP_MS > now.as_millis() as u64);
 
 	// A roaming network on the allow-list is fine; another one is not.
 	let mut roaming = uar("alice@ims.test", "sip:alice@ims.test");
