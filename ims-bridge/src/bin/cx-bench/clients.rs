@@ -92,6 +92,35 @@ struct Outcome {
 	errors: u64,
 }
 
+/// Whether the first error answer was printed (once a process: a run's
+/// errors are nearly always all of one kind).
+static ERROR_SHOWN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+impl Outcome {
+	/// Counts `answer` an error unless it is a success, and prints the
+	/// first error's command and codes on stderr, so a run's errors say
+	/// what they are.
+	fn count(&mut self, answer: &Message) {
+		let code = answer.optional_u32(&avp::RESULT_CODE).ok().flatten();
+		if code == Some(result::SUCCESS) {
+			return;
+		}
+		self.errors += 1;
+		if !ERROR_SHOWN.swap(true, Ordering::Relaxed) {
+			let experimental = answer.find(&avp::EXPERIMENTAL_RESULT).and_then(|group| {
+				let children = group.children(&avp::EXPERIMENTAL_RESULT).ok()?;
+				let code = children.iter().find(|c| c.is(&avp::EXPERIMENTAL_RESULT_CODE))?;
+				code.u32(&avp::EXPERIMENTAL_RESULT_CODE).ok()
+			});
+			eprintln!(
+				"cx-bench: first error: command {}, Result-Code {code:?}, Experimental-Result-Code \
+				 {experimental:?}",
+				answer.header.command
+			);
+		}
+	}
+}
+
 /// The CER of a benchmark client.
 fn cer(peer: &Peer) -> Vec<u8> {
 	let mut cer = Message::request(command::CAPABILITIES_EXCHANGE, APP_COMMON, 0, 0)
@@ -151,12 +180,9 @@ async fn client(
 				continue;
 			}
 			let Some(sent) = in_flight.remove(&answer.header.hop_by_hop) else { continue };
-			let ok = answer.optional_u32(&avp::RESULT_CODE).ok().flatten() == Some(result::SUCCESS);
 			if sent >= warmup_until {
 				outcome.latencies.push(sent.elapsed());
-				if !ok {
-					outcome.errors += 1;
-				}
+				outcome.count(&answer);
 			}
 		}
 	}
@@ -185,9 +211,7 @@ fn paced_client(
 		assert_eq!(answer.header.hop_by_hop, id, "answers come in order");
 		if sent >= warmup_until {
 			outcome.latencies.push(latency);
-			if answer.optional_u32(&avp::RESULT_CODE).ok().flatten() != Some(result::SUCCESS) {
-				outcome.errors += 1;
-			}
+			outcome.count(&answer);
 		}
 		id = id.wrapping_add(1).max(1);
 		std::thread::sleep(gap);
@@ -245,9 +269,7 @@ fn open_loop_client(
 		};
 		if at >= warmup_until {
 			outcome.latencies.push(arrived - at);
-			if answer.optional_u32(&avp::RESULT_CODE).ok().flatten() != Some(result::SUCCESS) {
-				outcome.errors += 1;
-			}
+			outcome.count(&answer);
 		}
 	}
 	writer.join().expect("the writer finishes");
