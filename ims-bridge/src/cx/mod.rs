@@ -23,7 +23,7 @@ mod uar;
 mod vectors;
 
 pub use mar::sip_digest_item;
-pub use outcome::experimental_result;
+pub use outcome::{answer_code, experimental_result};
 pub use rtr::{retry_terminations, Termination};
 pub use sar::assignment;
 pub use uar::authorization_type;
@@ -326,7 +326,7 @@ impl Application for Cx {
 				self.internal_error(&request)
 			},
 		};
-		self.metrics.observe(command, outcome::answer_code(&answer), started.elapsed());
+		self.metrics.observe(command, answer_code(&answer), started.elapsed());
 		answer
 	}
 }

@@ -103,7 +103,7 @@ pub(super) enum Refusal {
 
 /// The Result-Code of an answer, or its Experimental-Result-Code; 0 when it
 /// has neither.
-pub(super) fn answer_code(answer: &Message) -> u32 {
+pub fn answer_code(answer: &Message) -> u32 {
 	answer
 		.optional_u32(&avp::RESULT_CODE)
 		.ok()

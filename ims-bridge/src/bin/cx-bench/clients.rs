@@ -101,22 +101,13 @@ impl Outcome {
 	/// first error's command and codes on stderr, so a run's errors say
 	/// what they are.
 	fn count(&mut self, answer: &Message) {
-		let code = answer.optional_u32(&avp::RESULT_CODE).ok().flatten();
-		if code == Some(result::SUCCESS) {
+		if answer.optional_u32(&avp::RESULT_CODE).ok().flatten() == Some(result::SUCCESS) {
 			return;
 		}
 		self.errors += 1;
 		if !ERROR_SHOWN.swap(true, Ordering::Relaxed) {
-			let experimental = answer.find(&avp::EXPERIMENTAL_RESULT).and_then(|group| {
-				let children = group.children(&avp::EXPERIMENTAL_RESULT).ok()?;
-				let code = children.iter().find(|c| c.is(&avp::EXPERIMENTAL_RESULT_CODE))?;
-				code.u32(&avp::EXPERIMENTAL_RESULT_CODE).ok()
-			});
-			eprintln!(
-				"cx-bench: first error: command {}, Result-Code {code:?}, Experimental-Result-Code \
-				 {experimental:?}",
-				answer.header.command
-			);
+			let (command, code) = (answer.header.command, ims_bridge::cx::answer_code(answer));
+			eprintln!("cx-bench: first error: command {command}, result code {code}");
 		}
 	}
 }
