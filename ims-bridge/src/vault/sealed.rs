@@ -8,6 +8,7 @@ use super::keyring::DataKey;
 use super::seal::FileSeal;
 use super::{Vault, VaultError, SUBSCRIBERS};
 use redb::{ReadableDatabase, ReadableTable};
+use std::ops::Bound;
 use zeroize::Zeroizing;
 
 /// The version byte of a record sealed under a data key: the version, the
@@ -15,8 +16,12 @@ use zeroize::Zeroizing;
 const RECORD_V2: u8 = 2;
 /// The version byte of a record sealed under the vault's own file key.
 const RECORD_V1: u8 = 1;
-/// Records moved to data keys in one transaction.
+/// Records moved to data keys in one transaction; one in tests, so that
+/// they cross batches.
+#[cfg(not(test))]
 const MIGRATE_BATCH: usize = 4096;
+#[cfg(test)]
+const MIGRATE_BATCH: usize = 1;
 
 /// The keyring slot a record names; `None` for a version 1 record.
 pub(super) fn slot_of(sealed: &[u8]) -> Result<Option<u32>, VaultError> {
@@ -75,12 +80,11 @@ impl Vault {
 	/// Moves every version 1 record to a data key of its own; returns how
 	/// many moved. Runs at open, before anything else reads the vault.
 	pub(super) fn migrate(&self) -> Result<u64, VaultError> {
-		let mut moved = 0u64;
+		let (mut moved, mut after) = (0u64, None);
 		loop {
-			let batch = self.legacy_batch()?;
-			if batch.is_empty() {
-				return Ok(moved);
-			}
+			let batch = self.legacy_batch(after)?;
+			let Some((last, _)) = batch.last() else { return Ok(moved) };
+			after = Some(*last);
 			let handles: Vec<[u8; 32]> = batch.iter().map(|(handle, _)| *handle).collect();
 			let keys = self.keys.allocate(&handles)?;
 			let db = self.db();
@@ -100,13 +104,21 @@ impl Vault {
 		}
 	}
 
-	/// Up to [`MIGRATE_BATCH`] version 1 records.
-	fn legacy_batch(&self) -> Result<Vec<Legacy>, VaultError> {
+	/// Up to [`MIGRATE_BATCH`] version 1 records with handles after
+	/// `after` (from the first with `None`): each batch goes on where the
+	/// last ended, so the move reads the table once.
+	fn legacy_batch(&self, after: Option<[u8; 32]>) -> Result<Vec<Legacy>, VaultError> {
 		let db = self.db();
 		let txn = db.begin_read()?;
 		let records = txn.open_table(SUBSCRIBERS)?;
 		let mut batch = Vec::new();
-		for entry in records.iter()? {
+		let entries = match &after {
+			Some(last) => {
+				records.range::<&[u8]>((Bound::Excluded(last.as_slice()), Bound::Unbounded))?
+			},
+			None => records.iter()?,
+		};
+		for entry in entries {
 			let (handle, sealed) = entry?;
 			if sealed.value().first() == Some(&RECORD_V1) {
 				let handle =
