@@ -102,8 +102,8 @@ fn hex(bytes: &[u8]) -> String {
 	sp_core::bytes::to_hex(bytes, false)
 }
 
-/// Alice's batch number `n`: records about distinct IMPUs, sequence numbers
-/// `n * size ..`.
+/// Alice's batch number `n`: records about distinct unknown identities,
+/// sequence numbers `n * size ..`.
 fn transaction(n: u32, size: u32, genesis: H256) -> Vec<u8> {
 	let records: Vec<FrontRecord<_>> = (0..size)
 		.map(|i| {
@@ -111,11 +111,14 @@ fn transaction(n: u32, size: u32, genesis: H256) -> Vec<u8> {
 			impu[..4].copy_from_slice(&n.to_le_bytes());
 			impu[4..8].copy_from_slice(&i.to_le_bytes());
 			FrontRecord {
-				subject: Subject::Impu(H256(impu)),
+				// Identities the realm does not hold: records about provisioned
+				// subscribers would first need as many subscribers on chain.
+				subject: Subject::Unknown(H256(impu)),
 				peer: Peer::Diameter(b"scscf.ims.example.net".to_vec().try_into().unwrap()),
 				activity: Activity::AuthenticationChallenge(AuthScheme::AkaV1Md5),
 				result: 2001,
-				at_ms: 1_763_000_000_000 + u64::from(i),
+				// A whole minute in the past, as fronts record.
+				at_ms: 1_762_999_980_000,
 			}
 		})
 		.collect();

@@ -8,6 +8,7 @@
 //! previous one is in a block, not final.
 
 mod follower;
+mod front_records;
 mod outcomes;
 mod pinned;
 mod registrations;

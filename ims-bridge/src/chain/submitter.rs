@@ -18,7 +18,7 @@
 //! submission and confirmation neither loses nor duplicates a record (the
 //! pallet skips replays and refuses gaps).
 
-use super::{ims, ChainError, Client};
+use super::{front_records, ims, ChainError, Client};
 use crate::index::Index;
 use crate::journal::{Journal, StoredRecord};
 use crate::metrics::Metrics;
@@ -126,6 +126,8 @@ struct Sent {
 	/// The best block it reached, and that block's number once looked up.
 	block: subxt::utils::H256,
 	number: Option<u64>,
+	/// The time its last record was sent with.
+	last_time: u64,
 }
 
 /// Audit batches in flight, oldest first.
@@ -139,10 +141,14 @@ async fn next_sequence_at(
 	at.runtime_apis().call(call).await.map_err(ChainError::subxt)
 }
 
-/// The `audit.submit` call of each batch.
+/// The `audit.submit` call of each batch, its records prepared as the
+/// chain takes them after a record of time `floor`
+/// ([`front_records::prepare`]), with the time of each batch's last record.
 fn submit_calls(
 	batches: &[Vec<StoredRecord>],
-) -> Result<Vec<impl subxt::transactions::Payload>, ChainError> {
+	index: &Index,
+	mut floor: u64,
+) -> Result<Vec<(impl subxt::transactions::Payload, u64)>, ChainError> {
 	let mut calls = Vec::with_capacity(batches.len());
 	for batch in batches {
 		let (Some(first), Some(realm)) =
@@ -150,21 +156,31 @@ fn submit_calls(
 		else {
 			continue;
 		};
+		let (prepared, turned) = front_records::prepare(batch, index, &mut floor);
+		if turned > 0 {
+			tracing::info!(
+				realm,
+				first,
+				turned,
+				"records about identities the realm no longer holds go as unknown identities"
+			);
+		}
 		// The journal keeps accounts as 32 bytes; the call takes subxt's
 		// AccountId32, which has the same encoding.
-		let records = batch
+		let records = prepared
 			.iter()
 			.map(|r| {
-				FrontRecord::<AccountId32>::decode(&mut r.record.encode().as_slice())
+				FrontRecord::<AccountId32>::decode(&mut r.encode().as_slice())
 					.map(Static)
 					.map_err(ChainError::Codec)
 			})
 			.collect::<Result<Vec<_>, _>>()?;
-		calls.push(ims::transactions().audit().submit(
+		let call = ims::transactions().audit().submit(
 			realm,
 			first,
 			ims::runtime_types::bounded_collections::bounded_vec::BoundedVec(records),
-		));
+		);
+		calls.push((call, floor));
 	}
 	Ok(calls)
 }
@@ -208,7 +224,7 @@ async fn submit_audit(
 	metrics: &Metrics,
 	in_flight: &mut InFlight,
 	options: &SubmitOptions,
-	size: usize,
+	(size, index): (usize, &Index),
 ) -> Result<usize, ChainError> {
 	// An idle journal costs the node nothing: no runtime call to ask where
 	// to resume until there is something to send.
@@ -233,16 +249,23 @@ async fn submit_audit(
 	let from = in_flight.back().map_or(recorded, |sent| sent.end.max(recorded));
 	let pending = journal.pending_audit_from(from, size.saturating_mul(AUDIT_PIPELINE))?;
 	let batches = batches(pending, size);
-	let calls = submit_calls(&batches)?;
-	if calls.is_empty() {
+	if batches.is_empty() {
 		return Ok(0);
 	}
+	// The records after the batches in flight go on from their last time;
+	// after what the finalized head recorded, from the chain's.
+	let floor = match in_flight.back() {
+		Some(sent) => sent.last_time,
+		None => front_records::last_time_at(&finalized, &account).await?,
+	};
+	let (calls, last_times): (Vec<_>, Vec<u64>) =
+		submit_calls(&batches, index, floor)?.into_iter().unzip();
 	let sent = Instant::now();
 	let outcomes = super::submit_all(client, signer, &calls, super::Until::InBestBlock).await;
 	// In flight up to the first failure; the pallet refuses a batch after a
 	// gap, so the ones behind a failed one go again.
 	let mut count = 0;
-	for (batch, outcome) in batches.iter().zip(outcomes) {
+	for ((batch, outcome), last_time) in batches.iter().zip(outcomes).zip(last_times) {
 		let block = match outcome {
 			Ok(block) => block,
 			Err(e) => {
@@ -253,7 +276,7 @@ async fn submit_audit(
 			},
 		};
 		let end = batch.last().map(|r| r.sequence.saturating_add(1)).unwrap_or(0);
-		in_flight.push_back(Sent { end, at: sent, block, number: None });
+		in_flight.push_back(Sent { end, at: sent, block, number: None, last_time });
 		count += batch.len();
 	}
 	Ok(count)
@@ -362,7 +385,7 @@ pub async fn submit(
 				&metrics,
 				&mut in_flight,
 				&options,
-				sizes.audit,
+				(sizes.audit, &index),
 			)
 			.await
 		},

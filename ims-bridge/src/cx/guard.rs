@@ -50,16 +50,18 @@ impl Cx {
 				return Ok(Some((known.view.impu.realm, Subject::Impu(known.impu))));
 			}
 			let unknown = ImpuId::from(self.vault.unknown_pseudonym(Kind::Impu, impu));
-			return Ok(self.realm_for(request).map(|realm| (realm, Subject::Impu(unknown))));
+			return Ok(self.realm_for(request).map(|realm| (realm, Subject::Unknown(unknown))));
 		}
 		let Some(realm) = self.realm_for(request) else { return Ok(None) };
 		let Some(impi) = request.optional_utf8(&avp::USER_NAME)? else {
 			return Ok(Some((realm, Subject::Peer(name(&peer.origin_host)))));
 		};
 		let directory = self.vault.directory_of(Kind::Impi, impi)?;
-		let pseudonym = directory.and_then(|d| d.pseudonym(Kind::Impi, impi));
-		let pseudonym = pseudonym.unwrap_or_else(|| self.vault.unknown_pseudonym(Kind::Impi, impi));
-		Ok(Some((realm, Subject::Impi(ImpuId::from(pseudonym)))))
+		let subject = match directory.and_then(|d| d.pseudonym(Kind::Impi, impi)) {
+			Some(pseudonym) => Subject::Impi(ImpuId::from(pseudonym)),
+			None => Subject::Unknown(ImpuId::from(self.vault.unknown_pseudonym(Kind::Impi, impi))),
+		};
+		Ok(Some((realm, subject)))
 	}
 }
 

@@ -215,11 +215,7 @@ impl Cx {
 		identity: &str,
 		activity: Activity,
 	) -> Outcome {
-		let pseudonym = ImpuId::from(self.vault.unknown_pseudonym(kind, identity));
-		let subject = match kind {
-			Kind::Impi => Subject::Impi(pseudonym),
-			_ => Subject::Impu(pseudonym),
-		};
+		let subject = Subject::Unknown(ImpuId::from(self.vault.unknown_pseudonym(kind, identity)));
 		let audit = self.realm_for(request).map(|realm| (realm, subject, activity));
 		Outcome::fail(Code::Experimental(experimental::ERROR_USER_UNKNOWN), audit)
 	}

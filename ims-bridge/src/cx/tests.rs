@@ -328,7 +328,7 @@ async fn uar_answers() {
 	assert_eq!(codes(&answer), (None, Some(experimental::ERROR_USER_UNKNOWN)));
 	let (_, record) = last_record(&w).await;
 	let blinded = ImpuId::from(w.vault.unknown_pseudonym(Kind::Impu, "sip:eve@ims.test"));
-	assert_eq!(record.subject, Subject::Impu(blinded));
+	assert_eq!(record.subject, Subject::Unknown(blinded));
 	assert_eq!(record.result, experimental::ERROR_USER_UNKNOWN);
 
 	// Another subscription's IMPI, an unknown IMPI, an IMPI not linked.
@@ -459,7 +459,7 @@ async fn a_mar_whose_subscriber_was_erased_once_cached_is_refused_and_audited() 
 	assert_eq!(records(&w).await, before + 1);
 	let (_, record) = last_record(&w).await;
 	let blinded = ImpuId::from(w.vault.unknown_pseudonym(Kind::Impi, "alice@ims.test"));
-	assert_eq!(record.subject, Subject::Impi(blinded));
+	assert_eq!(record.subject, Subject::Unknown(blinded));
 	assert_eq!(record.activity, Activity::AuthenticationChallenge(AuthScheme::SipDigest));
 	assert_eq!(record.result, experimental::ERROR_USER_UNKNOWN);
 }
@@ -951,7 +951,7 @@ async fn a_request_outside_the_peers_role_is_refused_and_audited() {
 	assert_eq!(codes(&answer), (Some(result::AUTHORIZATION_REJECTED), None));
 	let (_, record) = last_record(&w).await;
 	let unknown = w.vault.unknown_pseudonym(Kind::Impu, "sip:nobody@ims.test");
-	assert_eq!(record.subject, Subject::Impu(ImpuId::from(unknown)));
+	assert_eq!(record.subject, Subject::Unknown(ImpuId::from(unknown)));
 }
 
 #[tokio::test]

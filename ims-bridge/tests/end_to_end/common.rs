@@ -378,12 +378,17 @@ pub async fn next_sequence(url: &str) -> u64 {
 	at.runtime_apis().call(ims::runtime_apis().audit_api().next_sequence(alice)).await.unwrap()
 }
 
-/// Bars a public identity as Alice, the development realm's owner. The
-/// bridge signs with the same development key, so a transaction may lose
-/// the race for a nonce: it is sent again.
+/// Bars a public identity as Alice, the development realm's owner.
 pub async fn bar(url: &str, impu: [u8; 32]) {
-	let client = chain::connect(url).await.unwrap();
 	let call = ims::transactions().identity().set_barring(subxt::utils::H256(impu), true);
+	as_alice(url, call, "barring").await;
+}
+
+/// Signs `call` as Alice, the development realm's owner, and waits until it
+/// is finalized and succeeded. The bridge signs with the same development
+/// key, so a transaction may lose the race for a nonce: it is sent again.
+pub async fn as_alice<Call: subxt::transactions::Payload>(url: &str, call: Call, what: &str) {
+	let client = chain::connect(url).await.unwrap();
 	let mut last = String::new();
 	for _ in 0..10 {
 		let at = client.at_current_block().await.unwrap();
@@ -400,7 +405,7 @@ pub async fn bar(url: &str, impu: [u8; 32]) {
 		}
 		tokio::time::sleep(Duration::from_secs(2)).await;
 	}
-	panic!("barring failed: {last}");
+	panic!("{what} failed: {last}");
 }
 
 /// `ims-node --dev` on a temporary base path (its realm has the service

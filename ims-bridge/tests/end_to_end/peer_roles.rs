@@ -13,12 +13,15 @@ use ims_primitives::Denial;
 use ims_primitives::Token;
 use std::time::Duration;
 
-/// The access denials recorded on chain about `subject`.
+/// The access denials recorded on chain about `subject` in the development
+/// realm (0).
 async fn denials(url: &str, subject: [u8; 32]) -> Vec<(Denial, Actor<[u8; 32]>)> {
 	let rpc = subxt_rpcs::RpcClient::from_insecure_url(url).await.unwrap();
 	let subject = format!("0x{}", hex::encode(subject));
-	let page: serde_json::Value =
-		rpc.request("imsAudit_records", subxt_rpcs::rpc_params![subject, 0, 1000]).await.unwrap();
+	let page: serde_json::Value = rpc
+		.request("imsAudit_records", subxt_rpcs::rpc_params![0, subject, 0, 1000])
+		.await
+		.unwrap();
 	let records = page["records"].as_array().cloned().unwrap_or_default();
 	records
 		.iter()

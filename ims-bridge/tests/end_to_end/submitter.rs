@@ -9,7 +9,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Location-query records `range` of realm 0 (the development realm), as
-/// the journal holds a Cx transaction's.
+/// the journal holds a Cx transaction's: about identities the realm does
+/// not hold (so that no subscriber needs provisioning first), at a whole
+/// minute in the past.
 fn audit_entries(range: std::ops::Range<u64>) -> Vec<ims_bridge::journal::Entry> {
 	use ims_primitives::audit::{Activity, FrontRecord, Peer};
 	use ims_primitives::{ImpuId, Subject, Token};
@@ -18,11 +20,11 @@ fn audit_entries(range: std::ops::Range<u64>) -> Vec<ims_bridge::journal::Entry>
 			ims_bridge::journal::Entry::Audit(
 				0,
 				FrontRecord {
-					subject: Subject::Impu(ImpuId::from_low_u64_be(i)),
+					subject: Subject::Unknown(ImpuId::from_low_u64_be(i)),
 					peer: Peer::Diameter(Token::truncate_from(b"scscf.ims.example.net".to_vec())),
 					activity: Activity::LocationQuery,
 					result: 2001,
-					at_ms: 1_763_000_000_000 + i,
+					at_ms: 1_762_999_980_000,
 				},
 			)
 		})
@@ -114,6 +116,61 @@ async fn drain_with(
 	shutdown.cancel();
 	submitter.await.unwrap();
 	(took, metrics)
+}
+
+/// Records journaled about a public identity the chain removes before they
+/// are sent, and times out of order (concurrent answers across a minute's
+/// edge), drain all the same: the identity goes as an unknown one under the
+/// same pseudonym, and no time goes back. Sent as journaled, every batch
+/// would be refused (`SubjectNotInRealm`, `TimeBeforePrevious`) and sent
+/// again forever, holding up every record behind it.
+#[tokio::test(flavor = "multi_thread")]
+async fn records_about_a_removed_identity_or_out_of_time_order_drain() {
+	use ims_primitives::audit::{Activity, Entry, FrontRecord, Peer};
+	use ims_primitives::{Subject, Token};
+	let _turn = IN_PROCESS_SUBMITTER.lock().await;
+	let (_node, setup) = dev_chain().await;
+	let (impi, impu) = ("alice@ims.example.net", "sip:alice@ims.example.net");
+	let args = ["--subscription", "alice", "--impi", impi, "--impu", impu];
+	setup.add(&args, &[("IMS_BRIDGE_PASSWORD", "alice-secret")]);
+	let alice = setup.pseudonym(impu);
+	let minute = 1_762_999_980_000;
+	let record = |at_ms| {
+		ims_bridge::journal::Entry::Audit(
+			0,
+			FrontRecord {
+				subject: Subject::Impu(alice.into()),
+				peer: Peer::Diameter(Token::truncate_from(b"scscf.ims.example.net".to_vec())),
+				activity: Activity::LocationQuery,
+				result: 2001,
+				at_ms,
+			},
+		)
+	};
+	let dir = tempfile::tempdir().unwrap();
+	let journal = ims_bridge::journal::Journal::open(&dir.path().join("journal.redb")).unwrap();
+	journal.append(vec![record(minute), record(minute - 60_000)]).await.unwrap();
+	journal.settle().await.unwrap();
+	let removal = ims::transactions().identity().remove_impu(subxt::utils::H256(alice));
+	as_alice(&setup.rpc_url, removal, "removing Alice's IMPU").await;
+
+	drain_following(&setup.rpc_url, &journal, Duration::from_secs(120)).await;
+	assert_eq!(next_sequence(&setup.rpc_url).await, 2, "both records recorded, once");
+	let rpc = subxt_rpcs::RpcClient::from_insecure_url(&setup.rpc_url).await.unwrap();
+	let subject = format!("0x{}", hex::encode(alice));
+	let page: serde_json::Value =
+		rpc.request("imsAudit_records", subxt_rpcs::rpc_params![0, subject, 0, 100]).await.unwrap();
+	let fronts: Vec<Entry<[u8; 32]>> = page["records"]
+		.as_array()
+		.unwrap()
+		.iter()
+		.map(|r| hex::decode(r["entry"].as_str().unwrap().trim_start_matches("0x")).unwrap())
+		.map(|bytes| codec::Decode::decode(&mut &bytes[..]).unwrap())
+		.filter(|entry: &Entry<[u8; 32]>| entry.activity == Activity::LocationQuery)
+		.collect();
+	let seen: Vec<_> = fronts.iter().map(|e| (e.subject.clone(), e.at_ms)).collect();
+	let unknown = Subject::Unknown(alice.into());
+	assert_eq!(seen, vec![(unknown.clone(), minute), (unknown, minute)]);
 }
 
 /// The submitter drains more than one transaction's worth of audit records

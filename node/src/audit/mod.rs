@@ -4,13 +4,13 @@
 //! (offchain indexing, always on in this node), keyed by the batch's chain
 //! head. An indexer task follows finality: for each realm it walks the new
 //! batches of the finalized trail, reads each batch from the offchain
-//! database and lists its records under their subject (a subscriber's
-//! pseudonym, see `ims_primitives::audit::subject_key`) in a ParityDB
-//! database of its own, `ims-audit-index` next to the chain's database. The
-//! RPC methods read that index:
+//! database and lists its records under their realm and subject (a
+//! subscriber's pseudonym, see `ims_primitives::audit::subject_key`) in a
+//! ParityDB database of its own, `ims-audit-index` next to the chain's
+//! database. The RPC methods read that index:
 //!
-//! - `imsAudit_records(subject, start?, limit?)`: a subject's records,
-//!   oldest first, for the node's own operator (unsafe RPC);
+//! - `imsAudit_records(realm, subject, start?, limit?)`: a subject's records
+//!   in a realm, oldest first, for the node's own operator (unsafe RPC);
 //! - `imsAudit_signedRecords(request)`: the same, in one realm, for an
 //!   account that signed the request and holds `ReadAudit` there;
 //! - `imsAudit_proof(realm, batch, position)`: a record with its Merkle
@@ -46,14 +46,20 @@ use sp_core::{
 /// A batch as the runtime indexed it.
 pub type Batch = IndexedBatch<AccountId, BlockNumber>;
 
-/// Column of the index database holding `subject ‖ n` -> the subject's
-/// `n`-th record.
+/// Column of the index database holding `subject key ‖ n` -> the
+/// subject's `n`-th record.
 const LOCATORS: u8 = 0;
-/// Column holding `subject` -> how many records it has, and
-/// `CURSOR_PREFIX ‖ realm` -> the next batch of the realm to index.
+/// Column holding `subject key` -> how many records it has,
+/// `CURSOR_PREFIX ‖ realm` -> the next batch of the realm to index, and
+/// [`VERSION_KEY`] -> the layout's version.
 const COUNTERS: u8 = 1;
 /// Key prefix of a realm's cursor in [`COUNTERS`].
 const CURSOR_PREFIX: &[u8] = b"cursor:";
+/// Key of the layout's version in [`COUNTERS`].
+const VERSION_KEY: &[u8] = b"version";
+/// The layout's version: 2 since subject keys include the realm. An index
+/// of another version is rebuilt from the offchain database.
+const VERSION: u32 = 2;
 /// Batches indexed per database commit while catching up.
 const BATCHES_PER_COMMIT: usize = 64;
 
@@ -78,6 +84,27 @@ pub struct AuditIndex<S> {
 	db: Arc<parity_db::Db>,
 }
 
+/// Where a subject's records are listed: its realm and its
+/// `subject_key`, so that no realm's records show in another's listing.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+pub struct SubjectKey([u8; 36]);
+
+impl SubjectKey {
+	/// The key of `subject` (a subscriber's pseudonym, or `subject_key`)
+	/// in `realm`.
+	pub fn new(realm: RealmId, subject: &H256) -> Self {
+		let mut key = [0u8; 36];
+		let (head, tail) = key.split_at_mut(4);
+		head.copy_from_slice(&realm.to_le_bytes());
+		tail.copy_from_slice(subject.as_bytes());
+		Self(key)
+	}
+
+	fn as_bytes(&self) -> &[u8] {
+		&self.0
+	}
+}
+
 fn key(prefix: &[u8], parts: &[&[u8]]) -> Vec<u8> {
 	let mut key = prefix.to_vec();
 	for part in parts {
@@ -92,7 +119,7 @@ struct Pending {
 	/// New locators.
 	locators: Vec<(Vec<u8>, Vec<u8>)>,
 	/// Subjects' new counts.
-	counts: BTreeMap<H256, u64>,
+	counts: BTreeMap<SubjectKey, u64>,
 	/// Realms' new cursors.
 	cursors: BTreeMap<RealmId, u64>,
 	/// Batches listed.
@@ -101,11 +128,25 @@ struct Pending {
 
 impl<S: OffchainStorage> AuditIndex<S> {
 	/// Opens (or creates) the index database at `path`, over the node's
-	/// offchain database `offchain`.
+	/// offchain database `offchain`. An index of another layout is
+	/// removed: the indexer lists every batch again from the offchain
+	/// database.
 	pub fn open(path: &std::path::Path, offchain: S) -> Result<Self, String> {
+		let failed = |e: &dyn std::fmt::Display| {
+			format!("opening the audit index at {}: {e}", path.display())
+		};
 		let options = parity_db::Options::with_columns(path, 2);
-		let db = parity_db::Db::open_or_create(&options)
-			.map_err(|e| format!("opening the audit index at {}: {e}", path.display()))?;
+		let db = parity_db::Db::open_or_create(&options).map_err(|e| failed(&e))?;
+		let version = db.get(COUNTERS, VERSION_KEY).map_err(|e| failed(&e))?;
+		if version.as_deref() == Some(&VERSION.encode()[..]) {
+			return Ok(Self { offchain, db: Arc::new(db) });
+		}
+		drop(db);
+		log::info!(target: "ims-audit", "rebuilding the audit index at {}: its layout is an older node's", path.display());
+		std::fs::remove_dir_all(path).map_err(|e| failed(&e))?;
+		let db = parity_db::Db::open_or_create(&options).map_err(|e| failed(&e))?;
+		db.commit([(COUNTERS, VERSION_KEY.to_vec(), Some(VERSION.encode()))])
+			.map_err(|e| failed(&e))?;
 		Ok(Self { offchain, db: Arc::new(db) })
 	}
 
@@ -127,11 +168,11 @@ impl<S: OffchainStorage> AuditIndex<S> {
 	}
 
 	/// How many records `subject` has in the index.
-	pub fn count(&self, subject: &H256) -> u64 {
+	pub fn count(&self, subject: &SubjectKey) -> u64 {
 		self.get(COUNTERS, subject.as_bytes()).unwrap_or(0)
 	}
 
-	fn locator(&self, subject: &H256, n: u64) -> Option<Locator> {
+	fn locator(&self, subject: &SubjectKey, n: u64) -> Option<Locator> {
 		self.get(LOCATORS, &key(subject.as_bytes(), &[&n.to_le_bytes()]))
 	}
 
@@ -143,7 +184,7 @@ impl<S: OffchainStorage> AuditIndex<S> {
 	/// Lists the records of `batch` under their subjects, in `pending`.
 	fn add_batch(&self, batch: &Batch, pending: &mut Pending) {
 		for (position, entry) in (0u32..).zip(&batch.entries) {
-			let subject = subject_key(batch.realm, &entry.subject);
+			let subject = SubjectKey::new(batch.realm, &subject_key(&entry.subject));
 			let count = match pending.counts.get(&subject) {
 				Some(count) => *count,
 				None => self.count(&subject),
@@ -304,21 +345,30 @@ mod tests {
 			assert_eq!(index.batch(&H256::zero()), None);
 		}
 		// Reopened, the index still lists everything, in order.
-		let index = AuditIndex::open(dir.path(), offchain).unwrap();
+		let index = AuditIndex::open(dir.path(), offchain.clone()).unwrap();
 		assert_eq!(index.cursor(0), 2);
 		assert_eq!(index.cursor(1), 0);
+		let (a, b) = (SubjectKey::new(0, &a), SubjectKey::new(0, &b));
 		assert_eq!((index.count(&a), index.count(&b)), (3, 1));
 		let positions: Vec<_> =
 			(0..3).map(|n| index.locator(&a, n).map(|l| (l.batch, l.position))).collect();
 		assert_eq!(positions, vec![Some((0, 0)), Some((0, 2)), Some((1, 1))]);
 		assert_eq!(index.locator(&a, 3), None);
-		let realm = subject_key::<AccountId>(0, &Subject::Realm);
+		let realm = SubjectKey::new(0, &subject_key::<AccountId>(&Subject::Realm));
 		assert_eq!(index.count(&realm), 1);
 		// A listed record reads back from its batch.
 		let view = rpc::view(&batches[0], 2).unwrap();
 		assert_eq!(view.entry.0, batches[0].entries[2].encode());
 		assert_eq!(view.sequence, None);
 		assert!(rpc::view(&batches[0], 3).is_none());
+
+		// An index of an older layout (no version) is rebuilt from nothing:
+		// the indexer lists every batch again.
+		index.db.commit([(COUNTERS, VERSION_KEY.to_vec(), None)]).unwrap();
+		drop(index);
+		let index = AuditIndex::open(dir.path(), offchain).unwrap();
+		assert_eq!((index.cursor(0), index.count(&a)), (0, 0));
+		assert_eq!(index.batch(&batches[1].commitment.head), Some(batches[1].clone()));
 	}
 
 	/// An index over `batches` (all of realm `batch.realm`), committed.
@@ -343,12 +393,13 @@ mod tests {
 		let a = H256::repeat_byte(0xa);
 		// One record of `a` in each of 100 batches.
 		let batches: Vec<Batch> = (0..100).map(|i| batch(i, &[Subject::Impu(a)])).collect();
+		let key_a = SubjectKey::new(0, &a);
 		let index = index_of(dir.path(), &batches);
-		let page = index.page(&a, 0, 1000, None).unwrap();
+		let page = index.page(&key_a, 0, 1000).unwrap();
 		assert_eq!(page.total, 100);
 		assert_eq!(page.records.len(), rpc::MAX_BATCHES_PER_PAGE);
 		assert_eq!(page.next, Some(rpc::MAX_BATCHES_PER_PAGE as u64));
-		let rest = index.page(&a, page.next.unwrap(), 1000, None).unwrap();
+		let rest = index.page(&key_a, page.next.unwrap(), 1000).unwrap();
 		assert_eq!(rest.records.len(), 100 - rpc::MAX_BATCHES_PER_PAGE);
 		assert_eq!(rest.next, None);
 		let batches_listed: Vec<u64> =
@@ -358,28 +409,31 @@ mod tests {
 		let dir = tempfile::tempdir().unwrap();
 		let many = vec![Subject::Impu(a); 500];
 		let index = index_of(dir.path(), &[batch(0, &many), batch(1, &many)]);
-		let page = index.page(&a, 0, 1000, None).unwrap();
+		let page = index.page(&key_a, 0, 1000).unwrap();
 		assert_eq!((page.records.len(), page.next), (1000, None));
-		let limited = index.page(&a, 10, 5, None).unwrap();
+		let limited = index.page(&key_a, 10, 5).unwrap();
 		assert_eq!((limited.records.len(), limited.next), (5, Some(15)));
 		for limit in [0, rpc::MAX_PAGE + 1] {
-			let refused = index.page(&a, 0, limit, None).err().unwrap();
+			let refused = index.page(&key_a, 0, limit).err().unwrap();
 			assert_eq!(refused.code(), rpc::error::INVALID_PARAMS);
 		}
 	}
 
 	#[test]
-	fn a_page_of_one_realm_leaves_out_the_subjects_records_in_others() {
+	fn a_subjects_records_are_listed_per_realm() {
 		let dir = tempfile::tempdir().unwrap();
 		let a = H256::repeat_byte(0xa);
-		let mut other = batch(1, &[Subject::Impu(a), Subject::Impu(a)]);
+		let mut other = batch(1, &[Subject::Impu(a), Subject::Unknown(a)]);
 		other.realm = 7;
 		let index = index_of(dir.path(), &[batch(0, &[Subject::Impu(a)]), other]);
-		let mine = index.page(&a, 0, 10, Some(0)).unwrap();
+		let mine = index.page(&SubjectKey::new(0, &a), 0, 10).unwrap();
 		assert_eq!(mine.records.iter().map(|r| r.realm).collect::<Vec<_>>(), vec![0]);
-		assert_eq!((mine.total, mine.next), (3, None));
-		let theirs = index.page(&a, 0, 10, Some(7)).unwrap();
+		assert_eq!((mine.total, mine.next), (1, None));
+		// Realm 7's records of the same pseudonym, one of them about it as
+		// an unknown identity, are listed under realm 7 only.
+		let theirs = index.page(&SubjectKey::new(7, &a), 0, 10).unwrap();
 		assert_eq!(theirs.records.iter().map(|r| r.realm).collect::<Vec<_>>(), vec![7, 7]);
-		assert_eq!(index.page(&a, 0, 10, None).unwrap().records.len(), 3);
+		assert_eq!(theirs.total, 2);
+		assert_eq!(index.page(&SubjectKey::new(1, &a), 0, 10).unwrap().total, 0);
 	}
 }

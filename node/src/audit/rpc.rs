@@ -5,7 +5,7 @@
 //! whatever the subject's records are spread over; the page then says
 //! where to go on.
 
-use super::{signed::SignedRead, AuditIndex, Batch};
+use super::{signed::SignedRead, AuditIndex, Batch, SubjectKey};
 use codec::Encode;
 use ims_primitives::{
 	audit::{leaf_hash, merkle_proof, RecordProof},
@@ -57,8 +57,8 @@ pub struct RecordView {
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct RecordsPage {
-	/// How many records the subject has in this node's index (in every
-	/// realm).
+	/// How many records the subject has in the realm, in this node's
+	/// index.
 	pub total: u64,
 	/// The records listed, oldest first.
 	pub records: Vec<RecordView>,
@@ -93,21 +93,22 @@ pub struct ProofView {
 #[rpc(server)]
 pub trait ImsAuditApi {
 	/// The records of `subject` (a subscriber's pseudonym, or the key
-	/// `subject_key` gives another subject), from the `start`-th (default 0),
-	/// at most `limit` (default and most: 1000), oldest first. Unsafe: for
-	/// the node's operator; others sign their request
+	/// `subject_key` gives another subject) in `realm`, from the `start`-th
+	/// (default 0), at most `limit` (default and most: 1000), oldest first.
+	/// Unsafe: for the node's operator; others sign their request
 	/// (`imsAudit_signedRecords`).
 	#[method(name = "imsAudit_records", blocking, with_extensions)]
 	fn records(
 		&self,
+		realm: RealmId,
 		subject: H256,
 		start: Option<u64>,
 		limit: Option<u32>,
 	) -> RpcResult<RecordsPage>;
 
-	/// The records of `request.subject` in `request.realm`, among its
-	/// records `start..start + limit`, for an account that signed the
-	/// request and holds `ReadAudit` in the realm.
+	/// The records `start..start + limit` of `request.subject` in
+	/// `request.realm`, for an account that signed the request and holds
+	/// `ReadAudit` in the realm.
 	#[method(name = "imsAudit_signedRecords", blocking)]
 	fn signed_records(&self, request: SignedRead) -> RpcResult<RecordsPage>;
 
@@ -165,15 +166,9 @@ pub(super) fn view(batch: &Batch, position: u32) -> Option<RecordView> {
 }
 
 impl<S: OffchainStorage> AuditIndex<S> {
-	/// The subject's records `start..start + limit` (those of `realm`
-	/// alone, if given), decoding at most [`MAX_BATCHES_PER_PAGE`] batches.
-	pub fn page(
-		&self,
-		subject: &H256,
-		start: u64,
-		limit: u32,
-		realm: Option<RealmId>,
-	) -> RpcResult<RecordsPage> {
+	/// The subject's records `start..start + limit`, decoding at most
+	/// [`MAX_BATCHES_PER_PAGE`] batches.
+	pub fn page(&self, subject: &SubjectKey, start: u64, limit: u32) -> RpcResult<RecordsPage> {
 		if limit == 0 || limit > MAX_PAGE {
 			let message = format!("limit must be between 1 and {MAX_PAGE}");
 			return Err(rpc_error(error::INVALID_PARAMS, message));
@@ -189,10 +184,6 @@ impl<S: OffchainStorage> AuditIndex<S> {
 			let locator = self.locator(subject, n).ok_or_else(|| {
 				rpc_error(error::INTERNAL, format!("the index lacks record {n} of the subject"))
 			})?;
-			if realm.is_some_and(|realm| realm != locator.realm) {
-				n += 1;
-				continue;
-			}
 			if cached.as_ref().map(|batch| batch.commitment.head) != Some(locator.head) {
 				if decoded == MAX_BATCHES_PER_PAGE {
 					break;
@@ -220,6 +211,7 @@ where
 	fn records(
 		&self,
 		ext: &Extensions,
+		realm: RealmId,
 		subject: H256,
 		start: Option<u64>,
 		limit: Option<u32>,
@@ -228,7 +220,8 @@ where
 		// node's own operator (a missing extension counts as external).
 		let deny = ext.get::<DenyUnsafe>().copied().unwrap_or(DenyUnsafe::Yes);
 		deny.check_if_safe()?;
-		self.index.page(&subject, start.unwrap_or(0), limit.unwrap_or(MAX_PAGE), None)
+		let subject = SubjectKey::new(realm, &subject);
+		self.index.page(&subject, start.unwrap_or(0), limit.unwrap_or(MAX_PAGE))
 	}
 
 	fn signed_records(&self, request: SignedRead) -> RpcResult<RecordsPage> {
@@ -246,7 +239,8 @@ where
 				format!("the signer may not read realm {}'s trail: {denial:?}", request.realm);
 			rpc_error(error::NOT_ALLOWED, message)
 		})?;
-		self.index.page(&request.subject, request.start, request.limit, Some(request.realm))
+		let subject = SubjectKey::new(request.realm, &request.subject);
+		self.index.page(&subject, request.start, request.limit)
 	}
 
 	fn proof(&self, realm: RealmId, batch: u64, position: u32) -> RpcResult<ProofView> {

@@ -182,6 +182,31 @@ pub fn events_at(node: &Node, number: u64) -> Vec<RuntimeEvent> {
 		.collect()
 }
 
+/// Submits `extrinsic` and waits until a block from `from` on carries an
+/// event `wanted` accepts; returns that block's number.
+pub fn submit_and_wait(
+	node: &Node,
+	extrinsic: Vec<u8>,
+	from: u64,
+	what: &str,
+	wanted: impl Fn(&RuntimeEvent) -> bool,
+) -> u64 {
+	node.rpc("author_submitExtrinsic", json!([hex(&extrinsic)])).expect("accepted by the pool");
+	let deadline = Instant::now() + Duration::from_secs(60);
+	let mut next = from;
+	while Instant::now() < deadline {
+		let best = node.best_number().unwrap();
+		while next <= best {
+			if events_at(node, next).iter().any(&wanted) {
+				return next;
+			}
+			next += 1;
+		}
+		thread::sleep(Duration::from_millis(300));
+	}
+	panic!("no block with {what}; the node's log:\n{}", node.log());
+}
+
 /// The genesis hash of the node's chain.
 pub fn genesis_hash(node: &Node) -> H256 {
 	let genesis = node.rpc("chain_getBlockHash", json!([0])).unwrap();

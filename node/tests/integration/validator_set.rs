@@ -13,7 +13,9 @@
 
 use std::time::{Duration, Instant};
 
-use crate::common::{events_at, genesis_hash, hex, run, signed, unhex, write, Node};
+use crate::common::{
+	events_at, genesis_hash, hex, run, signed, submit_and_wait, unhex, write, Node,
+};
 use codec::{Decode, Encode};
 use ims_runtime::{
 	currency::UNIT, genesis_config_presets::SHORT_SESSION, RuntimeCall, RuntimeEvent,
@@ -69,31 +71,6 @@ fn wait_until(node: &Node, timeout: Duration, what: &str, mut check: impl FnMut(
 		std::thread::sleep(Duration::from_millis(500));
 	}
 	panic!("{what} within {timeout:?}; Alice's log:\n{}", node.log());
-}
-
-/// Submits `extrinsic` and waits until a block from `from` on carries an
-/// event `wanted` accepts; returns that block's number.
-fn submit_and_wait(
-	node: &Node,
-	extrinsic: Vec<u8>,
-	from: u64,
-	what: &str,
-	wanted: impl Fn(&RuntimeEvent) -> bool,
-) -> u64 {
-	node.rpc("author_submitExtrinsic", json!([hex(&extrinsic)])).expect("accepted by the pool");
-	let deadline = Instant::now() + Duration::from_secs(60);
-	let mut next = from;
-	while Instant::now() < deadline {
-		let best = node.best_number().unwrap();
-		while next <= best {
-			if events_at(node, next).iter().any(&wanted) {
-				return next;
-			}
-			next += 1;
-		}
-		std::thread::sleep(Duration::from_millis(300));
-	}
-	panic!("no block with {what}; Alice's log:\n{}", node.log());
 }
 
 #[test]

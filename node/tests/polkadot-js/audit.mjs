@@ -31,11 +31,13 @@ const provider = new WsProvider(url);
 const api = await ApiPromise.create({ provider, noInitWarn: true, throwOnConnect: true });
 try {
   const alice = new Keyring({ type: 'sr25519', ss58Format: api.registry.chainSS58 }).addFromUri('//Alice');
+  // An identity the realm does not hold (no subscriber needs provisioning
+  // first), at whole minutes in the past as fronts record.
   const impu = '0x' + '5a'.repeat(32);
   const records = [
-    { subject: { Impu: impu }, peer: { Diameter: 'icscf.ims.example.net' }, activity: 'UserAuthorization', result: 2001, atMs: 1_763_000_000_000 },
-    { subject: { Impu: impu }, peer: { Diameter: 'scscf.ims.example.net' }, activity: { AuthenticationChallenge: 'AkaV1Md5' }, result: 2001, atMs: 1_763_000_000_100 },
-    { subject: { Impu: impu }, peer: { Client: '0x' + '01'.repeat(32) }, activity: { AccessDenied: 'NoConsent' }, result: 5003, atMs: 1_763_000_000_200 },
+    { subject: { Unknown: impu }, peer: { Diameter: 'icscf.ims.example.net' }, activity: 'UserAuthorization', result: 5001, atMs: 1_762_999_920_000 },
+    { subject: { Unknown: impu }, peer: { Diameter: 'scscf.ims.example.net' }, activity: { AuthenticationChallenge: 'AkaV1Md5' }, result: 5001, atMs: 1_762_999_920_000 },
+    { subject: { Unknown: impu }, peer: { Client: '0x' + '01'.repeat(32) }, activity: { AccessDenied: 'NoConsent' }, result: 5003, atMs: 1_762_999_980_000 },
   ];
   const next = (await api.call.auditApi.nextSequence(alice.address)).toBigInt();
   const tx = api.tx.audit.submit(0, next, records);
@@ -66,13 +68,13 @@ try {
   check(source.asFront.submitter.toString() === alice.address, `submitter ${source.asFront.submitter}`);
   check(source.asFront.firstSequence.toBigInt() === next, `first sequence ${source.asFront.firstSequence}`);
   check(entries.length === 3, `${entries.length} entries`);
-  check(entries[0].subject.isImpu && entries[0].subject.asImpu.toHex() === impu, 'subject');
+  check(entries[0].subject.isUnknown && entries[0].subject.asUnknown.toHex() === impu, 'subject');
   check(entries[0].actor.isPeer && entries[0].actor.asPeer.asDiameter.toUtf8() === 'icscf.ims.example.net', 'actor');
   check(entries[0].activity.isUserAuthorization, `activity ${entries[0].activity}`);
   check(entries[1].activity.asAuthenticationChallenge.isAkaV1Md5, `activity ${entries[1].activity}`);
   check(entries[2].activity.asAccessDenied.isNoConsent, `activity ${entries[2].activity}`);
   check(entries[2].result.toNumber() === 5003, 'result');
-  check(entries[2].atMs.toBigInt() === 1_763_000_000_200n, 'timestamp');
+  check(entries[2].atMs.toBigInt() === 1_762_999_980_000n, 'timestamp');
 
   // Storage agrees with the event.
   const at = await api.at(blockHash);
@@ -84,10 +86,10 @@ try {
   check(trail.head.eq(last.data.head) && trail.batches.toBigInt() === last.data.batch.toBigInt() + 1n, 'trail');
   check(sealed.every((event, i) => event.data.batch.toBigInt() === batch.toBigInt() + BigInt(i)), 'batches of the block');
 
-  // The node's index lists the records, under the IMPU's pseudonym.
+  // The node's index lists the records, under the realm and pseudonym.
   let page;
   for (let tries = 0; tries < 100; tries++) {
-    page = await provider.send('imsAudit_records', [impu, 0, 10]);
+    page = await provider.send('imsAudit_records', [0, impu, 0, 10]);
     if (page.total >= 3) break;
     await new Promise((r) => setTimeout(r, 200));
   }

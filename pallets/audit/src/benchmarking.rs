@@ -13,12 +13,12 @@ use super::*;
 use crate::pallet::*;
 use alloc::{vec, vec::Vec};
 use frame_benchmarking::v2::*;
-use frame_support::traits::{Get, Hooks};
+use frame_support::traits::{Get, Hooks, UnixTime};
 use frame_system::RawOrigin;
 use ims_primitives::{
 	audit::{Activity, FrontRecord, Peer, Source},
 	limits::*,
-	AuditSink, Change, Name, RealmId, ShData, Subject,
+	AuditSink, Change, Name, Pseudonym, RealmId, ShData, Subject,
 };
 use sp_core::H256;
 
@@ -27,19 +27,22 @@ use sp_core::H256;
 pub trait BenchmarkHelper<AccountId> {
 	/// A realm and an account allowed to submit audit records in it.
 	fn front() -> (RealmId, AccountId);
+	/// Subscriber number `index` of `realm`, made for the benchmark: the
+	/// pseudonym the directory finds last (an IMPI's).
+	fn subscriber(realm: RealmId, index: u32) -> Pseudonym;
 }
 
-/// A front's record of the largest encoding, about IMPU number `index`.
-fn front_record<AccountId>(index: u32) -> FrontRecord<AccountId> {
-	let mut impu = [0x1u8; 32];
-	impu[..4].copy_from_slice(&index.to_le_bytes());
+/// A front's record of the largest encoding, about `subject`, at the
+/// block's time.
+fn front_record<T: Config>(subject: Subject<T::AccountId>) -> FrontRecord<T::AccountId> {
 	let peer = vec![b'p'; MAX_TOKEN_LEN as usize].try_into().expect("MAX_TOKEN_LEN bytes; qed");
+	let now = u64::try_from(T::Time::now().as_millis()).unwrap_or(u64::MAX);
 	FrontRecord {
-		subject: Subject::Impu(H256(impu)),
+		subject,
 		peer: Peer::Diameter(peer),
 		activity: Activity::ShUpdate(ShData::RepositoryData),
 		result: 5_001,
-		at_ms: u64::MAX,
+		at_ms: now - now % T::RecordTimeStep::get(),
 	}
 }
 
@@ -48,7 +51,8 @@ fn front_record<AccountId>(index: u32) -> FrontRecord<AccountId> {
 /// measured block starts with none pending.
 fn start_trail<T: Config>(realm: RealmId) {
 	Pallet::<T>::seal_pending();
-	Pallet::<T>::seal(realm, Source::Chain, vec![front_record(u32::MAX).into_entry()]);
+	let unknown = Subject::Unknown(H256::repeat_byte(0xee));
+	Pallet::<T>::seal(realm, Source::Chain, vec![front_record::<T>(unknown).into_entry()]);
 }
 
 /// The number of records in `realm`'s latest batch.
@@ -61,11 +65,16 @@ fn last_batch_size<T: Config>(realm: RealmId) -> Option<u32> {
 mod benchmarks {
 	use super::*;
 
+	/// `n` records, each about a subscriber of its own (each looked up in
+	/// the directory), after a record of the front's (its last time read).
 	#[benchmark]
 	fn submit(n: Linear<1, { T::MaxBatchSize::get() }>) {
 		let (realm, front) = T::BenchmarkHelper::front();
 		start_trail::<T>(realm);
-		let records: Vec<_> = (0..n).map(front_record).collect();
+		LastRecordTime::<T>::insert(&front, 0);
+		let records: Vec<_> = (0..n)
+			.map(|i| front_record::<T>(Subject::Impi(T::BenchmarkHelper::subscriber(realm, i))))
+			.collect();
 		let records: FrontBatchOf<T> = records.try_into().expect("n <= MaxBatchSize; qed");
 
 		#[extrinsic_call]

@@ -12,8 +12,8 @@ use frame_support::{
 };
 use ims_primitives::{
 	audit::{
-		chain_next, leaf_hash, merkle_root, offchain_batch_key, subscriber_of, Activity, Actor,
-		BatchCommitment, Entry, IndexedBatch, Source, Trail, RESULT_REFUSED, RESULT_SUCCESS,
+		chain_next, leaf_hash, merkle_root, offchain_batch_key, Activity, Actor, BatchCommitment,
+		Entry, IndexedBatch, Source, Trail, RESULT_REFUSED, RESULT_SUCCESS,
 	},
 	AuditSink, Authorizer, Change, Directory, Permission, RealmId, Subject,
 };
@@ -32,10 +32,6 @@ impl<T: Config> Pallet<T> {
 			T::Authorizer::is_authorized(&who, realm, Permission::SubmitAudit),
 			Error::<T>::NotAuthorized
 		);
-		for record in &records {
-			ensure!(!matches!(record.activity, Activity::Change(_)), Error::<T>::ChainOnlyActivity);
-			ensure!(subscriber_of(&record.subject).is_some(), Error::<T>::NotASubscriber);
-		}
 		let count = u64::try_from(records.len()).map_err(|_| Error::<T>::SequenceOverflow)?;
 		let end = first_sequence.checked_add(count).ok_or(Error::<T>::SequenceOverflow)?;
 		let next = NextSequence::<T>::get(&who);
@@ -58,15 +54,18 @@ impl<T: Config> Pallet<T> {
 				pays_fee: Pays::Yes,
 			});
 		}
-		let entries: Vec<EntryOf<T>> = records
-			.into_iter()
-			.skip(usize::try_from(skipped).unwrap_or(usize::MAX))
-			.map(|record| record.into_entry())
-			.collect();
+		// Only the new records are checked: those recorded before passed
+		// then, and a replay must not fail on what changed since (a
+		// subscriber erased in between).
+		let new = records.get(usize::try_from(skipped).unwrap_or(usize::MAX)..).unwrap_or(&[]);
+		let checked = Self::check_records(&who, realm, new)?;
+		let entries: Vec<EntryOf<T>> =
+			new.iter().cloned().map(|record| record.into_entry()).collect();
 		let recorded = u32::try_from(entries.len()).unwrap_or(u32::MAX);
 		NextSequence::<T>::insert(&who, end);
+		LastRecordTime::<T>::insert(&who, checked.last_time);
 		Self::seal(realm, Source::Front { submitter: who, first_sequence: next }, entries);
-		Ok(Some(T::WeightInfo::submit(recorded)).into())
+		Ok(Some(Self::submit_weight(recorded)).into())
 	}
 
 	/// Adds one batch to `realm`'s trail: commitment and chain head in

@@ -5,6 +5,7 @@ extern crate alloc;
 
 #[cfg(feature = "runtime-benchmarks")]
 pub mod benchmarking;
+mod checks;
 mod impls;
 #[cfg(test)]
 mod mock;
@@ -58,6 +59,18 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxBatchSize: Get<u32>;
 
+		/// The step a submitted record's time must fall on, in milliseconds:
+		/// fronts coarsen their clocks to it, so that records cannot be
+		/// lined up with other traffic by their times (`docs/privacy.md`).
+		#[pallet::constant]
+		type RecordTimeStep: Get<u64>;
+
+		/// How far ahead of the block's time a submitted record's time may
+		/// be, in milliseconds: the clocks of fronts and block authors
+		/// differ a little.
+		#[pallet::constant]
+		type MaxClockSkew: Get<u64>;
+
 		/// Changes buffered in a block before they are sealed into batches;
 		/// a fuller block seals early rather than drop any.
 		#[pallet::constant]
@@ -95,6 +108,12 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type NextSequence<T: Config> =
 		StorageMap<_, Blake2_128Concat, T::AccountId, u64, ValueQuery>;
+
+	/// The time of the latest record each front submitted: its next
+	/// records may not be older.
+	#[pallet::storage]
+	pub type LastRecordTime<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, u64, OptionQuery>;
 
 	/// Changes the other pallets reported in this block, sealed at its end.
 	#[pallet::storage]
@@ -148,8 +167,19 @@ pub mod pallet {
 		/// A record claims a change made on chain, which only the chain
 		/// records.
 		ChainOnlyActivity,
-		/// A record is not about a subscriber (a subscription, IMPI or IMPU).
+		/// A record is about something a front does not answer for: not a
+		/// subscriber (subscription, IMPI, IMPU), an unknown identity, or a
+		/// peer whose request was refused.
 		NotASubscriber,
+		/// A record names a subscriber that is not the realm's.
+		SubjectNotInRealm,
+		/// A record's time is not a whole multiple of `RecordTimeStep`.
+		TimeNotOnStep,
+		/// A record's time is ahead of the block's by more than
+		/// `MaxClockSkew`.
+		TimeInFuture,
+		/// A record's time is before the front's previous record's.
+		TimeBeforePrevious,
 	}
 
 	#[pallet::hooks]
@@ -162,6 +192,7 @@ pub mod pallet {
 
 		fn integrity_test() {
 			assert!(T::MaxBatchSize::get() > 0, "a front must be able to submit");
+			assert!(T::RecordTimeStep::get() > 0, "record times need a step");
 			assert!(T::MaxPendingChanges::get() > 0, "changes must be buffered");
 		}
 
@@ -181,11 +212,18 @@ pub mod pallet {
 		/// weight of an empty one and its length, never free: a leaked key
 		/// could otherwise fill blocks at no cost.
 		///
+		/// Each new record must be about a subscriber of `realm` (looked up
+		/// once per distinct subscriber), an unknown identity, or a peer
+		/// the front refused; its time on a whole `RecordTimeStep`, at most
+		/// `MaxClockSkew` ahead of the block's and not before the front's
+		/// previous record's (`pallets/audit/README.md`, "What a front may
+		/// record").
+		///
 		/// Origin: signed, holding `SubmitAudit` in the realm (HSS front).
 		/// Emits `Recorded` for the new records and `Replayed` for skipped
 		/// ones.
 		#[pallet::call_index(0)]
-		#[pallet::weight(T::WeightInfo::submit(records.len().try_into().unwrap_or(u32::MAX)))]
+		#[pallet::weight(Pallet::<T>::submit_weight(records.len().try_into().unwrap_or(u32::MAX)))]
 		pub fn submit(
 			origin: OriginFor<T>,
 			realm: RealmId,

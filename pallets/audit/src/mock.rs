@@ -5,7 +5,8 @@ use crate::{self as pallet_ims_audit};
 use core::time::Duration;
 use frame_support::{
 	derive_impl, parameter_types,
-	traits::{ConstU32, Hooks, UnixTime},
+	traits::{ConstU32, ConstU64, Hooks, UnixTime},
+	weights::Weight,
 };
 use ims_primitives::{
 	audit::{Activity, FrontRecord, Peer},
@@ -49,16 +50,38 @@ pub const MAX_BATCH: u32 = 8;
 /// Changes buffered per block.
 pub const MAX_PENDING: u32 = 4;
 
-/// Realms 1 to 3, owned by [`OWNER`].
+/// Realms 1 to 3, owned by [`OWNER`], whose subscribers are the
+/// pseudonyms [`subscriber`] makes.
 pub struct TestDirectory;
 impl Directory<u64> for TestDirectory {
 	fn realm_owner(realm: RealmId) -> Option<u64> {
 		(1..=3).contains(&realm).then_some(OWNER)
 	}
 
-	fn subscription_of(_: Pseudonym) -> Option<(RealmId, SubscriptionId)> {
-		None
+	fn subscription_of(subscriber: Pseudonym) -> Option<(RealmId, SubscriptionId)> {
+		let [realm, _, rest @ ..] = subscriber.0;
+		let realm = RealmId::from(realm);
+		(rest == [SUBSCRIBER_FILL; 30] && Self::realm_owner(realm).is_some())
+			.then_some((realm, subscriber))
 	}
+
+	fn subscription_of_weight() -> Weight {
+		Weight::from_parts(LOOKUP_WEIGHT, 0)
+	}
+}
+
+/// What the test directory says a look-up weighs.
+pub const LOOKUP_WEIGHT: u64 = 1_000_000;
+/// The bytes after the realm and number in a subscriber's pseudonym.
+const SUBSCRIBER_FILL: u8 = 0x5a;
+
+/// The pseudonym of subscriber `n` of `realm` (of no realm's if `realm` is
+/// not 1 to 3).
+pub fn subscriber(realm: RealmId, n: u8) -> H256 {
+	let mut pseudonym = [SUBSCRIBER_FILL; 32];
+	pseudonym[0] = u8::try_from(realm).unwrap_or(u8::MAX);
+	pseudonym[1] = n;
+	H256(pseudonym)
 }
 
 /// [`FRONT`] submits in realms 1 and 2, [`OTHER_FRONT`] in realm 2; nobody
@@ -76,6 +99,13 @@ parameter_types! {
 	pub static NowMs: u64 = 1_700_000_000_000;
 }
 
+/// The step of record times: a minute.
+pub const STEP_MS: u64 = 60_000;
+/// How far ahead of the block a record may be: two minutes.
+pub const SKEW_MS: u64 = 120_000;
+/// A whole minute 20 s before the clock starts: the time of [`record`]s.
+pub const RECORD_MS: u64 = 1_699_999_980_000;
+
 /// Reads [`NowMs`].
 pub struct TestTime;
 impl UnixTime for TestTime {
@@ -88,6 +118,8 @@ impl pallet_ims_audit::Config for Test {
 	type Authorizer = TestAuthorizer;
 	type Directory = TestDirectory;
 	type Time = TestTime;
+	type RecordTimeStep = ConstU64<STEP_MS>;
+	type MaxClockSkew = ConstU64<SKEW_MS>;
 	type MaxBatchSize = ConstU32<MAX_BATCH>;
 	type MaxPendingChanges = ConstU32<MAX_PENDING>;
 	type WeightInfo = ();
@@ -102,6 +134,10 @@ pub struct BenchHelper;
 impl crate::benchmarking::BenchmarkHelper<u64> for BenchHelper {
 	fn front() -> (RealmId, u64) {
 		(REALM, FRONT)
+	}
+
+	fn subscriber(realm: RealmId, index: u32) -> Pseudonym {
+		subscriber(realm, u8::try_from(index % 256).unwrap_or(0))
 	}
 }
 
@@ -130,18 +166,28 @@ pub fn next_block() {
 	NowMs::set(NowMs::get() + 2_000);
 }
 
-/// A front's record about the IMPU `n`.
+/// A front's record about the IMPU of subscriber `n` of [`REALM`].
 pub fn record(n: u8) -> FrontRecord<u64> {
+	record_in(REALM, n)
+}
+
+/// A front's record about the IMPU of subscriber `n` of `realm`.
+pub fn record_in(realm: RealmId, n: u8) -> FrontRecord<u64> {
 	FrontRecord {
-		subject: ims_primitives::Subject::Impu(H256::repeat_byte(n)),
+		subject: ims_primitives::Subject::Impu(subscriber(realm, n)),
 		peer: Peer::Diameter(b"scscf.ims.example.net".to_vec().try_into().unwrap()),
 		activity: Activity::Registration,
 		result: 2001,
-		at_ms: 1_700_000_000_000 + u64::from(n),
+		at_ms: RECORD_MS,
 	}
 }
 
-/// A batch of front records about IMPUs `from..to`.
+/// A batch of front records about subscribers `from..to` of [`REALM`].
 pub fn batch(from: u8, to: u8) -> crate::FrontBatchOf<Test> {
-	(from..to).map(record).collect::<Vec<_>>().try_into().unwrap()
+	batch_in(REALM, from, to)
+}
+
+/// A batch of front records about subscribers `from..to` of `realm`.
+pub fn batch_in(realm: RealmId, from: u8, to: u8) -> crate::FrontBatchOf<Test> {
+	(from..to).map(|n| record_in(realm, n)).collect::<Vec<_>>().try_into().unwrap()
 }

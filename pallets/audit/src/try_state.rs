@@ -2,7 +2,7 @@
 //! `try-runtime`.
 
 use crate::pallet::*;
-use frame_support::ensure;
+use frame_support::{ensure, traits::Get};
 use ims_primitives::audit::chain_next;
 use sp_core::H256;
 use sp_runtime::TryRuntimeError;
@@ -14,6 +14,8 @@ impl<T: Config> Pallet<T> {
 	///   commitment was altered, dropped or inserted.
 	/// - No batch is empty.
 	/// - Between blocks, no change waits to be sealed, and none is counted.
+	/// - A front with a last record time has records, and the time is on
+	///   the step.
 	pub fn do_try_state() -> Result<(), TryRuntimeError> {
 		for (realm, trail) in Trails::<T>::iter() {
 			let (mut head, mut records) = (H256::zero(), 0u64);
@@ -41,6 +43,11 @@ impl<T: Config> Pallet<T> {
 		}
 		ensure!(Pending::<T>::decode_len().unwrap_or(0) == 0, "changes were left unsealed");
 		ensure!(PendingCount::<T>::get() == 0, "the pending count outlived its block");
+		let step = T::RecordTimeStep::get().max(1);
+		for (front, time) in LastRecordTime::<T>::iter() {
+			ensure!(NextSequence::<T>::get(&front) > 0, "a front has a time but no records");
+			ensure!(time % step == 0, "a front's last record time is off the step");
+		}
 		Ok(())
 	}
 }

@@ -324,6 +324,8 @@ pub trait Directory<AccountId> {
 	/// The realm and subscription a subscription, IMPI or IMPU pseudonym
 	/// belongs to.
 	fn subscription_of(subscriber: Pseudonym) -> Option<(RealmId, SubscriptionId)>;
+	/// The most [`Self::subscription_of`] may weigh.
+	fn subscription_of_weight() -> Weight;
 }
 
 /// Knows nothing.
@@ -333,6 +335,9 @@ impl<AccountId> Directory<AccountId> for () {
 	}
 	fn subscription_of(_: Pseudonym) -> Option<(RealmId, SubscriptionId)> {
 		None
+	}
+	fn subscription_of_weight() -> Weight {
+		Weight::zero()
 	}
 }
 

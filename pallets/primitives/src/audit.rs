@@ -331,23 +331,29 @@ pub fn chain_next<BlockNumber: Encode>(
 	H256(blake2_256(&data))
 }
 
-/// The key a subject's records are listed under in the node's index: the
-/// pseudonym itself for a subscriber (a subscription, IMPI, IMPU or one of
-/// a subscription's consents), so a subscriber can ask for their own trail
-/// with nothing but their pseudonym; for any other subject, a hash of it and
-/// its realm.
-pub fn subject_key<AccountId: Encode>(realm: RealmId, subject: &Subject<AccountId>) -> H256 {
-	match subscriber_of(subject) {
-		Some(pseudonym) => pseudonym,
-		None => {
-			let mut data = SUBJECT_TAG.to_vec();
-			(realm, subject).encode_to(&mut data);
-			H256(blake2_256(&data))
+/// The key a subject's records are listed under in the node's index, within
+/// its realm (the index is keyed by realm and this key, so that no realm's
+/// records show in another's listing): the pseudonym itself for a
+/// subscriber (a subscription, IMPI, IMPU or one of a subscription's
+/// consents) and for an unknown identity, so a subscriber can ask for their
+/// own trail with nothing but their realm and pseudonym; for any other
+/// subject, a hash of it.
+pub fn subject_key<AccountId: Encode>(subject: &Subject<AccountId>) -> H256 {
+	match subject {
+		Subject::Unknown(pseudonym) => *pseudonym,
+		_ => match subscriber_of(subject) {
+			Some(pseudonym) => pseudonym,
+			None => {
+				let mut data = SUBJECT_TAG.to_vec();
+				subject.encode_to(&mut data);
+				H256(blake2_256(&data))
+			},
 		},
 	}
 }
 
-/// The subscriber pseudonym a subject is about, if any.
+/// The subscriber pseudonym a subject is about, if it names a subscriber
+/// of the realm's (an unknown identity does not).
 pub fn subscriber_of<AccountId>(subject: &Subject<AccountId>) -> Option<Pseudonym> {
 	match subject {
 		Subject::Subscription(id) | Subject::Impi(id) | Subject::Impu(id) => Some(*id),
@@ -561,13 +567,18 @@ mod tests {
 	#[test]
 	fn subscribers_are_indexed_by_their_own_pseudonym() {
 		let id = H256::repeat_byte(3);
-		assert_eq!(subject_key::<u64>(1, &Subject::Impi(id)), id);
+		assert_eq!(subject_key::<u64>(&Subject::Impi(id)), id);
+		assert_eq!(subject_key::<u64>(&Subject::Unknown(id)), id);
 		assert_eq!(
-			subject_key::<u64>(1, &Subject::Consent(id, b"billing".to_vec().try_into().unwrap())),
+			subject_key::<u64>(&Subject::Consent(id, b"billing".to_vec().try_into().unwrap())),
 			id
 		);
-		let realm_key = subject_key::<u64>(1, &Subject::Realm);
-		assert_ne!(realm_key, subject_key::<u64>(2, &Subject::Realm));
-		assert_ne!(realm_key, subject_key::<u64>(1, &Subject::Member(5)));
+		assert_eq!(subscriber_of::<u64>(&Subject::Unknown(id)), None);
+		let realm_key = subject_key::<u64>(&Subject::Realm);
+		assert_ne!(realm_key, subject_key::<u64>(&Subject::Member(5)));
+		assert_ne!(
+			subject_key::<u64>(&Subject::Member(5)),
+			subject_key::<u64>(&Subject::Member(6))
+		);
 	}
 }

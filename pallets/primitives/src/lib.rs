@@ -383,7 +383,8 @@ codec_type! {
 }
 
 codec_type! {
-	/// What a change was made to.
+	/// What a record is about: what a change was made to, or whom a
+	/// front's answer concerned.
 	pub enum Subject<AccountId> {
 		/// The realm record itself.
 		Realm,
@@ -414,6 +415,11 @@ codec_type! {
 			/// The call's index in the pallet.
 			call: u8,
 		},
+		/// An identity the realm does not hold (never provisioned, or
+		/// erased since), by an unlinkable pseudonym its HSS front derives
+		/// from it: requests about unknown users are audited without naming
+		/// them.
+		Unknown(Pseudonym),
 	}
 }
 

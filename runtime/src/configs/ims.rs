@@ -10,7 +10,7 @@
 use crate::configs::governance::Governance;
 use frame_support::{
 	parameter_types,
-	traits::{ConstU32, GetCallIndex, PalletInfoAccess},
+	traits::{ConstU32, ConstU64, GetCallIndex, PalletInfoAccess},
 };
 use ims_primitives::CallScope;
 use sp_runtime::DispatchError;
@@ -90,6 +90,10 @@ impl pallet_ims_audit::Config for Runtime {
 	type Time = Timestamp;
 	/// Records per submitted batch: about 100 KiB of extrinsic, a tenth of a
 	/// block's weight.
+	/// Fronts floor record times to the minute (`docs/privacy.md`).
+	type RecordTimeStep = ConstU64<60_000>;
+	/// A front's clock may run two minutes ahead of the block author's.
+	type MaxClockSkew = ConstU64<120_000>;
 	type MaxBatchSize = ConstU32<1024>;
 	/// Changes buffered per block before an early seal: a block's worth of
 	/// bulk import (three full `import_subscribers` calls, one change per
@@ -162,6 +166,13 @@ mod benchmark_helpers {
 			Access::grant_role(RawOrigin::Root.into(), realm, front.clone(), Role::HssFront, None)
 				.expect("governance grants in an existing realm; qed");
 			(realm, front)
+		}
+
+		fn subscriber(realm: RealmId, index: u32) -> Pseudonym {
+			<Helper as pallet_ims_access::benchmarking::BenchmarkHelper<AccountId>>::subscriber(
+				realm, index,
+			)
+			.0
 		}
 	}
 

@@ -67,7 +67,7 @@ fn changes_are_sealed_at_the_end_of_the_block_by_realm() {
 			]
 		);
 		// Front batches and changes share a realm's chain.
-		assert_ok!(submit(FRONT, SHARED_REALM, 0, batch(0, 1)));
+		assert_ok!(submit(FRONT, SHARED_REALM, 0, batch_in(SHARED_REALM, 0, 1)));
 		assert_eq!(Trails::<Test>::get(SHARED_REALM).unwrap().batches, 2);
 	});
 }
@@ -197,7 +197,7 @@ fn front_records_carry_any_activity_but_changes() {
 		records[1].activity = Activity::ShUpdate(ims_primitives::ShData::RepositoryData);
 		records[2].activity = Activity::AccessDenied(Denial::MissingRole);
 		records[2].subject =
-			Subject::Consent(H256::repeat_byte(1), b"ads".to_vec().try_into().unwrap());
+			Subject::Consent(subscriber(REALM, 1), b"ads".to_vec().try_into().unwrap());
 		assert_ok!(submit(FRONT, REALM, 8, records));
 		assert_eq!(Trails::<Test>::get(REALM).unwrap().records, 11);
 	});

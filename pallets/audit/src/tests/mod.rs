@@ -56,5 +56,6 @@ fn leaves(realm: u32, batch: u64, source: &Source<u64>, entries: &[Entry<u64>]) 
 }
 
 mod changes;
+mod checks;
 mod submit;
 mod trail;

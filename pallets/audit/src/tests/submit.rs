@@ -98,8 +98,8 @@ fn a_batch_is_committed_indexed_and_announced() {
 fn sequence_numbers_run_per_submitter_across_realms() {
 	test(|| {
 		assert_ok!(submit(FRONT, REALM, 0, batch(0, 2)));
-		assert_ok!(submit(FRONT, SHARED_REALM, 2, batch(2, 5)));
-		assert_ok!(submit(OTHER_FRONT, SHARED_REALM, 0, batch(5, 6)));
+		assert_ok!(submit(FRONT, SHARED_REALM, 2, batch_in(SHARED_REALM, 2, 5)));
+		assert_ok!(submit(OTHER_FRONT, SHARED_REALM, 0, batch_in(SHARED_REALM, 5, 6)));
 		assert_eq!(NextSequence::<Test>::get(FRONT), 5);
 		assert_eq!(NextSequence::<Test>::get(OTHER_FRONT), 1);
 		let batches: Vec<_> = recorded().into_iter().map(|(r, b, s, ..)| (r, b, s)).collect();
@@ -112,7 +112,10 @@ fn sequence_numbers_run_per_submitter_across_realms() {
 			]
 		);
 		// A front's next batch must start where it left off.
-		assert_noop!(submit(OTHER_FRONT, SHARED_REALM, 2, batch(0, 1)), Error::<Test>::SequenceGap);
+		assert_noop!(
+			submit(OTHER_FRONT, SHARED_REALM, 2, batch_in(SHARED_REALM, 0, 1)),
+			Error::<Test>::SequenceGap
+		);
 	});
 }
 

@@ -59,6 +59,14 @@ fn the_invariants_catch_a_broken_trail() {
 		"a batch has no trail",
 	);
 	broken(
+		|| LastRecordTime::<Test>::insert(OTHER_FRONT, RECORD_MS),
+		"a front has a time but no records",
+	);
+	broken(
+		|| LastRecordTime::<Test>::insert(FRONT, RECORD_MS + 1),
+		"a front's last record time is off the step",
+	);
+	broken(
 		|| Batches::<Test>::mutate(REALM, 0, |c| c.as_mut().unwrap().count = 0),
 		"an empty batch is recorded",
 	);
