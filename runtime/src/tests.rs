@@ -507,8 +507,10 @@ fn audit_bounds_fit_in_a_block() {
 		limits::MAX_TOKEN_LEN,
 		AuthScheme, Subject,
 	};
+	use pallet_ims_audit::WeightInfo;
+	type Weights = pallet_ims_audit::weights::SubstrateWeight<Runtime>;
 	let max_batch = <Runtime as pallet_ims_audit::Config>::MaxBatchSize::get();
-	let weight = pallet_ims_audit::Pallet::<Runtime>::submit_weight(max_batch);
+	let weight = Weights::submit(max_batch);
 	assert!(weight.all_lte(max_extrinsic()), "a full batch weighs {weight:?}");
 	// A full batch of records with the longest peer name fits in a block.
 	let record = FrontRecord::<AccountId> {

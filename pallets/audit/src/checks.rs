@@ -1,20 +1,21 @@
-//! What a front may record: the checks `submit` makes of each new record,
-//! and their weight (`pallets/audit/README.md`, "What a front may record").
+//! What a front may record: the checks `submit` makes of each new record
+//! (`pallets/audit/README.md`, "What a front may record"). The `submit`
+//! benchmark makes every record look a subscriber up, so its weight
+//! covers them.
 
-use crate::{pallet::*, WeightInfo};
+use crate::pallet::*;
 use alloc::collections::BTreeSet;
 use frame_support::{
 	ensure,
 	traits::{Get, UnixTime},
-	weights::Weight,
 };
 use ims_primitives::{
-	audit::{subscriber_of, Activity, FrontRecord},
+	audit::{Activity, FrontRecord},
 	Directory, Pseudonym, RealmId, Subject,
 };
 
 /// What the checks of a batch's new records found. Each distinct
-/// subscriber is looked up once.
+/// subscriber is looked up once, in the one map its kind names.
 pub(crate) struct Checked {
 	/// The latest record time, to keep as the front's.
 	pub last_time: u64,
@@ -31,15 +32,14 @@ impl<T: Config> Pallet<T> {
 		let now = u64::try_from(T::Time::now().as_millis()).unwrap_or(u64::MAX);
 		let latest = now.saturating_add(T::MaxClockSkew::get());
 		let mut last_time = LastRecordTime::<T>::get(front).unwrap_or(0);
-		let mut members: BTreeSet<Pseudonym> = BTreeSet::new();
+		let mut members: BTreeSet<(u8, Pseudonym)> = BTreeSet::new();
 		for record in records {
 			ensure!(!matches!(record.activity, Activity::Change(_)), Error::<T>::ChainOnlyActivity);
-			if let Some(subscriber) = subscriber_of(&record.subject) {
-				if !members.contains(&subscriber) {
-					let of_realm = T::Directory::subscription_of(subscriber)
-						.is_some_and(|(owner, _)| owner == realm);
-					ensure!(of_realm, Error::<T>::SubjectNotInRealm);
-					members.insert(subscriber);
+			if let Some(member) = member_key(&record.subject) {
+				if !members.contains(&member) {
+					let realm_of = T::Directory::realm_of(&record.subject);
+					ensure!(realm_of == Some(realm), Error::<T>::SubjectNotInRealm);
+					members.insert(member);
 				}
 			} else {
 				ensure!(may_name(&record.subject, &record.activity), Error::<T>::NotASubscriber);
@@ -51,16 +51,16 @@ impl<T: Config> Pallet<T> {
 		}
 		Ok(Checked { last_time })
 	}
+}
 
-	/// What `submit` of `n` new records may weigh. The weights in
-	/// `weights.rs` were measured before the checks: until they are
-	/// generated again from the `submit` benchmark (which now records
-	/// about `n` distinct subscribers of the realm), the look-ups and the
-	/// front's last record time are added here as database reads.
-	pub fn submit_weight(n: u32) -> Weight {
-		T::WeightInfo::submit(n)
-			.saturating_add(T::Directory::subscription_of_weight().saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads_writes(1, 1))
+/// A subscriber subject's kind and pseudonym: what the directory looks up
+/// (a consent is its subscription's). `None` for other subjects.
+fn member_key<AccountId>(subject: &Subject<AccountId>) -> Option<(u8, Pseudonym)> {
+	match subject {
+		Subject::Subscription(id) | Subject::Consent(id, _) => Some((0, *id)),
+		Subject::Impi(id) => Some((1, *id)),
+		Subject::Impu(id) => Some((2, *id)),
+		_ => None,
 	}
 }
 

@@ -65,7 +65,7 @@ impl<T: Config> Pallet<T> {
 		NextSequence::<T>::insert(&who, end);
 		LastRecordTime::<T>::insert(&who, checked.last_time);
 		Self::seal(realm, Source::Front { submitter: who, first_sequence: next }, entries);
-		Ok(Some(Self::submit_weight(recorded)).into())
+		Ok(Some(T::WeightInfo::submit(recorded)).into())
 	}
 
 	/// Adds one batch to `realm`'s trail: commitment and chain head in

@@ -223,7 +223,7 @@ pub mod pallet {
 		/// Emits `Recorded` for the new records and `Replayed` for skipped
 		/// ones.
 		#[pallet::call_index(0)]
-		#[pallet::weight(Pallet::<T>::submit_weight(records.len().try_into().unwrap_or(u32::MAX)))]
+		#[pallet::weight(T::WeightInfo::submit(records.len().try_into().unwrap_or(u32::MAX)))]
 		pub fn submit(
 			origin: OriginFor<T>,
 			realm: RealmId,

@@ -6,11 +6,10 @@ use core::time::Duration;
 use frame_support::{
 	derive_impl, parameter_types,
 	traits::{ConstU32, ConstU64, Hooks, UnixTime},
-	weights::Weight,
 };
 use ims_primitives::{
 	audit::{Activity, FrontRecord, Peer},
-	Authorizer, Directory, Permission, Pseudonym, RealmId, SubscriptionId,
+	Authorizer, Directory, Permission, Pseudonym, RealmId, Subject, SubscriptionId,
 };
 use sp_core::H256;
 use sp_runtime::BuildStorage;
@@ -65,13 +64,12 @@ impl Directory<u64> for TestDirectory {
 			.then_some((realm, subscriber))
 	}
 
-	fn subscription_of_weight() -> Weight {
-		Weight::from_parts(LOOKUP_WEIGHT, 0)
+	fn realm_of(subject: &Subject<u64>) -> Option<RealmId> {
+		let pseudonym = ims_primitives::audit::subscriber_of(subject)?;
+		Self::subscription_of(pseudonym).map(|(realm, _)| realm)
 	}
 }
 
-/// What the test directory says a look-up weighs.
-pub const LOOKUP_WEIGHT: u64 = 1_000_000;
 /// The bytes after the realm and number in a subscriber's pseudonym.
 const SUBSCRIBER_FILL: u8 = 0x5a;
 
@@ -174,7 +172,7 @@ pub fn record(n: u8) -> FrontRecord<u64> {
 /// A front's record about the IMPU of subscriber `n` of `realm`.
 pub fn record_in(realm: RealmId, n: u8) -> FrontRecord<u64> {
 	FrontRecord {
-		subject: ims_primitives::Subject::Impu(subscriber(realm, n)),
+		subject: Subject::Impu(subscriber(realm, n)),
 		peer: Peer::Diameter(b"scscf.ims.example.net".to_vec().try_into().unwrap()),
 		activity: Activity::Registration,
 		result: 2001,

@@ -1,7 +1,7 @@
 //! Access policy: roles, application-server authorisations, consents and the
 //! decisions the access pallet makes from them.
 
-use crate::{Name, Pseudonym, RealmId, SubscriptionId, Token};
+use crate::{Name, Pseudonym, RealmId, Subject, SubscriptionId, Token};
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
 use sp_runtime::Weight;
@@ -324,8 +324,10 @@ pub trait Directory<AccountId> {
 	/// The realm and subscription a subscription, IMPI or IMPU pseudonym
 	/// belongs to.
 	fn subscription_of(subscriber: Pseudonym) -> Option<(RealmId, SubscriptionId)>;
-	/// The most [`Self::subscription_of`] may weigh.
-	fn subscription_of_weight() -> Weight;
+	/// The realm of a subscriber subject (a subscription, IMPI or IMPU, a
+	/// consent's subscription), read from the one record its kind names;
+	/// `None` for another subject, or one the directory does not hold.
+	fn realm_of(subject: &Subject<AccountId>) -> Option<RealmId>;
 }
 
 /// Knows nothing.
@@ -336,8 +338,8 @@ impl<AccountId> Directory<AccountId> for () {
 	fn subscription_of(_: Pseudonym) -> Option<(RealmId, SubscriptionId)> {
 		None
 	}
-	fn subscription_of_weight() -> Weight {
-		Weight::zero()
+	fn realm_of(_: &Subject<AccountId>) -> Option<RealmId> {
+		None
 	}
 }
 

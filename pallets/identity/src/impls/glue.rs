@@ -19,21 +19,15 @@ impl<T: Config> Directory<T::AccountId> for Pallet<T> {
 		Impis::<T>::get(subscriber).map(|record| (record.realm, record.subscription))
 	}
 
-	/// Three reads at worst (an IMPI is looked for last), each proving at
-	/// most its map's largest entry. Counted rather than benchmarked: the
-	/// look-up is three `get`s and nothing else.
-	fn subscription_of_weight() -> Weight {
-		use frame_support::traits::StorageInfoTrait;
-		let proof: u64 = [
-			Subscriptions::<T>::storage_info(),
-			Impus::<T>::storage_info(),
-			Impis::<T>::storage_info(),
-		]
-		.iter()
-		.flatten()
-		.map(|info| u64::from(info.max_size.unwrap_or(0)))
-		.sum();
-		T::DbWeight::get().reads(3).saturating_add(Weight::from_parts(0, proof))
+	fn realm_of(subject: &Subject<T::AccountId>) -> Option<RealmId> {
+		match subject {
+			Subject::Subscription(id) | Subject::Consent(id, _) => {
+				Subscriptions::<T>::get(id).map(|record| record.realm)
+			},
+			Subject::Impi(id) => Impis::<T>::get(id).map(|record| record.realm),
+			Subject::Impu(id) => Impus::<T>::get(id).map(|record| record.realm),
+			_ => None,
+		}
 	}
 }
 

@@ -205,6 +205,21 @@ fn directory_resolves_pseudonyms() {
 			);
 		}
 		assert_eq!(<Identity as Directory<u64>>::subscription_of(NOBODY), None);
+		// A subject's realm is read from the map its kind names: a pseudonym
+		// of another kind is not found.
+		let realm_of = <Identity as Directory<u64>>::realm_of;
+		assert_eq!(realm_of(&Subject::Subscription(SUB)), Some(REALM));
+		assert_eq!(
+			realm_of(&Subject::Consent(SUB, b"ads".to_vec().try_into().unwrap())),
+			Some(REALM)
+		);
+		assert_eq!(realm_of(&Subject::Impi(IMPI)), Some(REALM));
+		assert_eq!(realm_of(&Subject::Impu(IMPU)), Some(REALM));
+		assert_eq!(realm_of(&Subject::Impu(IMPI)), None);
+		assert_eq!(realm_of(&Subject::Impi(SUB)), None);
+		assert_eq!(realm_of(&Subject::Subscription(NOBODY)), None);
+		assert_eq!(realm_of(&Subject::Unknown(IMPU)), None);
+		assert_eq!(realm_of(&Subject::Realm), None);
 	});
 }
 
