@@ -10,7 +10,7 @@
 use super::{ims, ChainError};
 use crate::index::Index;
 use crate::journal::{Record, StoredRecord};
-use ims_primitives::{RealmId, Subject};
+use ims_primitives::{audit::subscriber_of, RealmId, Subject};
 use subxt::utils::AccountId32;
 
 /// The front's last record time on chain at `at` (0 before its first).
@@ -42,7 +42,7 @@ pub(super) fn prepare(
 		.map(|stored| {
 			let mut record = stored.record.clone();
 			if loaded && !held(index, stored.realm, &record.subject) {
-				if let Some(pseudonym) = pseudonym(&record.subject) {
+				if let Some(pseudonym) = subscriber_of(&record.subject) {
 					record.subject = Subject::Unknown(pseudonym);
 					turned += 1;
 				}
@@ -62,14 +62,6 @@ fn held(index: &Index, realm: RealmId, subject: &Subject<[u8; 32]>) -> bool {
 		Subject::Impu(impu) => index.impu(impu).is_some_and(|view| view.impu.realm == realm),
 		Subject::Impi(impi) => index.impi(impi).is_some(),
 		_ => true,
-	}
-}
-
-/// The pseudonym an IMPU or IMPI subject names.
-fn pseudonym(subject: &Subject<[u8; 32]>) -> Option<ims_primitives::Pseudonym> {
-	match subject {
-		Subject::Impu(id) | Subject::Impi(id) => Some(*id),
-		_ => None,
 	}
 }
 

@@ -27,8 +27,8 @@ use sp_core::H256;
 pub trait BenchmarkHelper<AccountId> {
 	/// A realm and an account allowed to submit audit records in it.
 	fn front() -> (RealmId, AccountId);
-	/// Subscriber number `index` of `realm`, made for the benchmark: the
-	/// pseudonym the directory finds last (an IMPI's).
+	/// Subscriber number `index` of `realm`, made for the benchmark: its
+	/// IMPI's pseudonym.
 	fn subscriber(realm: RealmId, index: u32) -> Pseudonym;
 }
 

@@ -14,20 +14,16 @@ use ims_primitives::{
 	Directory, Pseudonym, RealmId, Subject,
 };
 
-/// What the checks of a batch's new records found. Each distinct
-/// subscriber is looked up once, in the one map its kind names.
-pub(crate) struct Checked {
-	/// The latest record time, to keep as the front's.
-	pub last_time: u64,
-}
-
 impl<T: Config> Pallet<T> {
-	/// Checks the records a batch adds to `realm`'s trail for `front`.
+	/// Checks the records a batch adds to `realm`'s trail for `front`;
+	/// returns the latest record time, to keep as the front's. Each
+	/// distinct subscriber is looked up once, in the one map its kind
+	/// names.
 	pub(crate) fn check_records(
 		front: &T::AccountId,
 		realm: RealmId,
 		records: &[FrontRecord<T::AccountId>],
-	) -> Result<Checked, Error<T>> {
+	) -> Result<u64, Error<T>> {
 		let step = T::RecordTimeStep::get().max(1);
 		let now = u64::try_from(T::Time::now().as_millis()).unwrap_or(u64::MAX);
 		let latest = now.saturating_add(T::MaxClockSkew::get());
@@ -36,10 +32,9 @@ impl<T: Config> Pallet<T> {
 		for record in records {
 			ensure!(!matches!(record.activity, Activity::Change(_)), Error::<T>::ChainOnlyActivity);
 			if let Some(member) = member_key(&record.subject) {
-				if !members.contains(&member) {
+				if members.insert(member) {
 					let realm_of = T::Directory::realm_of(&record.subject);
 					ensure!(realm_of == Some(realm), Error::<T>::SubjectNotInRealm);
-					members.insert(member);
 				}
 			} else {
 				ensure!(may_name(&record.subject, &record.activity), Error::<T>::NotASubscriber);
@@ -49,7 +44,7 @@ impl<T: Config> Pallet<T> {
 			ensure!(record.at_ms >= last_time, Error::<T>::TimeBeforePrevious);
 			last_time = record.at_ms;
 		}
-		Ok(Checked { last_time })
+		Ok(last_time)
 	}
 }
 

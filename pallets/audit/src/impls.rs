@@ -58,12 +58,12 @@ impl<T: Config> Pallet<T> {
 		// then, and a replay must not fail on what changed since (a
 		// subscriber erased in between).
 		let new = records.get(usize::try_from(skipped).unwrap_or(usize::MAX)..).unwrap_or(&[]);
-		let checked = Self::check_records(&who, realm, new)?;
+		let last_time = Self::check_records(&who, realm, new)?;
 		let entries: Vec<EntryOf<T>> =
 			new.iter().cloned().map(|record| record.into_entry()).collect();
 		let recorded = u32::try_from(entries.len()).unwrap_or(u32::MAX);
 		NextSequence::<T>::insert(&who, end);
-		LastRecordTime::<T>::insert(&who, checked.last_time);
+		LastRecordTime::<T>::insert(&who, last_time);
 		Self::seal(realm, Source::Front { submitter: who, first_sequence: next }, entries);
 		Ok(Some(T::WeightInfo::submit(recorded)).into())
 	}
