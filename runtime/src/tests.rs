@@ -500,6 +500,69 @@ fn refused_ims_calls_are_reported_through_the_transaction_extension() {
 }
 
 #[test]
+fn agents_make_identity_and_access_calls_only() {
+	use crate::configs::ims::AgentCalls;
+	use frame_support::traits::Contains;
+	use sp_core::H256;
+
+	let bob = Sr25519Keyring::Bob.to_account_id();
+	let identity = RuntimeCall::Identity(pallet_ims_identity::Call::create_subscription {
+		realm: 0,
+		subscription: H256::repeat_byte(7),
+	});
+	let access = RuntimeCall::Access(pallet_ims_access::Call::revoke_role {
+		realm: 0,
+		who: bob.clone(),
+		role: ims_primitives::Role::Auditor,
+	});
+	assert!(AgentCalls::contains(&identity) && AgentCalls::contains(&access));
+	let transfer = RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
+		dest: bob.into(),
+		value: UNIT,
+	});
+	let remark = RuntimeCall::System(frame_system::Call::remark_with_event { remark: vec![] });
+	let governance = RuntimeCall::Council(pallet_collective::Call::close {
+		proposal_hash: H256::zero(),
+		index: 0,
+		proposal_weight_bound: Weight::zero(),
+		length_bound: 0,
+	});
+	for call in [transfer, remark, governance] {
+		assert!(!AgentCalls::contains(&call), "{call:?} is not an agent's");
+	}
+}
+
+#[test]
+fn alice_provisions_through_an_agent_in_her_name() {
+	use sp_core::H256;
+	let (alice, bob) = (Sr25519Keyring::Alice.to_account_id(), Sr25519Keyring::Bob.to_account_id());
+	preset_ext(DEVELOPMENT).execute_with(|| {
+		frame_system::Pallet::<Runtime>::set_block_number(1);
+		let subscription = H256::repeat_byte(7);
+		let create = RuntimeCall::Identity(pallet_ims_identity::Call::create_subscription {
+			realm: 0,
+			subscription,
+		});
+		let act = || {
+			pallet_ims_access::Pallet::<Runtime>::act_for(
+				RuntimeOrigin::signed(bob.clone()),
+				alice.clone(),
+				Box::new(create.clone()),
+			)
+		};
+		assert!(act().is_err(), "Bob is no agent of Alice yet");
+		pallet_ims_access::Pallet::<Runtime>::appoint_agent(
+			RuntimeOrigin::signed(alice.clone()),
+			bob.clone(),
+			None,
+		)
+		.expect("Alice appoints Bob");
+		act().expect("Alice may provision realm 0, so Bob may in her name");
+		assert!(pallet_ims_identity::Subscriptions::<Runtime>::contains_key(subscription));
+	});
+}
+
+#[test]
 fn audit_bounds_fit_in_a_block() {
 	use codec::Encode;
 	use ims_primitives::{

@@ -12,7 +12,7 @@
 
 use super::*;
 use crate::pallet::*;
-use alloc::{vec, vec::Vec};
+use alloc::{boxed::Box, vec, vec::Vec};
 use frame_benchmarking::v2::*;
 use frame_support::traits::Get;
 use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
@@ -247,6 +247,7 @@ mod benchmarks {
 		let who: T::AccountId = account("stranger", 0, 0);
 		let watched = Watched {
 			who,
+			agent: None,
 			scope: ims_primitives::CallScope::Subscriber(subscriber),
 			pallet: 8,
 			call: 5,
@@ -268,6 +269,48 @@ mod benchmarks {
 				error: 1,
 			}),
 		);
+	}
+
+	#[benchmark]
+	fn appoint_agent() {
+		let principal: T::AccountId = whitelisted_caller();
+		let agent: T::AccountId = account("agent", 0, 0);
+		let expires_at: Option<BlockNumberFor<T>> = Some(1_000_000u32.into());
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(principal.clone()), agent.clone(), expires_at);
+
+		assert!(Agents::<T>::contains_key(&principal, &agent));
+	}
+
+	#[benchmark]
+	fn dismiss_agent() {
+		let principal: T::AccountId = whitelisted_caller();
+		let agent: T::AccountId = account("agent", 0, 0);
+		Pallet::<T>::do_appoint_agent(principal.clone(), agent.clone(), None)
+			.expect("another account, no expiry; qed");
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(principal.clone()), agent.clone());
+
+		assert!(!Agents::<T>::contains_key(&principal, &agent));
+	}
+
+	/// `act_for`'s own part: the appointment, the filter and the dispatch
+	/// of the cheapest call there is (an empty remark; the runtime's filter
+	/// admits it in benchmark builds only). The inner call's weight is added
+	/// to this.
+	#[benchmark]
+	fn act_for() {
+		let principal: T::AccountId = account("principal", 0, 0);
+		let agent: T::AccountId = whitelisted_caller();
+		Pallet::<T>::do_appoint_agent(principal.clone(), agent.clone(), Some(1_000_000u32.into()))
+			.expect("another account, a future expiry; qed");
+		let call: <T as Config>::RuntimeCall =
+			frame_system::Call::<T>::remark { remark: Vec::new() }.into();
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(agent), principal, Box::new(call));
 	}
 
 	impl_benchmark_test_suite!(Pallet, mock::ExtBuilder::build(), mock::Test);

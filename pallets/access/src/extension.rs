@@ -40,8 +40,13 @@ impl<Call> DenialScope<Call> for () {
 
 /// A signed call being watched.
 pub struct Watched<AccountId> {
-	/// The signer.
+	/// Whose call it is: the signer, or the principal an agent's `act_for`
+	/// names.
 	pub who: AccountId,
+	/// The agent, when the call came through `act_for`: its own refusals
+	/// (no appointment, a call it may not make) are reported as the
+	/// agent's.
+	pub agent: Option<AccountId>,
 	/// What the call acts on.
 	pub scope: CallScope,
 	/// The call's pallet index.
@@ -70,32 +75,40 @@ impl<T> core::fmt::Debug for ReportDenials<T> {
 	}
 }
 
-impl<T: Config + Send + Sync> TransactionExtension<T::RuntimeCall> for ReportDenials<T> {
+type CallOf<T> = <T as frame_system::Config>::RuntimeCall;
+
+impl<T: Config + Send + Sync> TransactionExtension<CallOf<T>> for ReportDenials<T> {
 	const IDENTIFIER: &'static str = "ReportDenials";
 	type Implicit = ();
 	type Val = ();
 	type Pre = Option<Watched<T::AccountId>>;
 
-	fn weight(&self, call: &T::RuntimeCall) -> Weight {
+	fn weight(&self, call: &CallOf<T>) -> Weight {
+		let call = Pallet::<T>::acted_for(call).map_or(call, |(_, inner)| inner);
 		match T::DenialScope::scope(call) {
 			Some(_) => T::WeightInfo::report_denial(),
 			None => Weight::zero(),
 		}
 	}
 
-	impl_tx_ext_default!(T::RuntimeCall; validate);
+	impl_tx_ext_default!(CallOf<T>; validate);
 
 	fn prepare(
 		self,
 		_: (),
 		origin: &T::RuntimeOrigin,
-		call: &T::RuntimeCall,
-		_: &DispatchInfoOf<T::RuntimeCall>,
+		call: &CallOf<T>,
+		_: &DispatchInfoOf<CallOf<T>>,
 		_: usize,
 	) -> Result<Self::Pre, TransactionValidityError> {
-		let Some(who) = origin.as_signer() else { return Ok(None) };
+		let Some(signer) = origin.as_signer() else { return Ok(None) };
+		let (who, agent, call) = match Pallet::<T>::acted_for(call) {
+			Some((principal, inner)) => (principal, Some(signer.clone()), inner),
+			None => (signer, None, call),
+		};
 		Ok(T::DenialScope::scope(call).map(|(scope, pallet, call)| Watched {
 			who: who.clone(),
+			agent,
 			scope,
 			pallet,
 			call,
@@ -104,13 +117,20 @@ impl<T: Config + Send + Sync> TransactionExtension<T::RuntimeCall> for ReportDen
 
 	fn post_dispatch_details(
 		watched: Self::Pre,
-		_: &DispatchInfoOf<T::RuntimeCall>,
-		_: &PostDispatchInfoOf<T::RuntimeCall>,
+		_: &DispatchInfoOf<CallOf<T>>,
+		_: &PostDispatchInfoOf<CallOf<T>>,
 		_: usize,
 		result: &DispatchResult,
 	) -> Result<Weight, TransactionValidityError> {
-		let Some(watched) = watched else { return Ok(Weight::zero()) };
+		let Some(mut watched) = watched else { return Ok(Weight::zero()) };
 		match result {
+			Err(error) if watched.agent.is_some() && Pallet::<T>::is_agent_error(error) => {
+				if let Some(agent) = watched.agent.take() {
+					watched.who = agent;
+				}
+				Pallet::<T>::report_denial(watched, error);
+				Ok(Weight::zero())
+			},
 			Err(error) if T::DenialScope::is_denial(error) => {
 				Pallet::<T>::report_denial(watched, error);
 				Ok(Weight::zero())

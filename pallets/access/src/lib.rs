@@ -3,6 +3,7 @@
 
 extern crate alloc;
 
+mod agents;
 #[cfg(feature = "runtime-benchmarks")]
 pub mod benchmarking;
 mod extension;
@@ -30,8 +31,11 @@ pub use weights::WeightInfo;
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
+	use alloc::boxed::Box;
 	use alloc::vec::Vec;
+	use frame_support::dispatch::{GetDispatchInfo, PostDispatchInfo};
 	use frame_support::pallet_prelude::*;
+	use frame_support::traits::{Contains, IsSubType};
 	use frame_system::pallet_prelude::*;
 	use ims_primitives::origin::Acting;
 	use ims_primitives::{
@@ -39,6 +43,7 @@ pub mod pallet {
 		Role, SubscriptionId,
 	};
 	use sp_core::H256;
+	use sp_runtime::traits::Dispatchable;
 
 	/// The in-code storage version.
 	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
@@ -64,6 +69,21 @@ pub mod pallet {
 		/// Which calls [`ReportDenials`] watches, and which errors are
 		/// refusals.
 		type DenialScope: DenialScope<<Self as frame_system::Config>::RuntimeCall>;
+
+		/// The runtime's calls, which an agent dispatches in its principal's
+		/// name (`act_for`).
+		type RuntimeCall: Parameter
+			+ Dispatchable<RuntimeOrigin = Self::RuntimeOrigin, PostInfo = PostDispatchInfo>
+			+ GetDispatchInfo
+			+ From<Call<Self>>
+			+ From<frame_system::Call<Self>>
+			+ IsSubType<Call<Self>>
+			+ IsType<<Self as frame_system::Config>::RuntimeCall>;
+
+		/// The calls an agent may make in its principal's name: the IMS
+		/// calls (`docs/provisioning-api.md`). This pallet's own agent calls
+		/// are refused whatever the filter says.
+		type AgentCalls: Contains<<Self as Config>::RuntimeCall>;
 
 		/// Service indications one application server may be authorised for.
 		#[pallet::constant]
@@ -116,6 +136,19 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Consents<T: Config> =
 		StorageMap<_, Blake2_128Concat, SubscriptionId, ConsentsOf<T>, OptionQuery>;
+
+	/// The agents each account has appointed to act in its name, with the
+	/// appointment's expiry.
+	#[pallet::storage]
+	pub type Agents<T: Config> = StorageDoubleMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		Blake2_128Concat,
+		T::AccountId,
+		Appointment<BlockNumberFor<T>>,
+		OptionQuery,
+	>;
 
 	/// Roles held from genesis.
 	#[pallet::genesis_config]
@@ -185,6 +218,15 @@ pub mod pallet {
 		},
 		/// An erased subscription's lawful bases were removed with it.
 		ConsentsErased { subscription: SubscriptionId, count: u32 },
+		/// `principal` appointed `agent` to act in its name, or changed the
+		/// appointment's expiry.
+		AgentAppointed {
+			principal: T::AccountId,
+			agent: T::AccountId,
+			expires_at: Option<BlockNumberFor<T>>,
+		},
+		/// `principal` dismissed `agent`.
+		AgentDismissed { principal: T::AccountId, agent: T::AccountId },
 		/// A signed call was refused for lack of a right and reverted:
 		/// `error` of pallet `module` refused call `call` of pallet `pallet`.
 		AccessDenied {
@@ -236,6 +278,15 @@ pub mod pallet {
 		TooManyConsents,
 		/// No lawful basis recorded for that purpose.
 		ConsentNotFound,
+		/// An account cannot be its own agent.
+		SelfAgent,
+		/// The signer is not an agent of that principal.
+		NotAnAgent,
+		/// The signer's appointment as that principal's agent has expired.
+		AgentExpired,
+		/// An agent may not make that call: it is not an IMS call, or it
+		/// would appoint, dismiss or act through agents.
+		CallNotDelegable,
 	}
 
 	#[pallet::hooks]
@@ -373,6 +424,54 @@ pub mod pallet {
 		) -> DispatchResult {
 			let actor = Self::actor(origin)?;
 			Self::do_withdraw_consent(actor.as_ref(), subscriber, purpose, evidence)
+		}
+
+		/// Appoint `agent` to make IMS calls in the signer's name (with
+		/// `act_for`), until `expires_at` if given; an appointment already
+		/// made is renewed with the new expiry. The agent may then do what
+		/// the signer's roles allow, and nothing else.
+		///
+		/// Origin: signed (the principal). Emits `AgentAppointed`.
+		#[pallet::call_index(7)]
+		#[pallet::weight(T::WeightInfo::appoint_agent())]
+		pub fn appoint_agent(
+			origin: OriginFor<T>,
+			agent: T::AccountId,
+			expires_at: Option<BlockNumberFor<T>>,
+		) -> DispatchResult {
+			let principal = ensure_signed(origin)?;
+			Self::do_appoint_agent(principal, agent, expires_at)
+		}
+
+		/// End `agent`'s appointment to act in the signer's name.
+		///
+		/// Origin: signed (the principal). Emits `AgentDismissed`.
+		#[pallet::call_index(8)]
+		#[pallet::weight(T::WeightInfo::dismiss_agent())]
+		pub fn dismiss_agent(origin: OriginFor<T>, agent: T::AccountId) -> DispatchResult {
+			let principal = ensure_signed(origin)?;
+			Self::do_dismiss_agent(principal, agent)
+		}
+
+		/// Dispatch `call` as signed by `principal`, whose appointed agent
+		/// the signer is. The call's own checks see the principal (its
+		/// roles decide; its audit records and events name it), and its
+		/// result is this call's: a refusal fails the extrinsic and is
+		/// reported by [`ReportDenials`] as the principal's.
+		///
+		/// Origin: signed (the agent). Emits what `call` emits.
+		#[pallet::call_index(9)]
+		#[pallet::weight({
+			let info = call.get_dispatch_info();
+			(T::WeightInfo::act_for().saturating_add(info.call_weight), info.class)
+		})]
+		pub fn act_for(
+			origin: OriginFor<T>,
+			principal: T::AccountId,
+			call: Box<<T as Config>::RuntimeCall>,
+		) -> DispatchResultWithPostInfo {
+			let agent = ensure_signed(origin)?;
+			Self::do_act_for(principal, agent, *call)
 		}
 	}
 }

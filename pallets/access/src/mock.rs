@@ -91,11 +91,26 @@ impl pallet_ims_access::Config for Test {
 	type Directory = Identity;
 	type AuditSink = TestAuditSink;
 	type DenialScope = Watch;
+	type RuntimeCall = RuntimeCall;
+	type AgentCalls = ImsCalls;
 	type MaxServiceIndications = ConstU32<4>;
 	type MaxConsentsPerSubscription = ConstU32<3>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = IdentityHelper;
+}
+
+/// The calls an agent may make: the IMS pallets', as in the runtime (and an
+/// empty remark in benchmark builds, for `act_for`'s own weight).
+pub struct ImsCalls;
+impl frame_support::traits::Contains<RuntimeCall> for ImsCalls {
+	fn contains(call: &RuntimeCall) -> bool {
+		#[cfg(feature = "runtime-benchmarks")]
+		if matches!(call, RuntimeCall::System(frame_system::Call::remark { .. })) {
+			return true;
+		}
+		matches!(call, RuntimeCall::Identity(_) | RuntimeCall::Access(_))
+	}
 }
 
 /// Watches the identity and access calls, as the runtime does.

@@ -1,7 +1,7 @@
 //! Invariants of the access policy, checked after every unit test and by
 //! `try-runtime`.
 
-use crate::pallet::*;
+use crate::{pallet::*, types::holds_at};
 use frame_support::ensure;
 use ims_primitives::Directory;
 use sp_runtime::TryRuntimeError;
@@ -14,8 +14,17 @@ impl<T: Config> Pallet<T> {
 	/// - application servers: realm exists, host, purpose and services
 	///   non-empty, services distinct, only known Sh data, something allowed;
 	/// - consents: the subscription exists, list non-empty, purposes
-	///   non-empty and distinct.
+	///   non-empty and distinct;
+	/// - agents: no account is its own agent, no appointment lapses before
+	///   it was made.
 	pub fn do_try_state() -> Result<(), TryRuntimeError> {
+		for (principal, agent, appointment) in Agents::<T>::iter() {
+			ensure!(principal != agent, "an account is its own agent");
+			ensure!(
+				holds_at(&appointment.expires_at, &appointment.since),
+				"an appointment lapses before it was made"
+			);
+		}
 		for (realm, _, grants) in Roles::<T>::iter() {
 			ensure!(T::Directory::realm_owner(realm).is_some(), "a grant names an unknown realm");
 			ensure!(!grants.is_empty(), "an empty grant list is stored");

@@ -133,3 +133,14 @@ impl<BlockNumber: Clone + PartialEq + Eq + core::fmt::Debug, MaxServices: Get<u3
 		None
 	}
 }
+
+/// An account's appointment of an agent that acts in its name.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
+)]
+pub struct Appointment<BlockNumber> {
+	/// The block the appointment was made (or last renewed) in.
+	pub since: BlockNumber,
+	/// The block from which it no longer holds; `None`: until dismissed.
+	pub expires_at: Option<BlockNumber>,
+}

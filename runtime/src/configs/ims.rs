@@ -69,6 +69,11 @@ impl pallet_ims_access::Config for Runtime {
 	type AuditSink = Audit;
 	/// Refusals of identity and access calls outlive the reverted call.
 	type DenialScope = ImsCalls;
+	/// The runtime's calls.
+	type RuntimeCall = RuntimeCall;
+	/// Agents (the provisioning API's bridge) make identity and access calls
+	/// only (`docs/provisioning-api.md`).
+	type AgentCalls = AgentCalls;
 	/// Service indications per application server.
 	type MaxServiceIndications = ConstU32<16>;
 	/// Purposes per subscription with a lawful basis recorded.
@@ -132,6 +137,21 @@ impl pallet_ims_access::DenialScope<RuntimeCall> for ImsCalls {
 			pallet_ims_access::Error::<Runtime>::GrantExpired.into(),
 		]
 		.contains(error)
+	}
+}
+
+/// The calls an agent may make in its principal's name: the identity and
+/// access pallets' (the access pallet refuses its own agent calls through an
+/// agent). Benchmark builds also admit an empty remark, the cheapest call
+/// there is, for `act_for`'s own weight.
+pub struct AgentCalls;
+impl frame_support::traits::Contains<RuntimeCall> for AgentCalls {
+	fn contains(call: &RuntimeCall) -> bool {
+		#[cfg(feature = "runtime-benchmarks")]
+		if matches!(call, RuntimeCall::System(frame_system::Call::remark { .. })) {
+			return true;
+		}
+		matches!(call, RuntimeCall::Identity(_) | RuntimeCall::Access(_))
 	}
 }
 

@@ -107,6 +107,7 @@ fn exercise(who: u64, realm: u32, permission: Permission) -> Result<(), Denial> 
 	Access::decide(Requester::Account(who), realm, None, Action::Exercise(permission))
 }
 
+mod agents;
 mod application_servers;
 mod consents;
 mod decisions;
