@@ -11,6 +11,8 @@ export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 export CARGO_INCREMENTAL=0
 IMS_NODE="$CARGO_TARGET_DIR/release/ims-node"
 export IMS_NODE
+# The venv of the Python tools the tests run (scripts/setup.sh fills it).
+export IMS_PY_VENV="${IMS_PY_VENV:-$HOME/.cache/ims-ledger/venv}"
 
 # Runs the command, then prints "==> <label>: <seconds>s (exit <status>)"
 # whether it passed or failed (under `set -e` too), and returns its status.

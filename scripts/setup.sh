@@ -2,8 +2,10 @@
 # Installs what a fresh Debian machine with only the Rust toolchain, gcc,
 # python3 and node lacks: the protobuf compiler (for the networking crates),
 # Kamailio with its IMS modules, SIPp and stunnel (for the bridge's
-# end-to-end tests), g++ (libFuzzer) and the Wasm target of the runtime. Safe to run again: it installs only
-# what is missing.
+# end-to-end tests), g++ (libFuzzer), the Wasm target of the runtime, and
+# PyPI's openapi-spec-validator and schemathesis in a venv (for the
+# provisioning API's tests). Safe to run again: it installs only what is
+# missing.
 set -euo pipefail
 
 # Whether a Kamailio module is installed, wherever the machine's
@@ -22,6 +24,8 @@ command -v sipp >/dev/null 2>&1 || need_apt+=(sip-tester)
 command -v stunnel4 >/dev/null 2>&1 || need_apt+=(stunnel4)
 # libFuzzer, which the bridge's fuzz targets link, is C++.
 command -v g++ >/dev/null 2>&1 || need_apt+=(g++)
+# Debian's python3 makes venvs only with python3-venv.
+python3 -c 'import ensurepip' >/dev/null 2>&1 || need_apt+=(python3-venv)
 
 if ((${#need_apt[@]})); then
 	echo "==> installing Debian packages: ${need_apt[*]}"
@@ -53,4 +57,16 @@ fi
 if ! rustup target list --installed | grep -qx wasm32v1-none; then
 	echo "==> adding the rustup target wasm32v1-none (the runtime's Wasm build)"
 	rustup target add wasm32v1-none
+fi
+
+# The provisioning API's tests run these (ims-bridge/tests/end_to_end/api.rs),
+# at the versions scripts/python-requirements.txt pins, from a venv of their
+# own (IMS_PY_VENV, set by scripts/env.sh).
+venv="${IMS_PY_VENV:-$HOME/.cache/ims-ledger/venv}"
+requirements="$(dirname "$0")/python-requirements.txt"
+if ! cmp -s "$requirements" "$venv/requirements.txt"; then
+	echo "==> installing the Python test tools into $venv"
+	python3 -m venv "$venv"
+	"$venv/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
+	cp "$requirements" "$venv/requirements.txt"
 fi

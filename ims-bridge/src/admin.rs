@@ -100,9 +100,14 @@ pub async fn execute(
 					tracing::info!(registered = kept, "subscriber leaving; RTR targets kept");
 				}
 			};
-			provision::remove(client, signer, vault, &identity, keep).await.map(|removed| {
-				format!("subscription {} erased on chain and in the vault\n", removed.subscription)
-			})
+			provision::remove(client, (signer, &provision::Author::Bridge), vault, &identity, keep)
+				.await
+				.map(|removed| {
+					format!(
+						"subscription {} erased on chain and in the vault\n",
+						removed.subscription
+					)
+				})
 		},
 		Request::Show(identity) => match provision::find(vault, &identity) {
 			Ok(Some(found)) => provision::show(client, &found).await,

@@ -24,6 +24,8 @@
 //!   the submitter that drains the journal.
 //! - [`admin`] and [`provision`]: `ims-bridge subscriber ...` through the
 //!   running bridge's Unix socket.
+//! - [`api`]: the provisioning API over HTTPS, acting on chain for the
+//!   token's account (`docs/provisioning-api.md`).
 //! - [`config`]: `bridge.toml`, checked as a whole before any port is bound.
 //! - [`hardening`]: no core dumps, no ptrace, secrets out of the
 //!   environment.
@@ -32,7 +34,9 @@
 //! The design notes behind them are in the repository's `docs/`.
 
 pub mod admin;
+pub mod api;
 pub mod auth;
+mod bucket;
 pub mod chain;
 pub mod config;
 pub mod cx;

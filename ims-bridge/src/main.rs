@@ -14,6 +14,8 @@ use tokio_util::sync::CancellationToken;
 
 ims_bridge::allocator!();
 
+mod api_command;
+
 #[derive(Parser)]
 #[command(name = "ims-bridge", version, about = "Diameter Cx front of the IMS ledger")]
 struct Cli {
@@ -49,6 +51,11 @@ enum Command {
 		batch: Option<u32>,
 		/// The import file.
 		file: PathBuf,
+	},
+	/// The provisioning API's tokens.
+	Api {
+		#[command(subcommand)]
+		action: api_command::ApiCommand,
 	},
 	/// The vault's own upkeep.
 	Vault {
@@ -399,6 +406,7 @@ fn main() -> ExitCode {
 			(Command::Vault { action: VaultCommand::RotateKey { config, new_key_file } }, _) => {
 				rotate_key(&config, &new_key_file).await
 			},
+			(Command::Api { action }, _) => api_command::run(action),
 		}
 	});
 	match outcome {

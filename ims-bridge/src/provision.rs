@@ -9,6 +9,8 @@
 //! which makes the old blocks unlinkable.
 
 use crate::chain::ims::runtime_types::bounded_collections::bounded_vec::BoundedVec;
+use crate::chain::ims::runtime_types::ims_runtime::RuntimeCall;
+use crate::chain::ims::runtime_types::pallet_ims_identity::pallet::Call as IdentityCall;
 use crate::chain::{ims, ChainError, Client};
 use crate::import::{call_entry, ImpiChain, ImpuChain, Parsed};
 use crate::pseudonym::Kind;
@@ -77,6 +79,23 @@ pub enum ProvisionError {
 	/// The chain refused or failed.
 	#[error("chain: {0}")]
 	Chain(#[from] ChainError),
+	/// The realm or subscriber named does not exist.
+	#[error("{0}")]
+	NotFound(String),
+	/// A subscriber given as an import line that breaks the format's rules.
+	#[error("{0}")]
+	Line(#[from] crate::import::LineError),
+}
+
+/// Who a change is made by: the bridge's own account (the `subscriber`
+/// commands), or an API user's account the bridge acts for as its agent
+/// (`docs/provisioning-api.md`), whose own roles the chain then checks.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Author {
+	/// The bridge's account.
+	Bridge,
+	/// An account that appointed the bridge's account its agent.
+	User(subxt::utils::AccountId32),
 }
 
 /// A failed subxt call, as a provisioning error.
@@ -113,7 +132,7 @@ pub(crate) async fn has_profile(
 async fn realm_id(client: &Client, realm: &str) -> Result<u32, ProvisionError> {
 	find_realm(client, realm)
 		.await?
-		.ok_or_else(|| ProvisionError::Invalid(format!("realm {realm} does not exist on chain")))
+		.ok_or_else(|| ProvisionError::NotFound(format!("realm {realm} does not exist on chain")))
 }
 
 /// Checks that `realm` has the service profile `profile` that new IMPUs
@@ -135,6 +154,24 @@ async fn submit<Call: subxt::transactions::Payload>(
 	call: &Call,
 ) -> Result<(), ProvisionError> {
 	Ok(crate::chain::submit_finalized(client, signer, call).await?)
+}
+
+/// Submits an identity call as `author` makes it: `direct` signed by the
+/// bridge, or `call` (the same call) wrapped in `access.act_for` for a
+/// user.
+async fn submit_identity<Call: subxt::transactions::Payload>(
+	client: &Client,
+	signer: &Keypair,
+	author: &Author,
+	(direct, call): (Call, IdentityCall),
+) -> Result<(), ProvisionError> {
+	match author {
+		Author::Bridge => submit(client, signer, &direct).await,
+		Author::User(user) => {
+			let call = ims::transactions().access().act_for(*user, RuntimeCall::Identity(call));
+			submit(client, signer, &call).await
+		},
+	}
 }
 
 /// Checks what `add` is given before anything is read or written.
@@ -197,8 +234,6 @@ pub async fn add(
 	mut new: NewSubscriber,
 ) -> Result<Subscriber, ProvisionError> {
 	check(&new)?;
-	let realm = realm_id(client, &new.realm).await?;
-	ensure_profile(client, (realm, &new.realm), new.profile).await?;
 	let mut subscriber = Subscriber::new(new.subscription.clone());
 	subscriber.impis.push(PrivateIdentity {
 		identity: new.impi.clone(),
@@ -212,10 +247,33 @@ pub async fn add(
 	});
 	subscriber.impus = new.impus.clone();
 	let parsed = parsed(&new, subscriber)?;
+	add_parsed(client, signer, &Author::Bridge, vault, parsed).await
+}
+
+/// Adds a subscriber as an import line gives it (`docs/import.md`), made
+/// by `author`: the realm and every profile its IMPUs use must exist; the
+/// vault is written first and its entry destroyed again if the chain
+/// refuses. Returns the vault entry.
+pub async fn add_parsed(
+	client: &Client,
+	signer: &Keypair,
+	author: &Author,
+	vault: &Vault,
+	parsed: Parsed,
+) -> Result<Subscriber, ProvisionError> {
+	let realm = realm_id(client, &parsed.realm).await?;
+	let mut profiles: Vec<u32> = parsed.impus.iter().map(|impu| impu.profile).collect();
+	profiles.sort_unstable();
+	profiles.dedup();
+	for profile in profiles {
+		ensure_profile(client, (realm, &parsed.realm), profile).await?;
+	}
 	let handle = vault.put(&parsed.subscriber)?;
 	let entry = call_entry(&parsed);
-	let call = ims::transactions().identity().import_subscribers(realm, BoundedVec(vec![entry]));
-	if let Err(e) = submit(client, signer, &call).await {
+	let subscribers = BoundedVec(vec![entry]);
+	let direct = ims::transactions().identity().import_subscribers(realm, subscribers.clone());
+	let call = IdentityCall::import_subscribers { realm, subscribers };
+	if let Err(e) = submit_identity(client, signer, author, (direct, call)).await {
 		// The chain has nothing of it: neither must the vault.
 		if let Err(undo) = vault.erase(&handle) {
 			tracing::error!(error = %undo, "the vault entry of a refused subscriber could not be removed");
@@ -232,65 +290,149 @@ pub fn find(vault: &Vault, identity: &str) -> Result<Option<Subscriber>, Provisi
 	Ok(vault.find(kind, identity)?)
 }
 
-/// Erases a subscriber on chain and in the vault.
+/// Erases a subscriber on chain and in the vault, as `author`.
 pub async fn remove(
 	client: &Client,
-	signer: &Keypair,
+	(signer, author): (&Keypair, &Author),
 	vault: &Vault,
 	identity: &str,
 	before_removal: impl FnOnce(&Subscriber),
 ) -> Result<Subscriber, ProvisionError> {
 	let subscriber = find(vault, identity)?
-		.ok_or_else(|| ProvisionError::Invalid(format!("{identity} is not in the vault")))?;
+		.ok_or_else(|| ProvisionError::NotFound(format!("{identity} is not in the vault")))?;
 	before_removal(&subscriber);
 	let handle = subscriber.handle();
-	let call = ims::transactions().identity().remove_subscription(H256(handle));
-	submit(client, signer, &call).await?;
+	let direct = ims::transactions().identity().remove_subscription(H256(handle));
+	let call = IdentityCall::remove_subscription { subscription: H256(handle) };
+	submit_identity(client, signer, author, (direct, call)).await?;
 	vault.erase(&handle)?;
 	Ok(subscriber)
+}
+
+/// A subscriber as the vault and the chain's finalized state know it:
+/// identities, pseudonyms, which secrets are held (never their values).
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct SubscriberView {
+	/// The operator's name for the subscription.
+	pub subscription: String,
+	/// The subscription's pseudonym on chain, hex.
+	pub pseudonym: String,
+	/// Its private identities.
+	pub impis: Vec<ImpiView>,
+	/// Its public identities.
+	pub impus: Vec<ImpuView>,
+	/// The finalized block the chain's part was read at.
+	pub at_block: u32,
+}
+
+/// A private identity in a [`SubscriberView`].
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ImpiView {
+	/// The identity.
+	pub identity: String,
+	/// Its pseudonym on chain, hex.
+	pub pseudonym: String,
+	/// Whether AKA keys are held.
+	pub aka: bool,
+	/// The last SQN used (printed by `subscriber show` on the bridge's
+	/// host, never served by the API).
+	#[serde(skip)]
+	pub sqn: Option<u64>,
+	/// Whether a SIP Digest secret (HA1) is held.
+	pub digest: bool,
+	/// Whether the password itself is kept (for Digest-MD5).
+	pub password_kept: bool,
+}
+
+/// A public identity in a [`SubscriberView`].
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ImpuView {
+	/// The identity.
+	pub identity: String,
+	/// Its pseudonym on chain, hex.
+	pub pseudonym: String,
+	/// The chain's state of it; `None` when the chain does not hold it.
+	pub state: Option<ImpuState>,
+}
+
+/// What the chain holds of a public identity.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ImpuState {
+	/// Barred.
+	pub barred: bool,
+	/// `NotRegistered`, `Registered` or `Unregistered`.
+	pub registration: String,
+	/// The S-CSCF assigned, if any.
+	pub scscf: Option<String>,
+}
+
+/// The view of `subscriber` at the finalized head.
+pub async fn view(
+	client: &Client,
+	subscriber: &Subscriber,
+) -> Result<SubscriberView, ProvisionError> {
+	let at = client.at_current_block().await.map_err(chain)?;
+	let impis = subscriber
+		.impis
+		.iter()
+		.map(|impi| ImpiView {
+			identity: impi.identity.clone(),
+			pseudonym: hex::encode(subscriber.pseudonym(Kind::Impi, &impi.identity)),
+			aka: impi.aka.is_some(),
+			sqn: impi.aka.as_ref().map(|a| a.sqn),
+			digest: impi.digest.is_some(),
+			password_kept: impi.digest.as_ref().is_some_and(|d| d.password.is_some()),
+		})
+		.collect();
+	let mut impus = Vec::with_capacity(subscriber.impus.len());
+	for impu in &subscriber.impus {
+		let id = subscriber.pseudonym(Kind::Impu, impu);
+		let call = ims::runtime_apis().identity_api().location(H256(id));
+		let state = at.runtime_apis().call(call).await.map_err(chain)?.ok().map(|view| ImpuState {
+			barred: view.barred,
+			registration: format!("{:?}", view.registration.state),
+			scscf: view.registration.scscf.map(|s| String::from_utf8_lossy(&s.0).into_owned()),
+		});
+		impus.push(ImpuView { identity: impu.clone(), pseudonym: hex::encode(id), state });
+	}
+	Ok(SubscriberView {
+		subscription: subscriber.subscription.clone(),
+		pseudonym: hex::encode(subscriber.handle()),
+		impis,
+		impus,
+		at_block: at.block_number() as u32,
+	})
 }
 
 /// What `show` prints: identities, pseudonyms, which secrets are held
 /// (never their values) and the chain's view at the finalized head.
 pub async fn show(client: &Client, subscriber: &Subscriber) -> Result<String, ProvisionError> {
+	let view = view(client, subscriber).await?;
 	let mut out = String::new();
-	let handle = subscriber.handle();
-	let _ = writeln!(out, "subscription {} ({})", subscriber.subscription, hex::encode(handle));
-	for impi in &subscriber.impis {
+	let _ = writeln!(out, "subscription {} ({})", view.subscription, view.pseudonym);
+	for impi in &view.impis {
 		let _ = writeln!(
 			out,
 			"  impi {} ({}) aka: {} digest: {}{}",
 			impi.identity,
-			hex::encode(subscriber.pseudonym(Kind::Impi, &impi.identity)),
-			impi.aka.as_ref().map(|a| format!("yes, sqn {}", a.sqn)).unwrap_or_else(|| "no".into()),
-			if impi.digest.is_some() { "yes" } else { "no" },
-			if impi.digest.as_ref().is_some_and(|d| d.password.is_some()) {
-				" (password kept)"
-			} else {
-				""
-			},
+			impi.pseudonym,
+			impi.sqn.map(|sqn| format!("yes, sqn {sqn}")).unwrap_or_else(|| "no".into()),
+			if impi.digest { "yes" } else { "no" },
+			if impi.password_kept { " (password kept)" } else { "" },
 		);
 	}
-	let at = client.at_current_block().await.map_err(chain)?;
-	for impu in &subscriber.impus {
-		let id = subscriber.pseudonym(Kind::Impu, impu);
-		let call = ims::runtime_apis().identity_api().location(H256(id));
-		let view = at.runtime_apis().call(call).await.map_err(chain)?;
-		let state = match view {
-			Ok(view) => format!(
-				"barred: {} registration: {:?}{}",
-				view.barred,
-				view.registration.state,
-				view.registration
-					.scscf
-					.as_ref()
-					.map(|s| format!(" at {}", String::from_utf8_lossy(&s.0)))
-					.unwrap_or_default()
+	for impu in &view.impus {
+		let state = match &impu.state {
+			Some(state) => format!(
+				"barred: {} registration: {}{}",
+				state.barred,
+				state.registration,
+				state.scscf.as_ref().map(|s| format!(" at {s}")).unwrap_or_default()
 			),
-			Err(e) => format!("not on chain ({:?})", e.0),
+			None => "not on chain".to_string(),
 		};
-		let _ = writeln!(out, "  impu {impu} ({}) {state}", hex::encode(id));
+		let _ = writeln!(out, "  impu {} ({}) {state}", impu.identity, impu.pseudonym);
 	}
-	let _ = writeln!(out, "  at finalized block {}", at.block_number());
+	let _ = writeln!(out, "  at finalized block {}", view.at_block);
 	Ok(out)
 }

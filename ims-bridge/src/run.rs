@@ -3,7 +3,7 @@
 //! until SIGINT or SIGTERM. Every task it starts is tracked and stopped
 //! through one cancellation token; shutdown waits for all of them.
 
-use crate::{admin, chain, config, cx, diameter, index, journal, metrics, server, vault};
+use crate::{admin, api, chain, config, cx, diameter, index, journal, metrics, server, vault};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -66,6 +66,9 @@ pub enum RunError {
 		#[source]
 		source: std::io::Error,
 	},
+	/// The API's token file could not be read.
+	#[error("API tokens: {0}")]
+	Tokens(#[from] api::tokens::TokenError),
 	/// The admin socket could not be bound.
 	#[error("admin socket {}: {source}", path.display())]
 	Admin {
@@ -100,6 +103,7 @@ struct Listeners {
 	cx: TcpListener,
 	metrics: Option<TcpListener>,
 	admin: UnixListener,
+	api: Option<TcpListener>,
 }
 
 impl Listeners {
@@ -115,8 +119,33 @@ impl Listeners {
 		let admin = admin::bind(&config.admin_socket)
 			.await
 			.map_err(|source| RunError::Admin { path: config.admin_socket.clone(), source })?;
-		Ok(Listeners { cx, metrics, admin })
+		let api = match config.api.listen {
+			Some(address) => Some(bind(address).await?),
+			None => None,
+		};
+		Ok(Listeners { cx, metrics, admin, api })
 	}
+}
+
+/// The provisioning API on `listener`, served once the index is loaded
+/// (its writes wait for finality anyway).
+fn serve_api(
+	listener: TcpListener,
+	config: &config::ApiConfig,
+	chain: (chain::Client, subxt_signer::sr25519::Keypair),
+	(vault, cx): (Arc<vault::Vault>, Arc<diameter::peer::Context<cx::Cx>>),
+	shutdown: &CancellationToken,
+) -> Result<impl std::future::Future<Output = ()>, RunError> {
+	let tls = match &config.tls {
+		Some((cert, key)) => Some(server::tls_server_acceptor(cert, key)?),
+		None => None,
+	};
+	let tokens = api::tokens::TokenStore::open(config.tokens.clone())?;
+	let state = Arc::new(api::Api::new(chain, vault, Some(cx), tokens, config));
+	let router = api::router(state);
+	let scheme = if tls.is_some() { "https" } else { "http" };
+	tracing::info!(listen = ?config.listen, scheme, "serving the provisioning API");
+	Ok(api::serve(listener, tls, router, config.max_connections, shutdown.clone()))
 }
 
 /// Runs the bridge until SIGINT or SIGTERM: opens the vault and journal,
@@ -189,6 +218,16 @@ pub async fn run(config: config::Config) -> Result<(), RunError> {
 	);
 	let ctx =
 		Arc::new(diameter::peer::Context::new(config.local.clone(), config.policy.clone(), cx));
+	if let Some(listener) = listeners.api {
+		let state = (client.clone(), signer.clone());
+		tasks.spawn(serve_api(
+			listener,
+			&config.api,
+			state,
+			(vault.clone(), ctx.clone()),
+			&shutdown,
+		)?);
+	}
 	tasks.spawn(admin::serve(
 		listeners.admin,
 		config.admin_socket.clone(),

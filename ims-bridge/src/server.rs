@@ -44,17 +44,10 @@ const TLS_HANDSHAKE_RECORD: u8 = 0x16;
 /// A mutual-TLS acceptor from PEM files: our certificate chain and its key,
 /// and the CA that every client certificate must chain to.
 pub fn tls_acceptor(cert: &Path, key: &Path, client_ca: &Path) -> Result<TlsAcceptor, TlsError> {
-	let error = |what, path: &Path, reason: String| TlsError {
-		what,
-		path: path.display().to_string(),
-		reason,
-	};
-	let chain = pem_certificates(cert).map_err(|e| error("certificate", cert, e))?;
-	let key_der =
-		PrivateKeyDer::from_pem_file(key).map_err(|e| error("key", key, e.to_string()))?;
+	let (chain, key_der) = chain_and_key(cert, key)?;
 	let mut roots = rustls::RootCertStore::empty();
-	for ca in pem_certificates(client_ca).map_err(|e| error("client CA", client_ca, e))? {
-		roots.add(ca).map_err(|e| error("client CA", client_ca, e.to_string()))?;
+	for ca in pem_certificates(client_ca).map_err(|e| tls_error("client CA", client_ca, e))? {
+		roots.add(ca).map_err(|e| tls_error("client CA", client_ca, e.to_string()))?;
 	}
 	let provider = Arc::new(rustls::crypto::ring::default_provider());
 	let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
@@ -62,13 +55,44 @@ pub fn tls_acceptor(cert: &Path, key: &Path, client_ca: &Path) -> Result<TlsAcce
 		provider.clone(),
 	)
 	.build()
-	.map_err(|e| error("client CA", client_ca, e.to_string()))?;
+	.map_err(|e| tls_error("client CA", client_ca, e.to_string()))?;
 	let config = rustls::ServerConfig::builder_with_provider(provider)
 		.with_safe_default_protocol_versions()
-		.map_err(|e| error("configuration", cert, e.to_string()))?
+		.map_err(|e| tls_error("configuration", cert, e.to_string()))?
 		.with_client_cert_verifier(verifier)
 		.with_single_cert(chain, key_der)
-		.map_err(|e| error("key", key, e.to_string()))?;
+		.map_err(|e| tls_error("key", key, e.to_string()))?;
+	Ok(TlsAcceptor::from(Arc::new(config)))
+}
+
+fn tls_error(what: &'static str, path: &Path, reason: String) -> TlsError {
+	TlsError { what, path: path.display().to_string(), reason }
+}
+
+/// Our certificate chain and its private key, from PEM files.
+fn chain_and_key(
+	cert: &Path,
+	key: &Path,
+) -> Result<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>), TlsError> {
+	let chain = pem_certificates(cert).map_err(|e| tls_error("certificate", cert, e))?;
+	let key_der =
+		PrivateKeyDer::from_pem_file(key).map_err(|e| tls_error("key", key, e.to_string()))?;
+	Ok((chain, key_der))
+}
+
+/// A server-only TLS acceptor (clients are not asked for a certificate)
+/// from our PEM certificate chain and key, offering HTTP/1.1 by ALPN: the
+/// provisioning API's, whose clients authenticate with tokens.
+pub fn tls_server_acceptor(cert: &Path, key: &Path) -> Result<TlsAcceptor, TlsError> {
+	let (chain, key_der) = chain_and_key(cert, key)?;
+	let provider = Arc::new(rustls::crypto::ring::default_provider());
+	let mut config = rustls::ServerConfig::builder_with_provider(provider)
+		.with_safe_default_protocol_versions()
+		.map_err(|e| tls_error("configuration", cert, e.to_string()))?
+		.with_no_client_auth()
+		.with_single_cert(chain, key_der)
+		.map_err(|e| tls_error("key", key, e.to_string()))?;
+	config.alpn_protocols = vec![b"http/1.1".to_vec()];
 	Ok(TlsAcceptor::from(Arc::new(config)))
 }
 

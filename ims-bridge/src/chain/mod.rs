@@ -152,6 +152,22 @@ impl ChainError {
 	pub(crate) fn subxt(e: impl Into<subxt::Error>) -> Self {
 		ChainError::Subxt(Box::new(e.into()))
 	}
+
+	/// The pallet, the error's name and its documentation, when the chain
+	/// ran the transaction and a pallet refused it.
+	pub fn module_error(&self) -> Option<(String, String, String)> {
+		use subxt::error::{DispatchError, TransactionEventsError};
+		let ChainError::Subxt(error) = self else { return None };
+		let subxt::Error::TransactionEventsError(TransactionEventsError::ExtrinsicFailed(
+			DispatchError::Module(module),
+		)) = error.as_ref()
+		else {
+			return None;
+		};
+		let details = module.details().ok()?;
+		let docs = details.variant.docs.join(" ");
+		Some((details.pallet.name().to_string(), details.variant.name.clone(), docs))
+	}
 }
 
 /// Keys per `state_getKeysPaged` when the bridge walks a storage map: the

@@ -10,11 +10,13 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+mod api;
 mod chain;
 mod index;
 mod journal;
 mod peers;
 mod tls;
+pub use api::{ApiConfig, ApiFile, ApiTlsFile};
 pub use chain::ChainFile;
 pub use index::{IndexFile, MAX_SNAPSHOT_EVERY};
 pub use journal::JournalFile;
@@ -45,6 +47,9 @@ pub struct File {
 	/// The admin socket.
 	#[serde(default)]
 	pub admin: AdminFile,
+	/// The provisioning API.
+	#[serde(default)]
+	pub api: ApiFile,
 }
 
 /// `[diameter]`.
@@ -268,6 +273,8 @@ pub struct Config {
 	pub metrics: Option<SocketAddr>,
 	/// Index snapshots; `None`: none written or read.
 	pub snapshots: Option<crate::chain::SnapshotPolicy>,
+	/// The provisioning API.
+	pub api: ApiConfig,
 }
 
 /// Every problem found, one per line.
@@ -332,6 +339,7 @@ impl Config {
 			})
 		});
 		let snapshots = c.snapshots(&file.index);
+		let api = c.api(&file.api);
 		c.store_directories(&file);
 		let (Ok(listen), Ok(host_ip), Ok(signer), Ok(vault_key), true) =
 			(listen, host_ip, signer, vault_key, c.errors.is_empty())
@@ -387,6 +395,7 @@ impl Config {
 			admin_socket: c.at(&file.admin.socket),
 			metrics: metrics.and_then(Result::ok),
 			snapshots,
+			api,
 		})
 	}
 }
@@ -500,6 +509,7 @@ impl Checker<'_> {
 			("vault.keyring", file.vault.keyring.as_ref().unwrap_or(&file.vault.path)),
 			("journal.path", &file.journal.path),
 			("index.snapshot", &file.index.snapshot),
+			("api.tokens", &file.api.tokens),
 		];
 		for (key, path) in stores {
 			let path = self.at(path);

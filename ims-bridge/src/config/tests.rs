@@ -333,3 +333,56 @@ fn the_node_is_reached_over_loopback_or_wss_with_a_pinned_ca() {
 		assert!(errors.contains(key) && errors.contains(says), "{url} {ca:?}: {errors}");
 	}
 }
+
+#[test]
+fn the_api_is_off_by_default_and_plain_http_only_on_loopback() {
+	let dir = with_secrets();
+	let config = load_in(dir.path(), GOOD).unwrap();
+	assert_eq!(config.api.listen, None);
+	assert_eq!(config.api.tokens, dir.path().join("api-tokens.json"));
+	let loopback = format!("{GOOD}\n[api]\nlisten = \"127.0.0.1:8080\"\ntokens = \"t.json\"\n");
+	let config = load_in(dir.path(), &loopback).unwrap();
+	assert_eq!(config.api.listen, Some("127.0.0.1:8080".parse().unwrap()));
+	assert_eq!(config.api.tokens, dir.path().join("t.json"));
+	assert!(config.api.tls.is_none());
+	let errors = load_in(
+		dir.path(),
+		&format!("{GOOD}\n[api]\nlisten = \"0.0.0.0:8443\"\nburst = 0\nmax_connections = 0\n"),
+	)
+	.err()
+	.unwrap()
+	.0;
+	assert!(
+		errors.iter().any(|e| e.starts_with("api.listen: 0.0.0.0:8443 is not loopback")),
+		"{errors:?}"
+	);
+	assert!(errors.iter().any(|e| e == "api.burst: must be at least 1"), "{errors:?}");
+	assert!(errors.iter().any(|e| e == "api.max_connections: must be at least 1"), "{errors:?}");
+	let bad = format!("{GOOD}\n[api]\nlisten = \"nowhere\"\n");
+	let errors = load_in(dir.path(), &bad).err().unwrap().0;
+	assert!(errors.iter().any(|e| e.starts_with("api.listen: \"nowhere\" is not an address")));
+}
+
+#[test]
+fn the_api_certificate_and_key_are_checked() {
+	let dir = with_secrets();
+	let cert = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
+	std::fs::write(dir.path().join("api.crt"), cert.serialize_pem().unwrap()).unwrap();
+	std::fs::write(dir.path().join("api.key"), cert.serialize_private_key_pem()).unwrap();
+	let tls = format!(
+		"{GOOD}\n[api]\nlisten = \"0.0.0.0:8443\"\n[api.tls]\ncert = \"api.crt\"\nkey = \"api.key\"\n"
+	);
+	// The key is readable by others.
+	use std::os::unix::fs::PermissionsExt;
+	let key = dir.path().join("api.key");
+	std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+	let errors = load_in(dir.path(), &tls).err().unwrap().0;
+	assert!(errors.iter().any(|e| e.starts_with("api.tls.key:")), "{errors:?}");
+	std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+	let config = load_in(dir.path(), &tls).unwrap();
+	assert_eq!(config.api.tls, Some((dir.path().join("api.crt"), key.clone())));
+	// Not a certificate.
+	std::fs::write(dir.path().join("api.crt"), "nothing").unwrap();
+	let errors = load_in(dir.path(), &tls).err().unwrap().0;
+	assert!(errors.iter().any(|e| e.starts_with("api.tls: TLS certificate")), "{errors:?}");
+}

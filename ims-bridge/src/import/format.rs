@@ -38,25 +38,40 @@ impl<'de> Deserialize<'de> for Secret {
 	}
 }
 
-/// One subscriber, as the line gives it.
-#[derive(Deserialize)]
+/// One subscriber, as a line of the import file (and the provisioning
+/// API's body) gives it: `docs/import.md`.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct Line {
+#[schema(as = SubscriberLine)]
+pub struct Line {
+	/// The realm's domain, as on chain.
 	realm: String,
+	/// The operator's name for the subscription (kept in the vault only).
 	subscription: String,
+	/// Its private identities, at least one.
 	impis: Vec<ImpiLine>,
+	/// Its public identities, at least one.
 	impus: Vec<ImpuLine>,
 }
 
-#[derive(Deserialize)]
+/// A private identity and its secrets (never returned).
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ImpiLine {
+	/// The private identity.
 	identity: String,
+	/// `sip-digest`, `digest-md5`, `aka1`, `aka2` (default `sip-digest`).
 	#[serde(default = "default_schemes")]
 	schemes: Vec<String>,
+	/// The scheme used when a request names none (default: the first).
 	default_scheme: Option<String>,
+	/// The SIP Digest password.
+	#[schema(value_type = Option<String>, format = Password)]
 	password: Option<Secret>,
+	/// HA1, 32 hex digits, instead of a password.
+	#[schema(value_type = Option<String>, format = Password)]
 	ha1: Option<Secret>,
+	/// AKA keys.
 	aka: Option<AkaLine>,
 }
 
@@ -64,14 +79,23 @@ fn default_schemes() -> Vec<String> {
 	vec!["sip-digest".into()]
 }
 
-#[derive(Deserialize)]
+/// AKA keys: K and OPc (or OP), 32 hex digits each.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct AkaLine {
+	/// K.
+	#[schema(value_type = String, format = Password)]
 	k: Secret,
+	/// OPc (or give `op`).
+	#[schema(value_type = Option<String>, format = Password)]
 	opc: Option<Secret>,
+	/// OP, from which OPc is derived.
+	#[schema(value_type = Option<String>, format = Password)]
 	op: Option<Secret>,
+	/// AMF, 4 hex digits (default `8000`).
 	#[serde(default = "default_amf")]
 	amf: String,
+	/// The last SQN the USIM has seen (default 0).
 	#[serde(default)]
 	sqn: u64,
 }
@@ -80,22 +104,31 @@ fn default_amf() -> String {
 	"8000".into()
 }
 
-#[derive(Deserialize)]
+/// A public identity and its attributes on chain.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ImpuLine {
+	/// The public identity (`sip:`, `tel:`).
 	identity: String,
+	/// Its kind (default `public`).
 	#[serde(default)]
 	kind: KindName,
+	/// Barred from the start.
 	#[serde(default)]
 	barred: bool,
+	/// May register (default `true`).
 	#[serde(default = "yes")]
 	can_register: bool,
 	/// Absent: set 1 unless barred; `null`: no set; a number: that set.
 	#[serde(default = "unset", deserialize_with = "present")]
+	#[schema(value_type = Option<u32>)]
 	implicit_set: Option<Option<u32>>,
+	/// The realm's service profile (default 0).
 	#[serde(default)]
 	profile: u32,
+	/// The realm's charging information.
 	charging: Option<u32>,
+	/// Visited networks it may register from.
 	#[serde(default)]
 	roaming: Vec<String>,
 	/// The IMPIs it is linked to; absent: every IMPI of the line.
@@ -115,7 +148,8 @@ fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<u32>>, D::Er
 	Option::<u32>::deserialize(d).map(Some)
 }
 
-#[derive(Deserialize, Default, Clone, Copy)]
+/// A public identity's kind.
+#[derive(Deserialize, Default, Clone, Copy, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 enum KindName {
 	#[default]

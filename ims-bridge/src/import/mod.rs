@@ -26,8 +26,9 @@ mod reader;
 mod settle;
 mod submit;
 
+pub use format::Line as SubscriberLine;
+pub(crate) use format::{parse, ImpiChain, ImpuChain, Parsed};
 pub use format::{scheme, FORMAT, MAX_LINE, VERSION};
-pub(crate) use format::{ImpiChain, ImpuChain, Parsed};
 pub(crate) use plan::call_entry;
 pub use progress::{Bar, Lines, Progress, Silent};
 

@@ -388,14 +388,22 @@ pub async fn bar(url: &str, impu: [u8; 32]) {
 /// is finalized and succeeded. The bridge signs with the same development
 /// key, so a transaction may lose the race for a nonce: it is sent again.
 pub async fn as_alice<Call: subxt::transactions::Payload>(url: &str, call: Call, what: &str) {
+	as_signer(url, &subxt_signer::sr25519::dev::alice(), call, what).await
+}
+
+/// Signs `call` with `signer` and waits until it is finalized and
+/// succeeded, sending it again (up to 10 times) if it fails.
+pub async fn as_signer<Call: subxt::transactions::Payload>(
+	url: &str,
+	signer: &subxt_signer::sr25519::Keypair,
+	call: Call,
+	what: &str,
+) {
 	let client = chain::connect(url).await.unwrap();
 	let mut last = String::new();
 	for _ in 0..10 {
 		let at = client.at_current_block().await.unwrap();
-		let sent = at
-			.transactions()
-			.sign_and_submit_then_watch_default(&call, &subxt_signer::sr25519::dev::alice())
-			.await;
+		let sent = at.transactions().sign_and_submit_then_watch_default(&call, signer).await;
 		match sent {
 			Ok(progress) => match progress.wait_for_finalized_success().await {
 				Ok(_) => return,
@@ -430,4 +438,42 @@ pub fn challenge_param(header: &str, name: &str) -> Option<String> {
 		Some(quoted) => quoted.split('"').next()?.to_string(),
 		None => rest.split([',', ' ', '\r']).next()?.to_string(),
 	})
+}
+
+/// Polls `ready` every half second until it holds, for at most a minute.
+pub async fn wait_for_async<F: std::future::Future<Output = bool>>(
+	what: &str,
+	mut ready: impl FnMut() -> F,
+) {
+	let deadline = std::time::Instant::now() + Duration::from_secs(60);
+	while std::time::Instant::now() < deadline {
+		if ready().await {
+			return;
+		}
+		tokio::time::sleep(Duration::from_millis(500)).await;
+	}
+	panic!("timed out waiting for {what}");
+}
+
+/// The audit trail's records about `subject` in the development realm (0),
+/// decoded, as `imsAudit_records` lists them (the first 1000).
+pub async fn audit_entries(
+	url: &str,
+	subject: [u8; 32],
+) -> Vec<ims_primitives::audit::Entry<[u8; 32]>> {
+	use codec::Decode;
+	let rpc = subxt_rpcs::RpcClient::from_insecure_url(url).await.unwrap();
+	let subject = format!("0x{}", hex::encode(subject));
+	let page: serde_json::Value = rpc
+		.request("imsAudit_records", subxt_rpcs::rpc_params![0, subject, 0, 1000])
+		.await
+		.unwrap();
+	let records = page["records"].as_array().cloned().unwrap_or_default();
+	records
+		.iter()
+		.filter_map(|r| {
+			let bytes = hex::decode(r["entry"].as_str()?.trim_start_matches("0x")).ok()?;
+			ims_primitives::audit::Entry::<[u8; 32]>::decode(&mut &bytes[..]).ok()
+		})
+		.collect()
 }

@@ -3,6 +3,7 @@
 //! so that its tests run side by side as cargo runs the tests of one binary
 //! (each on a chain of its own), one module per subject:
 //!
+//! - `api`: the provisioning API over HTTPS, as the tokens' accounts;
 //! - `registration`: registrations end to end, RTR, restarts, provisioning;
 //! - `import`: `ims-bridge import` through a bridge, bad lines, runs
 //!   interrupted and killed;
@@ -32,6 +33,7 @@
 	reason = "integration-test helpers: a step that fails fails the test"
 )]
 
+mod api;
 mod bench_register;
 mod common;
 mod cx_client;

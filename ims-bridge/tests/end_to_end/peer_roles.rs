@@ -5,10 +5,9 @@
 
 use crate::common::*;
 use crate::cx_client::{code, mar, CxClient};
-use codec::Decode;
 use ims_bridge::diameter::codec::Avp;
 use ims_bridge::diameter::dict::{avp, command, result};
-use ims_primitives::audit::{Activity, Actor, Entry, Peer};
+use ims_primitives::audit::{Activity, Actor, Peer};
 use ims_primitives::Denial;
 use ims_primitives::Token;
 use std::time::Duration;
@@ -16,22 +15,12 @@ use std::time::Duration;
 /// The access denials recorded on chain about `subject` in the development
 /// realm (0).
 async fn denials(url: &str, subject: [u8; 32]) -> Vec<(Denial, Actor<[u8; 32]>)> {
-	let rpc = subxt_rpcs::RpcClient::from_insecure_url(url).await.unwrap();
-	let subject = format!("0x{}", hex::encode(subject));
-	let page: serde_json::Value = rpc
-		.request("imsAudit_records", subxt_rpcs::rpc_params![0, subject, 0, 1000])
-		.await
-		.unwrap();
-	let records = page["records"].as_array().cloned().unwrap_or_default();
-	records
-		.iter()
-		.filter_map(|r| {
-			let bytes = hex::decode(r["entry"].as_str()?.trim_start_matches("0x")).ok()?;
-			let entry = Entry::<[u8; 32]>::decode(&mut &bytes[..]).ok()?;
-			match entry.activity {
-				Activity::AccessDenied(denial) => Some((denial, entry.actor)),
-				_ => None,
-			}
+	let entries = audit_entries(url, subject).await;
+	entries
+		.into_iter()
+		.filter_map(|entry| match entry.activity {
+			Activity::AccessDenied(denial) => Some((denial, entry.actor)),
+			_ => None,
 		})
 		.collect()
 }

@@ -2,8 +2,8 @@
 //! rate (a token bucket, so that opening more connections does not buy more
 //! requests) and how many connections it holds open.
 
-use super::bucket::Bucket;
 use super::PeerPolicy;
+use crate::bucket::Bucket;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 

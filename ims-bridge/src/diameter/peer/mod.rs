@@ -41,7 +41,6 @@
 //! [`DecodeError`]: super::DecodeError
 
 mod answers;
-mod bucket;
 mod limits;
 mod peers;
 mod role;

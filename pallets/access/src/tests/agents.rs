@@ -2,8 +2,7 @@
 //! through [`crate::ReportDenials`].
 
 use super::*;
-use frame_support::dispatch::{GetDispatchInfo, PostDispatchInfo};
-use sp_runtime::traits::{DispatchTransaction, Dispatchable};
+use frame_support::dispatch::GetDispatchInfo;
 
 /// The agent the tests appoint.
 const AGENT: u64 = 8;
@@ -17,15 +16,6 @@ fn create_subscription(subscription: Pseudonym) -> RuntimeCall {
 
 fn act_for(principal: u64, call: RuntimeCall) -> RuntimeCall {
 	RuntimeCall::Access(Call::act_for { principal, call: Box::new(call) })
-}
-
-/// `call` signed by `who` through the extension, as a block runs it.
-fn in_block(who: u64, call: RuntimeCall) -> Result<PostDispatchInfo, DispatchError> {
-	let info = call.get_dispatch_info();
-	crate::ReportDenials::<Test>::new()
-		.test_run(signed(who), &call, &info, 0, 0, |origin| call.clone().dispatch(origin))
-		.expect("the extension never invalidates a transaction")
-		.map_err(|error| error.error)
 }
 
 fn appointed() {
@@ -163,7 +153,7 @@ fn a_principal_that_lost_its_role_is_refused_and_the_refusal_is_its() {
 		assert_ok!(Access::revoke_role(signed(ADMIN), REALM, PROVISIONER, Role::Provisioner));
 		clear();
 		assert_eq!(
-			in_block(AGENT, act_for(PROVISIONER, create_subscription(SUB))).map(|_| ()),
+			through_extension(AGENT, act_for(PROVISIONER, create_subscription(SUB))),
 			Err(pallet_ims_identity::Error::<Test>::NotAuthorized.into())
 		);
 		assert!(!pallet_ims_identity::Subscriptions::<Test>::contains_key(SUB));
@@ -194,7 +184,7 @@ fn a_principal_that_lost_its_role_is_refused_and_the_refusal_is_its() {
 fn an_agent_acting_without_appointment_is_reported_as_itself() {
 	given(clear, || {
 		assert_eq!(
-			in_block(STRANGER, act_for(PROVISIONER, create_subscription(SUB))).map(|_| ()),
+			through_extension(STRANGER, act_for(PROVISIONER, create_subscription(SUB))),
 			Err(Error::<Test>::NotAnAgent.into())
 		);
 		// Access is pallet 2 in the mock; NotAnAgent is its error 18.
@@ -218,7 +208,7 @@ fn an_agent_acting_without_appointment_is_reported_as_itself() {
 		);
 		// A successful `act_for` reports nothing.
 		appointed();
-		assert!(in_block(AGENT, act_for(PROVISIONER, create_subscription(SUB))).is_ok());
+		assert!(through_extension(AGENT, act_for(PROVISIONER, create_subscription(SUB))).is_ok());
 		assert!(events().iter().all(|e| !matches!(e, Event::AccessDenied { .. })));
 	});
 }

@@ -107,6 +107,19 @@ fn exercise(who: u64, realm: u32, permission: Permission) -> Result<(), Denial> 
 	Access::decide(Requester::Account(who), realm, None, Action::Exercise(permission))
 }
 
+/// Dispatch `call` signed by `who` through [`crate::ReportDenials`], as a
+/// block does, and return the call's result.
+fn through_extension(who: u64, call: RuntimeCall) -> Result<(), DispatchError> {
+	use frame_support::dispatch::GetDispatchInfo;
+	use sp_runtime::traits::{DispatchTransaction, Dispatchable};
+	let info = call.get_dispatch_info();
+	crate::ReportDenials::<Test>::new()
+		.test_run(signed(who), &call, &info, 0, 0, |origin| call.clone().dispatch(origin))
+		.expect("the extension never invalidates a transaction")
+		.map(|_| ())
+		.map_err(|error| error.error)
+}
+
 mod agents;
 mod application_servers;
 mod consents;

@@ -2,19 +2,6 @@
 
 use super::*;
 
-/// Dispatch `call` signed by `who` through [`crate::ReportDenials`], as a
-/// block does, and return the call's result.
-fn through_extension(who: u64, call: RuntimeCall) -> Result<(), DispatchError> {
-	use frame_support::dispatch::GetDispatchInfo;
-	use sp_runtime::traits::{DispatchTransaction, Dispatchable};
-	let info = call.get_dispatch_info();
-	crate::ReportDenials::<Test>::new()
-		.test_run(signed(who), &call, &info, 0, 0, |origin| call.clone().dispatch(origin))
-		.expect("the extension never invalidates a transaction")
-		.map(|_| ())
-		.map_err(|error| error.error)
-}
-
 fn identity_call(call: pallet_ims_identity::Call<Test>) -> RuntimeCall {
 	RuntimeCall::Identity(call)
 }

@@ -1,0 +1,56 @@
+//! The provisioning API: HTTPS (plain HTTP on loopback only), JSON, bearer
+//! tokens, served by the running bridge on `[api] listen`
+//! (`docs/provisioning-api.md`).
+//!
+//! Each token is bound to an on-chain account, and every change goes to
+//! the chain as that account's, through `access.act_for` signed by the
+//! bridge: the chain, not the bridge, decides whether the account may
+//! make it, and its records name the account.
+//!
+//! - `tokens`: issuing, listing, revoking, checking tokens (hashed).
+//! - `auth`: the caller of a request, by its token, within its rate.
+//! - `body`: a write's JSON body, within the size limit.
+//! - `error`: every refusal as JSON with a stable code.
+//! - `realms`, `subscribers`: the resources.
+//! - `openapi`: the OpenAPI document and its page.
+//! - `listener`: HTTPS, connection cap, deadlines, shutdown.
+
+mod auth;
+mod body;
+mod error;
+mod listener;
+mod openapi;
+mod realms;
+mod state;
+mod subscribers;
+pub mod tokens;
+
+pub use error::{ApiError, ErrorBody};
+pub use listener::serve;
+pub use state::Api;
+
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::Router;
+use std::sync::Arc;
+
+/// The API's routes, with `api` as their state. Bodies are read, and
+/// limited, by the handlers that take one (`body::JsonText`).
+pub fn router(api: Arc<Api>) -> Router {
+	Router::new()
+		.route("/v1/realms", get(realms::list))
+		.route("/v1/realms/{realm}", get(realms::get))
+		.route("/v1/subscribers", axum::routing::post(subscribers::create))
+		.route("/v1/subscribers/{identity}", get(subscribers::get).delete(subscribers::delete))
+		.route("/openapi.json", get(openapi::json))
+		.route("/docs", get(openapi::page))
+		.fallback(|| async { ApiError::not_found("no such resource") })
+		.method_not_allowed_fallback(|| async {
+			ApiError::new(
+				StatusCode::METHOD_NOT_ALLOWED,
+				"method_not_allowed",
+				"the resource does not take this method",
+			)
+		})
+		.with_state(api)
+}

@@ -1,0 +1,165 @@
+//! `/v1/subscribers`: create one (an import line, `docs/import.md`), read
+//! one by any of its identities, erase one. Writes go to the chain as the
+//! caller's account through `access.act_for`, so the chain's decision is
+//! the caller's roles'; reads ask the chain's `AccessApi::decide` for the
+//! caller's `Provision` right in the subscriber's realm.
+
+use super::auth::Caller;
+use super::body::{JsonText, PathParam};
+use super::error::ApiError;
+use super::state::Api;
+use crate::chain::ims::runtime_types::ims_primitives::access::{Action, Permission, Requester};
+use crate::chain::{ims, ChainError};
+use crate::provision::{self, SubscriberView};
+use crate::vault::Subscriber;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use serde::Serialize;
+use std::sync::Arc;
+use subxt::utils::H256;
+use utoipa::ToSchema;
+
+/// What an erasure answers.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Erased {
+	/// The operator's name for the subscription erased.
+	pub subscription: String,
+	/// Its pseudonym on chain, now unlinkable to anyone.
+	pub pseudonym: String,
+}
+
+/// Creates a subscriber: the vault first, then the chain, as the caller.
+#[utoipa::path(
+	post,
+	path = "/v1/subscribers",
+	operation_id = "createSubscriber",
+	tag = "subscribers",
+	security(("token" = [])),
+	request_body(content = crate::import::SubscriberLine, content_type = "application/json",
+		description = "One subscriber, as a line of the import format (docs/import.md)"),
+	responses(
+		(status = 201, description = "Created; its secrets are never returned", body = SubscriberView),
+		(status = 400, description = "Not a subscriber", body = super::ErrorBody),
+		(status = 403, description = "The chain refused the caller's account", body = super::ErrorBody),
+		(status = 404, description = "No such realm", body = super::ErrorBody),
+		(status = 409, description = "An identity is held already", body = super::ErrorBody),
+		(status = 413, description = "Body too large", body = super::ErrorBody),
+		(status = 415, description = "Not JSON", body = super::ErrorBody),
+		(status = 422, description = "Breaks a rule of the format or the chain", body = super::ErrorBody),
+		super::error::Always,
+	)
+)]
+pub async fn create(
+	caller: Caller,
+	State(api): State<Arc<Api>>,
+	JsonText(text): JsonText<{ crate::import::MAX_LINE }>,
+) -> Result<(StatusCode, Json<SubscriberView>), ApiError> {
+	let parsed = crate::import::parse(&text)?;
+	let author = api.author(&caller.account);
+	let subscriber =
+		provision::add_parsed(&api.client, &api.signer, &author, &api.vault, parsed).await?;
+	tracing::info!(token = %caller.token, account = %caller.account, "API: subscriber created");
+	let view = provision::view(&api.client, &subscriber).await?;
+	Ok((StatusCode::CREATED, Json(view)))
+}
+
+/// The subscriber the vault holds under `identity`.
+fn held(api: &Api, identity: &str) -> Result<Subscriber, ApiError> {
+	provision::find(&api.vault, identity)?.ok_or_else(|| {
+		ApiError::not_found(format!("no subscriber holds {identity}")).at("identity")
+	})
+}
+
+/// Whether the chain lets `caller` read `subscriber`: its realm's
+/// `Provision` right, asked of `AccessApi::decide` at the finalized head.
+async fn may_read(api: &Api, caller: &Caller, subscriber: &Subscriber) -> Result<(), ApiError> {
+	let unavailable = |e: ChainError| ApiError::chain_unavailable(&e);
+	let at = api.client.at_current_block().await.map_err(|e| unavailable(ChainError::subxt(e)))?;
+	let handle = H256(subscriber.handle());
+	let entry = ims::storage().identity().subscriptions();
+	let stored = at.storage().try_fetch(entry, (handle,)).await;
+	let Some(value) = stored.map_err(|e| unavailable(ChainError::subxt(e)))? else {
+		return Err(ApiError::not_found("the subscriber is not on chain").at("identity"));
+	};
+	let realm = value.decode().map_err(|e| unavailable(ChainError::subxt(e)))?.realm;
+	let action = Action::Exercise(Permission::Provision);
+	let call = ims::runtime_apis().access_api().decide(
+		Requester::Account(caller.account),
+		realm,
+		Some(handle),
+		action,
+	);
+	let decision = at.runtime_apis().call(call).await;
+	match decision.map_err(|e| unavailable(ChainError::subxt(e)))? {
+		Ok(()) => Ok(()),
+		Err(denial) => Err(ApiError::new(
+			StatusCode::FORBIDDEN,
+			"forbidden",
+			format!("the chain denies the token's account: {denial:?}"),
+		)),
+	}
+}
+
+/// Reads a subscriber by one of its identities.
+#[utoipa::path(
+	get,
+	path = "/v1/subscribers/{identity}",
+	operation_id = "getSubscriber",
+	tag = "subscribers",
+	security(("token" = [])),
+	params(("identity" = String, Path, description = "An IMPI, or an IMPU with its scheme (sip:, tel:)")),
+	responses(
+		(status = 200, description = "The subscriber; never its secrets", body = SubscriberView),
+		(status = 400, description = "A path that does not decode", body = super::ErrorBody),
+		(status = 403, description = "The chain denies the caller's account", body = super::ErrorBody),
+		(status = 404, description = "No subscriber holds it", body = super::ErrorBody),
+		super::error::Always,
+	)
+)]
+pub async fn get(
+	caller: Caller,
+	State(api): State<Arc<Api>>,
+	PathParam(identity): PathParam,
+) -> Result<Json<SubscriberView>, ApiError> {
+	let subscriber = held(&api, &identity)?;
+	may_read(&api, &caller, &subscriber).await?;
+	Ok(Json(provision::view(&api.client, &subscriber).await?))
+}
+
+/// Erases a subscriber: on chain as the caller, then its vault entry.
+#[utoipa::path(
+	delete,
+	path = "/v1/subscribers/{identity}",
+	operation_id = "eraseSubscriber",
+	tag = "subscribers",
+	security(("token" = [])),
+	params(("identity" = String, Path, description = "An IMPI, or an IMPU with its scheme (sip:, tel:)")),
+	responses(
+		(status = 200, description = "Erased on chain and in the vault", body = Erased),
+		(status = 400, description = "A path that does not decode", body = super::ErrorBody),
+		(status = 403, description = "The chain refused the caller's account", body = super::ErrorBody),
+		(status = 404, description = "No subscriber holds it", body = super::ErrorBody),
+		super::error::Always,
+	)
+)]
+pub async fn delete(
+	caller: Caller,
+	State(api): State<Arc<Api>>,
+	PathParam(identity): PathParam,
+) -> Result<Json<Erased>, ApiError> {
+	held(&api, &identity)?;
+	let keep = |subscriber: &Subscriber| {
+		if let Some(cx) = &api.cx {
+			cx.app.keep_for_termination(subscriber);
+		}
+	};
+	let author = api.author(&caller.account);
+	let removed =
+		provision::remove(&api.client, (&api.signer, &author), &api.vault, &identity, keep).await?;
+	tracing::info!(token = %caller.token, account = %caller.account, "API: subscriber erased");
+	Ok(Json(Erased {
+		subscription: removed.subscription.clone(),
+		pseudonym: hex::encode(removed.handle()),
+	}))
+}
