@@ -159,7 +159,7 @@ async fn submit<Call: subxt::transactions::Payload>(
 /// Submits an identity call as `author` makes it: `direct` signed by the
 /// bridge, or `call` (the same call) wrapped in `access.act_for` for a
 /// user.
-async fn submit_identity<Call: subxt::transactions::Payload>(
+pub(crate) async fn submit_identity<Call: subxt::transactions::Payload>(
 	client: &Client,
 	signer: &Keypair,
 	author: &Author,
@@ -364,6 +364,10 @@ pub struct ImpuState {
 	pub registration: String,
 	/// The S-CSCF assigned, if any.
 	pub scscf: Option<String>,
+	/// The realm's service profile it uses.
+	pub profile: u32,
+	/// The realm's charging information it uses, if any.
+	pub charging: Option<u32>,
 }
 
 /// The view of `subscriber` at the finalized head.
@@ -388,10 +392,18 @@ pub async fn view(
 	for impu in &subscriber.impus {
 		let id = subscriber.pseudonym(Kind::Impu, impu);
 		let call = ims::runtime_apis().identity_api().location(H256(id));
-		let state = at.runtime_apis().call(call).await.map_err(chain)?.ok().map(|view| ImpuState {
+		let location = at.runtime_apis().call(call).await.map_err(chain)?.ok();
+		let entry = ims::storage().identity().impus();
+		let record = match at.storage().try_fetch(entry, (H256(id),)).await.map_err(chain)? {
+			Some(value) => Some(value.decode().map_err(chain)?),
+			None => None,
+		};
+		let state = location.zip(record).map(|(view, record)| ImpuState {
 			barred: view.barred,
 			registration: format!("{:?}", view.registration.state),
 			scscf: view.registration.scscf.map(|s| String::from_utf8_lossy(&s.0).into_owned()),
+			profile: record.service_profile,
+			charging: record.charging,
 		});
 		impus.push(ImpuView { identity: impu.clone(), pseudonym: hex::encode(id), state });
 	}

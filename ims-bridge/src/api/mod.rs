@@ -11,13 +11,14 @@
 //! - `auth`: the caller of a request, by its token, within its rate.
 //! - `body`: a write's JSON body, within the size limit.
 //! - `error`: every refusal as JSON with a stable code.
-//! - `realms`, `subscribers`: the resources.
+//! - `realms`, `subscribers`, `impus`: the resources.
 //! - `openapi`: the OpenAPI document and its page.
 //! - `listener`: HTTPS, connection cap, deadlines, shutdown.
 
 mod auth;
 mod body;
 mod error;
+mod impus;
 mod listener;
 mod openapi;
 mod realms;
@@ -30,7 +31,7 @@ pub use listener::serve;
 pub use state::Api;
 
 use axum::http::StatusCode;
-use axum::routing::get;
+use axum::routing::{get, put};
 use axum::Router;
 use std::sync::Arc;
 
@@ -42,6 +43,8 @@ pub fn router(api: Arc<Api>) -> Router {
 		.route("/v1/realms/{realm}", get(realms::get))
 		.route("/v1/subscribers", axum::routing::post(subscribers::create))
 		.route("/v1/subscribers/{identity}", get(subscribers::get).delete(subscribers::delete))
+		.route("/v1/subscribers/{identity}/barring", put(impus::barring))
+		.route("/v1/subscribers/{identity}/profile", put(impus::profile))
 		.route("/openapi.json", get(openapi::json))
 		.route("/docs", get(openapi::page))
 		.fallback(|| async { ApiError::not_found("no such resource") })

@@ -3,7 +3,7 @@
 //! from the same document: plain HTML, no script and nothing fetched from
 //! elsewhere, so it reads the same on an operator's offline network.
 
-use super::{realms, subscribers, ErrorBody};
+use super::{impus, realms, subscribers, ErrorBody};
 use axum::http::header;
 use axum::response::{Html, IntoResponse};
 use serde_json::Value;
@@ -19,7 +19,15 @@ use utoipa::{Modify, OpenApi};
 		description = "Provision IMS subscribers on the IMS ledger. Each token acts for an on-chain \
 			account, whose roles the chain checks (docs/provisioning-api.md)."
 	),
-	paths(realms::list, realms::get, subscribers::create, subscribers::get, subscribers::delete),
+	paths(
+		realms::list,
+		realms::get,
+		subscribers::create,
+		subscribers::get,
+		subscribers::delete,
+		impus::barring,
+		impus::profile
+	),
 	components(schemas(ErrorBody, subscribers::Erased)),
 	modifiers(&BearerTokens),
 	tags(

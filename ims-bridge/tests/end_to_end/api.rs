@@ -189,6 +189,40 @@ async fn the_api_provisions_as_the_tokens_account_and_the_chain_decides() {
 	let (status, read) = api.get("/v1/subscribers/sip:carol@ims.example.net", Some(&bobs)).await;
 	assert_eq!((status, &read["pseudonym"]), (StatusCode::OK, &created["pseudonym"]));
 
+	// Bob bars Carol's number and gives her SIP identity a profile; a
+	// profile the realm lacks is the chain's refusal, an IMPI no IMPU.
+	let put = reqwest::Method::PUT;
+	let barring = "/v1/subscribers/tel:+15550003/barring";
+	let (status, changed) =
+		api.call(put.clone(), barring, Some(&bobs), Some(json!({"barred": true}))).await;
+	assert_eq!(status, StatusCode::OK, "{changed}");
+	assert_eq!(changed["impus"][1]["state"]["barred"], true, "{changed}");
+	assert_eq!(changed["impus"][0]["state"]["barred"], false, "{changed}");
+	let profile = "/v1/subscribers/sip:carol@ims.example.net/profile";
+	let (status, changed) =
+		api.call(put.clone(), profile, Some(&bobs), Some(json!({"profile": 0}))).await;
+	assert_eq!((status, &changed["impus"][0]["state"]["profile"]), (StatusCode::OK, &json!(0)));
+	let (status, body) =
+		api.call(put.clone(), profile, Some(&bobs), Some(json!({"profile": 77}))).await;
+	assert_eq!(
+		(status, body["code"].as_str()),
+		(StatusCode::UNPROCESSABLE_ENTITY, Some("refused_by_chain")),
+		"{body}"
+	);
+	let impi_barring = "/v1/subscribers/carol@ims.example.net/barring";
+	let (status, body) =
+		api.call(put.clone(), impi_barring, Some(&bobs), Some(json!({"barred": true}))).await;
+	assert_eq!(
+		(status, body["field"].as_str()),
+		(StatusCode::UNPROCESSABLE_ENTITY, Some("identity"))
+	);
+	let (status, body) =
+		api.call(put.clone(), barring, Some(&bobs), Some(json!({"barred": "yes"}))).await;
+	assert_eq!((status, body["code"].as_str()), (StatusCode::BAD_REQUEST, Some("malformed")));
+	let (status, body) =
+		api.call(put.clone(), barring, Some(&charlies), Some(json!({"barred": false}))).await;
+	assert_eq!((status, body["code"].as_str()), (StatusCode::FORBIDDEN, Some("not_appointed")));
+
 	// Charlie: the chain denies his reads and he appointed no agent.
 	let (status, body) = api.get("/v1/subscribers/carol@ims.example.net", Some(&charlies)).await;
 	assert_eq!((status, body["code"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")));

@@ -1,0 +1,130 @@
+//! Changes to one public identity of a subscriber: its barring and its
+//! service profile (`PUT /v1/subscribers/{identity}/barring|profile`),
+//! each one identity call made on chain as the caller's account.
+
+use super::auth::Caller;
+use super::body::{JsonText, PathParam};
+use super::error::ApiError;
+use super::state::Api;
+use crate::chain::ims;
+use crate::chain::ims::runtime_types::pallet_ims_identity::pallet::Call as IdentityCall;
+use crate::provision::{self, SubscriberView};
+use crate::pseudonym::Kind;
+use crate::vault::Subscriber;
+use axum::extract::State;
+use axum::Json;
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use std::sync::Arc;
+use subxt::utils::H256;
+use utoipa::ToSchema;
+
+/// The largest body of these changes.
+const SMALL_BODY: usize = 4096;
+
+/// `PUT .../barring`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Barring {
+	/// Barred: its requests are refused, and a registration of it ended.
+	pub barred: bool,
+}
+
+/// `PUT .../profile`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+	/// The realm's service profile it uses.
+	pub profile: u32,
+	/// The realm's charging information, if any.
+	#[serde(default)]
+	pub charging: Option<u32>,
+}
+
+fn parse<T: DeserializeOwned>(text: &str) -> Result<T, ApiError> {
+	serde_json::from_str(text).map_err(|e| ApiError::malformed(e.to_string()))
+}
+
+/// The subscriber holding the public identity `impu`, and its pseudonym.
+fn holder(api: &Api, impu: &str) -> Result<(Subscriber, H256), ApiError> {
+	if !impu.contains(':') {
+		let message = "name a public identity with its scheme (sip:, tel:)";
+		return Err(ApiError::invalid(message).at("identity"));
+	}
+	let subscriber = provision::find(&api.vault, impu)?
+		.ok_or_else(|| ApiError::not_found(format!("no subscriber holds {impu}")).at("identity"))?;
+	let pseudonym = H256(subscriber.pseudonym(Kind::Impu, impu));
+	Ok((subscriber, pseudonym))
+}
+
+/// Bars or unbars a public identity.
+#[utoipa::path(
+	put,
+	path = "/v1/subscribers/{identity}/barring",
+	operation_id = "setBarring",
+	tag = "subscribers",
+	security(("token" = [])),
+	params(("identity" = String, Path, description = "A public identity with its scheme")),
+	request_body(content = Barring, content_type = "application/json"),
+	responses(
+		(status = 200, description = "Changed; the subscriber as it is now", body = SubscriberView),
+		(status = 400, description = "Not a barring, or a path that does not decode", body = super::ErrorBody),
+		(status = 403, description = "The chain refused the caller's account", body = super::ErrorBody),
+		(status = 404, description = "No subscriber holds it", body = super::ErrorBody),
+		(status = 413, description = "Body too large", body = super::ErrorBody),
+		(status = 415, description = "Not JSON", body = super::ErrorBody),
+		(status = 422, description = "Not a public identity, or the chain refused the change", body = super::ErrorBody),
+		super::error::Always,
+	)
+)]
+pub async fn barring(
+	caller: Caller,
+	State(api): State<Arc<Api>>,
+	PathParam(impu): PathParam,
+	JsonText(text): JsonText<SMALL_BODY>,
+) -> Result<Json<SubscriberView>, ApiError> {
+	let Barring { barred } = parse(&text)?;
+	let (subscriber, id) = holder(&api, &impu)?;
+	let direct = ims::transactions().identity().set_barring(id, barred);
+	let call = IdentityCall::set_barring { impu: id, barred };
+	let author = api.author(&caller.account);
+	provision::submit_identity(&api.client, &api.signer, &author, (direct, call)).await?;
+	tracing::info!(token = %caller.token, barred, "API: barring changed");
+	Ok(Json(provision::view(&api.client, &subscriber).await?))
+}
+
+/// Gives a public identity another service profile of its realm.
+#[utoipa::path(
+	put,
+	path = "/v1/subscribers/{identity}/profile",
+	operation_id = "setServiceProfile",
+	tag = "subscribers",
+	security(("token" = [])),
+	params(("identity" = String, Path, description = "A public identity with its scheme")),
+	request_body(content = Profile, content_type = "application/json"),
+	responses(
+		(status = 200, description = "Changed; the subscriber as it is now", body = SubscriberView),
+		(status = 400, description = "Not a profile, or a path that does not decode", body = super::ErrorBody),
+		(status = 403, description = "The chain refused the caller's account", body = super::ErrorBody),
+		(status = 404, description = "No subscriber holds it", body = super::ErrorBody),
+		(status = 413, description = "Body too large", body = super::ErrorBody),
+		(status = 415, description = "Not JSON", body = super::ErrorBody),
+		(status = 422, description = "Not a public identity, or the realm has no such profile", body = super::ErrorBody),
+		super::error::Always,
+	)
+)]
+pub async fn profile(
+	caller: Caller,
+	State(api): State<Arc<Api>>,
+	PathParam(impu): PathParam,
+	JsonText(text): JsonText<SMALL_BODY>,
+) -> Result<Json<SubscriberView>, ApiError> {
+	let Profile { profile, charging } = parse(&text)?;
+	let (subscriber, id) = holder(&api, &impu)?;
+	let direct = ims::transactions().identity().set_service_profile(id, profile, charging);
+	let call = IdentityCall::set_service_profile { impu: id, profile, charging };
+	let author = api.author(&caller.account);
+	provision::submit_identity(&api.client, &api.signer, &author, (direct, call)).await?;
+	tracing::info!(token = %caller.token, profile, "API: service profile changed");
+	Ok(Json(provision::view(&api.client, &subscriber).await?))
+}
