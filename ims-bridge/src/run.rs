@@ -145,7 +145,8 @@ fn serve_api(
 	let router = api::router(state);
 	let scheme = if tls.is_some() { "https" } else { "http" };
 	tracing::info!(listen = ?config.listen, scheme, "serving the provisioning API");
-	Ok(api::serve(listener, tls, router, config.max_connections, shutdown.clone()))
+	let limits = api::Limits::new(config.max_connections);
+	Ok(api::serve(listener, tls, router, limits, shutdown.clone()))
 }
 
 /// Runs the bridge until SIGINT or SIGTERM: opens the vault and journal,

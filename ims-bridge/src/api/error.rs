@@ -16,7 +16,7 @@ pub struct ErrorBody {
 	/// Stable, for programs: `unauthorized`, `token_expired`,
 	/// `token_revoked`, `rate_limited`, `malformed`, `invalid`,
 	/// `not_found`, `conflict`, `forbidden`, `not_appointed`,
-	/// `refused_by_chain`, `too_large`, `unsupported_media_type`,
+	/// `refused_by_chain`, `too_large`, `timeout`, `unsupported_media_type`,
 	/// `method_not_allowed`, `chain_unavailable`, `internal`.
 	pub code: &'static str,
 	/// The field at fault, as a JSON path (`impis[0].aka.k`) or a

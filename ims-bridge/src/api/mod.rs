@@ -13,10 +13,12 @@
 //! - `error`: every refusal as JSON with a stable code.
 //! - `realms`, `subscribers`, `impus`: the resources.
 //! - `openapi`: the OpenAPI document and its page.
-//! - `listener`: HTTPS, connection cap, deadlines, shutdown.
+//! - `listener`, `deadline`: HTTPS, connection cap, deadlines (a client
+//!   that stops reading is dropped), shutdown.
 
 mod auth;
 mod body;
+mod deadline;
 mod error;
 mod impus;
 mod listener;
@@ -27,7 +29,7 @@ mod subscribers;
 pub mod tokens;
 
 pub use error::{ApiError, ErrorBody};
-pub use listener::serve;
+pub use listener::{serve, Limits};
 pub use state::Api;
 
 use axum::http::StatusCode;

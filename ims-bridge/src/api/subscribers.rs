@@ -44,6 +44,7 @@ pub struct Erased {
 		(status = 403, description = "The chain refused the caller's account", body = super::ErrorBody),
 		(status = 404, description = "No such realm", body = super::ErrorBody),
 		(status = 409, description = "An identity is held already", body = super::ErrorBody),
+		(status = 408, description = "The body did not arrive in time", body = super::ErrorBody),
 		(status = 413, description = "Body too large", body = super::ErrorBody),
 		(status = 415, description = "Not JSON", body = super::ErrorBody),
 		(status = 422, description = "Breaks a rule of the format or the chain", body = super::ErrorBody),
