@@ -7,6 +7,7 @@
 #   scripts/bench.sh register                # REGISTER through Kamailio: bridge against a static HSS
 #   scripts/bench.sh drain                   # the submitter emptying a full journal into a node
 #   scripts/bench.sh registrations           # registration reports/s into finalized state
+#   scripts/bench.sh api                     # provisioning API creates/s, as many clients at once
 #   scripts/bench.sh scale N                 # N subscribers: import, disk, bridge start
 #   scripts/bench.sh audit-flood [flags]     # audit records/s a node finalizes
 #   scripts/bench.sh chain-timing [flags]    # block time and time to finality of --dev
@@ -14,14 +15,15 @@
 #
 # Environment, where a benchmark reads it: BENCH_PAIRS, BENCH_BLOCK,
 # BENCH_MODES, BENCH_FLUSH_MS (register), BENCH_RECORDS (drain),
-# BENCH_REPORTS, BENCH_IDENTITIES, BENCH_TRIE_CACHE (registrations).
+# BENCH_REPORTS, BENCH_IDENTITIES, BENCH_TRIE_CACHE (registrations),
+# BENCH_API_SUBSCRIBERS, BENCH_API_CLIENTS (api).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 
 name=${1:-}
 if [ -z "$name" ]; then
-	sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
 	exit 2
 fi
 shift
@@ -47,6 +49,9 @@ drain)
 	;;
 registrations)
 	kamailio_test end_to_end registration_drain_rate
+	;;
+api)
+	kamailio_test end_to_end api_create_rate
 	;;
 audit-flood)
 	build_all

@@ -423,3 +423,55 @@ async fn the_document_validates_and_generated_requests_find_no_server_error() {
 	assert!(run.status.success(), "schemathesis found failures:\n{said}");
 	assert!(said.contains("passed"), "{said}");
 }
+
+/// The API's create rate (`scripts/bench.sh api`): `BENCH_API_SUBSCRIBERS`
+/// subscribers (default 200) created by `BENCH_API_CLIENTS` clients at once
+/// (default 16), each POST answered once its subscriber is finalized on
+/// chain; prints the rate and the latency percentiles. A benchmark,
+/// ignored by `cargo test`; method in docs/benchmarks.md.
+#[tokio::test]
+#[ignore]
+async fn api_create_rate() {
+	let env = |name: &str, default: usize| {
+		std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+	};
+	let (total, clients) = (env("BENCH_API_SUBSCRIBERS", 200), env("BENCH_API_CLIENTS", 16));
+	let Running { setup, api, .. } = &running(1_000_000).await;
+	let alices = token(setup, "bench", &account(&dev::alice()), &[]);
+	let next = std::sync::atomic::AtomicUsize::new(0);
+	let started = std::time::Instant::now();
+	let workers = (0..clients).map(|_| async {
+		let mut latencies = Vec::new();
+		loop {
+			let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+			if n >= total {
+				return latencies;
+			}
+			let line = json!({
+				"realm": REALM,
+				"subscription": format!("bench{n}"),
+				"impis": [{"identity": format!("bench{n}@{REALM}"), "password": "bench-secret"}],
+				"impus": [{"identity": format!("sip:bench{n}@{REALM}")}]
+			});
+			let sent = std::time::Instant::now();
+			let (status, body) =
+				api.call(reqwest::Method::POST, "/v1/subscribers", Some(&alices), Some(line)).await;
+			assert_eq!(status, StatusCode::CREATED, "{body}");
+			latencies.push(sent.elapsed());
+		}
+	});
+	let mut latencies: Vec<Duration> =
+		futures::future::join_all(workers).await.into_iter().flatten().collect();
+	let elapsed = started.elapsed();
+	latencies.sort();
+	let at = |q: f64| latencies[((latencies.len() as f64 * q) as usize).min(latencies.len() - 1)];
+	println!(
+		"API create: {total} subscribers by {clients} clients in {:.1} s: {:.2}/s; \
+		 latency p50 {:.2} s, p99 {:.2} s, max {:.2} s",
+		elapsed.as_secs_f64(),
+		total as f64 / elapsed.as_secs_f64(),
+		at(0.5).as_secs_f64(),
+		at(0.99).as_secs_f64(),
+		latencies.last().unwrap().as_secs_f64()
+	);
+}
