@@ -11,6 +11,7 @@
 use crate::chain::ims::runtime_types::bounded_collections::bounded_vec::BoundedVec;
 use crate::chain::ims::runtime_types::ims_runtime::RuntimeCall;
 use crate::chain::ims::runtime_types::pallet_ims_identity::pallet::Call as IdentityCall;
+use crate::chain::ims::runtime_types::pallet_ims_identity::types::SubscriberImport;
 use crate::chain::{ims, ChainError, Client};
 use crate::import::{call_entry, ImpiChain, ImpuChain, Parsed};
 use crate::pseudonym::Kind;
@@ -250,17 +251,26 @@ pub async fn add(
 	add_parsed(client, signer, &Author::Bridge, vault, parsed).await
 }
 
-/// Adds a subscriber as an import line gives it (`docs/import.md`), made
-/// by `author`: the realm and every profile its IMPUs use must exist; the
-/// vault is written first and its entry destroyed again if the chain
-/// refuses. Returns the vault entry.
-pub async fn add_parsed(
+/// A subscriber checked against the chain and put in the vault, ready for
+/// `identity.import_subscribers`.
+pub struct Prepared {
+	/// The realm's number.
+	pub realm: u32,
+	/// Its vault handle (the subscription's pseudonym).
+	pub handle: [u8; 32],
+	/// What the chain gets.
+	pub entry: SubscriberImport,
+	/// The vault entry.
+	pub subscriber: Subscriber,
+}
+
+/// Checks that the realm and every profile the IMPUs use exist, then
+/// writes the vault entry (the vault goes first: `docs/import.md`).
+pub async fn prepare(
 	client: &Client,
-	signer: &Keypair,
-	author: &Author,
 	vault: &Vault,
 	parsed: Parsed,
-) -> Result<Subscriber, ProvisionError> {
+) -> Result<Prepared, ProvisionError> {
 	let realm = realm_id(client, &parsed.realm).await?;
 	let mut profiles: Vec<u32> = parsed.impus.iter().map(|impu| impu.profile).collect();
 	profiles.sort_unstable();
@@ -270,17 +280,37 @@ pub async fn add_parsed(
 	}
 	let handle = vault.put(&parsed.subscriber)?;
 	let entry = call_entry(&parsed);
+	Ok(Prepared { realm, handle, entry, subscriber: parsed.subscriber })
+}
+
+/// Destroys the vault entry of a subscriber the chain refused: the chain
+/// has nothing of it, neither must the vault.
+pub fn abandon(vault: &Vault, handle: &[u8; 32]) {
+	if let Err(undo) = vault.erase(handle) {
+		tracing::error!(error = %undo, "the vault entry of a refused subscriber could not be removed");
+	}
+}
+
+/// Adds a subscriber as an import line gives it (`docs/import.md`), made
+/// by `author`, in a call of its own: [`prepare`], then the chain; the
+/// vault entry is destroyed again if the chain refuses. Returns the vault
+/// entry.
+pub async fn add_parsed(
+	client: &Client,
+	signer: &Keypair,
+	author: &Author,
+	vault: &Vault,
+	parsed: Parsed,
+) -> Result<Subscriber, ProvisionError> {
+	let Prepared { realm, handle, entry, subscriber } = prepare(client, vault, parsed).await?;
 	let subscribers = BoundedVec(vec![entry]);
 	let direct = ims::transactions().identity().import_subscribers(realm, subscribers.clone());
 	let call = IdentityCall::import_subscribers { realm, subscribers };
 	if let Err(e) = submit_identity(client, signer, author, (direct, call)).await {
-		// The chain has nothing of it: neither must the vault.
-		if let Err(undo) = vault.erase(&handle) {
-			tracing::error!(error = %undo, "the vault entry of a refused subscriber could not be removed");
-		}
+		abandon(vault, &handle);
 		return Err(e);
 	}
-	Ok(parsed.subscriber)
+	Ok(subscriber)
 }
 
 /// Finds a subscriber by one of its identities (`@` without `sip:`/`tel:`

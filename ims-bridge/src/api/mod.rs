@@ -11,13 +11,15 @@
 //! - `auth`: the caller of a request, by its token, within its rate.
 //! - `body`: a write's JSON body, within the size limit.
 //! - `error`: every refusal as JSON with a stable code.
-//! - `realms`, `subscribers`, `impus`: the resources.
+//! - `realms`, `subscribers`, `impus`: the resources; `creates`: creates
+//!   waiting together share one `import_subscribers` call.
 //! - `openapi`: the OpenAPI document and its page.
 //! - `listener`, `deadline`: HTTPS, connection cap, deadlines (a client
 //!   that stops reading is dropped), shutdown.
 
 mod auth;
 mod body;
+mod creates;
 mod deadline;
 mod error;
 mod impus;

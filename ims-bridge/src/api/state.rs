@@ -2,6 +2,7 @@
 //! vault, the running Cx service (for RTR targets of removed subscribers),
 //! the tokens and their rate limits.
 
+use super::creates::Creates;
 use super::tokens::TokenStore;
 use crate::bucket::Bucket;
 use crate::chain::Client;
@@ -27,6 +28,8 @@ pub struct Api {
 	pub cx: Option<Arc<Context<Cx>>>,
 	/// The issued tokens.
 	pub tokens: TokenStore,
+	/// Creates waiting to share a call.
+	pub creates: Creates,
 	/// Each token's bucket, by token id.
 	buckets: Mutex<HashMap<String, Bucket>>,
 	/// Requests a second per token, and the burst above.
@@ -34,7 +37,8 @@ pub struct Api {
 }
 
 impl Api {
-	/// The state for `config`'s limits.
+	/// The state for `config`'s limits; starts the creates' batcher (in
+	/// the runtime this is called from).
 	pub fn new(
 		(client, signer): (Client, Keypair),
 		vault: Arc<Vault>,
@@ -42,7 +46,9 @@ impl Api {
 		tokens: TokenStore,
 		config: &ApiConfig,
 	) -> Api {
+		let creates = Creates::start(client.clone(), signer.clone());
 		Api {
+			creates,
 			client,
 			signer,
 			vault,

@@ -1,4 +1,5 @@
-//! `/v1/subscribers`: create one (an import line, `docs/import.md`), read
+//! `/v1/subscribers`: create one (an import line, `docs/import.md`; creates
+//! waiting together share a call, `creates.rs`), read
 //! one by any of its identities, erase one. Writes go to the chain as the
 //! caller's account through `access.act_for`, so the chain's decision is
 //! the caller's roles'; reads ask the chain's `AccessApi::decide` for the
@@ -57,11 +58,14 @@ pub async fn create(
 	JsonText(text): JsonText<{ crate::import::MAX_LINE }>,
 ) -> Result<(StatusCode, Json<SubscriberView>), ApiError> {
 	let parsed = crate::import::parse(&text)?;
+	let prepared = provision::prepare(&api.client, &api.vault, parsed).await?;
 	let author = api.author(&caller.account);
-	let subscriber =
-		provision::add_parsed(&api.client, &api.signer, &author, &api.vault, parsed).await?;
+	if let Err(e) = api.creates.create(author, prepared.realm, prepared.entry).await {
+		provision::abandon(&api.vault, &prepared.handle);
+		return Err(super::error::chain_refusal(&e));
+	}
 	tracing::info!(token = %caller.token, account = %caller.account, "API: subscriber created");
-	let view = provision::view(&api.client, &subscriber).await?;
+	let view = provision::view(&api.client, &prepared.subscriber).await?;
 	Ok((StatusCode::CREATED, Json(view)))
 }
 

@@ -240,6 +240,31 @@ async fn the_api_provisions_as_the_tokens_account_and_the_chain_decides() {
 	let (status, _) = api.get("/v1/subscribers/dave@ims.example.net", Some(&bobs)).await;
 	assert_eq!(status, StatusCode::NOT_FOUND, "Charlie's refused subscriber left nothing behind");
 
+	// Creates sent together share calls by author: Bob's two land, each of
+	// Charlie's two is refused on its own.
+	let line = |name: &str| {
+		json!({
+			"realm": REALM,
+			"subscription": name,
+			"impis": [{"identity": format!("{name}@{REALM}"), "password": "secret"}],
+			"impus": [{"identity": format!("sip:{name}@{REALM}")}]
+		})
+	};
+	let together = [("erin", &bobs), ("frank", &charlies), ("grace", &bobs), ("heidi", &charlies)];
+	let answers = futures::future::join_all(together.iter().map(|(name, token)| {
+		api.call(post.clone(), "/v1/subscribers", Some(token), Some(line(name)))
+	}))
+	.await;
+	let codes: Vec<_> = answers
+		.iter()
+		.map(|(status, body)| (status.as_u16(), body["code"].as_str().unwrap_or("")))
+		.collect();
+	assert_eq!(codes, [(201, ""), (403, "not_appointed"), (201, ""), (403, "not_appointed")]);
+	for name in ["frank", "heidi"] {
+		let (status, _) = api.get(&format!("/v1/subscribers/{name}@{REALM}"), Some(&bobs)).await;
+		assert_eq!(status, StatusCode::NOT_FOUND, "{name}'s vault entry is gone");
+	}
+
 	// Bob loses his role: the chain refuses him, though the bridge's own
 	// account (the realm's owner) could still erase Carol.
 	let revoke_role = ims::transactions().access().revoke_role(0, account(&bob), Role::Provisioner);
