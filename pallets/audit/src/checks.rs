@@ -61,11 +61,13 @@ fn member_key<AccountId>(subject: &Subject<AccountId>) -> Option<(u8, Pseudonym)
 
 /// Whether a front may record `subject`, not a subscriber: an unknown
 /// identity always, a peer only when recording its refusal (a request
-/// that named nobody, from a peer outside its role).
+/// that named nobody, from a peer outside its role), the realm itself
+/// only for a provisioning API request that named no subscriber.
 fn may_name<AccountId>(subject: &Subject<AccountId>, activity: &Activity) -> bool {
 	match subject {
 		Subject::Unknown(_) => true,
 		Subject::Peer(_) => matches!(activity, Activity::AccessDenied(_)),
+		Subject::Realm => matches!(activity, Activity::Api { .. }),
 		_ => false,
 	}
 }

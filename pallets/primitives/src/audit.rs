@@ -43,7 +43,9 @@ codec_type! {
 		/// A Diameter peer by its `Origin-Host`: a network element's name,
 		/// operator data rather than personal data.
 		Diameter(Token),
-		/// An API client, by a hash of its identity (which may be personal).
+		/// An API client, by a hash of its identity (which may be personal),
+		/// or a provisioning API client by its on-chain account (public
+		/// already); zero when it presented no valid credential.
 		Client(H256),
 	}
 }
@@ -77,6 +79,37 @@ codec_type! {
 		Change(Change),
 		/// A request the access policy refused, with its reason.
 		AccessDenied(Denial),
+		/// A request to a front's provisioning API
+		/// (`docs/provisioning-api.md`, "The audit trail"): its method and
+		/// the route it matched, a template such as
+		/// `/v1/subscribers/{identity}` (never the path itself, which may
+		/// hold an identity; empty when it matched none). The record's
+		/// `result` is the HTTP status it was answered with.
+		Api {
+			/// The request's method.
+			method: HttpMethod,
+			/// The route's template.
+			route: Token,
+		},
+	}
+}
+
+codec_type! {
+	/// The method of a provisioning API request.
+	#[derive(Copy)]
+	pub enum HttpMethod {
+		/// `GET` (and `HEAD`).
+		Get,
+		/// `POST`.
+		Post,
+		/// `PUT`.
+		Put,
+		/// `PATCH`.
+		Patch,
+		/// `DELETE`.
+		Delete,
+		/// Any other method.
+		Other,
 	}
 }
 
@@ -103,7 +136,8 @@ codec_type! {
 		pub activity: Activity,
 		/// The outcome: the Diameter `Result-Code` or `Experimental-Result-Code`
 		/// of the answer (2001 success, 5001 user unknown, ...); changes made
-		/// on chain carry 2001 and refusals 5003 (authorisation rejected).
+		/// on chain carry 2001 and refusals 5003 (authorisation rejected);
+		/// `Api` records carry the HTTP status.
 		pub result: u32,
 		/// When, in milliseconds since the Unix epoch: the bridge's clock for
 		/// submitted records, the block's timestamp for changes made on chain.

@@ -66,6 +66,36 @@ fn unknown_identities_and_refused_peers_may_be_recorded() {
 }
 
 #[test]
+fn the_realm_may_be_recorded_for_api_requests_only() {
+	test(|| {
+		let api = Activity::Api {
+			method: HttpMethod::Get,
+			route: b"/v1/realms/{realm}".to_vec().try_into().unwrap(),
+		};
+		let mut records = batch(0, 2);
+		records[0].subject = Subject::Realm;
+		records[0].activity = api.clone();
+		records[0].result = 200;
+		// An API request about a subscriber is the subscriber's record.
+		records[1].activity = api;
+		records[1].result = 403;
+		let entries: Vec<_> = records.iter().cloned().map(|r| r.into_entry()).collect();
+		assert_ok!(submit(FRONT, REALM, 0, records));
+		assert_eq!(recorded()[0].5, entries);
+
+		// The realm, but not an API request: not the front's to record.
+		let mut records = batch(2, 3);
+		records[0].subject = Subject::Realm;
+		assert_noop!(submit(FRONT, REALM, 2, records), Error::<Test>::NotASubscriber);
+		// Nor any other realm object.
+		let mut records = batch(2, 3);
+		records[0].subject = Subject::ServiceProfile(1);
+		records[0].activity = Activity::Api { method: HttpMethod::Put, route: Default::default() };
+		assert_noop!(submit(FRONT, REALM, 2, records), Error::<Test>::NotASubscriber);
+	});
+}
+
+#[test]
 fn record_times_fall_on_the_step() {
 	test(|| {
 		assert_noop!(

@@ -15,7 +15,7 @@ use frame_system::RawOrigin;
 use ims_primitives::{
 	audit::{
 		chain_next, leaf_hash, merkle_proof, merkle_root, offchain_batch_key, Activity, Actor,
-		BatchCommitment, Entry, IndexedBatch, ProofError, RecordProof, Source, Trail,
+		BatchCommitment, Entry, HttpMethod, IndexedBatch, ProofError, RecordProof, Source, Trail,
 	},
 	AuditSink, Change, Denial, Role, Subject,
 };
