@@ -133,7 +133,7 @@ fn serve_api(
 	listener: TcpListener,
 	config: &config::ApiConfig,
 	chain: (chain::Client, subxt_signer::sr25519::Keypair),
-	(vault, cx): (Arc<vault::Vault>, Arc<diameter::peer::Context<cx::Cx>>),
+	(vault, cx, audit): (Arc<vault::Vault>, Arc<diameter::peer::Context<cx::Cx>>, api::Audit),
 	shutdown: &CancellationToken,
 ) -> Result<impl std::future::Future<Output = ()>, RunError> {
 	let tls = match &config.tls {
@@ -141,7 +141,7 @@ fn serve_api(
 		None => None,
 	};
 	let tokens = api::tokens::TokenStore::open(config.tokens.clone())?;
-	let state = Arc::new(api::Api::new(chain, vault, Some(cx), tokens, config));
+	let state = Arc::new(api::Api::new(chain, vault, Some(cx), (tokens, audit), config));
 	let router = api::router(state);
 	let scheme = if tls.is_some() { "https" } else { "http" };
 	tracing::info!(listen = ?config.listen, scheme, "serving the provisioning API");
@@ -209,6 +209,12 @@ pub async fn run(config: config::Config) -> Result<(), RunError> {
 		shutdown.clone(),
 	));
 	let journal_stopped = tasks.spawn(stop_with_the_journal(journal.clone(), shutdown.clone()));
+	let audit = api::Audit::new(
+		journal.clone(),
+		index.clone(),
+		config.local.origin_realm.clone(),
+		metrics.unrecorded.clone(),
+	);
 	let cx = cx::Cx::new(
 		config.local.clone(),
 		config.cx.clone(),
@@ -225,7 +231,7 @@ pub async fn run(config: config::Config) -> Result<(), RunError> {
 			listener,
 			&config.api,
 			state,
-			(vault.clone(), ctx.clone()),
+			(vault.clone(), ctx.clone(), audit),
 			&shutdown,
 		)?);
 	}

@@ -3,9 +3,10 @@
 //! bridge acts for; whether that account may do what it asks is the
 //! chain's decision, not this module's.
 
+use super::audit::Note;
 use super::error::ApiError;
 use super::state::Api;
-use super::tokens::Refusal;
+use super::tokens::{Refusal, Refused};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::StatusCode;
@@ -18,6 +19,9 @@ pub struct Caller {
 	pub token: String,
 	/// The account the bridge acts for.
 	pub account: AccountId32,
+	/// Where the handler notes what the request is about, for its audit
+	/// record.
+	pub note: Arc<Note>,
 }
 
 fn unauthorized(code: &'static str, message: &str) -> ApiError {
@@ -38,22 +42,27 @@ impl FromRequestParts<Arc<Api>> for Caller {
 				"send a token: Authorization: Bearer imsb_...",
 			));
 		};
+		let note = parts.extensions.get::<Arc<Note>>().cloned().unwrap_or_default();
 		let record = match api.tokens.check(presented.trim()) {
 			Ok(Ok(record)) => record,
-			Ok(Err(Refusal::Unknown)) => {
-				return Err(unauthorized("unauthorized", "the token is not one this bridge issued"))
-			},
-			Ok(Err(Refusal::Expired)) => {
-				return Err(unauthorized("token_expired", "the token has expired"))
-			},
-			Ok(Err(Refusal::Revoked)) => {
-				return Err(unauthorized("token_revoked", "the token was revoked"))
+			Ok(Err(Refused { refusal, account })) => {
+				if let Some(account) = account {
+					note.client(account);
+				}
+				return Err(match refusal {
+					Refusal::Unknown => {
+						unauthorized("unauthorized", "the token is not one this bridge issued")
+					},
+					Refusal::Expired => unauthorized("token_expired", "the token has expired"),
+					Refusal::Revoked => unauthorized("token_revoked", "the token was revoked"),
+				});
 			},
 			Err(e) => return Err(ApiError::internal(&e)),
 		};
 		let Some(account) = record.account() else {
 			return Err(ApiError::internal(&format!("token {} names no account", record.id)));
 		};
+		note.client(account);
 		if !api.allow(&record.id) {
 			return Err(ApiError::new(
 				StatusCode::TOO_MANY_REQUESTS,
@@ -62,6 +71,6 @@ impl FromRequestParts<Arc<Api>> for Caller {
 			)
 			.retry_after(1));
 		}
-		Ok(Caller { token: record.id, account })
+		Ok(Caller { token: record.id, account, note })
 	}
 }

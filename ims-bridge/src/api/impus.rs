@@ -46,13 +46,12 @@ fn parse<T: DeserializeOwned>(text: &str) -> Result<T, ApiError> {
 }
 
 /// The subscriber holding the public identity `impu`, and its pseudonym.
-fn holder(api: &Api, impu: &str) -> Result<(Subscriber, H256), ApiError> {
+fn holder(api: &Api, caller: &Caller, impu: &str) -> Result<(Subscriber, H256), ApiError> {
+	let subscriber = super::subscribers::held(api, caller, impu)?;
 	if !impu.contains(':') {
 		let message = "name a public identity with its scheme (sip:, tel:)";
 		return Err(ApiError::invalid(message).at("identity"));
 	}
-	let subscriber = provision::find(&api.vault, impu)?
-		.ok_or_else(|| ApiError::not_found(format!("no subscriber holds {impu}")).at("identity"))?;
 	let pseudonym = H256(subscriber.pseudonym(Kind::Impu, impu));
 	Ok((subscriber, pseudonym))
 }
@@ -85,7 +84,7 @@ pub async fn barring(
 	JsonText(text): JsonText<SMALL_BODY>,
 ) -> Result<Json<SubscriberView>, ApiError> {
 	let Barring { barred } = parse(&text)?;
-	let (subscriber, id) = holder(&api, &impu)?;
+	let (subscriber, id) = holder(&api, &caller, &impu)?;
 	let direct = ims::transactions().identity().set_barring(id, barred);
 	let call = IdentityCall::set_barring { impu: id, barred };
 	let author = api.author(&caller.account);
@@ -122,7 +121,7 @@ pub async fn profile(
 	JsonText(text): JsonText<SMALL_BODY>,
 ) -> Result<Json<SubscriberView>, ApiError> {
 	let Profile { profile, charging } = parse(&text)?;
-	let (subscriber, id) = holder(&api, &impu)?;
+	let (subscriber, id) = holder(&api, &caller, &impu)?;
 	let direct = ims::transactions().identity().set_service_profile(id, profile, charging);
 	let call = IdentityCall::set_service_profile { impu: id, profile, charging };
 	let author = api.author(&caller.account);

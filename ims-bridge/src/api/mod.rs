@@ -11,12 +11,14 @@
 //! - `auth`: the caller of a request, by its token, within its rate.
 //! - `body`: a write's JSON body, within the size limit.
 //! - `error`: every refusal as JSON with a stable code.
+//! - `audit`: every request's record in the audit trail.
 //! - `realms`, `subscribers`, `impus`: the resources; `creates`: creates
 //!   waiting together share one `import_subscribers` call.
 //! - `openapi`: the OpenAPI document and its page.
 //! - `listener`, `deadline`: HTTPS, connection cap, deadlines (a client
 //!   that stops reading is dropped), shutdown.
 
+mod audit;
 mod auth;
 mod body;
 mod creates;
@@ -30,6 +32,7 @@ mod state;
 mod subscribers;
 pub mod tokens;
 
+pub use audit::Audit;
 pub use error::{ApiError, ErrorBody};
 pub use listener::{serve, Limits};
 pub use state::Api;
@@ -59,5 +62,6 @@ pub fn router(api: Arc<Api>) -> Router {
 				"the resource does not take this method",
 			)
 		})
+		.layer(axum::middleware::from_fn_with_state(api.clone(), audit::record))
 		.with_state(api)
 }

@@ -26,6 +26,23 @@ pub struct RealmView {
 	pub subscriptions: u32,
 }
 
+type At = subxt::client::OnlineClientAtBlock<crate::chain::Config>;
+
+/// The realm numbered `id` at `at`, if there is one.
+async fn read(at: &At, id: u32) -> Result<Option<RealmView>, ChainError> {
+	let entry = ims::storage().identity().realms();
+	let Some(value) = at.storage().try_fetch(entry, (id,)).await.map_err(ChainError::subxt)? else {
+		return Ok(None);
+	};
+	let info = value.decode().map_err(ChainError::subxt)?;
+	Ok(Some(RealmView {
+		id,
+		name: String::from_utf8_lossy(&info.name.0).into_owned(),
+		owner: info.owner.to_string(),
+		subscriptions: info.subscriptions,
+	}))
+}
+
 /// Realms are numbered from 0 and rarely more than a handful: each is read
 /// by its number, up to the next number the chain will give.
 async fn realms(api: &Api) -> Result<Vec<RealmView>, ChainError> {
@@ -37,20 +54,18 @@ async fn realms(api: &Api) -> Result<Vec<RealmView>, ChainError> {
 	};
 	let mut found = Vec::new();
 	for id in 0..next {
-		let entry = ims::storage().identity().realms();
-		let Some(value) = at.storage().try_fetch(entry, (id,)).await.map_err(ChainError::subxt)?
-		else {
-			continue;
-		};
-		let info = value.decode().map_err(ChainError::subxt)?;
-		found.push(RealmView {
-			id,
-			name: String::from_utf8_lossy(&info.name.0).into_owned(),
-			owner: info.owner.to_string(),
-			subscriptions: info.subscriptions,
-		});
+		found.extend(read(&at, id).await?);
 	}
 	Ok(found)
+}
+
+/// The realm named `name`, by its number in the name's index.
+async fn named(api: &Api, name: &str) -> Result<Option<RealmView>, ChainError> {
+	let Some(id) = crate::provision::find_realm(&api.client, name).await? else {
+		return Ok(None);
+	};
+	let at = api.client.at_current_block().await.map_err(ChainError::subxt)?;
+	read(&at, id).await
 }
 
 /// Every realm on chain.
@@ -88,12 +103,15 @@ pub async fn list(
 	)
 )]
 pub async fn get(
-	_: Caller,
+	caller: Caller,
 	State(api): State<Arc<Api>>,
 	PathParam(realm): PathParam,
 ) -> Result<Json<RealmView>, ApiError> {
-	let realms = realms(&api).await.map_err(|e| ApiError::chain_unavailable(&e))?;
-	realms.into_iter().find(|r| r.name == realm).map(Json).ok_or_else(|| {
+	if let Some(id) = api.audit.realm(&realm) {
+		caller.note.about((id, ims_primitives::Subject::Realm));
+	}
+	let found = named(&api, &realm).await.map_err(|e| ApiError::chain_unavailable(&e))?;
+	found.map(Json).ok_or_else(|| {
 		ApiError::not_found(format!("realm {realm} does not exist on chain")).at("realm")
 	})
 }

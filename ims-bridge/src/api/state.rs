@@ -1,7 +1,8 @@
 //! What every API handler works with: the chain, the bridge's signer, the
 //! vault, the running Cx service (for RTR targets of removed subscribers),
-//! the tokens and their rate limits.
+//! the tokens and their rate limits, the audit trail.
 
+use super::audit::Audit;
 use super::creates::Creates;
 use super::tokens::TokenStore;
 use crate::bucket::Bucket;
@@ -30,6 +31,8 @@ pub struct Api {
 	pub tokens: TokenStore,
 	/// Creates waiting to share a call.
 	pub creates: Creates,
+	/// Where each request's audit record goes.
+	pub audit: Audit,
 	/// Each token's bucket, by token id.
 	buckets: Mutex<HashMap<String, Bucket>>,
 	/// Requests a second per token, and the burst above.
@@ -43,12 +46,13 @@ impl Api {
 		(client, signer): (Client, Keypair),
 		vault: Arc<Vault>,
 		cx: Option<Arc<Context<Cx>>>,
-		tokens: TokenStore,
+		(tokens, audit): (TokenStore, Audit),
 		config: &ApiConfig,
 	) -> Api {
 		let creates = Creates::start(client.clone(), signer.clone());
 		Api {
 			creates,
+			audit,
 			client,
 			signer,
 			vault,

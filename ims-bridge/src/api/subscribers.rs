@@ -58,6 +58,9 @@ pub async fn create(
 	JsonText(text): JsonText<{ crate::import::MAX_LINE }>,
 ) -> Result<(StatusCode, Json<SubscriberView>), ApiError> {
 	let parsed = crate::import::parse(&text)?;
+	if let Some(about) = api.audit.new_subscriber(&parsed.realm, &parsed.subscriber) {
+		caller.note.about(about);
+	}
 	let prepared = provision::prepare(&api.client, &api.vault, parsed).await?;
 	let author = api.author(&caller.account);
 	if let Err(e) = api.creates.create(author, prepared.realm, prepared.entry).await {
@@ -69,9 +72,14 @@ pub async fn create(
 	Ok((StatusCode::CREATED, Json(view)))
 }
 
-/// The subscriber the vault holds under `identity`.
-fn held(api: &Api, identity: &str) -> Result<Subscriber, ApiError> {
-	provision::find(&api.vault, identity)?.ok_or_else(|| {
+/// The subscriber the vault holds under `identity`; the request is noted
+/// as about it (or about an unknown identity) for its audit record.
+pub(super) fn held(api: &Api, caller: &Caller, identity: &str) -> Result<Subscriber, ApiError> {
+	let found = provision::find(&api.vault, identity)?;
+	if let Some(about) = api.audit.identity(&api.vault, identity, found.as_ref()) {
+		caller.note.about(about);
+	}
+	found.ok_or_else(|| {
 		ApiError::not_found(format!("no subscriber holds {identity}")).at("identity")
 	})
 }
@@ -127,7 +135,7 @@ pub async fn get(
 	State(api): State<Arc<Api>>,
 	PathParam(identity): PathParam,
 ) -> Result<Json<SubscriberView>, ApiError> {
-	let subscriber = held(&api, &identity)?;
+	let subscriber = held(&api, &caller, &identity)?;
 	may_read(&api, &caller, &subscriber).await?;
 	Ok(Json(provision::view(&api.client, &subscriber).await?))
 }
@@ -153,7 +161,7 @@ pub async fn delete(
 	State(api): State<Arc<Api>>,
 	PathParam(identity): PathParam,
 ) -> Result<Json<Erased>, ApiError> {
-	held(&api, &identity)?;
+	held(&api, &caller, &identity)?;
 	let keep = |subscriber: &Subscriber| {
 		if let Some(cx) = &api.cx {
 			cx.app.keep_for_termination(subscriber);

@@ -90,6 +90,16 @@ impl TokenRecord {
 	}
 }
 
+/// A presented token refused: why, and the account of the token's record
+/// when one matched (an expired or revoked token's), for the audit trail.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Refused {
+	/// Why.
+	pub refusal: Refusal,
+	/// The account of the token's record, if one matched.
+	pub account: Option<AccountId32>,
+}
+
 /// Why a presented token is refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Refusal {
@@ -258,21 +268,22 @@ impl TokenStore {
 	}
 
 	/// The record of `presented` if it is a valid token now.
-	pub fn check(&self, presented: &str) -> Result<Result<TokenRecord, Refusal>, TokenError> {
+	pub fn check(&self, presented: &str) -> Result<Result<TokenRecord, Refused>, TokenError> {
 		self.refresh()?;
+		let unknown = Refused { refusal: Refusal::Unknown, account: None };
 		let Some((id, secret)) = presented.strip_prefix(PREFIX).and_then(|t| t.split_once('_'))
 		else {
-			return Ok(Err(Refusal::Unknown));
+			return Ok(Err(unknown));
 		};
 		let loaded = self.loaded.lock().unwrap_or_else(|p| p.into_inner());
 		let Some(record) = loaded.tokens.iter().find(|t| t.id == id) else {
-			return Ok(Err(Refusal::Unknown));
+			return Ok(Err(unknown));
 		};
 		if !same(&record.hash, &hash(secret)) {
-			return Ok(Err(Refusal::Unknown));
+			return Ok(Err(unknown));
 		}
 		Ok(match record.refusal(now()) {
-			Some(refusal) => Err(refusal),
+			Some(refusal) => Err(Refused { refusal, account: record.account() }),
 			None => Ok(record.clone()),
 		})
 	}
@@ -289,7 +300,10 @@ mod tests {
 		let dir = tempfile::tempdir().unwrap();
 		let path = dir.path().join("tokens.json");
 		let store = TokenStore::open(path.clone()).unwrap();
-		assert_eq!(store.check("imsb_00_11").unwrap(), Err(Refusal::Unknown));
+		assert_eq!(
+			store.check("imsb_00_11").unwrap().map_err(|r| r.refusal),
+			Err(Refusal::Unknown)
+		);
 		let issued = create(&path, "crm", ALICE, None).unwrap();
 		let text = std::fs::read_to_string(&path).unwrap();
 		let secret = issued.token.rsplit('_').next().unwrap();
@@ -305,11 +319,16 @@ mod tests {
 		// A wrong secret, a bad form, an unknown id.
 		let wrong = format!("imsb_{}_{}", issued.record.id, "0".repeat(64));
 		for bad in [wrong.as_str(), "Bearer x", "imsb_", "imsb_deadbeefdeadbeef_00", ""] {
-			assert_eq!(store.check(bad).unwrap(), Err(Refusal::Unknown), "{bad}");
+			assert_eq!(
+				store.check(bad).unwrap().map_err(|r| r.refusal),
+				Err(Refusal::Unknown),
+				"{bad}"
+			);
 		}
 		let revoked = revoke(&path, &issued.record.id).unwrap();
 		assert!(revoked.revoked.is_some());
-		assert_eq!(store.check(&issued.token).unwrap(), Err(Refusal::Revoked));
+		let refused = Refused { refusal: Refusal::Revoked, account: issued.record.account() };
+		assert_eq!(store.check(&issued.token).unwrap(), Err(refused), "its account is told");
 		assert!(matches!(revoke(&path, "nope"), Err(TokenError::Unknown(_))));
 		assert_eq!(list(&path).unwrap(), vec![revoked]);
 	}
@@ -320,7 +339,10 @@ mod tests {
 		let path = dir.path().join("tokens.json");
 		let issued = create(&path, "short-lived", ALICE, Some(0)).unwrap();
 		let store = TokenStore::open(path.clone()).unwrap();
-		assert_eq!(store.check(&issued.token).unwrap(), Err(Refusal::Expired));
+		assert_eq!(
+			store.check(&issued.token).unwrap().map_err(|r| r.refusal),
+			Err(Refusal::Expired)
+		);
 		assert!(matches!(
 			create(&path, "x", "not-an-account", None),
 			Err(TokenError::BadAccount(_))

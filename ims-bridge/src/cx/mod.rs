@@ -140,7 +140,7 @@ pub const RECORD_TIME_STEP_MS: u64 = 60_000;
 
 /// Now, as an audit record's time: milliseconds since the Unix epoch,
 /// rounded down to [`RECORD_TIME_STEP_MS`].
-fn record_time_ms() -> u64 {
+pub(crate) fn record_time_ms() -> u64 {
 	coarse(SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0))
 }
 

@@ -19,12 +19,12 @@ use subxt_signer::sr25519::dev;
 /// tools resolve to loopback).
 const API_HOST: &str = "localhost";
 
-fn account(keypair: &subxt_signer::sr25519::Keypair) -> AccountId32 {
+pub(crate) fn account(keypair: &subxt_signer::sr25519::Keypair) -> AccountId32 {
 	keypair.public_key().into()
 }
 
 /// Issues a token with `ims-bridge api token create`; returns it.
-fn token(setup: &Setup, name: &str, who: &AccountId32, more: &[&str]) -> String {
+pub(crate) fn token(setup: &Setup, name: &str, who: &AccountId32, more: &[&str]) -> String {
 	let mut command = setup.bridge_command();
 	command.args(["api", "token", "create", "--config"]).arg(&setup.config);
 	command.args(["--name", name, "--account", &who.to_string()]).args(more);
@@ -63,13 +63,13 @@ fn serve_api(setup: &Setup, rate: u32) -> (u16, reqwest::Client) {
 	(port, client)
 }
 
-struct Api {
-	client: reqwest::Client,
-	base: String,
+pub(crate) struct Api {
+	pub(crate) client: reqwest::Client,
+	pub(crate) base: String,
 }
 
 impl Api {
-	async fn call(
+	pub(crate) async fn call(
 		&self,
 		method: reqwest::Method,
 		path: &str,
@@ -89,22 +89,22 @@ impl Api {
 		(status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
 	}
 
-	async fn get(&self, path: &str, token: Option<&str>) -> (StatusCode, Value) {
+	pub(crate) async fn get(&self, path: &str, token: Option<&str>) -> (StatusCode, Value) {
 		self.call(reqwest::Method::GET, path, token, None).await
 	}
 }
 
 /// A development chain and a bridge serving the API (each token allowed
 /// `rate` requests a second), once its port answers.
-struct Running {
+pub(crate) struct Running {
 	_node: Node,
-	setup: Setup,
+	pub(crate) setup: Setup,
 	_bridge: Proc,
-	api: Api,
-	port: u16,
+	pub(crate) api: Api,
+	pub(crate) port: u16,
 }
 
-async fn running(rate: u32) -> Running {
+pub(crate) async fn running(rate: u32) -> Running {
 	let (node, setup) = dev_chain().await;
 	let (port, client) = serve_api(&setup, rate);
 	let bridge = setup.start_bridge();
@@ -115,7 +115,7 @@ async fn running(rate: u32) -> Running {
 	Running { _node: node, setup, _bridge: bridge, api, port }
 }
 
-fn carol() -> Value {
+pub(crate) fn carol() -> Value {
 	json!({
 		"realm": REALM,
 		"subscription": "carol",

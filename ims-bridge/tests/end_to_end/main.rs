@@ -4,6 +4,7 @@
 //! (each on a chain of its own), one module per subject:
 //!
 //! - `api`: the provisioning API over HTTPS, as the tokens' accounts;
+//!   `api_audit`: every API request in the audit trail;
 //! - `registration`: registrations end to end, RTR, restarts, provisioning;
 //! - `import`: `ims-bridge import` through a bridge, bad lines, runs
 //!   interrupted and killed;
@@ -34,6 +35,7 @@
 )]
 
 mod api;
+mod api_audit;
 mod bench_register;
 mod common;
 mod cx_client;
