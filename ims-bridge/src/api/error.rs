@@ -17,7 +17,8 @@ pub struct ErrorBody {
 	/// `token_revoked`, `rate_limited`, `malformed`, `invalid`,
 	/// `not_found`, `conflict`, `forbidden`, `not_appointed`,
 	/// `refused_by_chain`, `too_large`, `timeout`, `unsupported_media_type`,
-	/// `method_not_allowed`, `chain_unavailable`, `unavailable`,
+	/// `method_not_allowed`, `idempotency_key_in_flight`,
+	/// `idempotency_key_reused`, `chain_unavailable`, `unavailable`,
 	/// `internal`.
 	pub code: &'static str,
 	/// The field at fault, as a JSON path (`impis[0].aka.k`) or a

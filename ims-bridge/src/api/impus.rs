@@ -5,6 +5,7 @@
 use super::auth::Caller;
 use super::body::{JsonText, PathParam};
 use super::error::ApiError;
+use super::idempotency::{fingerprint, IdempotencyKey};
 use super::state::Api;
 use crate::chain::ims;
 use crate::chain::ims::runtime_types::pallet_ims_identity::pallet::Call as IdentityCall;
@@ -12,6 +13,8 @@ use crate::provision::{self, SubscriberView};
 use crate::pseudonym::Kind;
 use crate::vault::Subscriber;
 use axum::extract::State;
+use axum::http::Uri;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -63,17 +66,21 @@ fn holder(api: &Api, caller: &Caller, impu: &str) -> Result<(Subscriber, H256), 
 	operation_id = "setBarring",
 	tag = "subscribers",
 	security(("token" = [])),
-	params(("identity" = String, Path, description = "A public identity with its scheme")),
+	params(
+		("identity" = String, Path, description = "A public identity with its scheme"),
+		("Idempotency-Key" = Option<String>, Header, description = "Done once for this key: a retry of the same request gets the first answer again (docs/provisioning-api.md, \"Retries\")"),
+	),
 	request_body(content = Barring, content_type = "application/json"),
 	responses(
 		(status = 200, description = "Changed; the subscriber as it is now", body = SubscriberView),
 		(status = 400, description = "Not a barring, or a path that does not decode", body = super::ErrorBody),
 		(status = 403, description = "The chain refused the caller's account", body = super::ErrorBody),
 		(status = 404, description = "No subscriber holds it", body = super::ErrorBody),
+		(status = 409, description = "A request with the same idempotency key is being served", body = super::ErrorBody),
 		(status = 408, description = "The body did not arrive in time", body = super::ErrorBody),
 		(status = 413, description = "Body too large", body = super::ErrorBody),
 		(status = 415, description = "Not JSON", body = super::ErrorBody),
-		(status = 422, description = "Not a public identity, or the chain refused the change", body = super::ErrorBody),
+		(status = 422, description = "Not a public identity, the chain refused the change, or the idempotency key was used for another request", body = super::ErrorBody),
 		super::error::Always,
 	)
 )]
@@ -81,10 +88,23 @@ pub async fn barring(
 	caller: Caller,
 	State(api): State<Arc<Api>>,
 	PathParam(impu): PathParam,
+	key: IdempotencyKey,
+	uri: Uri,
 	JsonText(text): JsonText<SMALL_BODY>,
+) -> Response {
+	let print = fingerprint("PUT", uri.path(), &text);
+	let work = async { bar(&caller, &api, &impu, &text).await.into_response() };
+	api.idempotency.once(caller.account, (key, print), work).await
+}
+
+async fn bar(
+	caller: &Caller,
+	api: &Api,
+	impu: &str,
+	text: &str,
 ) -> Result<Json<SubscriberView>, ApiError> {
-	let Barring { barred } = parse(&text)?;
-	let (subscriber, id) = holder(&api, &caller, &impu)?;
+	let Barring { barred } = parse(text)?;
+	let (subscriber, id) = holder(api, caller, impu)?;
 	let direct = ims::transactions().identity().set_barring(id, barred);
 	let call = IdentityCall::set_barring { impu: id, barred };
 	let author = api.author(&caller.account);
@@ -100,17 +120,21 @@ pub async fn barring(
 	operation_id = "setServiceProfile",
 	tag = "subscribers",
 	security(("token" = [])),
-	params(("identity" = String, Path, description = "A public identity with its scheme")),
+	params(
+		("identity" = String, Path, description = "A public identity with its scheme"),
+		("Idempotency-Key" = Option<String>, Header, description = "Done once for this key: a retry of the same request gets the first answer again (docs/provisioning-api.md, \"Retries\")"),
+	),
 	request_body(content = Profile, content_type = "application/json"),
 	responses(
 		(status = 200, description = "Changed; the subscriber as it is now", body = SubscriberView),
 		(status = 400, description = "Not a profile, or a path that does not decode", body = super::ErrorBody),
 		(status = 403, description = "The chain refused the caller's account", body = super::ErrorBody),
 		(status = 404, description = "No subscriber holds it", body = super::ErrorBody),
+		(status = 409, description = "A request with the same idempotency key is being served", body = super::ErrorBody),
 		(status = 408, description = "The body did not arrive in time", body = super::ErrorBody),
 		(status = 413, description = "Body too large", body = super::ErrorBody),
 		(status = 415, description = "Not JSON", body = super::ErrorBody),
-		(status = 422, description = "Not a public identity, or the realm has no such profile", body = super::ErrorBody),
+		(status = 422, description = "Not a public identity, the realm has no such profile, or the idempotency key was used for another request", body = super::ErrorBody),
 		super::error::Always,
 	)
 )]
@@ -118,10 +142,23 @@ pub async fn profile(
 	caller: Caller,
 	State(api): State<Arc<Api>>,
 	PathParam(impu): PathParam,
+	key: IdempotencyKey,
+	uri: Uri,
 	JsonText(text): JsonText<SMALL_BODY>,
+) -> Response {
+	let print = fingerprint("PUT", uri.path(), &text);
+	let work = async { reprofile(&caller, &api, &impu, &text).await.into_response() };
+	api.idempotency.once(caller.account, (key, print), work).await
+}
+
+async fn reprofile(
+	caller: &Caller,
+	api: &Api,
+	impu: &str,
+	text: &str,
 ) -> Result<Json<SubscriberView>, ApiError> {
-	let Profile { profile, charging } = parse(&text)?;
-	let (subscriber, id) = holder(&api, &caller, &impu)?;
+	let Profile { profile, charging } = parse(text)?;
+	let (subscriber, id) = holder(api, caller, impu)?;
 	let direct = ims::transactions().identity().set_service_profile(id, profile, charging);
 	let call = IdentityCall::set_service_profile { impu: id, profile, charging };
 	let author = api.author(&caller.account);

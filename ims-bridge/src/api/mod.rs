@@ -12,6 +12,7 @@
 //! - `body`: a write's JSON body, within the size limit.
 //! - `error`: every refusal as JSON with a stable code.
 //! - `audit`: every request's record in the audit trail.
+//! - `idempotency`: writes done once for a key, retries answered again.
 //! - `realms`, `subscribers`, `impus`: the resources; `creates`: creates
 //!   waiting together share one `import_subscribers` call.
 //! - `openapi`: the OpenAPI document and its page.
@@ -24,6 +25,7 @@ mod body;
 mod creates;
 mod deadline;
 mod error;
+mod idempotency;
 mod impus;
 mod listener;
 mod openapi;

@@ -4,6 +4,7 @@
 
 use super::audit::Audit;
 use super::creates::Creates;
+use super::idempotency::Idempotency;
 use super::tokens::TokenStore;
 use crate::bucket::Bucket;
 use crate::chain::Client;
@@ -33,6 +34,8 @@ pub struct Api {
 	pub creates: Creates,
 	/// Where each request's audit record goes.
 	pub audit: Audit,
+	/// The answers kept for retries of writes.
+	pub idempotency: Idempotency,
 	/// Each token's bucket, by token id.
 	buckets: Mutex<HashMap<String, Bucket>>,
 	/// Requests a second per token, and the burst above.
@@ -53,6 +56,7 @@ impl Api {
 		Api {
 			creates,
 			audit,
+			idempotency: Idempotency::default(),
 			client,
 			signer,
 			vault,

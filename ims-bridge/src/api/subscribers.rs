@@ -8,13 +8,15 @@
 use super::auth::Caller;
 use super::body::{JsonText, PathParam};
 use super::error::ApiError;
+use super::idempotency::{fingerprint, IdempotencyKey};
 use super::state::Api;
 use crate::chain::ims::runtime_types::ims_primitives::access::{Action, Permission, Requester};
 use crate::chain::{ims, ChainError};
 use crate::provision::{self, SubscriberView};
 use crate::vault::Subscriber;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
 use std::sync::Arc;
@@ -37,6 +39,7 @@ pub struct Erased {
 	operation_id = "createSubscriber",
 	tag = "subscribers",
 	security(("token" = [])),
+	params(("Idempotency-Key" = Option<String>, Header, description = "Done once for this key: a retry of the same request gets the first answer again (docs/provisioning-api.md, \"Retries\")")),
 	request_body(content = crate::import::SubscriberLine, content_type = "application/json",
 		description = "One subscriber, as a line of the import format (docs/import.md)"),
 	responses(
@@ -44,20 +47,31 @@ pub struct Erased {
 		(status = 400, description = "Not a subscriber", body = super::ErrorBody),
 		(status = 403, description = "The chain refused the caller's account", body = super::ErrorBody),
 		(status = 404, description = "No such realm", body = super::ErrorBody),
-		(status = 409, description = "An identity is held already", body = super::ErrorBody),
+		(status = 409, description = "An identity is held already, or a request with the same idempotency key is being served", body = super::ErrorBody),
 		(status = 408, description = "The body did not arrive in time", body = super::ErrorBody),
 		(status = 413, description = "Body too large", body = super::ErrorBody),
 		(status = 415, description = "Not JSON", body = super::ErrorBody),
-		(status = 422, description = "Breaks a rule of the format or the chain", body = super::ErrorBody),
+		(status = 422, description = "Breaks a rule of the format or the chain, or the idempotency key was used for another request", body = super::ErrorBody),
 		super::error::Always,
 	)
 )]
 pub async fn create(
 	caller: Caller,
 	State(api): State<Arc<Api>>,
+	key: IdempotencyKey,
 	JsonText(text): JsonText<{ crate::import::MAX_LINE }>,
+) -> Response {
+	let print = fingerprint("POST", "/v1/subscribers", &text);
+	let work = async { create_one(&caller, &api, &text).await.into_response() };
+	api.idempotency.once(caller.account, (key, print), work).await
+}
+
+async fn create_one(
+	caller: &Caller,
+	api: &Api,
+	text: &str,
 ) -> Result<(StatusCode, Json<SubscriberView>), ApiError> {
-	let parsed = crate::import::parse(&text)?;
+	let parsed = crate::import::parse(text)?;
 	if let Some(about) = api.audit.new_subscriber(&parsed.realm, &parsed.subscriber) {
 		caller.note.about(about);
 	}
@@ -147,12 +161,17 @@ pub async fn get(
 	operation_id = "eraseSubscriber",
 	tag = "subscribers",
 	security(("token" = [])),
-	params(("identity" = String, Path, description = "An IMPI, or an IMPU with its scheme (sip:, tel:)")),
+	params(
+		("identity" = String, Path, description = "An IMPI, or an IMPU with its scheme (sip:, tel:)"),
+		("Idempotency-Key" = Option<String>, Header, description = "Done once for this key: a retry of the same request gets the first answer again (docs/provisioning-api.md, \"Retries\")"),
+	),
 	responses(
 		(status = 200, description = "Erased on chain and in the vault", body = Erased),
 		(status = 400, description = "A path that does not decode", body = super::ErrorBody),
 		(status = 403, description = "The chain refused the caller's account", body = super::ErrorBody),
 		(status = 404, description = "No subscriber holds it", body = super::ErrorBody),
+		(status = 409, description = "A request with the same idempotency key is being served", body = super::ErrorBody),
+		(status = 422, description = "The idempotency key was used for another request", body = super::ErrorBody),
 		super::error::Always,
 	)
 )]
@@ -160,8 +179,16 @@ pub async fn delete(
 	caller: Caller,
 	State(api): State<Arc<Api>>,
 	PathParam(identity): PathParam,
-) -> Result<Json<Erased>, ApiError> {
-	held(&api, &caller, &identity)?;
+	key: IdempotencyKey,
+	uri: Uri,
+) -> Response {
+	let print = fingerprint("DELETE", uri.path(), "");
+	let work = async { erase(&caller, &api, &identity).await.into_response() };
+	api.idempotency.once(caller.account, (key, print), work).await
+}
+
+async fn erase(caller: &Caller, api: &Api, identity: &str) -> Result<Json<Erased>, ApiError> {
+	held(api, caller, identity)?;
 	let keep = |subscriber: &Subscriber| {
 		if let Some(cx) = &api.cx {
 			cx.app.keep_for_termination(subscriber);
@@ -169,7 +196,7 @@ pub async fn delete(
 	};
 	let author = api.author(&caller.account);
 	let removed =
-		provision::remove(&api.client, (&api.signer, &author), &api.vault, &identity, keep).await?;
+		provision::remove(&api.client, (&api.signer, &author), &api.vault, identity, keep).await?;
 	tracing::info!(token = %caller.token, account = %caller.account, "API: subscriber erased");
 	Ok(Json(Erased {
 		subscription: removed.subscription.clone(),

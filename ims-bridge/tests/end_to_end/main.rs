@@ -4,7 +4,8 @@
 //! (each on a chain of its own), one module per subject:
 //!
 //! - `api`: the provisioning API over HTTPS, as the tokens' accounts;
-//!   `api_audit`: every API request in the audit trail;
+//!   `api_audit`: every API request in the audit trail; `api_retries`:
+//!   writes retried with an idempotency key;
 //! - `registration`: registrations end to end, RTR, restarts, provisioning;
 //! - `import`: `ims-bridge import` through a bridge, bad lines, runs
 //!   interrupted and killed;
@@ -36,6 +37,7 @@
 
 mod api;
 mod api_audit;
+mod api_retries;
 mod bench_register;
 mod common;
 mod cx_client;
