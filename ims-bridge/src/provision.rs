@@ -166,10 +166,22 @@ pub(crate) async fn submit_identity<Call: subxt::transactions::Payload>(
 	author: &Author,
 	(direct, call): (Call, IdentityCall),
 ) -> Result<(), ProvisionError> {
+	submit_as(client, signer, author, (direct, RuntimeCall::Identity(call))).await
+}
+
+/// Submits a call of the runtime as `author` makes it: `direct` signed by
+/// the bridge, or `call` (the same call) wrapped in `access.act_for` for a
+/// user, whose roles the chain then checks.
+pub(crate) async fn submit_as<Call: subxt::transactions::Payload>(
+	client: &Client,
+	signer: &Keypair,
+	author: &Author,
+	(direct, call): (Call, RuntimeCall),
+) -> Result<(), ProvisionError> {
 	match author {
 		Author::Bridge => submit(client, signer, &direct).await,
 		Author::User(user) => {
-			let call = ims::transactions().access().act_for(*user, RuntimeCall::Identity(call));
+			let call = ims::transactions().access().act_for(*user, call);
 			submit(client, signer, &call).await
 		},
 	}

@@ -36,7 +36,7 @@ const DOOR_RATE: (u32, u32) = (20, 200);
 /// knows realms and identities, the home realm's name.
 pub struct Audit {
 	journal: Journal,
-	index: Arc<Index>,
+	pub(super) index: Arc<Index>,
 	home: String,
 	unrecorded: IntCounter,
 	door: Mutex<Bucket>,

@@ -13,7 +13,7 @@
 //! - `error`: every refusal as JSON with a stable code.
 //! - `audit`: every request's record in the audit trail.
 //! - `idempotency`: writes done once for a key, retries answered again.
-//! - `realms`, `subscribers`, `impus`: the resources; `creates`: creates
+//! - `realms`, `subscribers`, `impus`, `credentials`: the resources; `creates`: creates
 //!   waiting together share one `import_subscribers` call.
 //! - `openapi`: the OpenAPI document and its page.
 //! - `listener`, `deadline`: HTTPS, connection cap, deadlines (a client
@@ -23,6 +23,7 @@ mod audit;
 mod auth;
 mod body;
 mod creates;
+mod credentials;
 mod deadline;
 mod error;
 mod idempotency;
@@ -54,6 +55,7 @@ pub fn router(api: Arc<Api>) -> Router {
 		.route("/v1/subscribers/{identity}", get(subscribers::get).delete(subscribers::delete))
 		.route("/v1/subscribers/{identity}/barring", put(impus::barring))
 		.route("/v1/subscribers/{identity}/profile", put(impus::profile))
+		.route("/v1/subscribers/{identity}/credentials", put(credentials::put))
 		.route("/openapi.json", get(openapi::json))
 		.route("/docs", get(openapi::page))
 		.fallback(|| async { ApiError::not_found("no such resource") })

@@ -3,7 +3,7 @@
 //! from the same document: plain HTML, no script and nothing fetched from
 //! elsewhere, so it reads the same on an operator's offline network.
 
-use super::{impus, realms, subscribers, ErrorBody};
+use super::{credentials, impus, realms, subscribers, ErrorBody};
 use axum::http::header;
 use axum::response::{Html, IntoResponse};
 use serde_json::Value;
@@ -26,7 +26,8 @@ use utoipa::{Modify, OpenApi};
 		subscribers::get,
 		subscribers::delete,
 		impus::barring,
-		impus::profile
+		impus::profile,
+		credentials::put
 	),
 	components(schemas(ErrorBody, subscribers::Erased)),
 	modifiers(&BearerTokens),

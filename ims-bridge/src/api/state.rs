@@ -11,6 +11,7 @@ use crate::chain::Client;
 use crate::config::ApiConfig;
 use crate::cx::Cx;
 use crate::diameter::peer::Context;
+use crate::index::Index;
 use crate::provision::Author;
 use crate::vault::Vault;
 use std::collections::HashMap;
@@ -26,6 +27,8 @@ pub struct Api {
 	pub signer: Keypair,
 	/// The vault.
 	pub vault: Arc<Vault>,
+	/// The chain's finalized state as the bridge follows it.
+	pub index: Arc<Index>,
 	/// The running Cx service, when there is one.
 	pub cx: Option<Arc<Context<Cx>>>,
 	/// The issued tokens.
@@ -55,6 +58,7 @@ impl Api {
 		let creates = Creates::start(client.clone(), signer.clone());
 		Api {
 			creates,
+			index: audit.index.clone(),
 			audit,
 			idempotency: Idempotency::default(),
 			client,

@@ -101,6 +101,17 @@ pub(super) fn held(api: &Api, caller: &Caller, identity: &str) -> Result<Subscri
 /// Whether the chain lets `caller` read `subscriber`: its realm's
 /// `Provision` right, asked of `AccessApi::decide` at the finalized head.
 async fn may_read(api: &Api, caller: &Caller, subscriber: &Subscriber) -> Result<(), ApiError> {
+	may(api, caller, subscriber, Permission::Provision).await
+}
+
+/// Whether the chain gives `caller` `permission` over `subscriber`, asked
+/// of `AccessApi::decide` at the finalized head.
+pub(super) async fn may(
+	api: &Api,
+	caller: &Caller,
+	subscriber: &Subscriber,
+	permission: Permission,
+) -> Result<(), ApiError> {
 	let unavailable = |e: ChainError| ApiError::chain_unavailable(&e);
 	let at = api.client.at_current_block().await.map_err(|e| unavailable(ChainError::subxt(e)))?;
 	let handle = H256(subscriber.handle());
@@ -110,7 +121,7 @@ async fn may_read(api: &Api, caller: &Caller, subscriber: &Subscriber) -> Result
 		return Err(ApiError::not_found("the subscriber is not on chain").at("identity"));
 	};
 	let realm = value.decode().map_err(|e| unavailable(ChainError::subxt(e)))?.realm;
-	let action = Action::Exercise(Permission::Provision);
+	let action = Action::Exercise(permission);
 	let call = ims::runtime_apis().access_api().decide(
 		Requester::Account(caller.account),
 		realm,

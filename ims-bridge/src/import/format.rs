@@ -30,7 +30,7 @@ struct Header {
 }
 
 /// A secret read from the file, wiped from memory when dropped.
-pub struct Secret(Zeroizing<String>);
+pub struct Secret(pub(crate) Zeroizing<String>);
 
 impl<'de> Deserialize<'de> for Secret {
 	fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -82,7 +82,7 @@ fn default_schemes() -> Vec<String> {
 /// AKA keys: K and OPc (or OP), 32 hex digits each.
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct AkaLine {
+pub struct AkaLine {
 	/// K.
 	#[schema(value_type = String, format = Password)]
 	k: Secret,
@@ -337,34 +337,46 @@ fn private_identity(
 	if wants(&[AuthScheme::AkaV1Md5, AuthScheme::AkaV2Md5]) && impi.aka.is_none() {
 		return Err(invalid("AKA schemes need K and OPc (or OP)".into()));
 	}
-	let digest = match (&impi.password, &impi.ha1) {
-		(Some(_), Some(_)) => return Err(invalid("give a password or HA1, not both".into())),
-		(Some(password), None) => Some(DigestSecret {
-			realm: realm.to_string(),
-			ha1: auth::digest_ha1(&impi.identity, realm, &password.0),
-			// Kept only where Digest-MD5 hands it to the S-CSCF.
-			password: md5.then(|| password.0.to_string()),
-		}),
-		(None, Some(ha1)) => {
-			let ok = ha1.0.len() == 32 && ha1.0.bytes().all(|b| b.is_ascii_hexdigit());
-			if !ok {
-				return Err(invalid("HA1 must be 32 hex digits".into()));
-			}
-			Some(DigestSecret {
-				realm: realm.to_string(),
-				ha1: ha1.0.to_ascii_lowercase(),
-				password: None,
-			})
-		},
-		(None, None) => None,
-	};
+	let digest = digest_secret((&impi.identity, realm), md5, (&impi.password, &impi.ha1))
+		.map_err(invalid)?;
 	let aka = impi.aka.as_ref().map(aka_secret).transpose().map_err(invalid)?;
 	let secrets = PrivateIdentity { identity: impi.identity.clone(), aka, digest };
 	let chain = ImpiChain { schemes: AuthSchemes::of(&schemes), default_scheme };
 	Ok((secrets, chain))
 }
 
-fn aka_secret(aka: &AkaLine) -> Result<AkaSecret, String> {
+/// The SIP Digest secret of `identity` in `realm` from a password or HA1
+/// (not both); the password itself is kept only for Digest-MD5 (`md5`),
+/// which hands it to the S-CSCF.
+pub(crate) fn digest_secret(
+	(identity, realm): (&str, &str),
+	md5: bool,
+	(password, ha1): (&Option<Secret>, &Option<Secret>),
+) -> Result<Option<DigestSecret>, String> {
+	match (password, ha1) {
+		(Some(_), Some(_)) => Err("give a password or HA1, not both".into()),
+		(Some(password), None) => Ok(Some(DigestSecret {
+			realm: realm.to_string(),
+			ha1: auth::digest_ha1(identity, realm, &password.0),
+			password: md5.then(|| password.0.to_string()),
+		})),
+		(None, Some(ha1)) => {
+			let ok = ha1.0.len() == 32 && ha1.0.bytes().all(|b| b.is_ascii_hexdigit());
+			if !ok {
+				return Err("HA1 must be 32 hex digits".into());
+			}
+			Ok(Some(DigestSecret {
+				realm: realm.to_string(),
+				ha1: ha1.0.to_ascii_lowercase(),
+				password: None,
+			}))
+		},
+		(None, None) => Ok(None),
+	}
+}
+
+/// The AKA secret of an `aka` object.
+pub(crate) fn aka_secret(aka: &AkaLine) -> Result<AkaSecret, String> {
 	fn text(secret: &Option<Secret>) -> Option<&str> {
 		secret.as_ref().map(|s| s.0.as_str())
 	}

@@ -27,6 +27,7 @@ mod settle;
 mod submit;
 
 pub use format::Line as SubscriberLine;
+pub(crate) use format::{aka_secret, digest_secret, AkaLine, Secret};
 pub(crate) use format::{parse, ImpiChain, ImpuChain, Parsed};
 pub use format::{scheme, FORMAT, MAX_LINE, VERSION};
 pub(crate) use plan::call_entry;

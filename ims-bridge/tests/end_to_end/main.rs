@@ -4,7 +4,8 @@
 //! (each on a chain of its own), one module per subject:
 //!
 //! - `api`: the provisioning API over HTTPS, as the tokens' accounts;
-//!   `api_audit`: every API request in the audit trail; `api_retries`:
+//!   `api_audit`: every API request in the audit trail; `api_credentials`:
+//!   a password change as the caller; `api_retries`:
 //!   writes retried with an idempotency key;
 //! - `registration`: registrations end to end, RTR, restarts, provisioning;
 //! - `import`: `ims-bridge import` through a bridge, bad lines, runs
@@ -37,6 +38,7 @@
 
 mod api;
 mod api_audit;
+mod api_credentials;
 mod api_retries;
 mod bench_register;
 mod common;
