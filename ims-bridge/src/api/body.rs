@@ -112,6 +112,23 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PathParam {
 	}
 }
 
+/// A path's two parameters, percent-decoded, as [`PathParam`].
+pub struct PathPair(pub String, pub String);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PathPair {
+	type Rejection = ApiError;
+
+	async fn from_request_parts(
+		parts: &mut axum::http::request::Parts,
+		state: &S,
+	) -> Result<Self, ApiError> {
+		axum::extract::Path::<(String, String)>::from_request_parts(parts, state)
+			.await
+			.map(|axum::extract::Path((first, second))| PathPair(first, second))
+			.map_err(|rejection| ApiError::malformed(rejection.body_text()))
+	}
+}
+
 #[cfg(test)]
 mod tests {
 	use super::*;

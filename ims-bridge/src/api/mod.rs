@@ -13,7 +13,8 @@
 //! - `error`: every refusal as JSON with a stable code.
 //! - `audit`: every request's record in the audit trail.
 //! - `idempotency`: writes done once for a key, retries answered again.
-//! - `realms`, `subscribers`, `impus`, `credentials`: the resources; `creates`: creates
+//! - `realms`, `subscribers`, `impus`, `credentials`, `consents`: the
+//!   resources; `creates`: creates
 //!   waiting together share one `import_subscribers` call.
 //! - `openapi`: the OpenAPI document and its page.
 //! - `listener`, `deadline`: HTTPS, connection cap, deadlines (a client
@@ -22,6 +23,7 @@
 mod audit;
 mod auth;
 mod body;
+mod consents;
 mod creates;
 mod credentials;
 mod deadline;
@@ -56,6 +58,11 @@ pub fn router(api: Arc<Api>) -> Router {
 		.route("/v1/subscribers/{identity}/barring", put(impus::barring))
 		.route("/v1/subscribers/{identity}/profile", put(impus::profile))
 		.route("/v1/subscribers/{identity}/credentials", put(credentials::put))
+		.route("/v1/subscribers/{identity}/consents", get(consents::list))
+		.route(
+			"/v1/subscribers/{identity}/consents/{purpose}",
+			put(consents::grant).delete(consents::withdraw),
+		)
 		.route("/openapi.json", get(openapi::json))
 		.route("/docs", get(openapi::page))
 		.fallback(|| async { ApiError::not_found("no such resource") })

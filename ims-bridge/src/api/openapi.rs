@@ -3,7 +3,7 @@
 //! from the same document: plain HTML, no script and nothing fetched from
 //! elsewhere, so it reads the same on an operator's offline network.
 
-use super::{credentials, impus, realms, subscribers, ErrorBody};
+use super::{consents, credentials, impus, realms, subscribers, ErrorBody};
 use axum::http::header;
 use axum::response::{Html, IntoResponse};
 use serde_json::Value;
@@ -27,13 +27,17 @@ use utoipa::{Modify, OpenApi};
 		subscribers::delete,
 		impus::barring,
 		impus::profile,
-		credentials::put
+		credentials::put,
+		consents::list,
+		consents::grant,
+		consents::withdraw
 	),
 	components(schemas(ErrorBody, subscribers::Erased)),
 	modifiers(&BearerTokens),
 	tags(
 		(name = "realms", description = "The chain's realms"),
 		(name = "subscribers", description = "Subscribers: identities and secrets"),
+		(name = "consents", description = "Subscribers' lawful bases for processing purposes"),
 	)
 )]
 struct ApiDoc;
