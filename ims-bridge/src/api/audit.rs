@@ -87,9 +87,12 @@ impl Audit {
 	}
 
 	/// The realm and subject of a request naming `identity`, which the
-	/// vault holds as `held`'s (or nobody's): its pseudonym in the realm of
-	/// the subscriber's public identities, else an unlinkable pseudonym in
-	/// the realm of the identity's domain (or the home realm).
+	/// vault holds as `held`'s (or nobody's): its pseudonym, else an
+	/// unlinkable one; in the realm of the subscriber's public identities,
+	/// else of the identity's domain (or the home realm). The index may
+	/// not have followed a subscriber created a moment ago: its pseudonym
+	/// is kept all the same, and should the realm be another, the
+	/// submitter records it as unknown (`docs/submitter.md`).
 	pub fn identity(
 		&self,
 		vault: &Vault,
@@ -97,18 +100,18 @@ impl Audit {
 		held: Option<&Subscriber>,
 	) -> Option<(RealmId, Subject<[u8; 32]>)> {
 		let kind = if identity.contains(':') { Kind::Impu } else { Kind::Impi };
-		if let Some(subscriber) = held {
-			let pseudonym = ImpuId::from(subscriber.pseudonym(kind, identity));
-			let subject = match kind {
-				Kind::Impu => Subject::Impu(pseudonym),
-				_ => Subject::Impi(pseudonym),
-			};
-			if let Some(realm) = self.realm_of(subscriber) {
-				return Some((realm, subject));
-			}
-		}
-		let unknown = Subject::Unknown(ImpuId::from(vault.unknown_pseudonym(kind, identity)));
-		Some((self.realm_or_home(domain(identity))?, unknown))
+		let subject = match held {
+			Some(subscriber) => {
+				let pseudonym = ImpuId::from(subscriber.pseudonym(kind, identity));
+				match kind {
+					Kind::Impu => Subject::Impu(pseudonym),
+					_ => Subject::Impi(pseudonym),
+				}
+			},
+			None => Subject::Unknown(ImpuId::from(vault.unknown_pseudonym(kind, identity))),
+		};
+		let realm = held.and_then(|subscriber| self.realm_of(subscriber));
+		Some((realm.or_else(|| self.realm_or_home(domain(identity)))?, subject))
 	}
 
 	/// The realm and subject of a create: the new subscriber's first
