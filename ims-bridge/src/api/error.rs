@@ -18,8 +18,9 @@ pub struct ErrorBody {
 	/// `not_found`, `conflict`, `forbidden`, `not_appointed`,
 	/// `refused_by_chain`, `too_large`, `timeout`, `unsupported_media_type`,
 	/// `method_not_allowed`, `idempotency_key_in_flight`,
-	/// `idempotency_key_reused`, `chain_unavailable`, `unavailable`,
-	/// `internal`.
+	/// `idempotency_key_reused`, `not_registered`, `no_scscf_peer`,
+	/// `scscf_refused`, `scscf_unavailable`, `chain_unavailable`,
+	/// `unavailable`, `internal`.
 	pub code: &'static str,
 	/// The field at fault, as a JSON path (`impis[0].aka.k`) or a
 	/// parameter's name, when one is.

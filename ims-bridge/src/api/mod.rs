@@ -13,8 +13,8 @@
 //! - `error`: every refusal as JSON with a stable code.
 //! - `audit`: every request's record in the audit trail.
 //! - `idempotency`: writes done once for a key, retries answered again.
-//! - `realms`, `subscribers`, `impus`, `credentials`, `consents`: the
-//!   resources; `creates`: creates
+//! - `realms`, `subscribers`, `impus`, `credentials`, `consents`,
+//!   `registration`: the resources; `creates`: creates
 //!   waiting together share one `import_subscribers` call.
 //! - `openapi`: the OpenAPI document and its page.
 //! - `listener`, `deadline`: HTTPS, connection cap, deadlines (a client
@@ -33,6 +33,7 @@ mod impus;
 mod listener;
 mod openapi;
 mod realms;
+mod registration;
 mod state;
 mod subscribers;
 pub mod tokens;
@@ -43,7 +44,7 @@ pub use listener::{serve, Limits};
 pub use state::Api;
 
 use axum::http::StatusCode;
-use axum::routing::{get, put};
+use axum::routing::{delete, get, put};
 use axum::Router;
 use std::sync::Arc;
 
@@ -58,6 +59,7 @@ pub fn router(api: Arc<Api>) -> Router {
 		.route("/v1/subscribers/{identity}/barring", put(impus::barring))
 		.route("/v1/subscribers/{identity}/profile", put(impus::profile))
 		.route("/v1/subscribers/{identity}/credentials", put(credentials::put))
+		.route("/v1/subscribers/{identity}/registration", delete(registration::delete))
 		.route("/v1/subscribers/{identity}/consents", get(consents::list))
 		.route(
 			"/v1/subscribers/{identity}/consents/{purpose}",

@@ -3,7 +3,7 @@
 //! from the same document: plain HTML, no script and nothing fetched from
 //! elsewhere, so it reads the same on an operator's offline network.
 
-use super::{consents, credentials, impus, realms, subscribers, ErrorBody};
+use super::{consents, credentials, impus, realms, registration, subscribers, ErrorBody};
 use axum::http::header;
 use axum::response::{Html, IntoResponse};
 use serde_json::Value;
@@ -30,7 +30,8 @@ use utoipa::{Modify, OpenApi};
 		credentials::put,
 		consents::list,
 		consents::grant,
-		consents::withdraw
+		consents::withdraw,
+		registration::delete
 	),
 	components(schemas(ErrorBody, subscribers::Erased)),
 	modifiers(&BearerTokens),

@@ -24,7 +24,7 @@ mod vectors;
 
 pub use mar::sip_digest_item;
 pub use outcome::{answer_code, experimental_result};
-pub use rtr::{retry_terminations, Termination};
+pub use rtr::{retry_terminations, Termination, ADMINISTRATIVE};
 pub use sar::assignment;
 pub use uar::authorization_type;
 

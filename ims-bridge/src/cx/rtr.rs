@@ -41,6 +41,12 @@ pub struct Termination {
 /// barred or removed, each batch in a task of its own (on `tasks`) that
 /// tries again while RTRs go unanswered, [`RTR_ATTEMPTS`] times
 /// [`RTR_RETRY`] apart, until `shutdown`. Returns when the follower drops
+/// The Reason-Info of an RTR for an identity the chain barred or removed.
+pub const REMOVED: &str = "barred or removed by the operator";
+/// The Reason-Info of an RTR an operator asked for through the API: the
+/// user may register again at once.
+pub const ADMINISTRATIVE: &str = "deregistered by the operator";
+
 /// its sender or at shutdown.
 pub async fn retry_terminations(
 	ctx: Arc<Context<Cx>>,
@@ -70,7 +76,7 @@ async fn terminate_until_answered(
 	let mut pending = gone;
 	for attempt in 1..=RTR_ATTEMPTS {
 		let last = attempt == RTR_ATTEMPTS;
-		let outcomes = ctx.app.terminate(&ctx.peers, &pending, timeout, last).await;
+		let outcomes = ctx.app.terminate(&ctx.peers, &pending, (timeout, REMOVED), last).await;
 		for outcome in outcomes.iter().filter(|o| o.code != 0) {
 			tracing::info!(
 				code = outcome.code,
@@ -192,16 +198,17 @@ impl Cx {
 	/// one the chain holds the identity registered at (after a restart),
 	/// reached through the peer that uses that Server-Name. An RTR nobody
 	/// answers is recorded only on the `last_attempt` (the caller retries).
+	/// `reason` is the RTR's Reason-Info, for the S-CSCF's logs.
 	pub async fn terminate(
 		&self,
 		peers: &Peers,
 		gone: &[Terminated],
-		timeout: Duration,
+		(timeout, reason): (Duration, &str),
 		last_attempt: bool,
 	) -> Vec<Termination> {
 		let mut results = Vec::new();
 		for served in self.termination_targets(gone) {
-			let rtr = self.rtr_for(peers.next_id(), &served);
+			let rtr = self.rtr_for(peers.next_id(), &served, reason);
 			let code = match peers.request(&served.peer, rtr, timeout).await {
 				Ok(rta) => rta.optional_u32(&avp::RESULT_CODE).ok().flatten().unwrap_or(0),
 				Err(e) => {
@@ -222,7 +229,7 @@ impl Cx {
 	}
 
 	/// The RTR of an implicit set, with end-to-end and hop-by-hop `id`.
-	fn rtr_for(&self, id: u32, served: &Served) -> Message {
+	fn rtr_for(&self, id: u32, served: &Served, reason: &str) -> Message {
 		let session = format!("{};{};rtr", self.local.origin_host, id);
 		let mut rtr = Message::request(command::REGISTRATION_TERMINATION, APP_CX, id, id)
 			.with(Avp::utf8_of(&avp::SESSION_ID, &session))
@@ -236,10 +243,7 @@ impl Cx {
 			.with(Avp::utf8_of(&avp::PUBLIC_IDENTITY, &served.impu))
 			.with(Avp::grouped_of(
 				&avp::DEREGISTRATION_REASON,
-				vec![
-					Avp::u32_of(&avp::REASON_CODE, 0),
-					Avp::utf8_of(&avp::REASON_INFO, "barred or removed by the operator"),
-				],
+				vec![Avp::u32_of(&avp::REASON_CODE, 0), Avp::utf8_of(&avp::REASON_INFO, reason)],
 			));
 		// RTR is not proxiable.
 		rtr.header.flags = flags::REQUEST;

@@ -61,6 +61,42 @@ impl CxClient {
 		self.exchange(request)
 	}
 
+	/// Waits for the bridge's next request (an RTR) and answers it with
+	/// `code`; returns the request.
+	pub fn answer_next_request(&mut self, code: u32) -> Message {
+		loop {
+			if let Some(len) = diameter::frame_len(&self.buffer, 1 << 20).unwrap() {
+				if self.buffer.len() >= len {
+					let frame: Vec<u8> = self.buffer.drain(..len).collect();
+					let request = Message::decode(&frame).unwrap();
+					if !request.header.is_request() {
+						continue;
+					}
+					let h = &request.header;
+					let mut answer =
+						Message::request(h.command, h.application, h.hop_by_hop, h.end_to_end);
+					answer.header.flags = 0;
+					let session = request.find(&avp::SESSION_ID).cloned();
+					let answer = self
+						.common(answer.with(Avp::u32_of(&avp::RESULT_CODE, code)))
+						.with(Avp::u32_of(&avp::AUTH_SESSION_STATE, 1));
+					let answer = match session {
+						Some(session) => {
+							Message { avps: [vec![session], answer.avps].concat(), ..answer }
+						},
+						None => answer,
+					};
+					self.stream.write_all(&answer.encode().unwrap()).unwrap();
+					return request;
+				}
+			}
+			let mut chunk = [0u8; 4096];
+			let n = self.stream.read(&mut chunk).expect("a request within 10 s");
+			assert!(n > 0, "the bridge closed the connection");
+			self.buffer.extend_from_slice(&chunk[..n]);
+		}
+	}
+
 	fn exchange(&mut self, mut request: Message) -> Message {
 		let id = self.next;
 		self.next += 1;
