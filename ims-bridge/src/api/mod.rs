@@ -13,8 +13,8 @@
 //! - `error`: every refusal as JSON with a stable code.
 //! - `audit`: every request's record in the audit trail.
 //! - `idempotency`: writes done once for a key, retries answered again.
-//! - `realms`, `subscribers`, `impus`, `credentials`, `consents`,
-//!   `registration`: the resources; `creates`: creates
+//! - `realms`, `subscribers`, `impus`, `impu_add`, `credentials`,
+//!   `consents`, `registration`: the resources; `creates`: creates
 //!   waiting together share one `import_subscribers` call.
 //! - `openapi`: the OpenAPI document and its page.
 //! - `listener`, `deadline`: HTTPS, connection cap, deadlines (a client
@@ -29,6 +29,7 @@ mod credentials;
 mod deadline;
 mod error;
 mod idempotency;
+mod impu_add;
 mod impus;
 mod listener;
 mod openapi;
@@ -60,6 +61,7 @@ pub fn router(api: Arc<Api>) -> Router {
 		.route("/v1/subscribers/{identity}/profile", put(impus::profile))
 		.route("/v1/subscribers/{identity}/credentials", put(credentials::put))
 		.route("/v1/subscribers/{identity}/registration", delete(registration::delete))
+		.route("/v1/subscribers/{identity}/impus", axum::routing::post(impu_add::post))
 		.route("/v1/subscribers/{identity}/consents", get(consents::list))
 		.route(
 			"/v1/subscribers/{identity}/consents/{purpose}",

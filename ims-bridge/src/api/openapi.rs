@@ -3,7 +3,7 @@
 //! from the same document: plain HTML, no script and nothing fetched from
 //! elsewhere, so it reads the same on an operator's offline network.
 
-use super::{consents, credentials, impus, realms, registration, subscribers, ErrorBody};
+use super::{consents, credentials, impu_add, impus, realms, registration, subscribers, ErrorBody};
 use axum::http::header;
 use axum::response::{Html, IntoResponse};
 use serde_json::Value;
@@ -31,7 +31,8 @@ use utoipa::{Modify, OpenApi};
 		consents::list,
 		consents::grant,
 		consents::withdraw,
-		registration::delete
+		registration::delete,
+		impu_add::post
 	),
 	components(schemas(ErrorBody, subscribers::Erased)),
 	modifiers(&BearerTokens),

@@ -107,9 +107,9 @@ fn default_amf() -> String {
 /// A public identity and its attributes on chain.
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct ImpuLine {
+pub struct ImpuLine {
 	/// The public identity (`sip:`, `tel:`).
-	identity: String,
+	pub(crate) identity: String,
 	/// Its kind (default `public`).
 	#[serde(default)]
 	kind: KindName,
@@ -132,7 +132,7 @@ struct ImpuLine {
 	#[serde(default)]
 	roaming: Vec<String>,
 	/// The IMPIs it is linked to; absent: every IMPI of the line.
-	impis: Option<Vec<String>>,
+	pub(crate) impis: Option<Vec<String>>,
 }
 
 fn yes() -> bool {
@@ -281,7 +281,8 @@ fn linked(impu: &ImpuLine, impis: &[ImpiLine]) -> Result<Vec<usize>, LineError> 
 	Ok(out)
 }
 
-fn public_identity(impu: &ImpuLine) -> ImpuChain {
+/// A public identity's attributes on chain.
+pub(crate) fn public_identity(impu: &ImpuLine) -> ImpuChain {
 	ImpuChain {
 		kind: match impu.kind {
 			KindName::Public => ImpuKind::PublicIdentity,

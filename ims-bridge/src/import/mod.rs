@@ -27,10 +27,10 @@ mod settle;
 mod submit;
 
 pub use format::Line as SubscriberLine;
-pub(crate) use format::{aka_secret, digest_secret, AkaLine, Secret};
+pub(crate) use format::{aka_secret, digest_secret, public_identity, AkaLine, ImpuLine, Secret};
 pub(crate) use format::{parse, ImpiChain, ImpuChain, Parsed};
 pub use format::{scheme, FORMAT, MAX_LINE, VERSION};
-pub(crate) use plan::call_entry;
+pub(crate) use plan::{attributes, call_entry};
 pub use progress::{Bar, Lines, Progress, Silent};
 
 use crate::chain::{ChainError, Client};

@@ -314,6 +314,23 @@ fn in_vault(vault: &Vault, subscriber: &Subscriber) -> Result<InVault, VaultErro
 	}
 }
 
+/// A public identity's attributes, as the chain's calls take them.
+pub fn attributes(chain: &format::ImpuChain) -> ImpuAttributes {
+	ImpuAttributes {
+		kind: match chain.kind {
+			ImpuKind::PublicIdentity => ChainKind::PublicIdentity,
+			ImpuKind::DistinctPsi => ChainKind::DistinctPsi,
+			ImpuKind::WildcardPsi => ChainKind::WildcardPsi,
+		},
+		barred: chain.barred,
+		can_register: chain.can_register,
+		implicit_set: chain.implicit_set,
+		service_profile: chain.profile,
+		charging: chain.charging,
+		roaming: BoundedVec(chain.roaming.iter().cloned().map(BoundedVec).collect()),
+	}
+}
+
 /// The `import_subscribers` entry of a subscriber: its subscription, IMPIs
 /// and IMPUs under their pseudonyms, and its links.
 pub fn call_entry(parsed: &Parsed) -> SubscriberImport {
@@ -335,19 +352,7 @@ pub fn call_entry(parsed: &Parsed) -> SubscriberImport {
 		.zip(&parsed.impus)
 		.map(|(name, chain)| ImpuImport {
 			impu: id(Kind::Impu, name),
-			attributes: ImpuAttributes {
-				kind: match chain.kind {
-					ImpuKind::PublicIdentity => ChainKind::PublicIdentity,
-					ImpuKind::DistinctPsi => ChainKind::DistinctPsi,
-					ImpuKind::WildcardPsi => ChainKind::WildcardPsi,
-				},
-				barred: chain.barred,
-				can_register: chain.can_register,
-				implicit_set: chain.implicit_set,
-				service_profile: chain.profile,
-				charging: chain.charging,
-				roaming: BoundedVec(chain.roaming.iter().cloned().map(BoundedVec).collect()),
-			},
+			attributes: attributes(chain),
 		})
 		.collect();
 	SubscriberImport {

@@ -6,7 +6,8 @@
 //! - `api`: the provisioning API over HTTPS, as the tokens' accounts;
 //!   `api_audit`: every API request in the audit trail; `api_credentials`:
 //!   a password change as the caller; `api_consents`: lawful bases recorded
-//!   and withdrawn; `api_registration`: an RTR an operator asked for;
+//!   and withdrawn; `api_impus`: a public identity added; `api_registration`:
+//!   an RTR an operator asked for;
 //!   `api_retries`:
 //!   writes retried with an idempotency key;
 //! - `registration`: registrations end to end, RTR, restarts, provisioning;
@@ -42,6 +43,7 @@ mod api;
 mod api_audit;
 mod api_consents;
 mod api_credentials;
+mod api_impus;
 mod api_registration;
 mod api_retries;
 mod bench_register;
