@@ -130,7 +130,7 @@ impl Audit {
 
 	/// The realm of a subscriber's public identities, as the index holds
 	/// them.
-	fn realm_of(&self, subscriber: &Subscriber) -> Option<RealmId> {
+	pub(super) fn realm_of(&self, subscriber: &Subscriber) -> Option<RealmId> {
 		subscriber.impus.iter().find_map(|impu| {
 			let id = ImpuId::from(subscriber.pseudonym(Kind::Impu, impu));
 			self.index.impu(&id).map(|view| view.impu.realm)

@@ -17,7 +17,6 @@ use crate::chain::ims::runtime_types::bounded_collections::bounded_vec::BoundedV
 use crate::chain::ims::runtime_types::ims_primitives::access::{LawfulBasis, Permission};
 use crate::chain::ims::runtime_types::ims_runtime::RuntimeCall;
 use crate::chain::ims::runtime_types::pallet_ims_access::pallet::Call as AccessCall;
-use crate::chain::ChainError;
 use crate::provision;
 use crate::vault::Subscriber;
 use axum::extract::State;
@@ -118,10 +117,6 @@ fn withdrawal_evidence(uri: &Uri) -> Result<String, ApiError> {
 	})
 }
 
-fn unavailable(e: impl Into<subxt::Error>) -> ApiError {
-	ApiError::chain_unavailable(&ChainError::subxt(e))
-}
-
 fn evidence(hex_text: &str) -> Result<H256, ApiError> {
 	let bytes = hex::decode(hex_text.trim_start_matches("0x")).ok();
 	let hash: Option<[u8; 32]> = bytes.and_then(|b| b.try_into().ok());
@@ -139,13 +134,15 @@ fn purpose(text: &str) -> Result<BoundedVec<u8>, ApiError> {
 /// The lawful bases the chain records for `subscriber` at the finalized
 /// head.
 async fn recorded(api: &Api, subscriber: &Subscriber) -> Result<Vec<ConsentView>, ApiError> {
-	let at = api.client.at_current_block().await.map_err(unavailable)?;
+	let at = api.client.at_current_block().await.map_err(ApiError::chain_read)?;
 	let entry = ims::storage().access().consents();
 	let handle = H256(subscriber.handle());
-	let Some(value) = at.storage().try_fetch(entry, (handle,)).await.map_err(unavailable)? else {
+	let Some(value) =
+		at.storage().try_fetch(entry, (handle,)).await.map_err(ApiError::chain_read)?
+	else {
 		return Ok(Vec::new());
 	};
-	let records = value.decode().map_err(unavailable)?;
+	let records = value.decode().map_err(ApiError::chain_read)?;
 	Ok(records
 		.0
 		.iter()

@@ -149,9 +149,6 @@ fn secrets(
 
 /// The name of the realm a subscriber's public identities are in.
 fn realm_name(api: &Api, subscriber: &Subscriber) -> Option<String> {
-	let realm = subscriber.impus.iter().find_map(|impu| {
-		let id = ims_primitives::ImpuId::from(subscriber.pseudonym(Kind::Impu, impu));
-		api.index.impu(&id).map(|view| view.impu.realm)
-	})?;
+	let realm = api.audit.realm_of(subscriber)?;
 	api.index.realms().into_iter().find(|(_, id)| *id == realm).map(|(name, _)| name)
 }

@@ -96,6 +96,11 @@ impl ApiError {
 		Self::new(StatusCode::SERVICE_UNAVAILABLE, "chain_unavailable", error.to_string())
 	}
 
+	/// 503: a read of the chain failed.
+	pub fn chain_read(error: impl Into<subxt::Error>) -> Self {
+		Self::chain_unavailable(&ChainError::subxt(error))
+	}
+
 	/// 500: the bridge itself failed.
 	pub fn internal(error: &dyn std::fmt::Display) -> Self {
 		tracing::error!(error = %error, "API request failed in the bridge");

@@ -49,7 +49,11 @@ fn parse<T: DeserializeOwned>(text: &str) -> Result<T, ApiError> {
 }
 
 /// The subscriber holding the public identity `impu`, and its pseudonym.
-fn holder(api: &Api, caller: &Caller, impu: &str) -> Result<(Subscriber, H256), ApiError> {
+pub(super) fn holder(
+	api: &Api,
+	caller: &Caller,
+	impu: &str,
+) -> Result<(Subscriber, H256), ApiError> {
 	let subscriber = super::subscribers::held(api, caller, impu)?;
 	if !impu.contains(':') {
 		let message = "name a public identity with its scheme (sip:, tel:)";
@@ -104,12 +108,26 @@ async fn bar(
 	text: &str,
 ) -> Result<Json<SubscriberView>, ApiError> {
 	let Barring { barred } = parse(text)?;
-	let (subscriber, id) = holder(api, caller, impu)?;
-	let direct = ims::transactions().identity().set_barring(id, barred);
-	let call = IdentityCall::set_barring { impu: id, barred };
-	let author = api.author(&caller.account);
-	provision::submit_identity(&api.client, &api.signer, &author, (direct, call)).await?;
+	let view = change(caller, api, impu, |id| {
+		let direct = ims::transactions().identity().set_barring(id, barred);
+		(direct, IdentityCall::set_barring { impu: id, barred })
+	})
+	.await?;
 	tracing::info!(token = %caller.token, barred, "API: barring changed");
+	Ok(view)
+}
+
+/// Makes the identity call `call` gives for the pseudonym of `impu`, as
+/// the caller; answers the subscriber's view afterwards.
+async fn change<Direct: subxt::transactions::Payload>(
+	caller: &Caller,
+	api: &Api,
+	impu: &str,
+	call: impl FnOnce(H256) -> (Direct, IdentityCall),
+) -> Result<Json<SubscriberView>, ApiError> {
+	let (subscriber, id) = holder(api, caller, impu)?;
+	let author = api.author(&caller.account);
+	provision::submit_identity(&api.client, &api.signer, &author, call(id)).await?;
 	Ok(Json(provision::view(&api.client, &subscriber).await?))
 }
 
@@ -158,11 +176,11 @@ async fn reprofile(
 	text: &str,
 ) -> Result<Json<SubscriberView>, ApiError> {
 	let Profile { profile, charging } = parse(text)?;
-	let (subscriber, id) = holder(api, caller, impu)?;
-	let direct = ims::transactions().identity().set_service_profile(id, profile, charging);
-	let call = IdentityCall::set_service_profile { impu: id, profile, charging };
-	let author = api.author(&caller.account);
-	provision::submit_identity(&api.client, &api.signer, &author, (direct, call)).await?;
+	let view = change(caller, api, impu, |id| {
+		let direct = ims::transactions().identity().set_service_profile(id, profile, charging);
+		(direct, IdentityCall::set_service_profile { impu: id, profile, charging })
+	})
+	.await?;
 	tracing::info!(token = %caller.token, profile, "API: service profile changed");
-	Ok(Json(provision::view(&api.client, &subscriber).await?))
+	Ok(view)
 }

@@ -16,7 +16,6 @@ use crate::chain::ims::runtime_types::ims_primitives::access::Permission;
 use crate::diameter::dict::result;
 use crate::index::Index;
 use crate::provision::{self, SubscriberView};
-use crate::pseudonym::Kind;
 use axum::extract::State;
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
@@ -68,11 +67,7 @@ async fn deregister(
 	api: &Api,
 	impu: &str,
 ) -> Result<Json<SubscriberView>, ApiError> {
-	let subscriber = super::subscribers::held(api, caller, impu)?;
-	if !impu.contains(':') {
-		let message = "name a public identity with its scheme (sip:, tel:)";
-		return Err(ApiError::invalid(message).at("identity"));
-	}
+	let (subscriber, id) = super::impus::holder(api, caller, impu)?;
 	super::subscribers::may(api, caller, &subscriber, Permission::Provision).await?;
 	let Some(cx) = &api.cx else {
 		return Err(ApiError::new(
@@ -81,7 +76,7 @@ async fn deregister(
 			"this bridge serves no Cx, so it can send no RTR",
 		));
 	};
-	let id = ImpuId::from(subscriber.pseudonym(Kind::Impu, impu));
+	let id = ImpuId::from(id.0);
 	let view = api.index.impu(&id).filter(|view| Index::held_at_scscf(view));
 	let Some(view) = view else {
 		return Err(conflict("not_registered", "no S-CSCF holds the identity registered"));

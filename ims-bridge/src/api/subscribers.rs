@@ -10,8 +10,8 @@ use super::body::{JsonText, PathParam};
 use super::error::ApiError;
 use super::idempotency::{fingerprint, IdempotencyKey};
 use super::state::Api;
+use crate::chain::ims;
 use crate::chain::ims::runtime_types::ims_primitives::access::{Action, Permission, Requester};
-use crate::chain::{ims, ChainError};
 use crate::provision::{self, SubscriberView};
 use crate::vault::Subscriber;
 use axum::extract::State;
@@ -112,15 +112,14 @@ pub(super) async fn may(
 	subscriber: &Subscriber,
 	permission: Permission,
 ) -> Result<(), ApiError> {
-	let unavailable = |e: ChainError| ApiError::chain_unavailable(&e);
-	let at = api.client.at_current_block().await.map_err(|e| unavailable(ChainError::subxt(e)))?;
+	let at = api.client.at_current_block().await.map_err(ApiError::chain_read)?;
 	let handle = H256(subscriber.handle());
 	let entry = ims::storage().identity().subscriptions();
 	let stored = at.storage().try_fetch(entry, (handle,)).await;
-	let Some(value) = stored.map_err(|e| unavailable(ChainError::subxt(e)))? else {
+	let Some(value) = stored.map_err(ApiError::chain_read)? else {
 		return Err(ApiError::not_found("the subscriber is not on chain").at("identity"));
 	};
-	let realm = value.decode().map_err(|e| unavailable(ChainError::subxt(e)))?.realm;
+	let realm = value.decode().map_err(ApiError::chain_read)?.realm;
 	let action = Action::Exercise(permission);
 	let call = ims::runtime_apis().access_api().decide(
 		Requester::Account(caller.account),
@@ -129,7 +128,7 @@ pub(super) async fn may(
 		action,
 	);
 	let decision = at.runtime_apis().call(call).await;
-	match decision.map_err(|e| unavailable(ChainError::subxt(e)))? {
+	match decision.map_err(ApiError::chain_read)? {
 		Ok(()) => Ok(()),
 		Err(denial) => Err(ApiError::new(
 			StatusCode::FORBIDDEN,
