@@ -124,6 +124,18 @@ pub(crate) fn carol() -> Value {
 	})
 }
 
+/// Tokens of Alice (the realm's owner, the bridge's own account) and of
+/// Charlie (no role, no appointment), and Carol created with Alice's: where
+/// most API tests start. Returns the tokens and Carol's view.
+pub(crate) async fn carol_by_alice(setup: &Setup, api: &Api) -> (String, String, Value) {
+	let alices = token(setup, "owner", &account(&dev::alice()), &[]);
+	let charlies = token(setup, "intruder", &account(&dev::charlie()), &[]);
+	let (status, created) =
+		api.call(reqwest::Method::POST, "/v1/subscribers", Some(&alices), Some(carol())).await;
+	assert_eq!(status, StatusCode::CREATED, "{created}");
+	(alices, charlies, created)
+}
+
 /// The actors of the changes recorded about `subject` (hex) in realm 0.
 async fn actors(url: &str, subject: &str) -> Vec<Actor<[u8; 32]>> {
 	let subject: [u8; 32] = hex::decode(subject).unwrap().try_into().unwrap();

@@ -3,7 +3,7 @@
 //! rotation as the token's account, the next MAR carries the new HA1, and
 //! a caller the chain refuses changes nothing.
 
-use crate::api::{account, carol, running, token, Running};
+use crate::api::{account, carol_by_alice, running, Running};
 use crate::common::*;
 use crate::cx_client::{mar, CxClient};
 use ims_bridge::diameter::dict::command;
@@ -27,11 +27,7 @@ fn maa_holds(scscf: &mut CxClient, password: &str) -> bool {
 #[tokio::test]
 async fn a_password_change_is_the_callers_on_chain_and_the_next_mar_carries_it() {
 	let Running { setup, api, .. } = &running(100).await;
-	let alices = token(setup, "owner", &account(&dev::alice()), &[]);
-	let charlies = token(setup, "intruder", &account(&dev::charlie()), &[]);
-	let (status, created) =
-		api.call(Method::POST, "/v1/subscribers", Some(&alices), Some(carol())).await;
-	assert_eq!(status, StatusCode::CREATED, "{created}");
+	let (alices, charlies, created) = carol_by_alice(setup, api).await;
 	let mut scscf = CxClient::open(setup.hss_port, &format!("scscf.{REALM}"));
 	assert!(maa_holds(&mut scscf, "carol-secret"));
 

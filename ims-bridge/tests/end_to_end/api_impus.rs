@@ -3,14 +3,13 @@
 //! links in one call, served by Cx at once; identities held elsewhere, links
 //! to strangers and refusals of the chain leave nothing behind.
 
-use crate::api::{account, carol, running, token, Running};
+use crate::api::{carol, carol_by_alice, running, Running};
 use crate::common::*;
 use crate::cx_client::{code, mar, CxClient};
 use ims_bridge::diameter::dict::{command, result};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use std::time::Duration;
-use subxt_signer::sr25519::dev;
 
 const PATH: &str = "/v1/subscribers/carol@ims.example.net/impus";
 const WORK: &str = "sip:carol.work@ims.example.net";
@@ -18,11 +17,7 @@ const WORK: &str = "sip:carol.work@ims.example.net";
 #[tokio::test]
 async fn a_public_identity_is_added_with_its_links_or_not_at_all() {
 	let Running { setup, api, .. } = &running(100).await;
-	let alices = token(setup, "owner", &account(&dev::alice()), &[]);
-	let charlies = token(setup, "intruder", &account(&dev::charlie()), &[]);
-	let (status, created) =
-		api.call(Method::POST, "/v1/subscribers", Some(&alices), Some(carol())).await;
-	assert_eq!(status, StatusCode::CREATED, "{created}");
+	let (alices, charlies, _) = carol_by_alice(setup, api).await;
 
 	let (status, added) =
 		api.call(Method::POST, PATH, Some(&alices), Some(json!({"identity": WORK}))).await;

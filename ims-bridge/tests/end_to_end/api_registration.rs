@@ -3,14 +3,13 @@
 //! identity gets an RTR naming it, the answer follows the RTA, and an
 //! account the chain denies sends nothing.
 
-use crate::api::{account, carol, running, token, Running};
+use crate::api::{carol_by_alice, running, Running};
 use crate::common::*;
 use crate::cx_client::{code, mar, CxClient};
 use ims_bridge::diameter::codec::Avp;
 use ims_bridge::diameter::dict::{avp, command, result};
 use reqwest::{Method, StatusCode};
 use std::time::Duration;
-use subxt_signer::sr25519::dev;
 
 const IMPU: &str = "sip:carol@ims.example.net";
 const PATH: &str = "/v1/subscribers/sip:carol@ims.example.net/registration";
@@ -18,11 +17,7 @@ const PATH: &str = "/v1/subscribers/sip:carol@ims.example.net/registration";
 #[tokio::test]
 async fn an_operator_ends_a_registration_and_the_scscf_gets_an_rtr() {
 	let Running { setup, api, .. } = &running(100).await;
-	let alices = token(setup, "owner", &account(&dev::alice()), &[]);
-	let charlies = token(setup, "intruder", &account(&dev::charlie()), &[]);
-	let (status, created) =
-		api.call(Method::POST, "/v1/subscribers", Some(&alices), Some(carol())).await;
-	assert_eq!(status, StatusCode::CREATED, "{created}");
+	let (alices, charlies, _) = carol_by_alice(setup, api).await;
 	let (status, body) = api.call(Method::DELETE, PATH, Some(&alices), None).await;
 	assert_eq!((status, body["code"].as_str()), (StatusCode::CONFLICT, Some("not_registered")));
 
