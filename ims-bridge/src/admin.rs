@@ -43,11 +43,12 @@ pub enum Request {
 	Remove(String),
 	/// `subscriber show <identity>`.
 	Show(String),
-	/// `import <file>`: the file's absolute path (the bridge reads it) and
-	/// the batch size asked for.
+	/// `import`: what to import (a file by its absolute path, or a
+	/// database by its URL: the bridge reads it) and the batch size asked
+	/// for.
 	Import {
-		/// The import file.
-		path: String,
+		/// The source.
+		source: crate::import::Source,
 		/// Subscribers per call (`None`: the runtime's most).
 		batch: Option<u32>,
 	},
@@ -116,8 +117,8 @@ pub async fn execute(
 			},
 			Err(e) => Err(e),
 		},
-		Request::Import { path, batch } => {
-			return import(client, signer, vault, (&path, batch), stop.clone()).await
+		Request::Import { source, batch } => {
+			return import(client, signer, vault, (&source, batch), stop.clone()).await
 		},
 		Request::RotateKey(path) => return rotate_key(vault, Path::new(&path)).await,
 	};
@@ -156,13 +157,13 @@ async fn import(
 	client: &Client,
 	signer: &Keypair,
 	vault: &Arc<Vault>,
-	(path, batch): (&str, Option<u32>),
+	(source, batch): (&crate::import::Source, Option<u32>),
 	stop: CancellationToken,
 ) -> Response {
 	let options = crate::import::Options { batch: batch.map(|b| b as usize), ..Default::default() };
 	let progress = Arc::new(crate::import::Lines::log());
-	let path = Path::new(path);
-	match crate::import::run(client, signer, vault.clone(), path, options, progress, stop).await {
+	tracing::info!(source = %source.describe(), "import started");
+	match crate::import::run(client, signer, vault.clone(), source, options, progress, stop).await {
 		Ok(summary) => Response {
 			ok: summary.complete(),
 			output: summary.report(Some(IMPORT_REFUSALS_ANSWERED)),

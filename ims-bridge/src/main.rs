@@ -38,9 +38,9 @@ enum Command {
 		action: Box<SubscriberCommand>,
 	},
 	/// Import subscribers from a file (format `ims-subscribers` version 1,
-	/// one JSON object a line: docs/import.md) into the vault and the chain;
-	/// through the running bridge when one answers. Re-running it skips
-	/// what landed.
+	/// one JSON object a line: docs/import.md) or from another HSS's
+	/// database into the vault and the chain; through the running bridge
+	/// when one answers. Re-running it skips what landed.
 	Import {
 		/// The configuration file.
 		#[arg(long, short)]
@@ -49,8 +49,12 @@ enum Command {
 		/// runtime's `MaxImportSubscribers`).
 		#[arg(long)]
 		batch: Option<u32>,
-		/// The import file.
-		file: PathBuf,
+		/// What SOURCE is: `ims` (an import file) or `fhoss` (the URL of a
+		/// FHoSS `hss_db`, mysql://user:password@host:port/hss_db).
+		#[arg(long, default_value = "ims")]
+		from: String,
+		/// The import file, or the database's URL.
+		source: String,
 	},
 	/// The provisioning API's tokens.
 	Api {
@@ -239,14 +243,25 @@ async fn alone(
 /// `import`: through the running bridge if one answers (it reads the file
 /// and logs its progress), else here with a progress bar; Ctrl-C stops
 /// after the calls in flight, a second Ctrl-C at once.
-async fn import(config: &Path, file: &Path, batch: Option<u32>) -> Result<(), ExitCode> {
+async fn import(
+	config: &Path,
+	(from, source): (&str, &str),
+	batch: Option<u32>,
+) -> Result<(), ExitCode> {
 	let config = load(config)?;
 	let fail = |e: String| {
 		eprintln!("{e}");
 		ExitCode::FAILURE
 	};
-	let path = std::fs::canonicalize(file).map_err(|e| fail(format!("{}: {e}", file.display())))?;
-	let request = Request::Import { path: path.display().to_string(), batch };
+	let source = match import::Source::parse(from, source).map_err(|e| fail(e.to_string()))? {
+		// The bridge reads it: from its own working directory.
+		import::Source::File(file) => {
+			let path = std::fs::canonicalize(&file).map_err(|e| fail(format!("{file}: {e}")))?;
+			import::Source::File(path.display().to_string())
+		},
+		other => other,
+	};
+	let request = Request::Import { source: source.clone(), batch };
 	match admin::call(&config.admin_socket, &request).await {
 		Ok(Some(response)) if response.ok => {
 			print!("{}", response.output);
@@ -266,7 +281,7 @@ async fn import(config: &Path, file: &Path, batch: Option<u32>) -> Result<(), Ex
 	let stop = CancellationToken::new();
 	tokio::spawn(interrupt(stop.clone(), progress.clone()));
 	let options = import::Options { batch: batch.map(|b| b as usize), ..Default::default() };
-	let summary = import::run(&client, &signer, vault, &path, options, progress, stop)
+	let summary = import::run(&client, &signer, vault, &source, options, progress, stop)
 		.await
 		.map_err(|e| fail(e.to_string()))?;
 	// The refused lines were reported as they were found.
@@ -402,7 +417,9 @@ fn main() -> ExitCode {
 			}),
 			(Command::Run { .. }, None) => Err(ExitCode::FAILURE),
 			(Command::Subscriber { action }, _) => subscriber(*action).await,
-			(Command::Import { config, batch, file }, _) => import(&config, &file, batch).await,
+			(Command::Import { config, batch, from, source }, _) => {
+				import(&config, (&from, &source), batch).await
+			},
 			(Command::Vault { action: VaultCommand::RotateKey { config, new_key_file } }, _) => {
 				rotate_key(&config, &new_key_file).await
 			},

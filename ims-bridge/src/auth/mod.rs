@@ -142,12 +142,18 @@ pub fn resync(keys: &AkaKeys, authorization: &[u8]) -> Result<u64, ResyncError> 
 /// HA1 of RFC 2617 as lowercase hex: MD5(username ":" realm ":" password).
 /// The S-CSCF gets it in Digest-HA1 and never sees the password.
 pub fn digest_ha1(username: &str, realm: &str, password: &str) -> String {
+	digest_ha1_bytes(username, realm, password.as_bytes())
+}
+
+/// [`digest_ha1`] of a password that is bytes, not text (FHoSS keeps it
+/// in a blob).
+pub fn digest_ha1_bytes(username: &str, realm: &str, password: &[u8]) -> String {
 	let mut md5 = Md5::new();
 	md5.update(username.as_bytes());
 	md5.update(b":");
 	md5.update(realm.as_bytes());
 	md5.update(b":");
-	md5.update(password.as_bytes());
+	md5.update(password);
 	hex::encode(md5.finalize())
 }
 

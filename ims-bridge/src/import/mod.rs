@@ -2,8 +2,10 @@
 //! chain together, in batches, resumable. The format and the mechanism are
 //! in `docs/import.md`.
 //!
+//! - `source`: where the subscribers come from (`--from`).
 //! - `format`: the file, version 1 (NDJSON), one subscriber a line.
-//! - `reader`: lines off the disk, bounded, numbered.
+//! - `reader`: lines off the disk, bounded, numbered, or from an importer.
+//! - `fhoss`: the importer of FHoSS's database.
 //! - `budget`: how many subscribers a call carries, by the runtime's
 //!   weights.
 //! - `plan`: each line checked against the chain's realms and profiles and
@@ -19,11 +21,13 @@
 //! could never be used nor linked to anyone again.
 
 mod budget;
+mod fhoss;
 mod format;
 mod plan;
 mod progress;
 mod reader;
 mod settle;
+mod source;
 mod submit;
 
 pub use format::Line as SubscriberLine;
@@ -32,6 +36,7 @@ pub(crate) use format::{parse, ImpiChain, ImpuChain, Parsed};
 pub use format::{scheme, FORMAT, MAX_LINE, VERSION};
 pub(crate) use plan::{attributes, call_entry};
 pub use progress::{Bar, Lines, Progress, Silent};
+pub use source::{redacted, Source, SourceError, FORMATS};
 
 use crate::chain::{ChainError, Client};
 use crate::vault::{Vault, VaultError};
@@ -116,18 +121,43 @@ impl LineError {
 	}
 }
 
-/// A line the import did not take.
+/// What a refusal names: a line of the import file, or a row of the
+/// database an importer reads (by its table and primary key).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Record {
+	/// A line of the file, from 1.
+	Line(u64),
+	/// An IMS subscription (FHoSS `imsu.id`).
+	Imsu(u64),
+	/// A private identity that belongs to no subscription (`impi.id`).
+	Impi(u64),
+	/// A public identity linked to no private identity (`impu.id`).
+	Impu(u64),
+}
+
+impl std::fmt::Display for Record {
+	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+		match self {
+			Record::Line(n) => write!(f, "line {n}"),
+			Record::Imsu(n) => write!(f, "imsu {n}"),
+			Record::Impi(n) => write!(f, "impi {n}"),
+			Record::Impu(n) => write!(f, "impu {n}"),
+		}
+	}
+}
+
+/// A line (or source record) the import did not take.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refusal {
-	/// Its number in the file, from 1.
-	pub line: u64,
+	/// Which.
+	pub record: Record,
 	/// Why.
 	pub reason: LineError,
 }
 
 impl std::fmt::Display for Refusal {
 	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-		write!(f, "line {}: {}", self.line, self.reason)
+		write!(f, "{}: {}", self.record, self.reason)
 	}
 }
 
@@ -142,6 +172,9 @@ pub struct Summary {
 	pub already: u64,
 	/// Lines refused, in line order.
 	pub refused: Vec<Refusal>,
+	/// What an importer could not carry over from a record it imported
+	/// (a scheme the ledger does not offer, say), one sentence each.
+	pub notes: Vec<String>,
 	/// Pending marks of an earlier, interrupted run: subscribers the chain
 	/// held (settled) and subscribers it did not (erased from the vault).
 	pub settled: u64,
@@ -195,6 +228,12 @@ impl Summary {
 				self.left
 			));
 		}
+		if !self.notes.is_empty() {
+			out.push_str(&format!(
+				"{} notes of what the ledger could not keep of imported records\n",
+				self.notes.len()
+			));
+		}
 		if self.interrupted {
 			out.push_str("interrupted: run the import again to go on (what landed is skipped)\n");
 		}
@@ -204,6 +243,12 @@ impl Summary {
 			}
 			if self.refused.len() > most {
 				out.push_str(&format!("and {} more refused lines\n", self.refused.len() - most));
+			}
+			for note in self.notes.iter().take(most) {
+				out.push_str(&format!("{note}\n"));
+			}
+			if self.notes.len() > most {
+				out.push_str(&format!("and {} more notes\n", self.notes.len() - most));
 			}
 		}
 		out
@@ -240,6 +285,9 @@ pub enum ImportError {
 	/// the chain; the next run settles them first.
 	#[error("{0} subscribers of an earlier run may still reach the chain; run the import again in a few minutes")]
 	Unsettled(usize),
+	/// An importer could not read the HSS it imports from.
+	#[error("{0}")]
+	Source(#[from] SourceError),
 	/// A worker task failed.
 	#[error("import task: {0}")]
 	Task(String),
@@ -266,7 +314,7 @@ impl Default for Options {
 	}
 }
 
-/// Imports `file` into `vault` and the chain, signing with `signer`.
+/// Imports `source` into `vault` and the chain, signing with `signer`.
 /// Pending marks of an interrupted run are settled first. `stop`
 /// interrupts: no line is read after it, the calls in flight are
 /// followed to their end, and what they leave pending is settled.
@@ -274,7 +322,7 @@ pub async fn run(
 	client: &Client,
 	signer: &Keypair,
 	vault: Arc<Vault>,
-	file: &Path,
+	source: &Source,
 	options: Options,
 	progress: Arc<dyn Progress>,
 	stop: CancellationToken,
@@ -288,7 +336,13 @@ pub async fn run(
 		// Their lines would be refused as repeats: wait for the next run.
 		return Err(ImportError::Unsettled(earlier.left));
 	}
-	let lines = reader::Lines::open(file)?;
+	let (lines, importer) = match source {
+		Source::File(path) => (reader::Lines::open(Path::new(path))?, None),
+		Source::Fhoss(url) => {
+			let (lines, importer) = fhoss::open(url, progress.clone()).await?;
+			(lines, Some(importer))
+		},
+	};
 	progress.start(lines.count_hint());
 	let limit = budget::limit(client, options.batch, options.calls_per_round).await?;
 	tracing::debug!(?limit, "import calls sized");
@@ -300,6 +354,9 @@ pub async fn run(
 	let submitted = submitter.drain(batches).await;
 	let planned = planner.await.map_err(|e| ImportError::Task(e.to_string()))??;
 	let submitted = submitted?;
+	if let Some(importer) = importer {
+		summary.notes = importer.await.map_err(|e| ImportError::Task(e.to_string()))?;
+	}
 	summary.vault_time = planned.vault_time;
 	summary.chain_time = submitted.chain_time;
 	summary.lines = planned.lines;
@@ -319,7 +376,7 @@ pub async fn run(
 			summary.refused.push(refusal);
 		}
 	}
-	summary.refused.sort_by_key(|r| r.line);
+	summary.refused.sort_by_key(|r| r.record);
 	summary.total_time = started.elapsed();
 	progress.finish(&summary);
 	Ok(summary)

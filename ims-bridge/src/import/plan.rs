@@ -10,7 +10,7 @@
 use super::budget::Limit;
 use super::format::{self, Parsed};
 use super::reader::{Line, Lines};
-use super::{ImportError, LineError, Progress, Refusal};
+use super::{ImportError, LineError, Progress, Record, Refusal};
 use crate::chain::ims::runtime_types::bounded_collections::bounded_vec::BoundedVec;
 use crate::chain::ims::runtime_types::ims_primitives::ImpuKind as ChainKind;
 use crate::chain::ims::runtime_types::pallet_ims_identity::types::{
@@ -31,8 +31,8 @@ use tokio_util::sync::CancellationToken;
 
 /// A subscriber written to the vault and bound for the chain.
 pub struct Entry {
-	/// Its line.
-	pub line: u64,
+	/// Its line (or source record).
+	pub line: Record,
 	/// Its vault handle (the subscription's pseudonym).
 	pub handle: [u8; 32],
 	/// What `import_subscribers` gets of it.
@@ -94,7 +94,7 @@ pub fn spawn(
 /// A batch being filled.
 #[derive(Default)]
 struct Open {
-	lines: Vec<(u64, Parsed)>,
+	lines: Vec<(Record, Parsed)>,
 	/// Its identities, for repeats within the batch (the vault sees those
 	/// only once the batch is written).
 	names: HashSet<(Kind, String)>,
@@ -131,9 +131,8 @@ enum InVault {
 
 impl Planner {
 	fn run(&mut self, mut lines: Lines, stop: &CancellationToken) -> Result<(), ImportError> {
-		let io = |source| ImportError::File { path: "import file".into(), source };
 		while !stop.is_cancelled() {
-			let Some((number, line)) = lines.next().map_err(io)? else { break };
+			let Some((number, line)) = lines.next()? else { break };
 			let parsed = match line {
 				Line::Blank => continue,
 				Line::Refused(reason) => Err(reason),
@@ -145,7 +144,7 @@ impl Planner {
 				Err(reason) => Ok(Err(reason)),
 			};
 			if let Err(reason) = outcome? {
-				self.refuse(Refusal { line: number, reason });
+				self.refuse(Refusal { record: number, reason });
 			}
 			if self.send.is_closed() {
 				return Ok(());
@@ -164,7 +163,7 @@ impl Planner {
 
 	/// Checks a parsed line and adds it to its realm's batch (flushing a
 	/// full one). The inner error refuses the line; the outer ends the run.
-	fn take(&mut self, line: u64, parsed: Parsed) -> Result<Result<(), LineError>, ImportError> {
+	fn take(&mut self, line: Record, parsed: Parsed) -> Result<Result<(), LineError>, ImportError> {
 		let realm = match self.realm(&parsed.realm)? {
 			Some(realm) => realm,
 			None => return Ok(Err(LineError::UnknownRealm(parsed.realm))),
@@ -246,7 +245,7 @@ impl Planner {
 						return Err(VaultError::IdentityTaken(name).into());
 					};
 					let (line, _) = open.lines.remove(at);
-					self.refuse(Refusal { line, reason: LineError::Taken(name) });
+					self.refuse(Refusal { record: line, reason: LineError::Taken(name) });
 				},
 				Err(e) => return Err(e.into()),
 			}

@@ -268,7 +268,7 @@ impl<'a> Submitter<'a> {
 			return Ok(());
 		}
 		for entry in work.entries {
-			let refusal = Refusal { line: entry.line, reason: LineError::Chain(reason.clone()) };
+			let refusal = Refusal { record: entry.line, reason: LineError::Chain(reason.clone()) };
 			self.progress.refused(&refusal);
 			self.out.refused.push(refusal);
 			self.erase.push(entry.handle);
@@ -279,7 +279,7 @@ impl<'a> Submitter<'a> {
 	fn leave_pending(&mut self, work: Work, reason: String) {
 		for entry in work.entries {
 			let reason = LineError::Chain(reason.clone());
-			self.out.unresolved.push((entry.handle, Refusal { line: entry.line, reason }));
+			self.out.unresolved.push((entry.handle, Refusal { record: entry.line, reason }));
 		}
 	}
 

@@ -1,0 +1,166 @@
+//! `ims-bridge import --from fhoss mysql://…`: a live FHoSS database (its
+//! `hss_db` schema) read a chunk of subscriptions at a time and turned
+//! into lines of the import format, which the run then takes as it takes
+//! a file's (`docs/import.md` "From FHoSS").
+//!
+//! - `rows`: the tables' rows, a chunk of `imsu` ids at a time.
+//! - `map`: one subscription's rows as a line, or why they cannot be one.
+
+mod map;
+mod rows;
+
+use super::reader::{Line, Lines, Received};
+use super::{LineError, Progress, Record, SourceError};
+use rows::{Chunk, Impi, Impu};
+use sqlx::mysql::{MySqlPool, MySqlPoolOptions};
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+/// Subscriptions read per chunk.
+const CHUNK: u32 = 2000;
+
+/// Connects to the database at `url` and starts reading it; the lines come
+/// out of the returned [`Lines`] in `imsu.id` order, then a refusal for
+/// each identity no subscription holds. The task's result is the notes of
+/// what could not be carried over.
+pub async fn open(
+	url: &str,
+	progress: Arc<dyn Progress>,
+) -> Result<(Lines, JoinHandle<Vec<String>>), SourceError> {
+	let pool = MySqlPoolOptions::new()
+		.max_connections(1)
+		.acquire_timeout(Duration::from_secs(30))
+		.connect(url)
+		.await
+		.map_err(|source| SourceError::Connect { url: super::source::redacted(url), source })?;
+	let total = rows::count(&pool).await?;
+	let shared = rows::shared_names(&pool).await?;
+	let opc = rows::has_opc(&pool).await?;
+	let (send, lines) = Lines::received(Some(total));
+	let reader = Reader { pool, shared, opc, send, progress, notes: Vec::new() };
+	Ok((lines, tokio::spawn(reader.run())))
+}
+
+struct Reader {
+	pool: MySqlPool,
+	/// Subscription names more than one `imsu` has.
+	shared: HashSet<String>,
+	/// Whether `impi` has an `opc` column.
+	opc: bool,
+	send: mpsc::Sender<Received>,
+	progress: Arc<dyn Progress>,
+	notes: Vec<String>,
+}
+
+impl Reader {
+	async fn run(mut self) -> Vec<String> {
+		if let Err(e) = self.read().await {
+			// The planner ends the run with it; a closed channel means the
+			// run ended first.
+			let _ = self.send.send(Err(e)).await;
+		}
+		self.pool.close().await;
+		self.notes
+	}
+
+	async fn read(&mut self) -> Result<(), SourceError> {
+		let mut after = 0;
+		loop {
+			let chunk = rows::chunk(&self.pool, after, CHUNK, self.opc).await?;
+			let Some(last) = chunk.imsus.last() else { break };
+			after = last.id;
+			if !self.send_chunk(&chunk).await {
+				return Ok(());
+			}
+		}
+		let (impis, impus) = rows::orphans(&self.pool).await?;
+		let impis = impis
+			.into_iter()
+			.map(|id| (Record::Impi(id as u64), "it belongs to no IMS subscription"));
+		let impus = impus.into_iter().map(|id| {
+			(Record::Impu(id as u64), "it is linked to no private identity of a subscription")
+		});
+		for (record, why) in impis.chain(impus) {
+			let refused = Line::Refused(LineError::Invalid(why.into()));
+			if self.send.send(Ok((record, refused))).await.is_err() {
+				break;
+			}
+		}
+		Ok(())
+	}
+
+	/// Sends each subscription of the chunk as a line, or its refusal;
+	/// `false` when the run stopped taking them.
+	async fn send_chunk(&mut self, chunk: &Chunk) -> bool {
+		let grouped = Grouped::of(chunk);
+		for imsu in &chunk.imsus {
+			let rows = grouped.rows(imsu, &self.shared);
+			let record = Record::Imsu(imsu.id.max(0) as u64);
+			let line = match map::subscription(&rows) {
+				Ok(mapped) => {
+					for note in mapped.notes {
+						let note = format!("{record}: {note}");
+						self.progress.note(&note);
+						self.notes.push(note);
+					}
+					Line::Text(mapped.line)
+				},
+				Err(reason) => Line::Refused(reason),
+			};
+			if self.send.send(Ok((record, line))).await.is_err() {
+				return false;
+			}
+		}
+		true
+	}
+}
+
+/// A chunk's rows grouped by subscription.
+struct Grouped<'a> {
+	impis: BTreeMap<i64, Vec<&'a Impi>>,
+	impus: BTreeMap<i64, &'a Impu>,
+	/// The IMPUs each IMPI is linked to.
+	links: BTreeMap<i64, Vec<i64>>,
+	visited: BTreeMap<i64, Vec<String>>,
+}
+
+impl<'a> Grouped<'a> {
+	fn of(chunk: &'a Chunk) -> Grouped<'a> {
+		let mut grouped = Grouped {
+			impis: BTreeMap::new(),
+			impus: chunk.impus.iter().map(|u| (u.id, u)).collect(),
+			links: BTreeMap::new(),
+			visited: BTreeMap::new(),
+		};
+		for impi in &chunk.impis {
+			grouped.impis.entry(impi.id_imsu).or_default().push(impi);
+		}
+		for (impi, impu) in &chunk.links {
+			grouped.links.entry(*impi).or_default().push(*impu);
+		}
+		for (impu, network) in &chunk.visited {
+			grouped.visited.entry(*impu).or_default().push(network.clone());
+		}
+		grouped
+	}
+
+	fn rows(&'a self, imsu: &'a rows::Imsu, shared: &HashSet<String>) -> map::Rows<'a> {
+		let impis = self.impis.get(&imsu.id).cloned().unwrap_or_default();
+		// Each IMPU of the subscription with the IMPIs it is linked to.
+		let mut impus: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+		for impi in &impis {
+			for impu in self.links.get(&impi.id).into_iter().flatten() {
+				impus.entry(*impu).or_default().push(impi.id);
+			}
+		}
+		let impus = impus
+			.into_iter()
+			.filter_map(|(id, linked)| self.impus.get(&id).map(|impu| (*impu, linked)))
+			.collect();
+		let unique_name = shared.contains(&imsu.name).then(|| format!("{}#{}", imsu.name, imsu.id));
+		map::Rows { imsu, unique_name, impis, impus, visited: &self.visited }
+	}
+}

@@ -1,0 +1,108 @@
+//! Where a run's subscribers come from: an import file, or the database of
+//! the HSS an operator moves from, read by an importer (`docs/import.md`
+//! "From another HSS").
+
+use codec::{Decode, Encode};
+
+/// The source of an import, as `ims-bridge import --from` names it.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+pub enum Source {
+	/// An `ims-subscribers` file (version 1).
+	File(String),
+	/// A live FHoSS database (its `hss_db` schema), by its MySQL URL.
+	Fhoss(String),
+}
+
+/// The formats `--from` takes.
+pub const FORMATS: &str =
+	"ims (an import file, the default), fhoss (a mysql:// URL of FHoSS's hss_db)";
+
+impl Source {
+	/// The source `--from format` names at `location`.
+	pub fn parse(format: &str, location: &str) -> Result<Source, SourceError> {
+		match format {
+			"ims" => Ok(Source::File(location.to_string())),
+			"fhoss" => {
+				let url = url::Url::parse(location)
+					.map_err(|e| SourceError::Location(format!("not a URL: {e}")))?;
+				if url.scheme() != "mysql" && url.scheme() != "mariadb" {
+					return Err(SourceError::Location(format!(
+						"{}: FHoSS is read from a mysql:// URL",
+						redacted(location)
+					)));
+				}
+				Ok(Source::Fhoss(location.replacen("mariadb://", "mysql://", 1)))
+			},
+			other => Err(SourceError::Format(other.to_string())),
+		}
+	}
+
+	/// How it is named in messages: a URL without its password.
+	pub fn describe(&self) -> String {
+		match self {
+			Source::File(path) => path.clone(),
+			Source::Fhoss(url) => format!("FHoSS at {}", redacted(url)),
+		}
+	}
+}
+
+/// A URL with its password replaced, for messages and logs.
+pub fn redacted(location: &str) -> String {
+	match url::Url::parse(location) {
+		Ok(mut url) if url.password().is_some() => {
+			// Only fails for URLs that cannot have a password at all.
+			let _ = url.set_password(Some("***"));
+			url.to_string()
+		},
+		Ok(url) => url.to_string(),
+		Err(_) => "(not a URL)".into(),
+	}
+}
+
+/// Why an importer could not read its source.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+	/// `--from` names no format this bridge reads.
+	#[error("unknown import format {0:?}; --from takes {FORMATS}")]
+	Format(String),
+	/// The location does not fit the format.
+	#[error("{0}")]
+	Location(String),
+	/// The database could not be reached or logged into.
+	#[error("cannot connect to {url}: {source}")]
+	Connect {
+		/// The URL, without its password.
+		url: String,
+		/// Why.
+		#[source]
+		source: sqlx::Error,
+	},
+	/// A query failed: a table or column of the schema is missing, or the
+	/// connection broke.
+	#[error("reading {what}: {source}")]
+	Query {
+		/// What was being read.
+		what: &'static str,
+		/// Why.
+		#[source]
+		source: sqlx::Error,
+	},
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn formats_are_told_apart_and_passwords_never_shown() {
+		assert_eq!(Source::parse("ims", "a.ndjson").unwrap(), Source::File("a.ndjson".into()));
+		let fhoss = Source::parse("fhoss", "mariadb://hss:secret@db.example.net/hss_db").unwrap();
+		assert_eq!(fhoss, Source::Fhoss("mysql://hss:secret@db.example.net/hss_db".into()));
+		assert_eq!(fhoss.describe(), "FHoSS at mysql://hss:***@db.example.net/hss_db");
+		let wrong = Source::parse("fhoss", "postgres://hss:secret@db/hss_db").unwrap_err();
+		assert!(!wrong.to_string().contains("secret"), "{wrong}");
+		assert!(matches!(Source::parse("fhoss", "hss_db"), Err(SourceError::Location(_))));
+		let unknown = Source::parse("hss", "x").unwrap_err().to_string();
+		assert!(unknown.contains("fhoss"), "{unknown}");
+	}
+}
