@@ -9,6 +9,7 @@
 #   scripts/bench.sh registrations           # registration reports/s into finalized state
 #   scripts/bench.sh api                     # provisioning API creates/s, as many clients at once
 #   scripts/bench.sh scale N                 # N subscribers: import, disk, bridge start
+#   scripts/bench.sh fhoss [N]               # N FHoSS subscribers imported from MariaDB
 #   scripts/bench.sh audit-flood [flags]     # audit records/s a node finalizes
 #   scripts/bench.sh chain-timing [flags]    # block time and time to finality of --dev
 #   scripts/bench.sh pallets [pallet...]     # regenerate the pallets' weights.rs
@@ -63,6 +64,9 @@ chain-timing)
 	;;
 scale)
 	exec ./scripts/bench-scale.sh "$@"
+	;;
+fhoss)
+	BENCH_FHOSS_SUBSCRIBERS=${1:-100000} kamailio_test end_to_end bench_fhoss_import
 	;;
 pallets)
 	exec ./scripts/benchmark-pallets.sh "$@"

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian machine with only the Rust toolchain, gcc,
 # python3 and node lacks: the protobuf compiler (for the networking crates),
-# Kamailio with its IMS modules, SIPp and stunnel (for the bridge's
-# end-to-end tests), g++ (libFuzzer), the Wasm target of the runtime, and
+# Kamailio with its IMS modules, SIPp, stunnel and MariaDB (for the
+# bridge's end-to-end tests), g++ (libFuzzer), the Wasm target of the runtime, and
 # PyPI's openapi-spec-validator and schemathesis in a venv (for the
 # provisioning API's tests). Safe to run again: it installs only what is
 # missing.
@@ -22,6 +22,9 @@ has_kamailio_module ims_icscf.so || need_apt+=(kamailio-ims-modules)
 has_kamailio_module presence.so || need_apt+=(kamailio-presence-modules)
 command -v sipp >/dev/null 2>&1 || need_apt+=(sip-tester)
 command -v stunnel4 >/dev/null 2>&1 || need_apt+=(stunnel4)
+# The FHoSS importer's tests read a database from a MariaDB server they
+# start themselves.
+[ -x /usr/sbin/mariadbd ] || command -v mariadbd >/dev/null 2>&1 || need_apt+=(mariadb-server)
 # libFuzzer, which the bridge's fuzz targets link, is C++.
 command -v g++ >/dev/null 2>&1 || need_apt+=(g++)
 # Debian's python3 makes venvs only with python3-venv.

@@ -8,6 +8,8 @@
 //!   readiness.
 //! - [`wait_for`]: a bounded wait for a condition.
 //! - [`pki`]: a throw-away CA and certificates for TLS tests.
+//! - [`MariaDb`]: Debian's MariaDB server on a data directory of its own,
+//!   for the importers that read another HSS's database.
 
 #![allow(
 	clippy::expect_used,
@@ -17,11 +19,13 @@
 	reason = "test support: a process that cannot be started fails the test that asked for it"
 )]
 
+mod mariadb;
 mod node;
 pub mod pki;
 pub mod ports;
 mod process;
 
+pub use mariadb::MariaDb;
 pub use node::{node_binary, Node};
 pub use ports::{free_tcp_port, free_udp_port};
 pub use process::Proc;

@@ -12,7 +12,8 @@
 //!   writes retried with an idempotency key;
 //! - `registration`: registrations end to end, RTR, restarts, provisioning;
 //! - `import`: `ims-bridge import` through a bridge, bad lines, runs
-//!   interrupted and killed;
+//!   interrupted and killed; `import_fhoss`: a FHoSS database in MariaDB
+//!   imported, its subscribers registered through Kamailio;
 //! - `peer_roles`: requests outside a peer's role refused and recorded on
 //!   chain;
 //! - `pressure`: the journal's backlog mark answered with 3004, and the
@@ -51,6 +52,7 @@ mod common;
 mod cx_client;
 mod hardening;
 mod import;
+mod import_fhoss;
 mod node_tls;
 mod peer_roles;
 mod pressure;
