@@ -58,6 +58,24 @@ use subxt_rpcs::client::RpcClient;
 		path = "ims_primitives::audit::FrontRecord<A>",
 		with = "::subxt::utils::Static<::ims_primitives::audit::FrontRecord<A>>"
 	),
+	// Realm service data is built and compared in the primitives' own
+	// types (the FHoSS importer's `services`).
+	substitute_type(
+		path = "ims_primitives::ApplicationServer",
+		with = "::subxt::utils::Static<::ims_primitives::ApplicationServer>"
+	),
+	substitute_type(
+		path = "ims_primitives::ChargingInformation",
+		with = "::subxt::utils::Static<::ims_primitives::ChargingInformation>"
+	),
+	substitute_type(
+		path = "ims_primitives::InitialFilterCriterion",
+		with = "::subxt::utils::Static<::ims_primitives::InitialFilterCriterion>"
+	),
+	substitute_type(
+		path = "ims_primitives::ServiceProfile",
+		with = "::subxt::utils::Static<::ims_primitives::ServiceProfile>"
+	),
 	substitute_type(
 		path = "pallet_ims_identity::types::RegistrationUpdate",
 		with = "::subxt::utils::Static<crate::journal::RegistrationReport>"

@@ -133,6 +133,14 @@ pub enum Record {
 	Impi(u64),
 	/// A public identity linked to no private identity (`impu.id`).
 	Impu(u64),
+	/// An application server (`application_server.id`).
+	ApplicationServer(u64),
+	/// Charging information (`charging_info.id`).
+	ChargingInfo(u64),
+	/// A shared iFC set (`shared_ifc_set.id_set`).
+	SharedIfcSet(u64),
+	/// A service profile (`sp.id`).
+	Sp(u64),
 }
 
 impl std::fmt::Display for Record {
@@ -142,6 +150,10 @@ impl std::fmt::Display for Record {
 			Record::Imsu(n) => write!(f, "imsu {n}"),
 			Record::Impi(n) => write!(f, "impi {n}"),
 			Record::Impu(n) => write!(f, "impu {n}"),
+			Record::ApplicationServer(n) => write!(f, "application_server {n}"),
+			Record::ChargingInfo(n) => write!(f, "charging_info {n}"),
+			Record::SharedIfcSet(n) => write!(f, "shared_ifc_set {n}"),
+			Record::Sp(n) => write!(f, "sp {n}"),
 		}
 	}
 }
@@ -172,6 +184,11 @@ pub struct Summary {
 	pub already: u64,
 	/// Lines refused, in line order.
 	pub refused: Vec<Refusal>,
+	/// Realm service data objects an importer put on chain.
+	pub services_stored: u64,
+	/// Realm service data objects the realm already held as the source has
+	/// them.
+	pub services_unchanged: u64,
 	/// What an importer could not carry over from a record it imported
 	/// (a scheme the ledger does not offer, say), one sentence each.
 	pub notes: Vec<String>,
@@ -214,6 +231,12 @@ impl Summary {
 				self.vault_time.as_secs_f64(),
 				rate(self.chain_time),
 				self.chain_time.as_secs_f64(),
+			));
+		}
+		if self.services_stored + self.services_unchanged > 0 {
+			out.push_str(&format!(
+				"realm service data: {} objects put, {} already there\n",
+				self.services_stored, self.services_unchanged
 			));
 		}
 		if self.settled + self.erased > 0 {
@@ -339,7 +362,11 @@ pub async fn run(
 	let (lines, importer) = match source {
 		Source::File(path) => (reader::Lines::open(Path::new(path))?, None),
 		Source::Fhoss(url) => {
-			let (lines, importer) = fhoss::open(url, progress.clone()).await?;
+			let (lines, importer, put) =
+				fhoss::open(url, (client, signer), progress.clone()).await?;
+			(summary.services_stored, summary.services_unchanged) = (put.stored, put.unchanged);
+			summary.refused.extend(put.refused);
+			summary.notes.extend(put.notes);
 			(lines, Some(importer))
 		},
 	};
@@ -355,7 +382,7 @@ pub async fn run(
 	let planned = planner.await.map_err(|e| ImportError::Task(e.to_string()))??;
 	let submitted = submitted?;
 	if let Some(importer) = importer {
-		summary.notes = importer.await.map_err(|e| ImportError::Task(e.to_string()))?;
+		summary.notes.extend(importer.await.map_err(|e| ImportError::Task(e.to_string()))?);
 	}
 	summary.vault_time = planned.vault_time;
 	summary.chain_time = submitted.chain_time;

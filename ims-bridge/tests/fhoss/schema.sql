@@ -69,3 +69,85 @@ CREATE TABLE impu_visited_network (
   KEY idx_id_impu (id_impu),
   KEY idx_visited_network (id_visited_network)
 );
+
+CREATE TABLE application_server (
+  id int(11) NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  name varchar(255) NOT NULL DEFAULT '',
+  server_name varchar(255) NOT NULL DEFAULT '',
+  default_handling int(11) NOT NULL DEFAULT 0,
+  service_info varchar(255) NOT NULL DEFAULT '',
+  diameter_address varchar(255) NOT NULL DEFAULT '',
+  rep_data_size_limit int(11) NOT NULL DEFAULT 0,
+  udr tinyint(4) NOT NULL DEFAULT 0,
+  pur tinyint(4) NOT NULL DEFAULT 0,
+  snr tinyint(4) NOT NULL DEFAULT 0,
+  include_register_response tinyint(4) NOT NULL DEFAULT 0,
+  include_register_request tinyint(4) NOT NULL DEFAULT 0
+);
+
+CREATE TABLE charging_info (
+  id int(11) NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  name varchar(255) NOT NULL DEFAULT '',
+  pri_ecf varchar(255) NOT NULL DEFAULT '',
+  sec_ecf varchar(255) NOT NULL DEFAULT '',
+  pri_ccf varchar(255) NOT NULL DEFAULT '',
+  sec_ccf varchar(255) NOT NULL DEFAULT ''
+);
+
+CREATE TABLE tp (
+  id int(11) NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  name varchar(255) NOT NULL DEFAULT '',
+  condition_type_cnf int(11) NOT NULL DEFAULT 0
+);
+
+CREATE TABLE spt (
+  id int(11) NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  id_tp int(11) NOT NULL DEFAULT 0,
+  condition_negated int(11) NOT NULL DEFAULT 0,
+  grp int(11) NOT NULL DEFAULT 0,
+  type int(11) NOT NULL DEFAULT 0,
+  requesturi varchar(255) DEFAULT NULL,
+  method varchar(255) DEFAULT NULL,
+  header varchar(255) DEFAULT NULL,
+  header_content varchar(255) DEFAULT NULL,
+  session_case int(11) DEFAULT NULL,
+  sdp_line varchar(255) DEFAULT NULL,
+  sdp_line_content varchar(255) DEFAULT NULL,
+  registration_type int(11) DEFAULT 0,
+  KEY idx_trigger_point (id_tp)
+);
+
+CREATE TABLE ifc (
+  id int(11) NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  name varchar(255) NOT NULL DEFAULT '',
+  id_application_server int(11) DEFAULT NULL,
+  id_tp int(11) DEFAULT NULL,
+  profile_part_ind int(11) DEFAULT NULL
+);
+
+CREATE TABLE sp (
+  id int(11) NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  name varchar(16) NOT NULL DEFAULT '',
+  cn_service_auth int(11) DEFAULT NULL
+);
+
+CREATE TABLE sp_ifc (
+  id int(11) NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  id_sp int(11) NOT NULL DEFAULT 0,
+  id_ifc int(11) NOT NULL DEFAULT 0,
+  priority int(11) NOT NULL DEFAULT 0
+);
+
+CREATE TABLE shared_ifc_set (
+  id int(11) NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  id_set int(11) NOT NULL DEFAULT 0,
+  name varchar(255) NOT NULL DEFAULT '',
+  id_ifc int(11) DEFAULT NULL,
+  priority int(11) NOT NULL DEFAULT 0
+);
+
+CREATE TABLE sp_shared_ifc_set (
+  id int(11) NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  id_sp int(11) NOT NULL DEFAULT 0,
+  id_shared_ifc_set int(11) NOT NULL DEFAULT 0
+);

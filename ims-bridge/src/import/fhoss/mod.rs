@@ -3,45 +3,65 @@
 //! into lines of the import format, which the run then takes as it takes
 //! a file's (`docs/import.md` "From FHoSS").
 //!
-//! - `rows`: the tables' rows, a chunk of `imsu` ids at a time.
+//! - `services`: the realm service data (application servers, charging,
+//!   iFCs, profiles), put on chain before the subscribers that use it.
+//! - `rows`: the subscription tables' rows, a chunk of `imsu` ids at a
+//!   time.
 //! - `map`: one subscription's rows as a line, or why they cannot be one.
 
 mod map;
 mod rows;
+mod services;
+
+pub use services::Put;
 
 use super::reader::{Line, Lines, Received};
-use super::{LineError, Progress, Record, SourceError};
+use super::{ImportError, LineError, Progress, Record, SourceError};
+use crate::chain::Client;
 use rows::{Chunk, Impi, Impu};
 use sqlx::mysql::{MySqlPool, MySqlPoolOptions};
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
+use subxt_signer::sr25519::Keypair;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 /// Subscriptions read per chunk.
 const CHUNK: u32 = 2000;
 
-/// Connects to the database at `url` and starts reading it; the lines come
-/// out of the returned [`Lines`] in `imsu.id` order, then a refusal for
-/// each identity no subscription holds. The task's result is the notes of
-/// what could not be carried over.
+/// Connects to the database at `url`, puts its service data into the
+/// realms of its subscribers (signing with `signer`), and starts reading
+/// the subscribers; their lines come out of the returned [`Lines`] in
+/// `imsu.id` order, then a refusal for each identity no subscription
+/// holds. The task's result is the notes of what could not be carried
+/// over.
 pub async fn open(
 	url: &str,
+	(client, signer): (&Client, &Keypair),
 	progress: Arc<dyn Progress>,
-) -> Result<(Lines, JoinHandle<Vec<String>>), SourceError> {
+) -> Result<(Lines, JoinHandle<Vec<String>>, Put), ImportError> {
 	let pool = MySqlPoolOptions::new()
 		.max_connections(1)
 		.acquire_timeout(Duration::from_secs(30))
 		.connect(url)
 		.await
 		.map_err(|source| SourceError::Connect { url: super::source::redacted(url), source })?;
-	let total = rows::count(&pool).await?;
+	progress.note("putting the realm service data (application servers, charging, iFCs, profiles)");
+	let put = services::put(client, signer, &pool).await?;
+	for refusal in &put.refused {
+		progress.refused(refusal);
+	}
+	for note in &put.notes {
+		progress.note(note);
+	}
+	let orphans = rows::orphans(&pool).await?;
+	let total = rows::count(&pool).await? + (orphans.0.len() + orphans.1.len()) as u64;
 	let shared = rows::shared_names(&pool).await?;
-	let opc = rows::has_opc(&pool).await?;
+	let opc = rows::has_column(&pool, "impi", "opc").await?;
 	let (send, lines) = Lines::received(Some(total));
-	let reader = Reader { pool, shared, opc, send, progress, notes: Vec::new() };
-	Ok((lines, tokio::spawn(reader.run())))
+	let reader = Reader { pool, shared, opc, orphans, send, progress, notes: Vec::new() };
+	Ok((lines, tokio::spawn(reader.run()), put))
 }
 
 struct Reader {
@@ -50,6 +70,8 @@ struct Reader {
 	shared: HashSet<String>,
 	/// Whether `impi` has an `opc` column.
 	opc: bool,
+	/// IMPIs of no subscription and IMPUs of no IMPI, refused at the end.
+	orphans: (Vec<i64>, Vec<i64>),
 	send: mpsc::Sender<Received>,
 	progress: Arc<dyn Progress>,
 	notes: Vec<String>,
@@ -76,7 +98,7 @@ impl Reader {
 				return Ok(());
 			}
 		}
-		let (impis, impus) = rows::orphans(&self.pool).await?;
+		let (impis, impus) = std::mem::take(&mut self.orphans);
 		let impis = impis
 			.into_iter()
 			.map(|id| (Record::Impi(id as u64), "it belongs to no IMS subscription"));

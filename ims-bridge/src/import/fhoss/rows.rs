@@ -62,20 +62,27 @@ pub struct Chunk {
 	pub visited: Vec<(i64, String)>,
 }
 
-fn query(what: &'static str) -> impl Fn(sqlx::Error) -> SourceError {
+pub(super) fn query(what: &'static str) -> impl Fn(sqlx::Error) -> SourceError {
 	move |source| SourceError::Query { what, source }
 }
 
-/// Whether `impi` has the `opc` column (FHoSS added it after its first
-/// releases).
-pub async fn has_opc(pool: &MySqlPool) -> Result<bool, SourceError> {
+/// Whether `table` has `column` (FHoSS added some after its first
+/// releases: `impi.opc`, the application servers' third-party
+/// registration flags, `spt.registration_type`).
+pub(super) async fn has_column(
+	pool: &MySqlPool,
+	table: &'static str,
+	column: &'static str,
+) -> Result<bool, SourceError> {
 	let count: i64 = sqlx::query_scalar(
 		"SELECT COUNT(*) FROM information_schema.columns \
-		 WHERE table_schema = DATABASE() AND table_name = 'impi' AND column_name = 'opc'",
+		 WHERE table_schema = DATABASE() AND table_name = ? AND column_name = ?",
 	)
+	.bind(table)
+	.bind(column)
 	.fetch_one(pool)
 	.await
-	.map_err(query("the impi table's columns"))?;
+	.map_err(query("the schema's columns"))?;
 	Ok(count > 0)
 }
 
