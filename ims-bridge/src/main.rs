@@ -49,10 +49,19 @@ enum Command {
 		/// runtime's `MaxImportSubscribers`).
 		#[arg(long)]
 		batch: Option<u32>,
-		/// What SOURCE is: `ims` (an import file) or `fhoss` (the URL of a
-		/// FHoSS `hss_db`, mysql://user:password@host:port/hss_db).
+		/// What SOURCE is: `ims` (an import file), `fhoss` (the URL of a
+		/// FHoSS `hss_db`, mysql://user:password@host:port/hss_db) or
+		/// `pyhss` (the URL of PyHSS's MySQL database; needs --realm).
 		#[arg(long, default_value = "ims")]
 		from: String,
+		/// The realm the subscribers of a source that keeps none (PyHSS)
+		/// go to, as on chain.
+		#[arg(long)]
+		realm: Option<String>,
+		/// The realm's service profile their public identities get (PyHSS:
+		/// its iFCs are templates the ledger cannot read).
+		#[arg(long, default_value_t = 0)]
+		profile: u32,
 		/// The import file, or the database's URL.
 		source: String,
 	},
@@ -246,6 +255,7 @@ async fn alone(
 async fn import(
 	config: &Path,
 	(from, source): (&str, &str),
+	placement: (Option<&str>, u32),
 	batch: Option<u32>,
 ) -> Result<(), ExitCode> {
 	let config = load(config)?;
@@ -253,7 +263,9 @@ async fn import(
 		eprintln!("{e}");
 		ExitCode::FAILURE
 	};
-	let source = match import::Source::parse(from, source).map_err(|e| fail(e.to_string()))? {
+	let source = match import::Source::parse(from, source, placement)
+		.map_err(|e| fail(e.to_string()))?
+	{
 		// The bridge reads it: from its own working directory.
 		import::Source::File(file) => {
 			let path = std::fs::canonicalize(&file).map_err(|e| fail(format!("{file}: {e}")))?;
@@ -417,8 +429,8 @@ fn main() -> ExitCode {
 			}),
 			(Command::Run { .. }, None) => Err(ExitCode::FAILURE),
 			(Command::Subscriber { action }, _) => subscriber(*action).await,
-			(Command::Import { config, batch, from, source }, _) => {
-				import(&config, (&from, &source), batch).await
+			(Command::Import { config, batch, from, source, realm, profile }, _) => {
+				import(&config, (&from, &source), (realm.as_deref(), profile), batch).await
 			},
 			(Command::Vault { action: VaultCommand::RotateKey { config, new_key_file } }, _) => {
 				rotate_key(&config, &new_key_file).await

@@ -5,7 +5,8 @@
 //! - `source`: where the subscribers come from (`--from`).
 //! - `format`: the file, version 1 (NDJSON), one subscriber a line.
 //! - `reader`: lines off the disk, bounded, numbered, or from an importer.
-//! - `fhoss`: the importer of FHoSS's database.
+//! - `database`: what the importers that read a MySQL database share;
+//!   `fhoss`, `pyhss`: the importers of FHoSS's and PyHSS's databases.
 //! - `budget`: how many subscribers a call carries, by the runtime's
 //!   weights.
 //! - `plan`: each line checked against the chain's realms and profiles and
@@ -21,10 +22,12 @@
 //! could never be used nor linked to anyone again.
 
 mod budget;
+mod database;
 mod fhoss;
 mod format;
 mod plan;
 mod progress;
+mod pyhss;
 mod reader;
 mod settle;
 mod source;
@@ -36,7 +39,7 @@ pub(crate) use format::{parse, ImpiChain, ImpuChain, Parsed};
 pub use format::{scheme, FORMAT, MAX_LINE, VERSION};
 pub(crate) use plan::{attributes, call_entry};
 pub use progress::{Bar, Lines, Progress, Silent};
-pub use source::{redacted, Source, SourceError, FORMATS};
+pub use source::{redacted, Placement, Source, SourceError, FORMATS};
 
 use crate::chain::{ChainError, Client};
 use crate::vault::{Vault, VaultError};
@@ -141,6 +144,8 @@ pub enum Record {
 	SharedIfcSet(u64),
 	/// A service profile (`sp.id`).
 	Sp(u64),
+	/// A PyHSS IMS subscriber (`ims_subscriber.ims_subscriber_id`).
+	ImsSubscriber(u64),
 }
 
 impl std::fmt::Display for Record {
@@ -154,6 +159,7 @@ impl std::fmt::Display for Record {
 			Record::ChargingInfo(n) => write!(f, "charging_info {n}"),
 			Record::SharedIfcSet(n) => write!(f, "shared_ifc_set {n}"),
 			Record::Sp(n) => write!(f, "sp {n}"),
+			Record::ImsSubscriber(n) => write!(f, "ims_subscriber {n}"),
 		}
 	}
 }
@@ -367,6 +373,10 @@ pub async fn run(
 			(summary.services_stored, summary.services_unchanged) = (put.stored, put.unchanged);
 			summary.refused.extend(put.refused);
 			summary.notes.extend(put.notes);
+			(lines, Some(importer))
+		},
+		Source::Pyhss { url, placement } => {
+			let (lines, importer) = pyhss::open(url, placement.clone(), progress.clone()).await?;
 			(lines, Some(importer))
 		},
 	};

@@ -11,27 +11,50 @@ pub enum Source {
 	File(String),
 	/// A live FHoSS database (its `hss_db` schema), by its MySQL URL.
 	Fhoss(String),
+	/// A live PyHSS database (MySQL), by its URL, and where its subscribers
+	/// go: PyHSS keeps no realm, and its iFCs are templates.
+	Pyhss {
+		/// The database's URL.
+		url: String,
+		/// The realm and profile of its subscribers.
+		placement: Placement,
+	},
+}
+
+/// Where an importer puts subscribers whose source names no realm or
+/// profile the ledger knows (`--realm`, `--profile`).
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+pub struct Placement {
+	/// The realm's domain, as on chain.
+	pub realm: String,
+	/// The realm's service profile every public identity gets.
+	pub profile: u32,
 }
 
 /// The formats `--from` takes.
-pub const FORMATS: &str =
-	"ims (an import file, the default), fhoss (a mysql:// URL of FHoSS's hss_db)";
+pub const FORMATS: &str = "ims (an import file, the default), fhoss (a mysql:// URL of FHoSS's \
+                           hss_db), pyhss (a mysql:// URL of PyHSS's database, with --realm)";
 
 impl Source {
-	/// The source `--from format` names at `location`.
-	pub fn parse(format: &str, location: &str) -> Result<Source, SourceError> {
+	/// The source `--from format` names at `location`; `realm` and
+	/// `profile` place the subscribers of a source that names no realm.
+	pub fn parse(
+		format: &str,
+		location: &str,
+		(realm, profile): (Option<&str>, u32),
+	) -> Result<Source, SourceError> {
 		match format {
 			"ims" => Ok(Source::File(location.to_string())),
-			"fhoss" => {
-				let url = url::Url::parse(location)
-					.map_err(|e| SourceError::Location(format!("not a URL: {e}")))?;
-				if url.scheme() != "mysql" && url.scheme() != "mariadb" {
-					return Err(SourceError::Location(format!(
-						"{}: FHoSS is read from a mysql:// URL",
-						redacted(location)
-					)));
-				}
-				Ok(Source::Fhoss(location.replacen("mariadb://", "mysql://", 1)))
+			"fhoss" => Ok(Source::Fhoss(database_url("FHoSS", location)?)),
+			"pyhss" => {
+				let Some(realm) = realm.filter(|r| !r.is_empty()) else {
+					return Err(SourceError::Location(
+						"PyHSS keeps no realm: name the one its subscribers go to with --realm"
+							.into(),
+					));
+				};
+				let placement = Placement { realm: realm.to_string(), profile };
+				Ok(Source::Pyhss { url: database_url("PyHSS", location)?, placement })
 			},
 			other => Err(SourceError::Format(other.to_string())),
 		}
@@ -42,8 +65,24 @@ impl Source {
 		match self {
 			Source::File(path) => path.clone(),
 			Source::Fhoss(url) => format!("FHoSS at {}", redacted(url)),
+			Source::Pyhss { url, placement } => {
+				format!("PyHSS at {} into {}", redacted(url), placement.realm)
+			},
 		}
 	}
+}
+
+/// A MySQL URL (`mariadb://` taken as `mysql://`).
+fn database_url(hss: &str, location: &str) -> Result<String, SourceError> {
+	let url =
+		url::Url::parse(location).map_err(|e| SourceError::Location(format!("not a URL: {e}")))?;
+	if url.scheme() != "mysql" && url.scheme() != "mariadb" {
+		return Err(SourceError::Location(format!(
+			"{}: {hss} is read from a mysql:// URL",
+			redacted(location)
+		)));
+	}
+	Ok(location.replacen("mariadb://", "mysql://", 1))
 }
 
 /// A URL with its password replaced, for messages and logs.
@@ -95,14 +134,26 @@ mod tests {
 
 	#[test]
 	fn formats_are_told_apart_and_passwords_never_shown() {
-		assert_eq!(Source::parse("ims", "a.ndjson").unwrap(), Source::File("a.ndjson".into()));
-		let fhoss = Source::parse("fhoss", "mariadb://hss:secret@db.example.net/hss_db").unwrap();
+		let none = (None, 0);
+		assert_eq!(
+			Source::parse("ims", "a.ndjson", none).unwrap(),
+			Source::File("a.ndjson".into())
+		);
+		let fhoss =
+			Source::parse("fhoss", "mariadb://hss:secret@db.example.net/hss_db", none).unwrap();
 		assert_eq!(fhoss, Source::Fhoss("mysql://hss:secret@db.example.net/hss_db".into()));
 		assert_eq!(fhoss.describe(), "FHoSS at mysql://hss:***@db.example.net/hss_db");
-		let wrong = Source::parse("fhoss", "postgres://hss:secret@db/hss_db").unwrap_err();
+		let wrong = Source::parse("fhoss", "postgres://hss:secret@db/hss_db", none).unwrap_err();
 		assert!(!wrong.to_string().contains("secret"), "{wrong}");
-		assert!(matches!(Source::parse("fhoss", "hss_db"), Err(SourceError::Location(_))));
-		let unknown = Source::parse("hss", "x").unwrap_err().to_string();
-		assert!(unknown.contains("fhoss"), "{unknown}");
+		assert!(matches!(Source::parse("fhoss", "hss_db", none), Err(SourceError::Location(_))));
+		let unknown = Source::parse("hss", "x", none).unwrap_err().to_string();
+		assert!(unknown.contains("fhoss") && unknown.contains("pyhss"), "{unknown}");
+		let url = "mysql://pyhss:secret@db/hss";
+		let no_realm = Source::parse("pyhss", url, none).unwrap_err().to_string();
+		assert!(no_realm.contains("--realm"), "{no_realm}");
+		let pyhss = Source::parse("pyhss", url, (Some("ims.example.net"), 2)).unwrap();
+		let placement = Placement { realm: "ims.example.net".into(), profile: 2 };
+		assert_eq!(pyhss, Source::Pyhss { url: url.into(), placement });
+		assert_eq!(pyhss.describe(), "PyHSS at mysql://pyhss:***@db/hss into ims.example.net");
 	}
 }

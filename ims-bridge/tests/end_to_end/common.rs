@@ -230,7 +230,18 @@ listen = "127.0.0.1:{metrics_port}"
 	/// for digest; `@K@`, `@OP@`, `@AMF@` filled into the scenario for
 	/// AKA); returns whether it passed.
 	pub fn sipp(&self, scenario: &str, user: &str, credentials: &[&str]) -> bool {
-		let fields = format!("{user};{user}@{REALM}");
+		self.sipp_as(scenario, (user, &format!("{user}@{REALM}")), credentials)
+	}
+
+	/// [`Setup::sipp`] for a subscriber whose IMPU user part (`user`) and
+	/// IMPI (`impi`) differ, as PyHSS names them (an MSISDN and an IMSI).
+	pub fn sipp_as(
+		&self,
+		scenario: &str,
+		(user, impi): (&str, &str),
+		credentials: &[&str],
+	) -> bool {
+		let fields = format!("{user};{impi}");
 		let template = Path::new(env!("CARGO_MANIFEST_DIR"))
 			.join("tests/ims/sipp")
 			.join(format!("{scenario}.xml"));
@@ -257,7 +268,7 @@ listen = "127.0.0.1:{metrics_port}"
 			.arg("-inf")
 			.arg(&csv)
 			.args(["-i", "127.0.0.1", "-p", &free_udp_port().to_string()])
-			.args(["-au", &format!("{user}@{REALM}")])
+			.args(["-au", impi])
 			.args(&args)
 			.args(["-m", "1", "-l", "1", "-timeout", "20s", "-timeout_error", "-nostdin"])
 			.args(["-trace_err", "-error_file"])
@@ -288,12 +299,25 @@ listen = "127.0.0.1:{metrics_port}"
 	/// here from K and OP; only when it holds a zero byte is the
 	/// registration tried again, under a new challenge.
 	pub fn sipp_aka(&self, scenario: &str, user: &str, k: &str, op: &str, amf: &str) -> bool {
+		self.sipp_aka_as(scenario, (user, &format!("{user}@{REALM}")), k, op, amf)
+	}
+
+	/// [`Setup::sipp_aka`] for an IMPU user part and an IMPI that differ.
+	pub fn sipp_aka_as(
+		&self,
+		scenario: &str,
+		(user, impi): (&str, &str),
+		k: &str,
+		op: &str,
+		amf: &str,
+	) -> bool {
 		use ims_bridge::auth::milenage::{opc, Milenage};
 		let key: [u8; 16] = k.as_bytes().try_into().unwrap();
 		let op16: [u8; 16] = op.as_bytes().try_into().unwrap();
 		let milenage = Milenage::new(&key, &opc(&key, &op16));
 		for _ in 0..3 {
-			if self.sipp(scenario, user, &["-aka_K", k, "-aka_OP", op, "-aka_AMF", amf]) {
+			if self.sipp_as(scenario, (user, impi), &["-aka_K", k, "-aka_OP", op, "-aka_AMF", amf])
+			{
 				return true;
 			}
 			let Some(rand) = self.last_challenge_rand(scenario) else { return false };

@@ -12,8 +12,9 @@
 //!   writes retried with an idempotency key;
 //! - `registration`: registrations end to end, RTR, restarts, provisioning;
 //! - `import`: `ims-bridge import` through a bridge, bad lines, runs
-//!   interrupted and killed; `import_fhoss`: a FHoSS database in MariaDB
-//!   imported, its subscribers registered through Kamailio;
+//!   interrupted and killed; `import_fhoss`, `import_pyhss`: a FHoSS and a
+//!   PyHSS database in MariaDB imported, their subscribers registered
+//!   through Kamailio;
 //! - `peer_roles`: requests outside a peer's role refused and recorded on
 //!   chain;
 //! - `pressure`: the journal's backlog mark answered with 3004, and the
@@ -53,6 +54,7 @@ mod cx_client;
 mod hardening;
 mod import;
 mod import_fhoss;
+mod import_pyhss;
 mod node_tls;
 mod peer_roles;
 mod pressure;

@@ -4,8 +4,8 @@
 //! `docs/import.md` "From FHoSS".
 
 use super::rows::{Impi, Impu, Imsu};
+use crate::import::database::{self, AkaOut, ImpiOut, ImpuOut, LineOut, Mapped};
 use crate::import::LineError;
-use serde::Serialize;
 use std::collections::{BTreeMap, HashSet};
 use zeroize::Zeroizing;
 
@@ -23,14 +23,6 @@ const SCHEMES: [(i64, &str, Option<&str>); 8] = [
 	(128, "SIP Digest", Some("sip-digest")),
 ];
 
-/// A subscription mapped: its line, and what it lost on the way.
-pub struct Mapped {
-	/// The line, in the import format (it holds secrets).
-	pub line: Zeroizing<String>,
-	/// What could not be carried over.
-	pub notes: Vec<String>,
-}
-
 /// A subscription's rows.
 pub struct Rows<'a> {
 	pub imsu: &'a Imsu,
@@ -41,54 +33,6 @@ pub struct Rows<'a> {
 	pub impus: Vec<(&'a Impu, Vec<i64>)>,
 	/// Visited networks by `impu.id`.
 	pub visited: &'a BTreeMap<i64, Vec<String>>,
-}
-
-#[derive(Serialize)]
-struct LineOut<'a> {
-	realm: &'a str,
-	subscription: &'a str,
-	impis: Vec<ImpiOut<'a>>,
-	impus: Vec<ImpuOut<'a>>,
-}
-
-#[derive(Serialize)]
-struct ImpiOut<'a> {
-	identity: &'a str,
-	schemes: Vec<&'static str>,
-	default_scheme: &'static str,
-	#[serde(skip_serializing_if = "Option::is_none")]
-	password: Option<&'a str>,
-	#[serde(skip_serializing_if = "Option::is_none")]
-	ha1: Option<&'a str>,
-	#[serde(skip_serializing_if = "Option::is_none")]
-	aka: Option<AkaOut<'a>>,
-}
-
-#[derive(Serialize)]
-struct AkaOut<'a> {
-	k: &'a str,
-	#[serde(skip_serializing_if = "Option::is_none")]
-	opc: Option<&'a str>,
-	#[serde(skip_serializing_if = "Option::is_none")]
-	op: Option<&'a str>,
-	amf: String,
-	sqn: u64,
-}
-
-#[derive(Serialize)]
-struct ImpuOut<'a> {
-	identity: &'a str,
-	kind: &'static str,
-	barred: bool,
-	can_register: bool,
-	implicit_set: Option<u32>,
-	profile: u32,
-	#[serde(skip_serializing_if = "Option::is_none")]
-	charging: Option<u32>,
-	roaming: &'a [String],
-	/// Absent: linked to every IMPI of the line.
-	#[serde(skip_serializing_if = "Option::is_none")]
-	impis: Option<Vec<&'a str>>,
 }
 
 /// The secrets of one IMPI, hex-encoded for the line and wiped after it.
@@ -141,15 +85,8 @@ pub fn subscription(rows: &Rows) -> Result<Mapped, LineError> {
 		})
 		.collect();
 	let impus = impus(rows, &mut notes)?;
-	let line = LineOut { realm, subscription, impis, impus };
-	// One buffer, large enough not to be moved while written: it holds
-	// the secrets, and is wiped when dropped.
-	let mut bytes = Zeroizing::new(Vec::with_capacity(4096));
-	serde_json::to_writer(&mut *bytes, &line)
-		.map_err(|e| LineError::Invalid(format!("cannot be written as a line: {e}")))?;
-	let text = String::from_utf8(std::mem::take(&mut *bytes))
-		.map_err(|_| LineError::Invalid("not UTF-8".into()))?;
-	Ok(Mapped { line: Zeroizing::new(text), notes })
+	let line = database::line(&LineOut { realm, subscription, impis, impus })?;
+	Ok(Mapped { line, notes })
 }
 
 /// The realm of a private identity `user@realm`.

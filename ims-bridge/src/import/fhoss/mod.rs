@@ -15,16 +15,15 @@ mod services;
 
 pub use services::Put;
 
-use super::reader::{Line, Lines, Received};
-use super::{ImportError, LineError, Progress, Record, SourceError};
+use super::database::{self, Outbox};
+use super::reader::Lines;
+use super::{ImportError, Progress, Record, SourceError};
 use crate::chain::Client;
 use rows::{Chunk, Impi, Impu};
-use sqlx::mysql::{MySqlPool, MySqlPoolOptions};
+use sqlx::mysql::MySqlPool;
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
-use std::time::Duration;
 use subxt_signer::sr25519::Keypair;
-use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 /// Subscriptions read per chunk.
@@ -41,12 +40,7 @@ pub async fn open(
 	(client, signer): (&Client, &Keypair),
 	progress: Arc<dyn Progress>,
 ) -> Result<(Lines, JoinHandle<Vec<String>>, Put), ImportError> {
-	let pool = MySqlPoolOptions::new()
-		.max_connections(1)
-		.acquire_timeout(Duration::from_secs(30))
-		.connect(url)
-		.await
-		.map_err(|source| SourceError::Connect { url: super::source::redacted(url), source })?;
+	let pool = database::connect(url).await?;
 	progress.note("putting the realm service data (application servers, charging, iFCs, profiles)");
 	let put = services::put(client, signer, &pool).await?;
 	for refusal in &put.refused {
@@ -59,8 +53,8 @@ pub async fn open(
 	let total = rows::count(&pool).await? + (orphans.0.len() + orphans.1.len()) as u64;
 	let shared = rows::shared_names(&pool).await?;
 	let opc = rows::has_column(&pool, "impi", "opc").await?;
-	let (send, lines) = Lines::received(Some(total));
-	let reader = Reader { pool, shared, opc, orphans, send, progress, notes: Vec::new() };
+	let (outbox, lines) = Outbox::new(total, progress);
+	let reader = Reader { pool, shared, opc, orphans, outbox };
 	Ok((lines, tokio::spawn(reader.run()), put))
 }
 
@@ -72,20 +66,16 @@ struct Reader {
 	opc: bool,
 	/// IMPIs of no subscription and IMPUs of no IMPI, refused at the end.
 	orphans: (Vec<i64>, Vec<i64>),
-	send: mpsc::Sender<Received>,
-	progress: Arc<dyn Progress>,
-	notes: Vec<String>,
+	outbox: Outbox,
 }
 
 impl Reader {
 	async fn run(mut self) -> Vec<String> {
 		if let Err(e) = self.read().await {
-			// The planner ends the run with it; a closed channel means the
-			// run ended first.
-			let _ = self.send.send(Err(e)).await;
+			self.outbox.failed(e).await;
 		}
 		self.pool.close().await;
-		self.notes
+		self.outbox.notes()
 	}
 
 	async fn read(&mut self) -> Result<(), SourceError> {
@@ -106,8 +96,7 @@ impl Reader {
 			(Record::Impu(id as u64), "it is linked to no private identity of a subscription")
 		});
 		for (record, why) in impis.chain(impus) {
-			let refused = Line::Refused(LineError::Invalid(why.into()));
-			if self.send.send(Ok((record, refused))).await.is_err() {
+			if !self.outbox.refused(record, why).await {
 				break;
 			}
 		}
@@ -121,18 +110,7 @@ impl Reader {
 		for imsu in &chunk.imsus {
 			let rows = grouped.rows(imsu, &self.shared);
 			let record = Record::Imsu(imsu.id.max(0) as u64);
-			let line = match map::subscription(&rows) {
-				Ok(mapped) => {
-					for note in mapped.notes {
-						let note = format!("{record}: {note}");
-						self.progress.note(&note);
-						self.notes.push(note);
-					}
-					Line::Text(mapped.line)
-				},
-				Err(reason) => Line::Refused(reason),
-			};
-			if self.send.send(Ok((record, line))).await.is_err() {
+			if !self.outbox.mapped(record, map::subscription(&rows)).await {
 				return false;
 			}
 		}

@@ -4,6 +4,7 @@
 //! their column width, so that FHoSS's `int(11)` and `tinyint(4)` columns
 //! decode alike.
 
+pub(super) use crate::import::database::query;
 use crate::import::SourceError;
 use sqlx::mysql::{MySqlPool, MySqlRow};
 use sqlx::Row;
@@ -60,10 +61,6 @@ pub struct Chunk {
 	pub links: Vec<(i64, i64)>,
 	/// (`id_impu`, visited network's identity).
 	pub visited: Vec<(i64, String)>,
-}
-
-pub(super) fn query(what: &'static str) -> impl Fn(sqlx::Error) -> SourceError {
-	move |source| SourceError::Query { what, source }
 }
 
 /// Whether `table` has `column` (FHoSS added some after its first
