@@ -50,16 +50,17 @@ enum Command {
 		#[arg(long)]
 		batch: Option<u32>,
 		/// What SOURCE is: `ims` (an import file), `fhoss` (the URL of a
-		/// FHoSS `hss_db`, mysql://user:password@host:port/hss_db) or
-		/// `pyhss` (the URL of PyHSS's MySQL database; needs --realm).
+		/// FHoSS `hss_db`, mysql://user:password@host:port/hss_db), `pyhss`
+		/// (the URL of PyHSS's MySQL database; needs --realm) or `open5gs`
+		/// (a mongoexport of its subscribers collection; needs --realm).
 		#[arg(long, default_value = "ims")]
 		from: String,
-		/// The realm the subscribers of a source that keeps none (PyHSS)
-		/// go to, as on chain.
+		/// The realm the subscribers of a source that keeps none (PyHSS,
+		/// Open5GS) go to, as on chain.
 		#[arg(long)]
 		realm: Option<String>,
-		/// The realm's service profile their public identities get (PyHSS:
-		/// its iFCs are templates the ledger cannot read).
+		/// The realm's service profile their public identities get (PyHSS's
+		/// iFCs are templates the ledger cannot read; Open5GS has none).
 		#[arg(long, default_value_t = 0)]
 		profile: u32,
 		/// The import file, or the database's URL.
@@ -263,16 +264,15 @@ async fn import(
 		eprintln!("{e}");
 		ExitCode::FAILURE
 	};
-	let source = match import::Source::parse(from, source, placement)
-		.map_err(|e| fail(e.to_string()))?
-	{
-		// The bridge reads it: from its own working directory.
-		import::Source::File(file) => {
-			let path = std::fs::canonicalize(&file).map_err(|e| fail(format!("{file}: {e}")))?;
-			import::Source::File(path.display().to_string())
-		},
-		other => other,
-	};
+	let source =
+		match import::Source::parse(from, source, placement).map_err(|e| fail(e.to_string()))? {
+			// The bridge reads it: from its own working directory.
+			import::Source::File(file) => import::Source::File(absolute(&file).map_err(fail)?),
+			import::Source::Open5gs { path, placement } => {
+				import::Source::Open5gs { path: absolute(&path).map_err(fail)?, placement }
+			},
+			other => other,
+		};
 	let request = Request::Import { source: source.clone(), batch };
 	match admin::call(&config.admin_socket, &request).await {
 		Ok(Some(response)) if response.ok => {
@@ -303,6 +303,13 @@ async fn import(
 	} else {
 		Err(ExitCode::FAILURE)
 	}
+}
+
+/// A file's absolute path: a running bridge reads it from its own working
+/// directory.
+fn absolute(file: &str) -> Result<String, String> {
+	let path = std::fs::canonicalize(file).map_err(|e| format!("{file}: {e}"))?;
+	Ok(path.display().to_string())
 }
 
 /// The first Ctrl-C stops the import after its calls in flight; the

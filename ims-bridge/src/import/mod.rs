@@ -6,7 +6,10 @@
 //! - `format`: the file, version 1 (NDJSON), one subscriber a line.
 //! - `reader`: lines off the disk, bounded, numbered, or from an importer.
 //! - `database`: what the importers that read a MySQL database share;
-//!   `fhoss`, `pyhss`: the importers of FHoSS's and PyHSS's databases.
+//!   `fhoss`, `pyhss`: the importers of FHoSS's and PyHSS's databases;
+//!   `mobile`: a packet core's subscriber (IMSI, MSISDNs, USIM keys) as a
+//!   line, for PyHSS and Open5GS; `open5gs`: the importer of Open5GS's
+//!   `mongoexport`.
 //! - `budget`: how many subscribers a call carries, by the runtime's
 //!   weights.
 //! - `plan`: each line checked against the chain's realms and profiles and
@@ -25,6 +28,8 @@ mod budget;
 mod database;
 mod fhoss;
 mod format;
+mod mobile;
+mod open5gs;
 mod plan;
 mod progress;
 mod pyhss;
@@ -373,6 +378,11 @@ pub async fn run(
 			(summary.services_stored, summary.services_unchanged) = (put.stored, put.unchanged);
 			summary.refused.extend(put.refused);
 			summary.notes.extend(put.notes);
+			(lines, Some(importer))
+		},
+		Source::Open5gs { path, placement } => {
+			let (lines, importer) =
+				open5gs::open(Path::new(path), placement.clone(), progress.clone())?;
 			(lines, Some(importer))
 		},
 		Source::Pyhss { url, placement } => {

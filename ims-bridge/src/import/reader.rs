@@ -93,7 +93,10 @@ impl Lines {
 }
 
 /// The next line of a file, counted in `number`.
-fn next_line(input: &mut BufReader<File>, number: &mut u64) -> std::io::Result<Option<Line>> {
+pub(super) fn next_line(
+	input: &mut BufReader<File>,
+	number: &mut u64,
+) -> std::io::Result<Option<Line>> {
 	let mut bytes = Zeroizing::new(Vec::new());
 	let mut too_long = false;
 	loop {
@@ -136,7 +139,7 @@ fn next_line(input: &mut BufReader<File>, number: &mut u64) -> std::io::Result<O
 }
 
 /// Lines in a file, counted in one pass.
-fn count(path: &Path) -> std::io::Result<u64> {
+pub(super) fn count(path: &Path) -> std::io::Result<u64> {
 	let mut file = File::open(path)?;
 	let mut buffer = vec![0u8; 1 << 16];
 	let (mut lines, mut last) = (0u64, b'\n');

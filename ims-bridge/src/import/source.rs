@@ -19,6 +19,14 @@ pub enum Source {
 		/// The realm and profile of its subscribers.
 		placement: Placement,
 	},
+	/// Open5GS's `subscribers` collection as `mongoexport` writes it (one
+	/// document a line), and where its subscribers go.
+	Open5gs {
+		/// The export file.
+		path: String,
+		/// The realm and profile of its subscribers.
+		placement: Placement,
+	},
 }
 
 /// Where an importer puts subscribers whose source names no realm or
@@ -32,8 +40,10 @@ pub struct Placement {
 }
 
 /// The formats `--from` takes.
-pub const FORMATS: &str = "ims (an import file, the default), fhoss (a mysql:// URL of FHoSS's \
-                           hss_db), pyhss (a mysql:// URL of PyHSS's database, with --realm)";
+pub const FORMATS: &str = "ims (an import file, the default), fhoss (a mysql:// URL of \
+                           FHoSS's hss_db), pyhss (a mysql:// URL of PyHSS's database, with \
+                           --realm), open5gs (a mongoexport of its subscribers collection, \
+                           with --realm)";
 
 impl Source {
 	/// The source `--from format` names at `location`; `realm` and
@@ -47,14 +57,12 @@ impl Source {
 			"ims" => Ok(Source::File(location.to_string())),
 			"fhoss" => Ok(Source::Fhoss(database_url("FHoSS", location)?)),
 			"pyhss" => {
-				let Some(realm) = realm.filter(|r| !r.is_empty()) else {
-					return Err(SourceError::Location(
-						"PyHSS keeps no realm: name the one its subscribers go to with --realm"
-							.into(),
-					));
-				};
-				let placement = Placement { realm: realm.to_string(), profile };
+				let placement = placement("PyHSS", realm, profile)?;
 				Ok(Source::Pyhss { url: database_url("PyHSS", location)?, placement })
+			},
+			"open5gs" => {
+				let placement = placement("Open5GS", realm, profile)?;
+				Ok(Source::Open5gs { path: location.to_string(), placement })
 			},
 			other => Err(SourceError::Format(other.to_string())),
 		}
@@ -68,7 +76,20 @@ impl Source {
 			Source::Pyhss { url, placement } => {
 				format!("PyHSS at {} into {}", redacted(url), placement.realm)
 			},
+			Source::Open5gs { path, placement } => {
+				format!("Open5GS export {path} into {}", placement.realm)
+			},
 		}
+	}
+}
+
+/// Where the subscribers of `hss`, which keeps no realm, go.
+fn placement(hss: &str, realm: Option<&str>, profile: u32) -> Result<Placement, SourceError> {
+	match realm.filter(|r| !r.is_empty()) {
+		Some(realm) => Ok(Placement { realm: realm.to_string(), profile }),
+		None => Err(SourceError::Location(format!(
+			"{hss} keeps no realm: name the one its subscribers go to with --realm"
+		))),
 	}
 }
 
@@ -155,5 +176,9 @@ mod tests {
 		let placement = Placement { realm: "ims.example.net".into(), profile: 2 };
 		assert_eq!(pyhss, Source::Pyhss { url: url.into(), placement });
 		assert_eq!(pyhss.describe(), "PyHSS at mysql://pyhss:***@db/hss into ims.example.net");
+		let open5gs = Source::parse("open5gs", "subscribers.json", (Some("ims.example.net"), 0));
+		assert!(matches!(open5gs, Ok(Source::Open5gs { .. })));
+		let no_realm = Source::parse("open5gs", "subscribers.json", none).unwrap_err();
+		assert!(no_realm.to_string().starts_with("Open5GS keeps no realm"), "{no_realm}");
 	}
 }

@@ -62,7 +62,7 @@ async fn pyhss_subscribers_register_by_imsi_and_msisdn_after_the_import() {
 		said.contains("ims_subscriber 1: its iFC template default_ifc.xml is not imported"),
 		"{said}"
 	);
-	assert!(said.contains("ims_subscriber 2: it is disabled"), "{said}");
+	assert!(said.contains("ims_subscriber 2: it is barred"), "{said}");
 	assert!(!said.contains("pyhss-reader"), "{said}");
 	let carol = setup.show("001010000000003@ims.example.net");
 	for impu in ["sip:15550003@ims.example.net", "tel:+15550003", "tel:+15550033"] {

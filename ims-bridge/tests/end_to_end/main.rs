@@ -14,7 +14,8 @@
 //! - `import`: `ims-bridge import` through a bridge, bad lines, runs
 //!   interrupted and killed; `import_fhoss`, `import_pyhss`: a FHoSS and a
 //!   PyHSS database in MariaDB imported, their subscribers registered
-//!   through Kamailio;
+//!   through Kamailio; `import_open5gs`: an Open5GS export imported
+//!   through a running bridge, its subscriber registered;
 //! - `peer_roles`: requests outside a peer's role refused and recorded on
 //!   chain;
 //! - `pressure`: the journal's backlog mark answered with 3004, and the
@@ -54,6 +55,7 @@ mod cx_client;
 mod hardening;
 mod import;
 mod import_fhoss;
+mod import_open5gs;
 mod import_pyhss;
 mod node_tls;
 mod peer_roles;

@@ -65,7 +65,7 @@ fn a_disabled_subscriber_is_barred_in_no_set() {
 	let mapped = subscriber(&disabled, &placement()).unwrap();
 	assert_eq!(
 		mapped.notes,
-		["it is disabled: imported with every public identity barred, in no implicit set"]
+		["it is barred: imported with every public identity barred, in no implicit set"]
 	);
 	let parsed = format::parse(&mapped.line).unwrap();
 	assert!(parsed.impus.iter().all(|u| u.barred && u.implicit_set.is_none()));
@@ -89,7 +89,7 @@ fn what_pyhss_could_not_serve_is_refused() {
 	);
 	assert_eq!(reason(ImsSubscriber { auc: None, ..row() }), "its subscriber has no AuC entry");
 	let list = ImsSubscriber { msisdn_list: Some("15550107,call-me".into()), ..row() };
-	assert_eq!(reason(list), "its MSISDN list holds \"call-me\", not digits");
+	assert_eq!(reason(list), "its MSISDN \"call-me\" is not digits");
 	// A key the format refuses is refused by the format, never quoted.
 	let mut short = row();
 	short.auc = Some(Auc { ki: Zeroizing::new("abcd".into()), ..row().auc.unwrap() });
