@@ -410,6 +410,10 @@ pub struct ImpuState {
 	pub profile: u32,
 	/// The realm's charging information it uses, if any.
 	pub charging: Option<u32>,
+	/// The implicit registration set of its subscription it is in, if any.
+	pub implicit_set: Option<u32>,
+	/// The visited networks it may register from.
+	pub roaming: Vec<String>,
 }
 
 /// The view of `subscriber` at the finalized head.
@@ -446,6 +450,13 @@ pub async fn view(
 			scscf: view.registration.scscf.map(|s| String::from_utf8_lossy(&s.0).into_owned()),
 			profile: record.service_profile,
 			charging: record.charging,
+			implicit_set: view.implicit_set,
+			roaming: view
+				.roaming
+				.0
+				.iter()
+				.map(|n| String::from_utf8_lossy(&n.0).into_owned())
+				.collect(),
 		});
 		impus.push(ImpuView { identity: impu.clone(), pseudonym: hex::encode(id), state });
 	}

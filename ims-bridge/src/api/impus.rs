@@ -44,7 +44,7 @@ pub struct Profile {
 	pub charging: Option<u32>,
 }
 
-fn parse<T: DeserializeOwned>(text: &str) -> Result<T, ApiError> {
+pub(super) fn parse<T: DeserializeOwned>(text: &str) -> Result<T, ApiError> {
 	serde_json::from_str(text).map_err(|e| ApiError::malformed(e.to_string()))
 }
 
@@ -119,7 +119,7 @@ async fn bar(
 
 /// Makes the identity call `call` gives for the pseudonym of `impu`, as
 /// the caller; answers the subscriber's view afterwards.
-async fn change<Direct: subxt::transactions::Payload>(
+pub(super) async fn change<Direct: subxt::transactions::Payload>(
 	caller: &Caller,
 	api: &Api,
 	impu: &str,

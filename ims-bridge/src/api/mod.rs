@@ -13,8 +13,8 @@
 //! - `error`: every refusal as JSON with a stable code.
 //! - `audit`: every request's record in the audit trail.
 //! - `idempotency`: writes done once for a key, retries answered again.
-//! - `realms`, `subscribers`, `impus`, `impu_add`, `credentials`,
-//!   `consents`, `registration`: the resources; `creates`: creates
+//! - `realms`, `subscribers`, `impus`, `roaming`, `impu_add`,
+//!   `credentials`, `consents`, `registration`: the resources; `creates`: creates
 //!   waiting together share one `import_subscribers` call.
 //! - `openapi`: the OpenAPI document and its page.
 //! - `listener`, `deadline`: HTTPS, connection cap, deadlines (a client
@@ -35,6 +35,7 @@ mod listener;
 mod openapi;
 mod realms;
 mod registration;
+mod roaming;
 mod state;
 mod subscribers;
 pub mod tokens;
@@ -59,6 +60,8 @@ pub fn router(api: Arc<Api>) -> Router {
 		.route("/v1/subscribers/{identity}", get(subscribers::get).delete(subscribers::delete))
 		.route("/v1/subscribers/{identity}/barring", put(impus::barring))
 		.route("/v1/subscribers/{identity}/profile", put(impus::profile))
+		.route("/v1/subscribers/{identity}/roaming", put(roaming::roaming))
+		.route("/v1/subscribers/{identity}/implicit-set", put(roaming::implicit_set))
 		.route("/v1/subscribers/{identity}/credentials", put(credentials::put))
 		.route("/v1/subscribers/{identity}/registration", delete(registration::delete))
 		.route("/v1/subscribers/{identity}/impus", axum::routing::post(impu_add::post))

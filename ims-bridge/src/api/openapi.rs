@@ -3,7 +3,8 @@
 //! from the same document: plain HTML, no script and nothing fetched from
 //! elsewhere, so it reads the same on an operator's offline network.
 
-use super::{consents, credentials, impu_add, impus, realms, registration, subscribers, ErrorBody};
+use super::ErrorBody;
+use super::{consents, credentials, impu_add, impus, realms, registration, roaming, subscribers};
 use axum::http::header;
 use axum::response::{Html, IntoResponse};
 use serde_json::Value;
@@ -27,6 +28,8 @@ use utoipa::{Modify, OpenApi};
 		subscribers::delete,
 		impus::barring,
 		impus::profile,
+		roaming::roaming,
+		roaming::implicit_set,
 		credentials::put,
 		consents::list,
 		consents::grant,

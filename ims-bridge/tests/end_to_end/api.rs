@@ -235,6 +235,41 @@ async fn the_api_provisions_as_the_tokens_account_and_the_chain_decides() {
 		api.call(put.clone(), barring, Some(&charlies), Some(json!({"barred": false}))).await;
 	assert_eq!((status, body["code"].as_str()), (StatusCode::FORBIDDEN, Some("not_appointed")));
 
+	// Roaming and implicit sets: a list of domains; a barred number may
+	// not lead a set of its own, an unbarred one may, and lead it again.
+	let roaming = "/v1/subscribers/sip:carol@ims.example.net/roaming";
+	let networks = json!({"networks": ["visited.example.org"]});
+	let (status, changed) = api.call(put.clone(), roaming, Some(&bobs), Some(networks)).await;
+	assert_eq!(status, StatusCode::OK, "{changed}");
+	assert_eq!(changed["impus"][0]["state"]["roaming"], json!(["visited.example.org"]));
+	let (status, body) =
+		api.call(put.clone(), roaming, Some(&bobs), Some(json!({"networks": ["a b"]}))).await;
+	assert_eq!(
+		(status, body["field"].as_str()),
+		(StatusCode::UNPROCESSABLE_ENTITY, Some("networks[0]"))
+	);
+	let set = "/v1/subscribers/tel:+15550003/implicit-set";
+	let (status, body) = api.call(put.clone(), set, Some(&bobs), Some(json!({"set": 5}))).await;
+	assert_eq!(
+		(status, body["code"].as_str()),
+		(StatusCode::UNPROCESSABLE_ENTITY, Some("refused_by_chain")),
+		"{body}"
+	);
+	let unbar = Some(json!({"barred": false}));
+	assert_eq!(api.call(put.clone(), barring, Some(&bobs), unbar).await.0, StatusCode::OK);
+	let (status, changed) = api.call(put.clone(), set, Some(&bobs), Some(json!({"set": 5}))).await;
+	assert_eq!(status, StatusCode::OK, "{changed}");
+	assert_eq!(changed["impus"][1]["state"]["implicit_set"], 5, "{changed}");
+	assert_eq!(changed["impus"][0]["state"]["implicit_set"], 1, "{changed}");
+	let lead = Some(json!({"set": 5, "default": true}));
+	assert_eq!(api.call(put.clone(), set, Some(&bobs), lead).await.0, StatusCode::OK);
+	let (status, body) =
+		api.call(put.clone(), set, Some(&bobs), Some(json!({"set": null, "default": true}))).await;
+	assert_eq!(
+		(status, body["field"].as_str()),
+		(StatusCode::UNPROCESSABLE_ENTITY, Some("default"))
+	);
+
 	// Charlie: the chain denies his reads and he appointed no agent.
 	let (status, body) = api.get("/v1/subscribers/carol@ims.example.net", Some(&charlies)).await;
 	assert_eq!((status, body["code"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")));
