@@ -483,6 +483,13 @@ async fn the_document_validates_and_generated_requests_find_no_server_error() {
 		.args(["--checks", "content_type_conformance,response_schema_conformance"])
 		.args(["--phases", "examples,coverage,fuzzing", "--max-examples", "25"])
 		.args(["--max-time", "150", "--request-timeout", "60"])
+		// Once in CI (2026-12-06) one request of 20,171 met a connection
+		// ended under it (an SSL EOF, nothing in the bridge's log), as when
+		// a kept-alive connection the listener closes after its idle
+		// deadline is taken from the client's pool just then: a transport
+		// race HTTP clients retry. A request the bridge itself breaks fails
+		// every retry, and still fails the test.
+		.args(["--request-retries", "2"])
 		.args(["--seed", "20261205", "--workers", "2"])
 		// Its cache goes to the working directory: the test's own.
 		.current_dir(setup.dir.path())
