@@ -110,15 +110,21 @@ async fn fhoss_subscribers_register_through_kamailio_after_the_import() {
 	assert!(dave.contains("barred: true"), "{dave}");
 	assert_eq!(setup.show("erin@ims.example.net"), "", "a refused record is not in the vault");
 
-	// Run again: what landed is skipped, the refusals stay.
+	// Run again, through the running bridge, which reads the database
+	// itself: what landed is skipped, the refusals stay.
+	let bridge = setup.start_bridge();
+	wait_for("the bridge's first load", Duration::from_secs(60), || {
+		setup.metric("ims_bridge_index_loads_total{reason=\"start\"}") == Some(1.0)
+	});
 	let again = text(&import(&url));
 	assert!(
 		again.contains("6 subscriber lines: 0 added, 4 already imported, 2 refused"),
 		"{again}"
 	);
 	assert!(again.contains("realm service data: 0 objects put, 3 already there"), "{again}");
-
-	let _bridge = setup.start_bridge();
+	let log = bridge.log();
+	assert!(log.contains("import started") && log.contains("FHoSS at mysql://hss:***@"), "{log}");
+	assert!(!log.contains("hss-reader"), "the bridge logged the database password");
 	// The S-CSCF downloads the imported profile: FHoSS's iFC, its
 	// application server and its charging function.
 	let mut scscf = CxClient::open(setup.hss_port, &format!("scscf.{REALM}"));
