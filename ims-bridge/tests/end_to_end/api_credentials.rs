@@ -11,6 +11,7 @@ use ims_primitives::audit::{Activity, Actor};
 use ims_primitives::Change;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
+use std::time::Duration;
 use subxt_signer::sr25519::dev;
 
 const IMPI: &str = "carol@ims.example.net";
@@ -29,7 +30,11 @@ async fn a_password_change_is_the_callers_on_chain_and_the_next_mar_carries_it()
 	let Running { setup, api, .. } = &running(100).await;
 	let (alices, charlies, created) = carol_by_alice(setup, api).await;
 	let mut scscf = CxClient::open(setup.hss_port, &format!("scscf.{REALM}"));
-	assert!(maa_holds(&mut scscf, "carol-secret"));
+	// A create is answered once it is finalized; the bridge's index takes
+	// it from the finalized block a moment later.
+	wait_for("Carol in the index, with her first password", Duration::from_secs(60), || {
+		maa_holds(&mut scscf, "carol-secret")
+	});
 
 	let new = json!({"password": "a-new-secret"});
 	let (status, changed) = api.call(Method::PUT, PATH, Some(&alices), Some(new.clone())).await;
