@@ -164,19 +164,13 @@ impl Secrets {
 				(None, Some(Zeroizing::new(ha1)))
 			},
 		};
-		let mut k = Zeroizing::new([0u8; 16]);
-		for (to, from) in k.iter_mut().zip(impi.k.iter()) {
-			*to = *from;
-		}
+		let k = padded::<16>(&impi.k);
 		let opc = impi
 			.opc
 			.as_ref()
 			.filter(|opc| opc.len() == 16 && opc.iter().any(|b| *b != 0))
 			.map(|opc| Zeroizing::new(hex::encode(opc.as_slice())));
-		let mut op = Zeroizing::new([0u8; 16]);
-		for (to, from) in op.iter_mut().zip(impi.op.iter()) {
-			*to = *from;
-		}
+		let op = padded::<16>(&impi.op);
 		Ok(Secrets {
 			password,
 			ha1,
@@ -213,11 +207,17 @@ fn impi_out<'a>(
 /// AMF as 4 hex digits (FHoSS keeps its 2 bytes; a shorter value is
 /// zero-padded as FHoSS's Milenage would read it).
 fn amf(bytes: &[u8]) -> String {
-	let mut amf = [0u8; 2];
-	for (to, from) in amf.iter_mut().zip(bytes) {
+	hex::encode(padded::<2>(bytes).as_slice())
+}
+
+/// `bytes` zero-padded or cut to `N`, as FHoSS's `HexCodec.getBytes`
+/// reads its key columns; wiped when dropped (keys pass through it).
+fn padded<const N: usize>(bytes: &[u8]) -> Zeroizing<[u8; N]> {
+	let mut out = Zeroizing::new([0u8; N]);
+	for (to, from) in out.iter_mut().zip(bytes) {
 		*to = *from;
 	}
-	hex::encode(amf)
+	out
 }
 
 /// The last SQN FHoSS used (12 hex digits); 0 when unreadable, which
